@@ -1,0 +1,81 @@
+/**
+ * A small error hierarchy with a stable `code` and a `retriable` flag (after kafkajs' KafkaJSError).
+ * Retry logic reads `retriable`; every code is listed in docs/errors.md and a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'a configuration variable is missing or invalid',
+  EVENT_INVALID_JSON: 'an event is not valid JSON',
+  EVENT_SCHEMA: 'an event does not match its schema',
+  EVENT_VERSION: 'an event carries an unsupported schema version',
+  FETCH_TIMEOUT: 'a fetch did not complete within its time limit',
+  FETCH_TOO_LARGE: 'a response body exceeded its byte limit',
+  FETCH_HTTP: 'a fetch returned a non-success HTTP status',
+  FETCH_NETWORK: 'a fetch failed at the network level',
+  FETCH_BLOCKED: 'a fetch was refused by the SSRF guard (private, loopback, link-local or metadata address)',
+  FETCH_BAD_URL: 'a URL is malformed or uses an unsupported scheme',
+  IMAGE_DECODE: 'an image could not be decoded',
+  IMAGE_TOO_LARGE: 'an image exceeds the pixel limit (decompression bomb guard)',
+  IMAGE_UNSUPPORTED: 'a resource is not an image format that is supported',
+  FEED_PARSE: 'a feed document could not be parsed',
+  FEED_TOO_LARGE: 'a feed document exceeds the size or item limit',
+  JOIN_INCOMPLETE: 'the fusion join found no usable modality',
+  MODEL_UNAVAILABLE: 'a model file is missing or failed verification',
+  INFRA_UNAVAILABLE: 'Kafka or Redis is not reachable',
+  AUTH_REQUIRED: 'a request lacks a valid bearer token',
+  INTERNAL: 'an unexpected internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface NewsFuseErrorOptions {
+  retriable?: boolean;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class NewsFuseError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: NewsFuseErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, retriable: this.retriable, details: this.details };
+  }
+}
+
+export class ConfigError extends NewsFuseError {
+  constructor(variable: string, problem: string) {
+    super('CONFIG_INVALID', `${variable}: ${problem}`, { details: { variable } });
+  }
+}
+
+export class DecodeError extends NewsFuseError {
+  readonly field: string | undefined;
+  constructor(code: 'EVENT_INVALID_JSON' | 'EVENT_SCHEMA' | 'EVENT_VERSION', message: string, field?: string, cause?: unknown) {
+    super(code, message, { cause, details: field === undefined ? undefined : { field } });
+    this.field = field;
+  }
+}
+
+export class FetchError extends NewsFuseError {}
+export class ImageError extends NewsFuseError {}
+export class FeedError extends NewsFuseError {}
+
+/** Normalises anything thrown into a NewsFuseError (unknown errors become INTERNAL, non-retriable). */
+export function toNewsFuseError(err: unknown): NewsFuseError {
+  if (err instanceof NewsFuseError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new NewsFuseError('INTERNAL', message, { cause: err });
+}
+
+export function isRetriable(err: unknown): boolean {
+  return err instanceof NewsFuseError ? err.retriable : false;
+}

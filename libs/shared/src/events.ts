@@ -1,0 +1,256 @@
+/**
+ * Versioned event schemas: the one definition of every message that crosses a process boundary.
+ * Producers call `encode`, consumers call `decode`; both are pure. `decode` throws a DecodeError
+ * naming the first offending field.
+ */
+import { z } from 'zod';
+import { DecodeError } from './errors.ts';
+
+export const TOPICS = {
+  articles: 'news.articles.v1',
+  fused: 'news.fused.v1',
+  scored: 'news.scored.v1',
+  deadletter: 'news.deadletter.v1',
+} as const;
+
+const isoDate = z.iso.datetime({ offset: true });
+const unit = z.number().min(-1).max(1);
+const prob = z.number().min(0).max(1);
+
+export const ImageRef = z.object({
+  url: z.url(),
+  caption: z.string().max(4000).optional(),
+  alt: z.string().max(4000).optional(),
+  credit: z.string().max(1000).optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+});
+export type ImageRef = z.infer<typeof ImageRef>;
+
+export const ArticleEvent = z.object({
+  schemaVersion: z.literal(1),
+  articleId: z.string().min(8).max(128),
+  version: z.number().int().min(1),
+  source: z.object({
+    kind: z.enum(['feed', 'push', 'replay', 'demo']),
+    feedUrl: z.string().max(2048).optional(),
+    outlet: z.string().max(256).optional(),
+  }),
+  url: z.url(),
+  title: z.string().min(1).max(2000),
+  summary: z.string().max(20_000).optional(),
+  body: z.string().max(500_000).optional(),
+  language: z.string().max(16).optional(),
+  publishedAt: isoDate,
+  fetchedAt: isoDate,
+  images: z.array(ImageRef).max(32).default([]),
+  categories: z.array(z.string().max(200)).max(64).default([]),
+  authors: z.array(z.string().max(200)).max(32).default([]),
+  relatedTo: z.array(z.string()).max(32).optional(),
+});
+export type ArticleEvent = z.infer<typeof ArticleEvent>;
+
+export const Sentiment = z.object({
+  vader: unit,
+  afinn: unit,
+  senticon: unit.optional(),
+  pattern: unit.optional(),
+  combined: unit,
+});
+
+export const TextFeatures = z.object({
+  schemaVersion: z.literal(1),
+  articleId: z.string(),
+  version: z.number().int().min(1),
+  status: z.literal('ok'),
+  language: z.string().optional(),
+  tokens: z.number().int().min(0),
+  sentences: z.number().int().min(0),
+  /** Unique stems of the title and text, for lexical matching (bounded). */
+  terms: z.array(z.string()).max(5000),
+  keywords: z.array(z.object({ term: z.string(), weight: z.number() })).max(50),
+  embedding: z.array(z.number()).optional(),
+  sentiment: Sentiment,
+  model: z.string(),
+  ms: z.number().min(0),
+});
+export type TextFeatures = z.infer<typeof TextFeatures>;
+
+const ImageBase = z.object({
+  schemaVersion: z.literal(1),
+  articleId: z.string(),
+  version: z.number().int().min(1),
+  index: z.number().int().min(0),
+  url: z.string(),
+  caption: z.string().optional(),
+});
+
+export const ImageFeaturesOk = ImageBase.extend({
+  status: z.literal('ok'),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  format: z.string(),
+  bytes: z.number().int().min(0),
+  colour: z.object({
+    mean: z.array(z.number()).length(3),
+    std: z.array(z.number()).length(3),
+    brightness: z.number(),
+    saturation: z.number(),
+  }),
+  phash: z.string().optional(),
+  objects: z.array(z.object({ label: z.string(), score: prob, box: z.array(z.number()).length(4) })).default([]),
+  ocr: z.array(z.object({ text: z.string(), confidence: prob })).default([]),
+  faces: z.array(z.object({ score: prob, box: z.array(z.number()).length(4), expressions: z.record(z.string(), prob) })).default([]),
+  /** Object labels + OCR text + caption: the image seen as text. */
+  textView: z.string(),
+  embedding: z.array(z.number()).optional(),
+  model: z.string(),
+  ms: z.number().min(0),
+});
+export const ImageFeaturesFailed = ImageBase.extend({
+  status: z.literal('failed'),
+  code: z.string(),
+  reason: z.string(),
+});
+export const ImageFeatures = z.discriminatedUnion('status', [ImageFeaturesOk, ImageFeaturesFailed]);
+export type ImageFeatures = z.infer<typeof ImageFeatures>;
+export type ImageFeaturesOk = z.infer<typeof ImageFeaturesOk>;
+
+export const MODALITY_LABELS = ['complete', 'partial', 'text-only', 'image-failed', 'text-failed'] as const;
+export const ModalityLabel = z.enum(MODALITY_LABELS);
+export type ModalityLabel = z.infer<typeof ModalityLabel>;
+
+export const ArticleSummary = ArticleEvent.pick({
+  articleId: true,
+  version: true,
+  source: true,
+  url: true,
+  title: true,
+  publishedAt: true,
+  categories: true,
+  language: true,
+});
+
+export const FusedEvent = z.object({
+  schemaVersion: z.literal(1),
+  articleId: z.string(),
+  version: z.number().int().min(1),
+  strategy: z.string(),
+  article: ArticleSummary,
+  modalities: z.object({
+    label: ModalityLabel,
+    text: z.enum(['ok', 'failed']),
+    images: z.object({ total: z.number().int(), ok: z.number().int(), failed: z.number().int() }),
+  }),
+  text: TextFeatures.optional(),
+  images: z.array(ImageFeatures),
+  /** Strategy outputs: named similarities/scores, per image where it applies. */
+  fusion: z.object({
+    perImage: z.array(z.object({ index: z.number().int(), signals: z.record(z.string(), z.number()) })),
+    signals: z.record(z.string(), z.number()),
+  }),
+  timings: z.record(z.string(), z.number()),
+  ingestedAt: isoDate,
+  fusedAt: isoDate,
+});
+export type FusedEvent = z.infer<typeof FusedEvent>;
+
+export const SentimentLabel = z.enum(['negative', 'neutral', 'positive']);
+
+export const ScoredEvent = z.object({
+  schemaVersion: z.literal(1),
+  articleId: z.string(),
+  version: z.number().int().min(1),
+  url: z.string(),
+  title: z.string(),
+  source: ArticleEvent.shape.source,
+  publishedAt: isoDate,
+  modality: ModalityLabel,
+  relevance: z.object({
+    score: prob.nullable(),
+    label: z.enum(['relevant', 'mismatch', 'unknown']),
+    threshold: prob,
+    strategy: z.string(),
+    perImage: z.array(
+      z.object({ index: z.number().int(), url: z.string(), status: z.enum(['ok', 'failed']), score: prob.nullable() }),
+    ),
+    explanation: z.object({
+      matched: z.array(z.object({ kind: z.enum(['object', 'ocr', 'caption', 'face']), term: z.string() })),
+      text: z.string(),
+    }),
+  }),
+  sentiment: z.object({
+    text: unit.nullable(),
+    image: unit.nullable(),
+    fused: unit,
+    label: SentimentLabel,
+  }),
+  topics: z.array(z.object({ id: z.string(), label: z.string() })),
+  models: z.record(z.string(), z.string()),
+  timings: z.record(z.string(), z.number()),
+  ingestedAt: isoDate,
+  emittedAt: isoDate,
+});
+export type ScoredEvent = z.infer<typeof ScoredEvent>;
+
+export const DeadLetter = z.object({
+  schemaVersion: z.literal(1),
+  stage: z.string(),
+  code: z.string(),
+  reason: z.string(),
+  retriable: z.boolean(),
+  articleId: z.string().optional(),
+  origin: z.object({
+    topic: z.string().optional(),
+    partition: z.number().int().optional(),
+    offset: z.string().optional(),
+    queue: z.string().optional(),
+    jobId: z.string().optional(),
+    url: z.string().optional(),
+  }),
+  /** The offending input, truncated to 64 KiB, so nothing is lost. */
+  payload: z.string(),
+  at: isoDate,
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;
+
+export const SCHEMAS = { ArticleEvent, TextFeatures, ImageFeatures, FusedEvent, ScoredEvent, DeadLetter } as const;
+export const SUPPORTED_SCHEMA_VERSION = 1;
+
+/** Pure decode: bytes/string/object → typed event, or a DecodeError naming the field. */
+export function decode<S extends z.ZodType>(schema: S, raw: Buffer | string | unknown): z.infer<S> {
+  let value: unknown = raw;
+  if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+    const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new DecodeError('EVENT_INVALID_JSON', `invalid JSON: ${(err as Error).message}`, undefined, err);
+    }
+  }
+  if (value !== null && typeof value === 'object' && 'schemaVersion' in value) {
+    const v = (value as { schemaVersion: unknown }).schemaVersion;
+    if (v !== SUPPORTED_SCHEMA_VERSION) {
+      throw new DecodeError('EVENT_VERSION', `unsupported schemaVersion ${JSON.stringify(v)} (expected ${SUPPORTED_SCHEMA_VERSION})`, 'schemaVersion');
+    }
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new DecodeError('EVENT_SCHEMA', `${field}: ${issue?.message ?? 'invalid'}`, field, result.error);
+  }
+  return result.data;
+}
+
+/** Validates before serialising, so a producer can never publish what consumers would reject. */
+export function encode<S extends z.ZodType>(schema: S, event: z.input<S>): string {
+  return JSON.stringify(decode(schema, event));
+}
+
+export const MAX_DEADLETTER_PAYLOAD = 64 * 1024;
+export function truncatePayload(raw: Buffer | string | null | undefined): string {
+  if (raw == null) return '';
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  return text.length > MAX_DEADLETTER_PAYLOAD ? `${text.slice(0, MAX_DEADLETTER_PAYLOAD)}…[truncated ${text.length - MAX_DEADLETTER_PAYLOAD} chars]` : text;
+}
