@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildFlow, captionOf, jobIdFor } from './flow.ts';
+import type { ArticleEvent } from '@newsfuse/shared';
+
+const article: ArticleEvent = {
+  schemaVersion: 1,
+  articleId: 'a1b2c3d4e5f6',
+  version: 2,
+  source: { kind: 'push' },
+  url: 'https://example.org/a',
+  title: 'Title',
+  summary: 'Summary',
+  publishedAt: '2026-01-01T00:00:00Z',
+  fetchedAt: '2026-01-01T00:00:01Z',
+  images: [
+    { url: 'https://example.org/1.jpg', caption: 'A dog', alt: 'A dog' },
+    { url: 'https://example.org/2.jpg', alt: 'A cat' },
+  ],
+  categories: [],
+  authors: [],
+};
+const opts = { attempts: 3, backoffMs: 100, keepCompletedSeconds: 60, keepFailedSeconds: 60 };
+
+test('flow: one parent, a text child and one child per image, with deterministic job IDs', () => {
+  const flow = buildFlow(article, 'nf:bull', opts, '2026-01-01T00:00:02Z');
+  assert.equal(flow.queueName, 'fuse');
+  assert.equal(flow.opts?.jobId, jobIdFor('a1b2c3d4e5f6', 2));
+  assert.equal(flow.children?.length, 3);
+  const ids = flow.children?.map((c) => c.opts?.jobId);
+  assert.deepEqual(ids, ['a1b2c3d4e5f6-v2-text', 'a1b2c3d4e5f6-v2-img0', 'a1b2c3d4e5f6-v2-img1']);
+  assert.ok(flow.children?.every((c) => c.opts?.ignoreDependencyOnFailure === true));
+  // Same input, same flow: a redelivery cannot add new jobs.
+  assert.deepEqual(buildFlow(article, 'nf:bull', opts, '2026-01-01T00:00:02Z'), flow);
+});
+
+test('flow: a text-only article has just the text child', () => {
+  const flow = buildFlow({ ...article, images: [] }, 'nf:bull', opts, 'x');
+  assert.equal(flow.children?.length, 1);
+});
+
+test('captionOf merges caption and alt without repeating them', () => {
+  assert.equal(captionOf({ url: 'https://e/x', caption: 'A dog', alt: 'A dog' }), 'A dog');
+  assert.equal(captionOf({ url: 'https://e/x', caption: 'A dog', alt: 'on grass' }), 'A dog — on grass');
+  assert.equal(captionOf({ url: 'https://e/x' }), undefined);
+});

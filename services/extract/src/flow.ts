@@ -1,0 +1,71 @@
+/**
+ * Pure: turns an ArticleEvent into the BullMQ flow that joins its features. Job IDs derive from
+ * articleId+version, so a redelivered Kafka message adds nothing.
+ */
+import type { FlowJob } from 'bullmq';
+import { QUEUES, type ArticleEvent, type FuseJobData, type ImageJobData, type TextJobData } from '@newsfuse/shared';
+
+export interface FlowOptions {
+  attempts: number;
+  backoffMs: number;
+  /** How long completed jobs stay (their IDs are the dedup window for redeliveries). */
+  keepCompletedSeconds: number;
+  keepFailedSeconds: number;
+}
+
+export const jobIdFor = (articleId: string, version: number, suffix?: string | number): string =>
+  suffix === undefined ? `${articleId}-v${version}` : `${articleId}-v${version}-${suffix}`;
+
+/** Caption, alt text and credit of an image, as one string (only the article's own metadata). */
+export function captionOf(image: ArticleEvent['images'][number]): string | undefined {
+  const parts = [image.caption, image.alt].filter((s): s is string => !!s && s.trim().length > 0);
+  const unique = [...new Set(parts.map((s) => s.trim()))];
+  return unique.length > 0 ? unique.join(' — ') : undefined;
+}
+
+export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptions, ingestedAt: string): FlowJob {
+  const common = {
+    attempts: opts.attempts,
+    backoff: { type: 'exponential', delay: opts.backoffMs },
+    removeOnComplete: { age: opts.keepCompletedSeconds },
+    removeOnFail: { age: opts.keepFailedSeconds },
+  };
+  const childOpts = { ...common, ignoreDependencyOnFailure: true };
+  const text: TextJobData = {
+    articleId: article.articleId,
+    version: article.version,
+    title: article.title,
+    ...(article.summary ? { summary: article.summary } : {}),
+    ...(article.body ? { body: article.body } : {}),
+    ...(article.language ? { language: article.language } : {}),
+  };
+  const fuse: FuseJobData = {
+    article: {
+      articleId: article.articleId,
+      version: article.version,
+      source: article.source,
+      url: article.url,
+      title: article.title,
+      publishedAt: article.publishedAt,
+      categories: article.categories,
+      images: article.images,
+      ...(article.language ? { language: article.language } : {}),
+    },
+    ingestedAt,
+  };
+  return {
+    name: 'fuse',
+    queueName: QUEUES.fuse,
+    prefix,
+    data: fuse,
+    opts: { ...common, jobId: jobIdFor(article.articleId, article.version) },
+    children: [
+      { name: 'text', queueName: QUEUES.text, prefix, data: text, opts: { ...childOpts, jobId: jobIdFor(article.articleId, article.version, 'text') } },
+      ...article.images.map((image, index) => {
+        const caption = captionOf(image);
+        const data: ImageJobData = { articleId: article.articleId, version: article.version, index, url: image.url, ...(caption ? { caption } : {}) };
+        return { name: 'image', queueName: QUEUES.image, prefix, data, opts: { ...childOpts, jobId: jobIdFor(article.articleId, article.version, `img${index}`) } };
+      }),
+    ],
+  };
+}

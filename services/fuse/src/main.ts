@@ -1,0 +1,90 @@
+/**
+ * fuse: runs the parent job of each article's flow once every child has finished or failed for good,
+ * joins the features, applies the fusion strategy and publishes news.fused.v1.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import {
+  DecodeError,
+  FusedEvent,
+  QUEUES,
+  bullConnection,
+  createDeadLetterSink,
+  createKafka,
+  createLifecycle,
+  createLogger,
+  createMetrics,
+  createProducer,
+  deadLetterFinalFailures,
+  encode,
+  ensureTopics,
+  sampleQueueDepth,
+  startOpsServer,
+  topicsFor,
+  type FuseJobData,
+} from '@newsfuse/shared';
+import { loadFuseConfig } from './config.ts';
+import { fuse, joinChildren } from './fuse.ts';
+import type { StrategyName } from './strategies.ts';
+
+async function main(): Promise<void> {
+  const cfg = loadFuseConfig();
+  const logger = createLogger('fuse', cfg.LOG_LEVEL);
+  const metrics = createMetrics('fuse');
+  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
+  lifecycle.installSignalHandlers();
+
+  const topics = topicsFor(cfg);
+  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-fuse`);
+  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
+  const producer = await createProducer(kafka);
+  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'fuse', logger, metrics });
+  const { connection, prefix } = bullConnection(cfg);
+
+  const worker = new Worker<FuseJobData>(
+    QUEUES.fuse,
+    async (job: Job<FuseJobData>) => {
+      const started = Date.now();
+      const log = logger.child({ articleId: job.data.article.articleId, version: job.data.article.version });
+      try {
+        const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
+        const joined = joinChildren(job.data, values, failures);
+        const event = fuse(job.data, joined, cfg.FUSION_STRATEGY as StrategyName, new Date(), {
+          queue_ms: started - Date.parse(job.data.ingestedAt),
+          fuse_ms: Date.now() - started,
+        });
+        await producer.send({ topic: topics.fused, messages: [{ key: event.articleId, value: encode(FusedEvent, event) }] });
+        metrics.joins.inc({ label: event.modalities.label });
+        metrics.stageSeconds.observe({ stage: 'fuse' }, (Date.now() - started) / 1000);
+        log.debug({ label: event.modalities.label }, 'fused');
+      } catch (err) {
+        if (err instanceof DecodeError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        throw err;
+      }
+    },
+    { connection, prefix, concurrency: cfg.FUSE_CONCURRENCY },
+  );
+  deadLetterFinalFailures(worker, deadLetters, logger);
+  const queue = new Queue(QUEUES.fuse, { connection, prefix });
+  const stopSampling = sampleQueueDepth([queue], metrics);
+
+  const ops = await startOpsServer({
+    host: cfg.HTTP_HOST,
+    port: cfg.HTTP_PORT,
+    logger,
+    metrics,
+    checks: { redis: async () => (await connection.ping()) === 'PONG', worker: () => worker.isRunning() },
+  });
+  logger.info({ url: ops.url, strategy: cfg.FUSION_STRATEGY }, 'fuse ready');
+
+  lifecycle.onClose('worker', () => worker.close());
+  lifecycle.onClose('sampling', stopSampling);
+  lifecycle.onClose('queue', () => queue.close());
+  lifecycle.onClose('producer', () => producer.disconnect());
+  lifecycle.onClose('http', () => ops.app.close());
+  lifecycle.onClose('redis', () => connection.quit());
+}
+
+main().catch((err: unknown) => {
+  createLogger('fuse').fatal({ err }, 'fuse failed to start');
+  process.exit(1);
+});

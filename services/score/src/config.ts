@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { BaseConfigSchema, intVar, loadConfig } from '@newsfuse/shared';
+
+export const ScoreConfigSchema = BaseConfigSchema.extend({
+  HTTP_PORT: intVar(8084),
+  RELEVANCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.3),
+  /** How long the (articleId, version) dedup marks live. */
+  DEDUP_TTL_SECONDS: intVar(7 * 24 * 3600, 60),
+});
+export type ScoreConfig = z.infer<typeof ScoreConfigSchema>;
+export const loadScoreConfig = (env?: Record<string, string | undefined>) => loadConfig(ScoreConfigSchema, env);

@@ -1,0 +1,83 @@
+/**
+ * score: consumes news.fused.v1, scores relevance and sentiment, assigns topics, publishes
+ * news.scored.v1 (key = articleId). Redeliveries of an already scored (articleId, version) are dropped.
+ */
+import {
+  FusedEvent,
+  ScoredEvent,
+  createDeadLetterSink,
+  createKafka,
+  createLifecycle,
+  createLogger,
+  createMetrics,
+  createProducer,
+  createRedis,
+  decode,
+  encode,
+  ensureTopics,
+  key,
+  runConsumer,
+  startOpsServer,
+  topicsFor,
+} from '@newsfuse/shared';
+import { loadScoreConfig } from './config.ts';
+import { DEFAULT_SCORE_OPTIONS, score } from './score.ts';
+
+async function main(): Promise<void> {
+  const cfg = loadScoreConfig();
+  const logger = createLogger('score', cfg.LOG_LEVEL);
+  const metrics = createMetrics('score');
+  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
+  lifecycle.installSignalHandlers();
+
+  const topics = topicsFor(cfg);
+  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-score`);
+  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
+  const producer = await createProducer(kafka);
+  const redis = createRedis(cfg);
+  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'score', logger, metrics });
+  const groupId = `${cfg.NEWSFUSE_PREFIX}-score`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const options = { ...DEFAULT_SCORE_OPTIONS, threshold: cfg.RELEVANCE_THRESHOLD };
+
+  await runConsumer({
+    consumer,
+    topic: topics.fused,
+    stage: 'score',
+    groupId,
+    logger,
+    metrics,
+    deadLetters,
+    async handle(message) {
+      const fused = decode(FusedEvent, message.value);
+      const mark = key(cfg, 'scored', fused.articleId, fused.version);
+      if (await redis.exists(mark)) {
+        metrics.messages.inc({ stage: 'score', outcome: 'duplicate' });
+        return;
+      }
+      const scored = score(fused, options, new Date());
+      await producer.send({ topic: topics.scored, messages: [{ key: scored.articleId, value: encode(ScoredEvent, scored) }] });
+      await redis.set(mark, '1', 'EX', cfg.DEDUP_TTL_SECONDS);
+      logger.debug({ articleId: scored.articleId, relevance: scored.relevance.score, sentiment: scored.sentiment.fused }, 'scored');
+    },
+  });
+
+  const ops = await startOpsServer({
+    host: cfg.HTTP_HOST,
+    port: cfg.HTTP_PORT,
+    logger,
+    metrics,
+    checks: { redis: async () => (await redis.ping()) === 'PONG' },
+  });
+  logger.info({ url: ops.url }, 'score ready');
+
+  lifecycle.onClose('consumer', () => consumer.disconnect());
+  lifecycle.onClose('producer', () => producer.disconnect());
+  lifecycle.onClose('http', () => ops.app.close());
+  lifecycle.onClose('redis', () => redis.quit());
+}
+
+main().catch((err: unknown) => {
+  createLogger('score').fatal({ err }, 'score failed to start');
+  process.exit(1);
+});
