@@ -7,3 +7,7 @@ export * from './lifecycle.ts';
 export * from './kafka.ts';
 export * from './redis.ts';
 export * from './ops.ts';
+export * from './net.ts';
+export * from './terms.ts';
+export * from './jobs.ts';
+export * from './bullmq.ts';

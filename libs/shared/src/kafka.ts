@@ -123,7 +123,7 @@ export interface ConsumeOptions {
   deadLetters: DeadLetterSink;
   partitionsConsumedConcurrently?: number;
   /** Handle one message. Throw a retriable NewsFuseError to have it redelivered; anything else is dead-lettered. */
-  handle(message: KafkaMessage, ctx: { partition: number; topic: string }): Promise<void>;
+  handle(message: KafkaMessage, ctx: { partition: number; topic: string; heartbeat(): Promise<void> }): Promise<void>;
 }
 
 /** Runs a consumer loop with at-least-once delivery: offsets advance only after handle() or dead-lettering. */
@@ -133,10 +133,10 @@ export async function runConsumer(opts: ConsumeOptions): Promise<void> {
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 2,
-    eachMessage: async ({ message, partition, topic: t }) => {
+    eachMessage: async ({ message, partition, topic: t, heartbeat }) => {
       const end = metrics?.stageSeconds.startTimer({ stage });
       try {
-        await opts.handle(message, { partition, topic: t });
+        await opts.handle(message, { partition, topic: t, heartbeat });
         metrics?.messages.inc({ stage, outcome: 'ok' });
       } catch (error) {
         if (error instanceof NewsFuseError && error.retriable) {

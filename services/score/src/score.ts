@@ -93,7 +93,8 @@ export function score(fused: FusedEvent, opts: ScoreOptions, now: Date): ScoredE
   const perImage = fused.images.map((img) => {
     const signals = fused.fusion.perImage.find((p) => p.index === img.index)?.signals ?? {};
     const name = opts.relevanceSignals.find((n) => signals[n] !== undefined);
-    const value = name === undefined ? null : clamp(signals[name] ?? 0, 0, 1);
+    // A photo that could not be fetched or decoded was never seen: it gets no score.
+    const value = name === undefined || img.status === 'failed' ? null : clamp(signals[name] ?? 0, 0, 1);
     return { index: img.index, url: img.url, status: img.status, score: value };
   });
   const scores = perImage.map((p) => p.score).filter((s): s is number => s !== null);

@@ -1,0 +1,21 @@
+# One image for every NewsFuse service; docker-compose.yml picks the service with its command:
+#   npx tsx services/<name>/src/main.ts
+FROM node:20-slim
+
+# onnxruntime-node's install script would download GPU binaries; the CPU build ships in the package.
+ENV ONNXRUNTIME_NODE_INSTALL=skip \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+RUN mkdir /app && chown node:node /app
+WORKDIR /app
+USER node
+
+# The workspaces' package.json files must be present for `npm ci`, so copy the tree (minus
+# .dockerignore) and install. Dev dependencies stay: the services run through tsx.
+COPY --chown=node:node . .
+RUN npm ci
+
+ENV HTTP_HOST=0.0.0.0
+CMD ["node", "-e", "console.error('choose a service: npx tsx services/<ingest|extract|fuse|score|dashboard>/src/main.ts'); process.exit(2)"]

@@ -1,0 +1,85 @@
+/**
+ * Builds the real collaborators of the extractor: MiniLM + natural/VADER text analysis with a Redis
+ * document-frequency table, the SSRF-guarded image fetcher, and the image analyzer. Created once per
+ * process (or worker thread) and reused.
+ */
+import { createRedis, ImageError, key, safeFetch, ssrfPolicyFromEnv, type BaseConfig } from '@newsfuse/shared';
+import { getEmbedder, MODEL_NAME } from '@newsfuse/models/text/embedder';
+import { createTextAnalyzer } from '@newsfuse/models/text/features';
+import { createMemoryDocFreq, createRedisDocFreq } from '@newsfuse/models/text/docfreq';
+import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
+import { colourStats } from '@newsfuse/models/image/colour';
+import { perceptualHash } from '@newsfuse/models/image/phash';
+import type { EmbedderPort, Fetcher, ImageAnalyzerPort, TextAnalyzerPort } from '../extract.ts';
+import type { ExtractConfig } from '../config.ts';
+
+export function createImageFetcher(cfg: Pick<ExtractConfig, 'IMAGE_TIMEOUT_MS' | 'IMAGE_MAX_BYTES'>): Fetcher {
+  const policy = ssrfPolicyFromEnv();
+  return async (url) => {
+    const res = await safeFetch(url, { ...policy, timeoutMs: cfg.IMAGE_TIMEOUT_MS, maxBytes: cfg.IMAGE_MAX_BYTES, accept: 'image/*' });
+    return res.body;
+  };
+}
+
+const IMAGE_CODES = {
+  'too-many-bytes': 'IMAGE_TOO_LARGE',
+  'too-many-pixels': 'IMAGE_TOO_LARGE',
+  'unsupported-format': 'IMAGE_UNSUPPORTED',
+  corrupt: 'IMAGE_DECODE',
+  timeout: 'IMAGE_DECODE',
+} as const;
+
+/** Decode, size, colour statistics and a perceptual hash; the caption is the image's text view. */
+export function createBasicImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS'>): ImageAnalyzerPort {
+  return {
+    model: 'basic/sharp',
+    async analyze(bytes, { caption }) {
+      let img;
+      try {
+        img = await decodeImage(bytes, { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS });
+      } catch (err) {
+        if (err instanceof ImageDecodeError) throw new ImageError(IMAGE_CODES[err.code], err.message, { cause: err });
+        throw err;
+      }
+      const c = colourStats(img);
+      return {
+        width: img.original.width,
+        height: img.original.height,
+        format: img.format,
+        bytes: img.bytes,
+        colour: { mean: c.mean, std: c.std, brightness: c.brightness, saturation: c.saturation },
+        phash: await perceptualHash(img),
+        objects: [],
+        ocr: [],
+        faces: [],
+        textView: caption ?? '',
+      };
+    },
+  };
+}
+
+export function createTextAnalyzerPort(
+  cfg: Pick<BaseConfig, 'REDIS_URL' | 'NEWSFUSE_PREFIX'> & Pick<ExtractConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>,
+  embedder: EmbedderPort | undefined,
+): TextAnalyzerPort & { close(): Promise<void> } {
+  const redis = createRedis(cfg);
+  const analyzer = createTextAnalyzer({
+    embedder: embedder ?? { embedOne: async () => new Float32Array(384) },
+    docFreq: createRedisDocFreq(redis, { prefix: key(cfg, 'df') }),
+  });
+  return {
+    model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader',
+    analyze: (input) => analyzer.analyze(input),
+    close: async () => void (await redis.quit()),
+  };
+}
+
+/** For in-process use without Redis (the one-shot `newsfuse score` command and tests). */
+export function createLocalTextAnalyzerPort(embedder: EmbedderPort | undefined): TextAnalyzerPort {
+  const analyzer = createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq: createMemoryDocFreq() });
+  return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input) => analyzer.analyze(input) };
+}
+
+export function createEmbedderPort(cfg: Pick<ExtractConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): EmbedderPort | undefined {
+  return cfg.TEXT_EMBEDDINGS ? getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS }) : undefined;
+}

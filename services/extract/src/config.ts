@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+
+export const ExtractConfigSchema = BaseConfigSchema.extend({
+  HTTP_PORT: intVar(8082),
+  TEXT_CONCURRENCY: intVar(4, 1),
+  IMAGE_CONCURRENCY: intVar(2, 1),
+  /** Run the CPU-heavy processors in worker threads (BullMQ sandboxed processors). */
+  EXTRACT_SANDBOX: boolFlag.default(true),
+  JOB_ATTEMPTS: intVar(3, 1),
+  JOB_BACKOFF_MS: intVar(1000, 10),
+  KEEP_COMPLETED_SECONDS: intVar(24 * 3600, 10),
+  KEEP_FAILED_SECONDS: intVar(7 * 24 * 3600, 10),
+  /** Kafka intake pauses while more than this many extract jobs wait (backpressure). */
+  QUEUE_HIGH_WATER: intVar(2000, 1),
+  IMAGE_TIMEOUT_MS: intVar(10_000, 100),
+  IMAGE_MAX_BYTES: intVar(15 * 1024 * 1024, 1024),
+  IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),
+  /** Image analysis depth: `basic` = decode, size, colour, hash; `full` adds the detector, OCR and faces. */
+  IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
+  TEXT_EMBEDDINGS: boolFlag.default(true),
+  ORT_THREADS: intVar(1, 1),
+});
+export type ExtractConfig = z.infer<typeof ExtractConfigSchema>;
+export const loadExtractConfig = (env?: Record<string, string | undefined>) => loadConfig(ExtractConfigSchema, env);

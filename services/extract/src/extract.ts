@@ -1,0 +1,117 @@
+/**
+ * The extract stage's logic: text job → TextFeatures, image job → ImageFeatures (ok, or failed with a
+ * reason once retries are exhausted). Collaborators (fetcher, analyzers, embedder) are passed in, so
+ * the services, the one-shot `newsfuse score` command and the tests share this code.
+ */
+import {
+  ImageFeatures,
+  NewsFuseError,
+  TextFeatures,
+  decode,
+  stemsOf,
+  toNewsFuseError,
+  type ImageFeaturesOk,
+  type ImageJobData,
+  type TextJobData,
+} from '@newsfuse/shared';
+
+export interface TextAnalysis {
+  language: string;
+  tokens: number;
+  sentences: number;
+  keywords: { term: string; weight: number }[];
+  embedding?: number[];
+  sentiment: { vader: number; afinn: number; senticon?: number; pattern?: number; combined: number };
+}
+
+export interface TextAnalyzerPort {
+  analyze(input: { title: string; body: string; lead?: string }): Promise<TextAnalysis>;
+  readonly model: string;
+}
+
+/** What an image analyzer reports for one decoded image (the caller adds identity and timing). */
+export type ImageAnalysis = Pick<ImageFeaturesOk, 'width' | 'height' | 'format' | 'bytes' | 'colour' | 'phash' | 'objects' | 'ocr' | 'faces' | 'textView'>;
+
+export interface ImageAnalyzerPort {
+  analyze(bytes: Buffer, opts: { caption?: string }): Promise<ImageAnalysis>;
+  readonly model: string;
+}
+
+export interface EmbedderPort {
+  embedOne(text: string): Promise<Float32Array>;
+}
+
+export interface Fetcher {
+  (url: string): Promise<Buffer>;
+}
+
+export interface ExtractorDeps {
+  text: TextAnalyzerPort;
+  image: ImageAnalyzerPort;
+  fetchImage: Fetcher;
+  /** Embeds an image's text view; omitted when embeddings are off. */
+  embedder?: EmbedderPort;
+  now?: () => number;
+}
+
+export interface Attempt {
+  /** 1-based attempt number and the total allowed. */
+  number: number;
+  of: number;
+}
+
+export function createExtractor(deps: ExtractorDeps) {
+  const now = deps.now ?? (() => performance.now());
+
+  async function text(job: TextJobData): Promise<TextFeatures> {
+    const t0 = now();
+    const body = [job.summary, job.body].filter(Boolean).join('\n\n');
+    const a = await deps.text.analyze({ title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) });
+    return decode(TextFeatures, {
+      schemaVersion: 1,
+      articleId: job.articleId,
+      version: job.version,
+      status: 'ok',
+      language: job.language ?? a.language,
+      tokens: a.tokens,
+      sentences: a.sentences,
+      terms: stemsOf(`${job.title}\n${body}`),
+      keywords: a.keywords.map(({ term, weight }) => ({ term, weight })),
+      ...(a.embedding && a.embedding.some((x) => x !== 0) ? { embedding: a.embedding } : {}),
+      sentiment: a.sentiment,
+      model: deps.text.model,
+      ms: now() - t0,
+    });
+  }
+
+  /**
+   * Analyses one image. A retriable failure (timeout, 5xx) is thrown while attempts remain so BullMQ
+   * retries it; the last attempt, or a permanent failure, returns a `failed` record with its reason.
+   */
+  async function image(job: ImageJobData, attempt: Attempt): Promise<ImageFeatures> {
+    const t0 = now();
+    const base = { schemaVersion: 1 as const, articleId: job.articleId, version: job.version, index: job.index, url: job.url, ...(job.caption ? { caption: job.caption } : {}) };
+    try {
+      const bytes = await deps.fetchImage(job.url);
+      const analysis = await deps.image.analyze(bytes, job.caption ? { caption: job.caption } : {});
+      const embedding = deps.embedder && analysis.textView.trim() ? Array.from(await deps.embedder.embedOne(analysis.textView)) : undefined;
+      return decode(ImageFeatures, {
+        ...base,
+        status: 'ok',
+        ...analysis,
+        ...(embedding ? { embedding } : {}),
+        model: deps.image.model,
+        ms: now() - t0,
+      });
+    } catch (error) {
+      const err = toNewsFuseError(error);
+      if (err.retriable && attempt.number < attempt.of) throw err;
+      return { ...base, status: 'failed', code: err.code, reason: err.message };
+    }
+  }
+
+  return { text, image };
+}
+export type Extractor = ReturnType<typeof createExtractor>;
+
+export { NewsFuseError };

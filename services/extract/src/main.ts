@@ -1,0 +1,125 @@
+/**
+ * extract: consumes news.articles.v1 and adds one BullMQ flow per article (parent in `fuse`, children
+ * in `extract-text` and `extract-image`), then runs the text and image workers. CPU-heavy processors
+ * run in worker threads so they never stall job locks or this event loop.
+ */
+import { fileURLToPath } from 'node:url';
+import { FlowProducer, Queue, Worker } from 'bullmq';
+import {
+  ArticleEvent,
+  QUEUES,
+  bullConnection,
+  createDeadLetterSink,
+  createKafka,
+  createLifecycle,
+  createLogger,
+  createMetrics,
+  createProducer,
+  deadLetterFinalFailures,
+  decode,
+  ensureTopics,
+  runConsumer,
+  sampleQueueDepth,
+  startOpsServer,
+  topicsFor,
+} from '@newsfuse/shared';
+import { loadExtractConfig } from './config.ts';
+import { buildFlow } from './flow.ts';
+
+const processorPath = (name: string) => fileURLToPath(new URL(`./processors/${name}.thread.mjs`, import.meta.url));
+
+async function main(): Promise<void> {
+  const cfg = loadExtractConfig();
+  const logger = createLogger('extract', cfg.LOG_LEVEL);
+  const metrics = createMetrics('extract');
+  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
+  lifecycle.installSignalHandlers();
+
+  const topics = topicsFor(cfg);
+  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-extract`);
+  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
+  const producer = await createProducer(kafka);
+  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'extract', logger, metrics });
+  const { connection, prefix } = bullConnection(cfg);
+  const flows = new FlowProducer({ connection, prefix });
+  const textQueue = new Queue(QUEUES.text, { connection, prefix });
+  const imageQueue = new Queue(QUEUES.image, { connection, prefix });
+  const fuseQueue = new Queue(QUEUES.fuse, { connection, prefix });
+
+  // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
+  const workerOpts = { connection, prefix, useWorkerThreads: true, lockDuration: 60_000, maxStalledCount: 2 };
+  const textWorker = new Worker(QUEUES.text, cfg.EXTRACT_SANDBOX ? processorPath('text') : (await import('./processors/text.ts')).default, {
+    ...workerOpts,
+    concurrency: cfg.TEXT_CONCURRENCY,
+  });
+  const imageWorker = new Worker(QUEUES.image, cfg.EXTRACT_SANDBOX ? processorPath('image') : (await import('./processors/image.ts')).default, {
+    ...workerOpts,
+    concurrency: cfg.IMAGE_CONCURRENCY,
+  });
+  for (const w of [textWorker, imageWorker]) {
+    deadLetterFinalFailures(w, deadLetters, logger);
+    w.on('completed', () => metrics.messages.inc({ stage: w.name, outcome: 'ok' }));
+  }
+  const stopSampling = sampleQueueDepth([textQueue, imageQueue, fuseQueue], metrics);
+
+  const groupId = `${cfg.NEWSFUSE_PREFIX}-extract`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const flowOptions = {
+    attempts: cfg.JOB_ATTEMPTS,
+    backoffMs: cfg.JOB_BACKOFF_MS,
+    keepCompletedSeconds: cfg.KEEP_COMPLETED_SECONDS,
+    keepFailedSeconds: cfg.KEEP_FAILED_SECONDS,
+  };
+  const waitForRoom = async (heartbeat: () => Promise<void>) => {
+    for (;;) {
+      const waiting = (await textQueue.getWaitingCount()) + (await imageQueue.getWaitingCount());
+      if (waiting < cfg.QUEUE_HIGH_WATER || lifecycle.closing) return;
+      await heartbeat();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  await runConsumer({
+    consumer,
+    topic: topics.articles,
+    stage: 'extract',
+    groupId,
+    logger,
+    metrics,
+    deadLetters,
+    async handle(message, { heartbeat }) {
+      const article = decode(ArticleEvent, message.value);
+      await waitForRoom(heartbeat);
+      await flows.add(buildFlow(article, prefix, flowOptions, new Date().toISOString()));
+      logger.debug({ articleId: article.articleId, version: article.version, images: article.images.length }, 'flow added');
+    },
+  });
+
+  const ops = await startOpsServer({
+    host: cfg.HTTP_HOST,
+    port: cfg.HTTP_PORT,
+    logger,
+    metrics,
+    checks: {
+      redis: async () => (await connection.ping()) === 'PONG',
+      textWorker: () => textWorker.isRunning(),
+      imageWorker: () => imageWorker.isRunning(),
+    },
+  });
+  logger.info({ url: ops.url, sandbox: cfg.EXTRACT_SANDBOX }, 'extract ready');
+
+  // Stop intake first, then drain the workers, then close connections.
+  lifecycle.onClose('consumer', () => consumer.disconnect());
+  lifecycle.onClose('text worker', () => textWorker.close());
+  lifecycle.onClose('image worker', () => imageWorker.close());
+  lifecycle.onClose('sampling', stopSampling);
+  lifecycle.onClose('queues', () => Promise.all([flows.close(), textQueue.close(), imageQueue.close(), fuseQueue.close()]));
+  lifecycle.onClose('producer', () => producer.disconnect());
+  lifecycle.onClose('http', () => ops.app.close());
+  lifecycle.onClose('redis', () => connection.quit());
+}
+
+main().catch((err: unknown) => {
+  createLogger('extract').fatal({ err }, 'extract failed to start');
+  process.exit(1);
+});

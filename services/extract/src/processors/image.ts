@@ -1,0 +1,8 @@
+/** BullMQ processor for `extract-image` (runs in a worker thread when EXTRACT_SANDBOX is on). */
+import type { Job, SandboxedJob } from 'bullmq';
+import type { ImageFeatures, ImageJobData } from '@newsfuse/shared';
+import { getExtractor } from './shared.ts';
+
+export default async function processImage(job: SandboxedJob<ImageJobData> | Job<ImageJobData>): Promise<ImageFeatures> {
+  return getExtractor().image(job.data, { number: job.attemptsMade + 1, of: job.opts.attempts ?? 1 });
+}

@@ -1,0 +1,20 @@
+/** One extractor per process or worker thread: sessions and connections are created once. */
+import { loadExtractConfig } from '../config.ts';
+import { createExtractor, type Extractor } from '../extract.ts';
+import { createBasicImageAnalyzer, createEmbedderPort, createImageFetcher, createTextAnalyzerPort } from '../adapters/analyzers.ts';
+
+let extractor: Extractor | undefined;
+
+export function getExtractor(): Extractor {
+  if (!extractor) {
+    const cfg = loadExtractConfig();
+    const embedder = createEmbedderPort(cfg);
+    extractor = createExtractor({
+      text: createTextAnalyzerPort(cfg, embedder),
+      image: createBasicImageAnalyzer(cfg),
+      fetchImage: createImageFetcher(cfg),
+      ...(embedder ? { embedder } : {}),
+    });
+  }
+  return extractor;
+}

@@ -1,0 +1,8 @@
+/** BullMQ processor for `extract-text` (runs in a worker thread when EXTRACT_SANDBOX is on). */
+import type { Job, SandboxedJob } from 'bullmq';
+import type { TextFeatures, TextJobData } from '@newsfuse/shared';
+import { getExtractor } from './shared.ts';
+
+export default async function processText(job: SandboxedJob<TextJobData> | Job<TextJobData>): Promise<TextFeatures> {
+  return getExtractor().text(job.data);
+}

@@ -1,0 +1,150 @@
+/**
+ * End to end on the real broker and Redis, each stage its own process: articles published on
+ * news.articles.v1 come out scored on news.scored.v1 exactly once per (articleId, version).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import kafkajs from 'kafkajs';
+import { Redis } from 'ioredis';
+import { DeadLetter, ScoredEvent, decode, encode, ArticleEvent, ensureTopics, topicsFor, createLogger, createKafka } from '@newsfuse/shared';
+import { collectTopic, freePort, getInfra, startService, uniqueId, waitFor, waitForQuiescence, type ServiceHandle } from './harness.ts';
+import { startImageServer, type ImageServer } from './fixtures/images.ts';
+import { makeArticle } from './fixtures/articles.ts';
+
+const N = 200;
+
+describe('pipeline: extract → fuse → score as separate processes', () => {
+  const runId = uniqueId('e2e');
+  const env: Record<string, string> = {
+    TOPIC_SUFFIX: runId,
+    NEWSFUSE_PREFIX: runId,
+    KAFKA_PARTITIONS: '3',
+    LOG_LEVEL: 'info',
+    NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
+    JOB_BACKOFF_MS: '100',
+    IMAGE_TIMEOUT_MS: '3000',
+  };
+  const topics = topicsFor({ TOPIC_SUFFIX: runId });
+  let services: ServiceHandle[] = [];
+  let images: ImageServer;
+  let producer: kafkajs.Producer;
+  let scored: Awaited<ReturnType<typeof collectTopic<ScoredEvent>>>;
+  let dead: Awaited<ReturnType<typeof collectTopic<DeadLetter>>>;
+  let redis: Redis;
+  const expected = new Map<string, ScoredEvent['modality']>();
+  const published: ArticleEvent[] = [];
+
+  before(async () => {
+    const infra = await getInfra();
+    Object.assign(env, { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl });
+    redis = new Redis(infra.redisUrl);
+    images = await startImageServer();
+    const kafka = createKafka({ KAFKA_BROKERS: infra.brokers, KAFKA_CLIENT_ID: 'e2e' }, createLogger('e2e', 'warn'));
+    await ensureTopics(kafka, Object.values(topics), 3);
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    scored = await collectTopic(infra.brokers, topics.scored, (v) => decode(ScoredEvent, v));
+    dead = await collectTopic(infra.brokers, topics.deadletter, (v) => decode(DeadLetter, v));
+    services = await Promise.all(['extract', 'fuse', 'score'].map((name) => startService(name, env, `${runId}-${name}`)));
+  });
+
+  after(async () => {
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await Promise.allSettled([scored?.stop(), dead?.stop(), producer?.disconnect(), images?.close()]);
+    if (redis) {
+      const keys = await redis.keys(`${runId}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      redis.disconnect();
+    }
+  });
+
+  test(`${N} articles (text-only, 1 image, 3 images, unreachable image, corrupt image) are scored exactly once`, async () => {
+    const closedPort = await freePort(); // nothing listens there
+    for (let i = 0; i < N; i++) {
+      const kind = i % 10;
+      let imgs: ArticleEvent['images'] = [];
+      let label: ScoredEvent['modality'] = 'text-only';
+      if (kind >= 4 && kind <= 6) {
+        imgs = [{ url: `${images.url}/img/${i}.png`, caption: `A ${['football', 'river', 'market'][kind - 4]} photo` }];
+        label = 'complete';
+      } else if (kind === 7 || kind === 8) {
+        imgs = [0, 1, 2].map((n) => ({ url: `${images.url}/img/${i * 10 + n}.png`, alt: `picture ${n}` }));
+        label = 'complete';
+      } else if (kind === 9 && i % 20 === 9) {
+        imgs = [{ url: `http://127.0.0.1:${closedPort}/gone.jpg`, caption: 'unreachable' }];
+        label = 'image-failed';
+      } else if (kind === 9) {
+        imgs = [{ url: `${images.url}/corrupt/${i}.png` }, { url: `${images.url}/img/${i}.png` }];
+        label = 'partial';
+      }
+      const a = makeArticle(i, imgs, runId);
+      expected.set(a.articleId, label);
+      published.push(a);
+    }
+    for (let i = 0; i < published.length; i += 50) {
+      await producer.send({
+        topic: topics.articles,
+        messages: published.slice(i, i + 50).map((a) => ({ key: a.articleId, value: encode(ArticleEvent, a) })),
+      });
+    }
+
+    await waitFor(() => (new Set(scored.items.map((s) => s.articleId)).size >= N ? true : undefined), 240_000, `${N} scored events`, 500);
+
+    const byKey = new Map<string, number>();
+    for (const s of scored.items) byKey.set(`${s.articleId}@${s.version}`, (byKey.get(`${s.articleId}@${s.version}`) ?? 0) + 1);
+    assert.equal(byKey.size, N, 'one scored event per (articleId, version)');
+    assert.deepEqual([...byKey.values()].filter((n) => n > 1), [], 'no duplicates');
+    const wrong = scored.items.filter((s) => expected.get(s.articleId) !== s.modality).map((s) => `${s.articleId}: ${s.modality} ≠ ${expected.get(s.articleId)}`);
+    assert.deepEqual(wrong, [], 'modality labels');
+
+    // Per-image status and scores are reported, failed images carry no score.
+    const partial = scored.items.find((s) => s.modality === 'partial');
+    assert.ok(partial);
+    assert.deepEqual(partial.relevance.perImage.map((p) => p.status), ['failed', 'ok']);
+    const failedOne = scored.items.find((s) => s.modality === 'image-failed');
+    assert.equal(failedOne?.relevance.perImage[0]?.score, null);
+    // Sentiment follows the text: the "happy" articles score above the "disaster" ones on average.
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const happy = scored.items.filter((s) => Number(s.url.split('/').pop()) % 3 === 0).map((s) => s.sentiment.fused);
+    const sad = scored.items.filter((s) => Number(s.url.split('/').pop()) % 3 === 1).map((s) => s.sentiment.fused);
+    assert.ok(mean(happy) > 0.1 && mean(sad) < -0.1, `sentiment separates: ${mean(happy)} vs ${mean(sad)}`);
+    // Topics come from the categories.
+    assert.ok(scored.items.every((s) => s.topics.length > 0));
+  });
+
+  test('publishing the same articles again adds nothing', async () => {
+    const before = scored.items.length;
+    const again = published.slice(0, 20);
+    await producer.send({ topic: topics.articles, messages: again.map((a) => ({ key: a.articleId, value: encode(ArticleEvent, a) })) });
+    // A new sentinel article proves the redeliveries have been consumed by the time it is scored.
+    const sentinel = makeArticle(10_000, [], runId);
+    await producer.send({ topic: topics.articles, messages: [{ key: sentinel.articleId, value: encode(ArticleEvent, sentinel) }] });
+    await waitFor(() => (scored.items.some((s) => s.articleId === sentinel.articleId) ? true : undefined), 60_000, 'the sentinel');
+    await waitForQuiescence({ brokers: env.KAFKA_BROKERS!, redis, prefix: runId, topics });
+    const fuseQueueCompleted = await redis.zcard(`${runId}:bull:fuse:completed`);
+    assert.ok(fuseQueueCompleted >= N, 'completed fuse jobs are kept as the dedup window');
+    assert.equal(scored.items.length, before + 1, 'only the sentinel was added');
+  });
+
+  test('invalid events are dead-lettered with their reason and the pipeline keeps going', async () => {
+    const bad = makeArticle(20_000, [], runId);
+    await producer.send({
+      topic: topics.articles,
+      messages: [
+        { key: 'broken', value: '{"not json' },
+        { key: 'wrong-schema', value: JSON.stringify({ ...bad, title: 42 }) },
+        { key: 'wrong-version', value: JSON.stringify({ ...bad, schemaVersion: 9 }) },
+      ],
+    });
+    const next = makeArticle(20_001, [], runId);
+    await producer.send({ topic: topics.articles, messages: [{ key: next.articleId, value: encode(ArticleEvent, next) }] });
+    await waitFor(() => (dead.items.length >= 3 ? true : undefined), 60_000, 'three dead letters');
+    const codes = dead.items.map((d) => d.code).sort();
+    assert.deepEqual(codes, ['EVENT_INVALID_JSON', 'EVENT_SCHEMA', 'EVENT_VERSION']);
+    const schema = dead.items.find((d) => d.code === 'EVENT_SCHEMA');
+    assert.match(schema?.reason ?? '', /title/);
+    assert.equal(schema?.origin.topic, topics.articles);
+    assert.ok(dead.items.every((d) => d.stage === 'extract' && d.payload.length > 0));
+    await waitFor(() => (scored.items.some((s) => s.articleId === next.articleId) ? true : undefined), 60_000, 'the article after the bad ones');
+  });
+});
