@@ -9,7 +9,8 @@ import { mkdirSync, createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { ensureInfra } from '../scripts/infra.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OUTPUT = join(ROOT, 'test-output');
@@ -21,32 +22,6 @@ export interface Infra {
 }
 
 let infra: Promise<Infra> | undefined;
-
-async function kafkaAnswers(brokers: string): Promise<boolean> {
-  const kafka = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 0 } });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
 
 function dockerAnswers(): boolean {
   const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 5000 });
@@ -63,17 +38,10 @@ async function resolveInfra(): Promise<Infra> {
     const [kafka, redis] = await Promise.all([new KafkaContainer('apache/kafka:4.1.1').withKraft().start(), new RedisContainer('redis:7').start()]);
     return { brokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`, redisUrl: redis.getConnectionUrl() };
   }
-  const brokers = envBrokers ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`;
-  if (!(await kafkaAnswers(brokers))) {
-    const r = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'start'], { stdio: 'inherit', env: process.env });
-    if (r.status !== 0) throw new Error('could not start the local Kafka broker (infra/kafka/kafka.sh start)');
-  }
-  const redisUrl = envRedis ?? 'redis://127.0.0.1:6379';
-  if (!(await redisAnswers(redisUrl))) {
-    const r = spawnSync('bash', [join(ROOT, 'infra/redis.sh'), 'ensure'], { stdio: 'inherit', env: process.env });
-    if (r.status !== 0) throw new Error('no Redis answers and none could be started (infra/redis.sh ensure)');
-  }
-  return { brokers, redisUrl };
+  // The project's local broker and Redis; stopped by whoever started them (npm test / .ci/run) —
+  // a broker this process starts is left running for the other test files.
+  const local = await ensureInfra();
+  return { brokers: local.brokers, redisUrl: local.redisUrl };
 }
 
 export function getInfra(): Promise<Infra> {

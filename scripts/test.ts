@@ -1,0 +1,48 @@
+/**
+ * The test command (`npm test`): fetches the models if needed, finds or starts Kafka and Redis
+ * (unless a Docker engine is to be used by testcontainers), runs every unit and integration test
+ * with node's test runner, and stops what it started.
+ *
+ *   npm test                 all tests
+ *   npm test -- <files...>   only these files
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT, ensureInfra, ensureModels } from './infra.ts';
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(ROOT, path));
+  }
+  return out;
+}
+
+const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const files = args.length > 0 ? args : ['libs', 'services', 'tests'].flatMap((d) => findTests(join(ROOT, d))).sort();
+  ensureModels();
+  const useContainers = !process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers();
+  const infra = useContainers ? undefined : await ensureInfra();
+  const env = { ...process.env, ...(infra ? { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl } : {}) };
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });
+  const stop = () => child.kill('SIGTERM');
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  infra?.stop();
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`test: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
