@@ -1,0 +1,403 @@
+/**
+ * Pure text analysis of one article: language, counts, TF-IDF keywords, MiniLM embedding and
+ * lexicon sentiment. Collaborators (embedder, document-frequency table) are passed in, so the
+ * service wires Redis + the shared ONNX embedder and tests wire in-memory fakes.
+ *
+ * Pipeline
+ *   normalise   NFKC, HTML tags dropped and the common entities decoded, typographic quotes →
+ *               ASCII, zero-width/control characters removed, whitespace collapsed. Case and
+ *               punctuation are kept (VADER uses both).
+ *   sentences   natural.SentenceTokenizer with a curated abbreviation list. The headline is one
+ *               sentence of its own.
+ *   terms       the same path as @newsfuse/shared/terms: natural.AggressiveTokenizer on the
+ *               lower-cased text, natural.stopwords + a few newswire verbs dropped, tokens of < 2
+ *               characters or all digits dropped, natural.PorterStemmer. Keywords are keyed by stem
+ *               and reported with their most frequent surface form.
+ *   keywords    TF-IDF over stems: tf = 1 + ln(count), headline occurrences counted twice;
+ *               idf = ln((1 + N) / (1 + df)) + 1 (smoothed), N and df from the DocFreq table after
+ *               observing this document; the vector is L2-normalised and the top `topK` (10) kept.
+ *   embedding   MiniLM of `title + lead`; lead = `input.lead` or the first `leadSentences` (3)
+ *               body sentences; long texts are chunked by the embedder (≤ 256 tokens) and averaged.
+ *   sentiment   per sentence, each in [-1, 1]:
+ *                 vader     VADER compound score (already normalised by VADER).
+ *                 afinn     natural SentimentAnalyzer('English', no stemmer, 'afinn'),
+ *                 senticon  … 'senticon', pattern … 'pattern', on the sentence's words with
+ *                           stop words (except negations) dropped and "n't" expanded to "not".
+ *                           natural returns the mean word polarity (negation flips the rest of
+ *                           the sentence); we take the sum (mean × words) rescaled to AFINN units
+ *                           (afinn ±5, senticon and pattern ±1 → ×5) and squash it with VADER's
+ *                           normaliser s / sqrt(s² + 15), so all four are on the same footing.
+ *                 combined  0.4·vader + 0.2·afinn + 0.2·senticon + 0.2·pattern (VADER gets more
+ *                           weight: it handles negation scope, boosters, "but", caps and "!").
+ *               Document score per method = headlineWeight (0.3) × headline + 0.7 × mean of the
+ *               body sentences (all of it to whichever part exists when the other is empty).
+ *               `afinnFinancial` (natural's AFINN-165 financial-market-news vocabulary) is also
+ *               reported, for comparison; it is not part of `combined`.
+ *   language    tinyld (ISO 639-1 code, 'und' if undetermined). Lexicons and stemming are English
+ *               regardless; non-English text mostly scores ≈ 0.
+ */
+import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
+import natural from 'natural';
+import { detect } from 'tinyld';
+import vader from 'vader-sentiment';
+import type { DocFreq } from './docfreq.ts';
+import type { Embedder } from './embedder.ts';
+import { EMBEDDING_DIM } from './embedder.ts';
+
+export interface ArticleText {
+  title?: string | null;
+  body?: string | null;
+  /** Optional explicit lead / standfirst; otherwise the first body sentences are used. */
+  lead?: string | null;
+}
+
+export interface Keyword {
+  /** Most frequent surface form (lower-case) of the stem. */
+  term: string;
+  /** L2-normalised TF-IDF weight in (0, 1]. */
+  weight: number;
+  /** Porter stem (the key used in the document-frequency table and by @newsfuse/shared/terms). */
+  stem: string;
+}
+
+export interface SentimentScores {
+  vader: number;
+  afinn: number;
+  senticon: number;
+  pattern: number;
+  combined: number;
+  /** Extra, not part of `combined`: AFINN-165 financial-market-news vocabulary. */
+  afinnFinancial: number;
+}
+
+export interface TextFeatures {
+  language: string;
+  tokens: number;
+  sentences: number;
+  keywords: { term: string; weight: number; stem: string }[];
+  embedding: number[];
+  sentiment: SentimentScores;
+  /** Combined score per sentence, headline first (when present). */
+  sentenceSentiments?: number[];
+}
+
+export interface TextAnalyzerOptions {
+  /** Share of the document sentiment given to the headline (default 0.3). */
+  headlineWeight?: number;
+  /** Number of keywords returned (default 10). */
+  topK?: number;
+  /** Body sentences used as lead when `lead` is not given (default 3). */
+  leadSentences?: number;
+  /** Include `sentenceSentiments` (default true). */
+  sentenceSentiments?: boolean;
+  /** Characters fed to the language detector (default 2000). */
+  languageSampleChars?: number;
+}
+
+export interface AnalyzeOptions {
+  /** Add this document to the DocFreq table before computing IDF (default true). Pass false
+   *  when re-processing a document that was already observed. */
+  observe?: boolean;
+}
+
+export interface TextAnalyzer {
+  analyze(input: ArticleText, options?: AnalyzeOptions): Promise<TextFeatures>;
+}
+
+export const SENTIMENT_WEIGHTS = { vader: 0.4, afinn: 0.2, senticon: 0.2, pattern: 0.2 } as const;
+export const DEFAULT_HEADLINE_WEIGHT = 0.3;
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation, sentences, terms
+
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  rsquo: "'",
+  lsquo: "'",
+  rdquo: '"',
+  ldquo: '"',
+};
+
+export function normalizeText(text: string): string {
+  return text
+    .replace(/<\/?[a-zA-Z][^<>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') {
+        const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return Number.isFinite(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+      }
+      return ENTITIES[e.toLowerCase()] ?? m;
+    })
+    .normalize('NFKC')
+    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
+    .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
+    .replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '')
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+// Matched case-insensitively *without* word boundaries by natural, so only abbreviations that
+// rarely end an ordinary word are listed ("St.", "No.", "Sen." would break "first.", "piano.", "chosen.").
+const ABBREVIATIONS = [
+  'Mr.',
+  'Mrs.',
+  'Ms.',
+  'Dr.',
+  'Prof.',
+  'Jr.',
+  'Sr.',
+  'Gov.',
+  'Lt.',
+  'Col.',
+  'Capt.',
+  'Sgt.',
+  'U.S.',
+  'U.K.',
+  'U.N.',
+  'E.U.',
+  'Inc.',
+  'Corp.',
+  'Ltd.',
+  'Co.',
+  'e.g.',
+  'i.e.',
+  'vs.',
+  'etc.',
+  'approx.',
+];
+const sentenceTokenizer = new natural.SentenceTokenizer(ABBREVIATIONS);
+
+export function splitSentences(text: string): string[] {
+  if (!text.trim()) return [];
+  return sentenceTokenizer.tokenize(text).filter((s) => /[\p{L}\p{N}]/u.test(s));
+}
+
+const termTokenizer = new natural.AggressiveTokenizer();
+const STOP = new Set([...natural.stopwords, 'said', 'says', 'told', 'would', 'could', 'also']);
+
+// Porter stemming dominates term extraction; news vocabulary repeats, so memoise (bounded).
+const stemCache = new Map<string, string>();
+function stem(w: string): string {
+  let s = stemCache.get(w);
+  if (s === undefined) {
+    if (stemCache.size >= 100_000) stemCache.clear();
+    s = natural.PorterStemmer.stem(w);
+    stemCache.set(w, s);
+  }
+  return s;
+}
+
+/** Lower-cased word tokens and their content-word stems (same path as @newsfuse/shared/terms). */
+export function wordsAndStems(text: string): { words: string[]; terms: { stem: string; word: string }[] } {
+  const words = termTokenizer.tokenize(text.normalize('NFKC').toLowerCase());
+  const terms: { stem: string; word: string }[] = [];
+  for (const w of words) {
+    if (w.length < 2 || STOP.has(w) || /^\d+$/.test(w)) continue;
+    terms.push({ stem: stem(w), word: w });
+  }
+  return { words, terms };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentiment
+
+type Vocabulary = 'afinn' | 'senticon' | 'pattern' | 'afinnFinancialMarketNews';
+const VOCAB_SCALE: Record<Vocabulary, number> = { afinn: 1, afinnFinancialMarketNews: 1, senticon: 5, pattern: 5 };
+const VADER_ALPHA = 15;
+
+let analyzers: Record<Vocabulary, natural.SentimentAnalyzer> | null = null;
+function getAnalyzers(): Record<Vocabulary, natural.SentimentAnalyzer> {
+  // No stemmer: stemming the vocabularies creates false hits (likely→like +2 in AFINN,
+  // coming→come +0.875 in senticon); AFINN-165 already lists the inflected forms it scores.
+  analyzers ??= {
+    afinn: new natural.SentimentAnalyzer('English', undefined, 'afinn'),
+    senticon: new natural.SentimentAnalyzer('English', undefined, 'senticon'),
+    pattern: new natural.SentimentAnalyzer('English', undefined, 'pattern'),
+    afinnFinancialMarketNews: new natural.SentimentAnalyzer('English', undefined, 'afinnFinancialMarketNews'),
+  };
+  // natural 8.1.1 reads `.afinnFinancialMarketNews` from afinn-165-financialmarketnews, which
+  // exports `afinn165FinancialMarketNews`, so its financial vocabulary is empty: fill it in.
+  const fin = analyzers.afinnFinancialMarketNews as unknown as { vocabulary: Record<string, number> };
+  if (Object.keys(fin.vocabulary).length === 0)
+    fin.vocabulary = Object.assign(Object.create(null) as Record<string, number>, afinn165FinancialMarketNews);
+  return analyzers;
+}
+
+/** VADER's normaliser: maps an unbounded sum to (-1, 1). */
+export function squash(sum: number, alpha = VADER_ALPHA): number {
+  return sum === 0 ? 0 : sum / Math.sqrt(sum * sum + alpha);
+}
+
+// natural's negation list has "not", "no", "never", "neither" only: "n't" contractions and
+// "cannot" are expanded to "… not". Stop words are dropped (but not the negations): senticon gives
+// polarity to function words ("in" +0.33) and AFINN to "like" (+2, mostly a preposition in news).
+const NEGATIONS = new Set(['not', 'no', 'never', 'neither']);
+const SENTIMENT_STOP = new Set(natural.stopwords.filter((w) => !NEGATIONS.has(w)));
+const sentimentTokenizer = new natural.RegexpTokenizer({ pattern: /[^\p{L}\p{N}']+/u });
+export function sentimentWords(sentence: string): string[] {
+  const out: string[] = [];
+  const push = (w: string) => {
+    if (w && !SENTIMENT_STOP.has(w)) out.push(w);
+  };
+  for (const raw of sentimentTokenizer.tokenize(sentence.toLowerCase())) {
+    const t = raw.replace(/^'+|'+$/g, '');
+    if (t.endsWith("n't") || t === 'cannot') {
+      push(t === "won't" ? 'will' : t === "can't" || t === 'cannot' ? 'can' : t.slice(0, -3));
+      push('not');
+    } else push(t);
+  }
+  return out;
+}
+
+export type SentenceSentiment = SentimentScores;
+
+export function sentenceSentiment(sentence: string): SentenceSentiment {
+  const a = getAnalyzers();
+  const words = sentimentWords(sentence);
+  const lex = (v: Vocabulary): number => {
+    if (words.length === 0) return 0;
+    const mean = a[v].getSentiment(words);
+    return Number.isFinite(mean) ? squash(mean * words.length * VOCAB_SCALE[v]) : 0;
+  };
+  const s = {
+    vader: sentence.trim() ? vader.SentimentIntensityAnalyzer.polarity_scores(sentence).compound : 0,
+    afinn: lex('afinn'),
+    senticon: lex('senticon'),
+    pattern: lex('pattern'),
+    afinnFinancial: lex('afinnFinancialMarketNews'),
+  };
+  return { ...s, combined: combine(s) };
+}
+
+function combine(s: Pick<SentimentScores, 'vader' | 'afinn' | 'senticon' | 'pattern'>): number {
+  const w = SENTIMENT_WEIGHTS;
+  return clamp(w.vader * s.vader + w.afinn * s.afinn + w.senticon * s.senticon + w.pattern * s.pattern);
+}
+
+const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
+const KEYS = ['vader', 'afinn', 'senticon', 'pattern', 'afinnFinancial'] as const;
+
+/** Headline-weighted aggregate of per-sentence scores. */
+export function aggregateSentiment(
+  headline: SentenceSentiment | null,
+  body: SentenceSentiment[],
+  headlineWeight = DEFAULT_HEADLINE_WEIGHT,
+): SentimentScores {
+  const out = { vader: 0, afinn: 0, senticon: 0, pattern: 0, afinnFinancial: 0 };
+  const hw = headline ? (body.length ? headlineWeight : 1) : 0;
+  for (const k of KEYS) {
+    const bodyMean = body.length ? body.reduce((s, x) => s + x[k], 0) / body.length : 0;
+    out[k] = clamp(hw * (headline?.[k] ?? 0) + (1 - hw) * bodyMean);
+  }
+  return { ...out, combined: combine(out) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keywords
+
+export async function tfidfKeywords(
+  titleTerms: { stem: string; word: string }[],
+  bodyTerms: { stem: string; word: string }[],
+  docFreq: DocFreq,
+  { topK = 10, observe = true }: { topK?: number; observe?: boolean } = {},
+): Promise<Keyword[]> {
+  const counts = new Map<string, number>();
+  const surface = new Map<string, Map<string, number>>();
+  const add = (t: { stem: string; word: string }, n: number) => {
+    counts.set(t.stem, (counts.get(t.stem) ?? 0) + n);
+    const forms = surface.get(t.stem) ?? new Map<string, number>();
+    forms.set(t.word, (forms.get(t.word) ?? 0) + 1);
+    surface.set(t.stem, forms);
+  };
+  for (const t of titleTerms) add(t, 2);
+  for (const t of bodyTerms) add(t, 1);
+  const stems = [...counts.keys()];
+  if (stems.length === 0) return [];
+  if (observe) await docFreq.observe(stems);
+  const [df, total] = await Promise.all([docFreq.get(stems), docFreq.total()]);
+  const raw = stems.map((stem, i) => {
+    const idf = Math.log((1 + total) / (1 + (df[i] ?? 0))) + 1;
+    return { stem, w: (1 + Math.log(counts.get(stem)!)) * idf };
+  });
+  const norm = Math.sqrt(raw.reduce((s, x) => s + x.w * x.w, 0)) || 1;
+  return raw
+    .map(({ stem, w }) => ({ stem, weight: w / norm, term: bestForm(surface.get(stem)!) }))
+    .sort((a, b) => b.weight - a.weight || (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0))
+    .slice(0, topK)
+    .map(({ term, weight, stem }) => ({ term, weight, stem }));
+}
+
+function bestForm(forms: Map<string, number>): string {
+  let best = '';
+  let n = -1;
+  for (const [f, c] of forms) {
+    if (c > n || (c === n && f < best)) {
+      best = f;
+      n = c;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analyzer
+
+export function detectLanguage(text: string, sampleChars = 2000): string {
+  const sample = text.slice(0, sampleChars);
+  return (sample.trim() && detect(sample)) || 'und';
+}
+
+export function createTextAnalyzer(deps: {
+  embedder: Pick<Embedder, 'embedOne'>;
+  docFreq: DocFreq;
+  options?: TextAnalyzerOptions;
+}): TextAnalyzer {
+  const { embedder, docFreq } = deps;
+  const o = deps.options ?? {};
+  const headlineWeight = o.headlineWeight ?? DEFAULT_HEADLINE_WEIGHT;
+  if (!(headlineWeight >= 0 && headlineWeight <= 1)) throw new RangeError('headlineWeight must be in [0, 1]');
+  const topK = o.topK ?? 10;
+  const leadSentences = o.leadSentences ?? 3;
+
+  return {
+    async analyze(input, { observe = true } = {}) {
+      const title = normalizeText(input.title ?? '');
+      const body = normalizeText(input.body ?? '');
+      const bodySentences = splitSentences(body);
+      const lead = input.lead ? normalizeText(input.lead) : bodySentences.slice(0, leadSentences).join(' ');
+      const embedText = [title, lead].filter(Boolean).join('\n');
+
+      const t = wordsAndStems(title);
+      const b = wordsAndStems(body);
+
+      const [embedding, keywords] = await Promise.all([
+        embedText ? embedder.embedOne(embedText) : Promise.resolve(new Float32Array(EMBEDDING_DIM)),
+        tfidfKeywords(t.terms, b.terms, docFreq, { topK, observe }),
+      ]);
+
+      const headline = title ? sentenceSentiment(title) : null;
+      const perBody = bodySentences.map(sentenceSentiment);
+      const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
+
+      const out: TextFeatures = {
+        language: detectLanguage([title, body].filter(Boolean).join('. '), o.languageSampleChars),
+        tokens: t.words.length + b.words.length,
+        sentences: bodySentences.length + (title ? 1 : 0),
+        keywords,
+        embedding: Array.from(embedding),
+        sentiment,
+      };
+      if (o.sentenceSentiments ?? true) out.sentenceSentiments = [...(headline ? [headline] : []), ...perBody].map((s) => s.combined);
+      return out;
+    },
+  };
+}
