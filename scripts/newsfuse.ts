@@ -1,0 +1,51 @@
+/**
+ * The project CLI: `npm run newsfuse -- <command> [args]`.
+ * Each command is a module under scripts/cli/ whose default export is `(argv) => Promise<exit code>`,
+ * loaded only when used. To add one, add a line to COMMANDS.
+ */
+type Handler = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Handler }> }> = {
+  'parse-feed': {
+    summary: 'print a feed (file or URL) as ArticleEvent JSONL, via the poller code path',
+    load: () => import('./cli/parse-feed.ts'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `usage: newsfuse <command> [args]\n\ncommands:\n${Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`newsfuse: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const { default: handler } = await command.load();
+  return handler(rest);
+}
+
+// `newsfuse … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`newsfuse: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
