@@ -1,0 +1,238 @@
+/**
+ * Browser test: Debian's chromium (through playwright-core) opens the live page of a dashboard process
+ * running against the real broker and Redis; the page shows the topics from published events, updates
+ * live (SSE, no reload) when a new scored event arrives, shows the mismatch feed with its photos (served
+ * by a local image server: the machine has no internet), logs no console errors, and a screenshot is
+ * saved to test-output/dashboard.png.
+ *
+ *   KAFKA_BROKERS=127.0.0.1:9092 node --import tsx --test tests/dashboard.browser.test.ts
+ *
+ * Needs /usr/bin/chromium (Debian: apt-get install -y chromium); without it the test fails, it does not skip.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Kafka, Producer, ScoredEvent } from '@newsfuse/shared';
+import { scoredEvent } from './fixtures/scored.ts';
+import {
+  REPO_ROOT,
+  assertBroker,
+  createTopics,
+  deleteKeys,
+  deleteTopics,
+  kafkaClient,
+  publishScored,
+  startDashboard,
+  topicsOf,
+  uniqueNames,
+  type DashboardProcess,
+} from './dashboard.harness.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TOKEN = 'browser-token-7a1e55c0';
+const SCREENSHOT = join(REPO_ROOT, 'test-output', 'dashboard.png');
+
+let kafka: Kafka;
+let producer: Producer | undefined;
+let dash: DashboardProcess | undefined;
+let images: Server | undefined;
+let imageBase = '';
+let browser: Browser | undefined;
+let names: ReturnType<typeof uniqueNames>;
+let topics: ReturnType<typeof topicsOf>;
+
+/** Simple landscape "photos" so the mismatch feed has real images to show. */
+function photo(n: number): string {
+  const palettes = [
+    ['#1e3a5f', '#4f86c6', '#2f5d3a', '#f2c14e'],
+    ['#3b1f2b', '#c8553d', '#5a3e36', '#f28f3b'],
+    ['#102a43', '#829ab1', '#334e68', '#f0f4f8'],
+    ['#1b4332', '#74c69d', '#2d6a4f', '#ffd166'],
+    ['#2b2d42', '#8d99ae', '#4a4e69', '#ef233c'],
+    ['#3d348b', '#7678ed', '#2a2a72', '#f7b801'],
+  ];
+  const [deep, sky, ground, sun] = palettes[n % palettes.length]!;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480" viewBox="0 0 640 480">
+<defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${deep}"/><stop offset="1" stop-color="${sky}"/></linearGradient></defs>
+<rect width="640" height="480" fill="url(#s)"/><circle cx="${120 + n * 70}" cy="${120 + (n % 3) * 20}" r="46" fill="${sun}" opacity=".9"/>
+<path d="M0 330 Q160 ${250 + n * 10} 320 320 T640 ${300 - n * 8} V480 H0Z" fill="${ground}"/>
+<path d="M0 400 Q200 350 380 400 T640 380 V480 H0Z" fill="${deep}" opacity=".55"/>
+<rect x="${380 - n * 20}" y="300" width="70" height="90" fill="${deep}" opacity=".8"/><rect x="${395 - n * 20}" y="320" width="16" height="20" fill="${sun}" opacity=".8"/></svg>`;
+}
+
+/** Deterministic pseudo-random numbers, so the screenshot looks the same run to run. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+function stream(count: number): ScoredEvent[] {
+  const rand = rng(42);
+  const topicsList = ['Climate', 'Economy', 'Politics', 'Sport', 'Technology', 'Health', 'Culture'];
+  const outlets = ['Northern Chronicle', 'Market Wire', 'Sports Daily', 'Industry Today', 'Coastal Herald', 'The Capital Post'];
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const topic = topicsList[Math.floor(rand() ** 1.5 * topicsList.length)]!;
+    const mismatch = rand() < 0.22;
+    const relevance = mismatch ? 0.03 + rand() * 0.25 : 0.32 + rand() * 0.65;
+    return scoredEvent({
+      topics: rand() < 0.15 ? [topic, topicsList[(i + 3) % topicsList.length]!] : [topic],
+      outlet: outlets[Math.floor(rand() * outlets.length)]!,
+      relevance,
+      sentiment: Math.max(-1, Math.min(1, (rand() - 0.45) * 1.6)),
+      images: [`${imageBase}/photo/${i % 6}.svg`, `${imageBase}/photo/${(i + 2) % 6}.svg`],
+      emittedAt: new Date(now - (count - i) * 45_000 - rand() * 30_000),
+    });
+  });
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `chromium not found at ${CHROMIUM}: install it (Debian: apt-get update && apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+  }
+  kafka = kafkaClient();
+  await assertBroker(kafka);
+  images = createServer((req, res) => {
+    const m = /^\/photo\/(\d+)\.svg$/.exec(req.url ?? '');
+    if (!m) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' }).end(photo(Number(m[1])));
+  });
+  await new Promise<void>((resolve) => images!.listen(0, '127.0.0.1', resolve));
+  const addr = images.address();
+  imageBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  names = uniqueNames('dashui');
+  topics = topicsOf(names.suffix);
+  await createTopics(kafka, Object.values(topics));
+  producer = kafka.producer();
+  await producer.connect();
+  dash = await startDashboard({ TOPIC_SUFFIX: names.suffix, NEWSFUSE_PREFIX: names.prefix, DASHBOARD_TOKEN: TOKEN });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await dash?.stop();
+  await producer?.disconnect();
+  await new Promise<void>((resolve) => (images ? images.close(() => resolve()) : resolve()));
+  if (names) {
+    await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
+    await deleteKeys(names.prefix);
+  }
+  assert.equal(code, 0, 'dashboard exits cleanly');
+});
+
+test('the live page shows topics, updates over SSE, shows the mismatch feed with photos, and logs no errors', async () => {
+  await publishScored(producer!, topics.scored, stream(70));
+  await producer!.send({
+    topic: topics.deadletter,
+    messages: [
+      {
+        value: JSON.stringify({
+          schemaVersion: 1,
+          stage: 'extract',
+          code: 'FETCH_TIMEOUT',
+          reason: 'image download timed out after 10000 ms',
+          retriable: false,
+          origin: { queue: 'extract-image', jobId: 'img/demo:1' },
+          payload: '{}',
+          at: new Date().toISOString(),
+        }),
+      },
+    ],
+  });
+
+  const page: Page = await browser!.newPage({ viewport: { width: 1600, height: 1000 } });
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url().replace(TOKEN, '***')} ${req.failure()?.errorText ?? ''}`));
+
+  // Opening the page with ?token= once keeps the token in a cookie and drops it from the URL.
+  const res = await page.goto(`${dash!.url}/?token=${TOKEN}`);
+  assert.equal(res?.status(), 200);
+  assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+  assert.ok((await page.context().cookies()).some((c) => c.name === 'nf_dashboard_token' && c.httpOnly));
+
+  await page.waitForSelector('#status[data-state="live"]', { timeout: 30_000 });
+  // In-page code is passed as strings: the tests compile without the DOM library.
+  await page.waitForFunction(`document.querySelectorAll('#topics tbody tr[data-id^="cat:"]').length >= 5`, null, { timeout: 60_000 });
+  const labels = (await page.evaluate(
+    `[...document.querySelectorAll('#topics tbody tr[data-id^="cat:"] td.name')].map((td) => td.firstChild.textContent)`,
+  )) as string[];
+  assert.ok(labels.includes('Climate') && labels.includes('Economy'), labels.join(', '));
+  const total = await page.textContent('#kpi-count .kpi-value');
+  assert.equal(total, '70');
+
+  // The mismatch feed shows articles with their photos, scores and explanations.
+  await page.waitForSelector('#feed li .thumb img', { timeout: 30_000 });
+  await page.waitForFunction(
+    `[...document.querySelectorAll('#feed img')].slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)`,
+    null,
+    { timeout: 30_000 },
+  );
+  const why = await page.textContent('#feed li .why');
+  assert.match(why ?? '', /not in the text/);
+
+  // Live: a new scored event shows up without a reload.
+  await page.evaluate('window.__noReload = true');
+  const breaking = scoredEvent({
+    topics: ['Breaking Live Topic'],
+    title: 'Harbour bridge reopens after overnight repairs',
+    outlet: 'Coastal Herald',
+    relevance: 0.04,
+    sentiment: -0.35,
+    images: [`${imageBase}/photo/4.svg`, `${imageBase}/photo/1.svg`],
+  });
+  await publishScored(producer!, topics.scored, [breaking]);
+  await page.waitForSelector('#topics tbody tr[data-id="cat:breaking-live-topic"]', { timeout: 30_000 });
+  await page.waitForFunction(
+    `document.querySelector('#feed li')?.getAttribute('data-article') === ${JSON.stringify(breaking.articleId)}`,
+    null,
+    { timeout: 30_000 },
+  );
+  assert.equal(await page.evaluate('window.__noReload'), true, 'updated in place, not reloaded');
+  assert.equal(await page.textContent('#kpi-count .kpi-value'), '71');
+
+  // Selecting a topic points the charts at it.
+  await page.click('#topics tbody tr[data-id="cat:climate"]');
+  await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === 'Climate'`, null, { timeout: 10_000 });
+  await page.click('#topics tbody tr[data-id="_all"]');
+  await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === 'All topics'`, null, { timeout: 10_000 });
+
+  // Sorting by relevance puts the lowest first when ascending.
+  await page.click('#topics th button[data-sort="relevance"]');
+  await page.click('#topics th button[data-sort="relevance"]');
+  assert.equal(await page.getAttribute('#topics tbody tr:nth-child(2)', 'data-id'), 'cat:breaking-live-topic');
+  await page.click('#topics th button[data-sort="volume"]');
+
+  // Pipeline health and dead letters are on the page.
+  await page.waitForFunction(`document.querySelector('#dl-total')?.textContent?.startsWith('1 in 24 h')`, null, { timeout: 30_000 });
+  assert.ok((await page.$$('#stages tbody tr')).length >= 7);
+
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+  mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  assert.ok(existsSync(SCREENSHOT));
+
+  assert.deepEqual(problems, [], problems.join('\n'));
+  await page.close();
+});

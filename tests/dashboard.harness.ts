@@ -1,0 +1,198 @@
+/**
+ * Shared by tests/dashboard.test.ts and tests/dashboard.browser.test.ts: starts the dashboard as its own
+ * process against the real broker and Redis, with a unique topic suffix and key prefix, and cleans up.
+ *
+ * Env: KAFKA_BROKERS (default 127.0.0.1:9092), REDIS_URL (default redis://127.0.0.1:6379).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis, TOPICS, createKafka, createLogger, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
+import { scoredMessage } from './fixtures/scored.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Polls `fn` until it returns something truthy; throws with the last value/error after the deadline. */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what: string },
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${opts.what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 500)}`,
+      );
+    await sleep(opts.intervalMs ?? 200);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function uniqueNames(tag: string) {
+  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return { suffix: `${tag}-${id}`, prefix: `nft_${tag}_${id}`.replace(/-/g, '_') };
+}
+
+export function kafkaClient(): Kafka {
+  return createKafka({ KAFKA_BROKERS, KAFKA_CLIENT_ID: 'newsfuse-dashboard-test' }, createLogger('dashboard-test', 'silent'));
+}
+
+/** Fails with a clear message when no broker answers (these tests do not skip). */
+export async function assertBroker(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await Promise.race([admin.connect(), sleep(15_000).then(() => Promise.reject(new Error('connect timed out')))]);
+    await admin.describeCluster();
+  } catch (err) {
+    throw new Error(
+      `no Kafka broker answers at ${KAFKA_BROKERS} (${(err as Error).message}). Start one with 'bash infra/kafka/kafka.sh start' (KAFKA_PORT=…) and/or set KAFKA_BROKERS.`,
+    );
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export function topicsOf(suffix: string) {
+  return {
+    articles: `${TOPICS.articles}.${suffix}`,
+    fused: `${TOPICS.fused}.${suffix}`,
+    scored: `${TOPICS.scored}.${suffix}`,
+    deadletter: `${TOPICS.deadletter}.${suffix}`,
+  };
+}
+
+export async function createTopics(kafka: Kafka, topics: string[], partitions = 2): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes every key under `${prefix}:`. */
+export async function deleteKeys(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  await redis.connect();
+  let n = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) n += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return n;
+}
+
+export interface DashboardProcess {
+  url: string;
+  child: ChildProcess;
+  logs: string[];
+  stop(): Promise<number | null>;
+}
+
+/** Starts `services/dashboard/src/main.ts` in its own process and waits for /healthz to say ready. */
+export async function startDashboard(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<DashboardProcess> {
+  const port = await freePort();
+  // node --import tsx, the same as `npx tsx` minus the npx wrapper process, so signals reach the service.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/dashboard/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS,
+      REDIS_URL,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      KAFKA_PARTITIONS: '2',
+      LOG_LEVEL: 'info',
+      DASHBOARD_HEALTH_INTERVAL_MS: '1000',
+      DASHBOARD_PUSH_INTERVAL_MS: '300',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const keep = (buf: Buffer) => {
+    for (const line of buf.toString('utf8').split('\n')) if (line) logs.push(line);
+    if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      resolve(code);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (exited !== undefined) return exited;
+    child.kill('SIGTERM');
+    const code = await Promise.race([exit, sleep(30_000).then(() => 'timeout' as const)]);
+    if (code === 'timeout') {
+      child.kill('SIGKILL');
+      return exit;
+    }
+    return code;
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (exited !== undefined) throw new Error(`dashboard exited with ${exited}:\n${logs.slice(-30).join('\n')}`);
+        const res = await fetch(`${url}/healthz`).catch(() => null);
+        return res?.status === 200;
+      },
+      { timeoutMs: opts.readyTimeoutMs ?? 120_000, intervalMs: 300, what: 'dashboard /healthz to be ready' },
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n--- dashboard logs ---\n${logs.slice(-40).join('\n')}`);
+  }
+  return { url, child, logs, stop };
+}
+
+export async function publishScored(producer: Producer, topic: string, events: ScoredEvent[]): Promise<void> {
+  await producer.send({ topic, messages: events.map(scoredMessage) });
+}
