@@ -6,6 +6,10 @@
 type Handler = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Handler }> }> = {
+  score: {
+    summary: 'score articles in-process (extract → fuse → score, no Kafka or Redis); prints ScoredEvent JSONL',
+    load: () => import('../services/score/src/oneshot.ts'),
+  },
   'parse-feed': {
     summary: 'print a feed (file or URL) as ArticleEvent JSONL, via the poller code path',
     load: () => import('./cli/parse-feed.ts'),

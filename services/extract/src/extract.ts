@@ -25,7 +25,8 @@ export interface TextAnalysis {
 }
 
 export interface TextAnalyzerPort {
-  analyze(input: { title: string; body: string; lead?: string }): Promise<TextAnalysis>;
+  /** `observe: false` on a retry, so the document-frequency table counts each article once. */
+  analyze(input: { title: string; body: string; lead?: string }, opts?: { observe?: boolean }): Promise<TextAnalysis>;
   readonly model: string;
 }
 
@@ -63,10 +64,10 @@ export interface Attempt {
 export function createExtractor(deps: ExtractorDeps) {
   const now = deps.now ?? (() => performance.now());
 
-  async function text(job: TextJobData): Promise<TextFeatures> {
+  async function text(job: TextJobData, attempt: Attempt = { number: 1, of: 1 }): Promise<TextFeatures> {
     const t0 = now();
     const body = [job.summary, job.body].filter(Boolean).join('\n\n');
-    const a = await deps.text.analyze({ title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) });
+    const a = await deps.text.analyze({ title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) }, { observe: attempt.number === 1 });
     return decode(TextFeatures, {
       schemaVersion: 1,
       articleId: job.articleId,

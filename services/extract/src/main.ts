@@ -4,7 +4,7 @@
  * run in worker threads so they never stall job locks or this event loop.
  */
 import { fileURLToPath } from 'node:url';
-import { FlowProducer, Queue, Worker } from 'bullmq';
+import { FlowProducer, MetricsTime, Queue, Worker } from 'bullmq';
 import {
   ArticleEvent,
   QUEUES,
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const fuseQueue = new Queue(QUEUES.fuse, { connection, prefix });
 
   // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
-  const workerOpts = { connection, prefix, useWorkerThreads: true, lockDuration: 60_000, maxStalledCount: 2 };
+  const workerOpts = { connection, prefix, useWorkerThreads: true, lockDuration: 60_000, maxStalledCount: 2, metrics: { maxDataPoints: MetricsTime.ONE_WEEK } };
   const textWorker = new Worker(QUEUES.text, cfg.EXTRACT_SANDBOX ? processorPath('text') : (await import('./processors/text.ts')).default, {
     ...workerOpts,
     concurrency: cfg.TEXT_CONCURRENCY,

@@ -2,7 +2,7 @@
  * fuse: runs the parent job of each article's flow once every child has finished or failed for good,
  * joins the features, applies the fusion strategy and publishes news.fused.v1.
  */
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { MetricsTime, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   DecodeError,
   FusedEvent,
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
         throw err;
       }
     },
-    { connection, prefix, concurrency: cfg.FUSE_CONCURRENCY },
+    { connection, prefix, concurrency: cfg.FUSE_CONCURRENCY, metrics: { maxDataPoints: MetricsTime.ONE_WEEK } },
   );
   deadLetterFinalFailures(worker, deadLetters, logger);
   const queue = new Queue(QUEUES.fuse, { connection, prefix });

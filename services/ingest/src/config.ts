@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BaseConfigSchema, boolFlag, intVar, loadConfig, ConfigError } from '@newsfuse/shared';
 
 export const IngestConfigSchema = BaseConfigSchema.extend({
+  HTTP_PORT: intVar(8081),
   KAFKA_CLIENT_ID: z.string().default('newsfuse-ingest'),
   /** Bearer token for POST /articles. Without it the push endpoint answers 401 to everyone. */
   PUSH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -58,6 +58,11 @@ export function createBasicImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYT
   };
 }
 
+/** The image analyzer the configuration asks for. */
+export function createImageAnalyzerPort(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_ANALYSIS'>): ImageAnalyzerPort {
+  return createBasicImageAnalyzer(cfg);
+}
+
 export function createTextAnalyzerPort(
   cfg: Pick<BaseConfig, 'REDIS_URL' | 'NEWSFUSE_PREFIX'> & Pick<ExtractConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>,
   embedder: EmbedderPort | undefined,
@@ -69,7 +74,7 @@ export function createTextAnalyzerPort(
   });
   return {
     model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader',
-    analyze: (input) => analyzer.analyze(input),
+    analyze: (input, opts) => analyzer.analyze(input, opts),
     close: async () => void (await redis.quit()),
   };
 }
@@ -77,7 +82,7 @@ export function createTextAnalyzerPort(
 /** For in-process use without Redis (the one-shot `newsfuse score` command and tests). */
 export function createLocalTextAnalyzerPort(embedder: EmbedderPort | undefined): TextAnalyzerPort {
   const analyzer = createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq: createMemoryDocFreq() });
-  return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input) => analyzer.analyze(input) };
+  return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input, opts) => analyzer.analyze(input, opts) };
 }
 
 export function createEmbedderPort(cfg: Pick<ExtractConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): EmbedderPort | undefined {

@@ -1,7 +1,7 @@
 /** One extractor per process or worker thread: sessions and connections are created once. */
 import { loadExtractConfig } from '../config.ts';
 import { createExtractor, type Extractor } from '../extract.ts';
-import { createBasicImageAnalyzer, createEmbedderPort, createImageFetcher, createTextAnalyzerPort } from '../adapters/analyzers.ts';
+import { createImageAnalyzerPort, createEmbedderPort, createImageFetcher, createTextAnalyzerPort } from '../adapters/analyzers.ts';
 
 let extractor: Extractor | undefined;
 
@@ -11,7 +11,7 @@ export function getExtractor(): Extractor {
     const embedder = createEmbedderPort(cfg);
     extractor = createExtractor({
       text: createTextAnalyzerPort(cfg, embedder),
-      image: createBasicImageAnalyzer(cfg),
+      image: createImageAnalyzerPort(cfg),
       fetchImage: createImageFetcher(cfg),
       ...(embedder ? { embedder } : {}),
     });
