@@ -5,6 +5,7 @@
  *
  *   npm test                 all tests
  *   npm test -- <files...>   only these files
+ *   npm run test:unit        the unit tests beside the code (no broker needed)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -24,10 +25,12 @@ function findTests(dir: string, out: string[] = []): string[] {
 const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0;
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const files = args.length > 0 ? args : ['libs', 'services', 'tests'].flatMap((d) => findTests(join(ROOT, d))).sort();
+  const unitOnly = process.argv.includes('--unit');
+  const args = process.argv.slice(2).filter((a) => a !== '--unit');
+  const dirs = unitOnly ? ['libs', 'services'] : ['libs', 'services', 'tests'];
+  const files = args.length > 0 ? args : dirs.flatMap((d) => findTests(join(ROOT, d))).sort();
   ensureModels();
-  const useContainers = !process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers();
+  const useContainers = unitOnly || (!process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers());
   const infra = useContainers ? undefined : await ensureInfra();
   const env = { ...process.env, ...(infra ? { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl } : {}) };
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });

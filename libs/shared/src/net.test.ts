@@ -10,7 +10,7 @@ let server: http.Server;
 let base: string;
 let port: number;
 let connections = 0;
-let requests: string[] = [];
+const requests: string[] = [];
 
 before(async () => {
   server = http.createServer((req, res) => {
@@ -194,7 +194,9 @@ test('connection refused is a retriable FETCH_NETWORK; DNS failure too', async (
 
 test('SSRF: loopback is refused before connecting unless allow-listed', async () => {
   const before = connections;
-  await rejectsWith(safeFetch(`${base}/ok`, { timeoutMs: 1_000, maxBytes: 1_000 }), 'FETCH_BLOCKED', (e) => assert.equal(e.retriable, false));
+  await rejectsWith(safeFetch(`${base}/ok`, { timeoutMs: 1_000, maxBytes: 1_000 }), 'FETCH_BLOCKED', (e) =>
+    assert.equal(e.retriable, false),
+  );
   assert.equal(connections, before, 'no connection was made');
 });
 
@@ -255,9 +257,15 @@ test('SSRF: an allow-listed host name is fetched via the injected resolver', asy
 
 test('SSRF: every redirect hop is re-checked (literal metadata address and private DNS name)', async () => {
   const beforeReq = requests.length;
-  await rejectsWith(safeFetch(`${base}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`, local), 'FETCH_BLOCKED');
+  await rejectsWith(
+    safeFetch(`${base}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`, local),
+    'FETCH_BLOCKED',
+  );
   const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
-  await rejectsWith(safeFetch(`${base}/redirect?to=${encodeURIComponent(`http://internal.test:${port}/ok`)}`, { ...local, resolver }), 'FETCH_BLOCKED');
+  await rejectsWith(
+    safeFetch(`${base}/redirect?to=${encodeURIComponent(`http://internal.test:${port}/ok`)}`, { ...local, resolver }),
+    'FETCH_BLOCKED',
+  );
   assert.equal(requests.length - beforeReq, 2, 'only the two redirecting requests reached the server');
 });
 
@@ -278,7 +286,9 @@ test('guardedLookup filters blocked addresses out of a mixed answer', async () =
     { address: '93.184.216.34', family: 4 },
   ];
   const lookup = guardedLookup('http://mixed.test/', {}, resolver);
-  const got = await new Promise<unknown>((resolve, reject) => lookup('mixed.test', { all: true }, (err, addrs) => (err ? reject(err) : resolve(addrs))));
+  const got = await new Promise<unknown>((resolve, reject) =>
+    lookup('mixed.test', { all: true }, (err, addrs) => (err ? reject(err) : resolve(addrs))),
+  );
   assert.deepEqual(got, [{ address: '93.184.216.34', family: 4 }]);
 });
 

@@ -149,7 +149,10 @@ export function checkUrl(raw: string, policy: SsrfPolicy = {}): URL {
   try {
     url = new URL(raw);
   } catch (err) {
-    throw new FetchError('FETCH_BAD_URL', `malformed URL: ${String(raw).slice(0, 200)}`, { cause: err, details: { url: String(raw).slice(0, 2048) } });
+    throw new FetchError('FETCH_BAD_URL', `malformed URL: ${String(raw).slice(0, 200)}`, {
+      cause: err,
+      details: { url: String(raw).slice(0, 2048) },
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new FetchError('FETCH_BAD_URL', `unsupported scheme ${url.protocol}`, { details: { url: raw } });
@@ -174,7 +177,8 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.
 export function guardedLookup(url: string, policy: SsrfPolicy, resolver: Resolver = defaultResolver) {
   return (hostname: string, options: dns.LookupOptions | number | LookupCallback, cb?: LookupCallback): void => {
     const callback = (typeof options === 'function' ? options : cb) as LookupCallback;
-    const opts: dns.LookupOptions = typeof options === 'object' && options !== null ? options : typeof options === 'number' ? { family: options } : {};
+    const opts: dns.LookupOptions =
+      typeof options === 'object' && options !== null ? options : typeof options === 'number' ? { family: options } : {};
     const allowAll = hostAllowed(hostname, policy);
     resolver(hostname).then(
       (addresses) => {
@@ -188,10 +192,18 @@ export function guardedLookup(url: string, policy: SsrfPolicy, resolver: Resolve
             callback(err, '', 0);
             return;
           }
-          callback(blocked(url, hostname, first.address, blockedRange(first.address) ?? 'blocked') as unknown as NodeJS.ErrnoException, '', 0);
+          callback(
+            blocked(url, hostname, first.address, blockedRange(first.address) ?? 'blocked') as unknown as NodeJS.ErrnoException,
+            '',
+            0,
+          );
           return;
         }
-        if (opts.all) callback(null, allowed.map((a) => ({ address: a.address, family: a.family })));
+        if (opts.all)
+          callback(
+            null,
+            allowed.map((a) => ({ address: a.address, family: a.family })),
+          );
         else callback(null, allowed[0]!.address, allowed[0]!.family);
       },
       (err: NodeJS.ErrnoException) => callback(err, '', 0),
@@ -234,7 +246,14 @@ interface Hop {
   response: http.IncomingMessage;
 }
 
-function request(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, policy: SsrfPolicy, resolver: Resolver | undefined, signal: AbortSignal): Promise<Hop> {
+function request(
+  url: URL,
+  method: 'GET' | 'HEAD',
+  headers: Record<string, string>,
+  policy: SsrfPolicy,
+  resolver: Resolver | undefined,
+  signal: AbortSignal,
+): Promise<Hop> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const href = url.toString();
@@ -279,7 +298,8 @@ function decoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zli
 
 async function readBody(res: http.IncomingMessage, maxBytes: number, url: string): Promise<Buffer> {
   const declared = Number(res.headers['content-length']);
-  const tooLarge = (n: number) => new FetchError('FETCH_TOO_LARGE', `response body exceeds ${maxBytes} bytes`, { details: { url, maxBytes, bytes: n } });
+  const tooLarge = (n: number) =>
+    new FetchError('FETCH_TOO_LARGE', `response body exceeds ${maxBytes} bytes`, { details: { url, maxBytes, bytes: n } });
   if (Number.isFinite(declared) && declared > maxBytes) {
     res.destroy();
     throw tooLarge(declared);
@@ -331,10 +351,19 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
 
   const fail = (err: unknown, at: string): never => {
     if (timedOut) {
-      throw new FetchError('FETCH_TIMEOUT', `fetch did not complete within ${opts.timeoutMs} ms`, { retriable: true, cause: err, details: { url: at, timeoutMs: opts.timeoutMs } });
+      throw new FetchError('FETCH_TIMEOUT', `fetch did not complete within ${opts.timeoutMs} ms`, {
+        retriable: true,
+        cause: err,
+        details: { url: at, timeoutMs: opts.timeoutMs },
+      });
     }
     if (err instanceof FetchError) throw err;
-    if (opts.signal?.aborted) throw new FetchError('FETCH_NETWORK', 'fetch aborted by caller', { retriable: false, cause: err, details: { url: at, aborted: true } });
+    if (opts.signal?.aborted)
+      throw new FetchError('FETCH_NETWORK', 'fetch aborted by caller', {
+        retriable: false,
+        cause: err,
+        details: { url: at, aborted: true },
+      });
     throw networkError(err, at);
   };
 
@@ -356,13 +385,19 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
       if (REDIRECTS.has(status) && res.headers.location) {
         res.response.resume();
         if (hop >= maxRedirects) {
-          throw new FetchError('FETCH_HTTP', `too many redirects (> ${maxRedirects})`, { retriable: false, details: { url: url.toString(), status, redirects: hop } });
+          throw new FetchError('FETCH_HTTP', `too many redirects (> ${maxRedirects})`, {
+            retriable: false,
+            details: { url: url.toString(), status, redirects: hop },
+          });
         }
         let next: string;
         try {
           next = new URL(res.headers.location, url).toString();
         } catch (err) {
-          throw new FetchError('FETCH_BAD_URL', `bad redirect location: ${res.headers.location.slice(0, 200)}`, { cause: err, details: { url: url.toString() } });
+          throw new FetchError('FETCH_BAD_URL', `bad redirect location: ${res.headers.location.slice(0, 200)}`, {
+            cause: err,
+            details: { url: url.toString() },
+          });
         }
         url = checkUrl(next, policy);
         continue;
