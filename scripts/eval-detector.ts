@@ -62,7 +62,10 @@ for (const it of subset) {
   const g = groupLabels.get(it.target.group)!;
   const best = Math.max(0, ...objs.filter((o) => ok.has(o.label)).map((o) => o.score));
   const bestGroup = Math.max(0, ...objs.filter((o) => g.has(o.label)).map((o) => o.score));
-  const top = objs.slice(0, 3).map((o) => `${o.label} ${o.score.toFixed(2)}`).join(', ');
+  const top = objs
+    .slice(0, 3)
+    .map((o) => `${o.label} ${o.score.toFixed(2)}`)
+    .join(', ');
   rows.push({ file: it.file, label: it.label, coco: it.target.coco, group: it.target.group, best, bestGroup, top });
   if (values.verbose) console.log(`${best >= minScore ? 'ok  ' : 'MISS'} ${it.label} -> ${it.target.coco}: ${top || '(nothing)'}`);
 }
@@ -88,7 +91,9 @@ table.push([
 ]);
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((r) => r[c]!.length)));
 const line = (cells: string[]) => '| ' + cells.map((s, c) => s.padEnd(widths[c]!)).join(' | ') + ' |';
-console.log(`detector ${detector.name} (${values.resize}), ${rows.length} photos of COCO-covered classes (of ${labels.length}), ${ms.toFixed(0)} ms/image`);
+console.log(
+  `detector ${detector.name} (${values.resize}), ${rows.length} photos of COCO-covered classes (of ${labels.length}), ${ms.toFixed(0)} ms/image`,
+);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of table) console.log(line(r));

@@ -30,8 +30,9 @@ async function main(): Promise<number> {
   const dirs = unitOnly ? ['libs', 'services'] : ['libs', 'services', 'tests'];
   const files = args.length > 0 ? args : dirs.flatMap((d) => findTests(join(ROOT, d))).sort();
   ensureModels();
-  const useContainers = unitOnly || (!process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers());
-  const infra = useContainers ? undefined : await ensureInfra();
+  // Unit tests need no broker; with a Docker engine and no explicit env, testcontainers provides them.
+  const localInfra = !unitOnly && !(!process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers());
+  const infra = localInfra ? await ensureInfra() : undefined;
   const env = { ...process.env, ...(infra ? { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl } : {}) };
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });
   const stop = () => child.kill('SIGTERM');

@@ -11,3 +11,18 @@ export type { DocFreq, RedisDocFreqOptions } from './text/docfreq.ts';
 export { createTextAnalyzer, normalizeText, splitSentences, detectLanguage } from './text/features.ts';
 export type { TextAnalyzer, TextAnalyzerOptions, TextFeatures, ArticleText, SentimentScores, Keyword } from './text/features.ts';
 // image exports: appended by the image side
+export { createImageAnalyzer, createDefaultImageAnalyzer, getImageAnalyzer, buildTextView, embedTextViews } from './image/features.ts';
+export type {
+  ImageAnalysis,
+  ImageAnalyzer,
+  ImageAnalyzerDeps,
+  AnalyzeOptions,
+  DefaultAnalyzerOptions,
+  TextEmbedder,
+} from './image/features.ts';
+export { decodeImage, ImageDecodeError } from './image/decode.ts';
+export type { DecodeOptions, DecodedImage, ImageErrorCode, RgbImage } from './image/decode.ts';
+export { hammingHex } from './image/phash.ts';
+export type { DetectedObject, Box } from './image/detector.ts';
+export type { Face, Expression } from './image/faces.ts';
+export type { OcrLine } from './image/ocr.ts';

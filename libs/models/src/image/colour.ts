@@ -90,11 +90,7 @@ export function colourStats(img: RgbImage, opts: { k?: number; maxSamples?: numb
   order.sort((a, b) => bins[b * 4]! - bins[a * 4]! || a - b);
   const dominant = order.slice(0, k).map((b) => {
     const c = bins[b * 4]!;
-    const rgb = [bins[b * 4 + 1]! / c, bins[b * 4 + 2]! / c, bins[b * 4 + 3]! / c].map(Math.round) as [
-      number,
-      number,
-      number,
-    ];
+    const rgb = [bins[b * 4 + 1]! / c, bins[b * 4 + 2]! / c, bins[b * 4 + 3]! / c].map(Math.round) as [number, number, number];
     return { rgb, hex: `#${rgb.map(hex2).join('')}`, share: round(c / count) };
   });
   return {

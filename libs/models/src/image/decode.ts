@@ -8,12 +8,7 @@
  */
 import sharp, { type KernelEnum, type Metadata } from 'sharp';
 
-export type ImageErrorCode =
-  | 'too-many-bytes'
-  | 'too-many-pixels'
-  | 'unsupported-format'
-  | 'corrupt'
-  | 'timeout';
+export type ImageErrorCode = 'too-many-bytes' | 'too-many-pixels' | 'unsupported-format' | 'corrupt' | 'timeout';
 
 /** The one error type thrown by {@link decodeImage}; `code` is stable, `message` is for humans. */
 export class ImageDecodeError extends Error {
@@ -99,8 +94,7 @@ export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}
   const w = meta.width ?? 0;
   const h = meta.pageHeight ?? meta.height ?? 0;
   if (w <= 0 || h <= 0) throw new ImageDecodeError('corrupt', `no dimensions in ${format} header`);
-  if (w * h > o.maxInputPixels)
-    throw new ImageDecodeError('too-many-pixels', `${w}x${h} = ${w * h} pixels, limit ${o.maxInputPixels}`);
+  if (w * h > o.maxInputPixels) throw new ImageDecodeError('too-many-pixels', `${w}x${h} = ${w * h} pixels, limit ${o.maxInputPixels}`);
 
   try {
     let img = sharp(input, sharpOpts)

@@ -8,8 +8,7 @@ import { hammingHex, perceptualHash } from './phash.ts';
 
 function fill(width: number, height: number, f: (x: number, y: number) => [number, number, number]): RgbImage {
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) data.set(f(x, y), (y * width + x) * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(f(x, y), (y * width + x) * 3);
   return { data, width, height };
 }
 
@@ -23,7 +22,10 @@ test('colour stats of a two-colour image', () => {
   assert.ok(Math.abs(s.brightness - (0.299 * 0.5 + 0.114 * 0.5)) < 1e-3);
   assert.equal(s.dominant.length, 2);
   assert.deepEqual(new Set(s.dominant.map((d) => d.hex)), new Set(['#ff0000', '#0000ff']));
-  assert.deepEqual(s.dominant.map((d) => d.share), [0.5, 0.5]);
+  assert.deepEqual(
+    s.dominant.map((d) => d.share),
+    [0.5, 0.5],
+  );
   assert.ok(s.colourfulness > 100);
   const grey = colourStats(fill(10, 10, () => [128, 128, 128]));
   assert.equal(grey.saturation, 0);
@@ -56,8 +58,14 @@ test('HOG: orientation energy lands in the right bin; flat image is all zero', (
     for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) g[y * size + x] = f(x, y);
     return g;
   };
-  const vertical = hog(grey((x) => (x % 8 < 4 ? 0 : 255)), size); // gradients along x -> 0°
-  const horizontal = hog(grey((_x, y) => (y % 8 < 4 ? 0 : 255)), size); // gradients along y -> 90°
+  const vertical = hog(
+    grey((x) => (x % 8 < 4 ? 0 : 255)),
+    size,
+  ); // gradients along x -> 0°
+  const horizontal = hog(
+    grey((_x, y) => (y % 8 < 4 ? 0 : 255)),
+    size,
+  ); // gradients along y -> 90°
   assert.equal(vertical.length, 4 * 4 * bins);
   const perBin = (v: number[]) => Array.from({ length: bins }, (_, b) => v.filter((_, i) => i % bins === b).reduce((s, x) => s + x, 0));
   const vb = perBin(vertical);
@@ -65,7 +73,12 @@ test('HOG: orientation energy lands in the right bin; flat image is all zero', (
   // bin centres are at 11.25° + k*22.5°: 0° is split between bins 7 and 0, 90° between bins 3 and 4
   assert.ok(vb[0]! + vb[7]! > 0.95 * vb.reduce((a, b) => a + b), `vertical ${vb}`);
   assert.ok(hb[3]! + hb[4]! > 0.95 * hb.reduce((a, b) => a + b), `horizontal ${hb}`);
-  assert.ok(hog(grey(() => 77), size).every((v) => v === 0));
+  assert.ok(
+    hog(
+      grey(() => 77),
+      size,
+    ).every((v) => v === 0),
+  );
   // L2-Hys keeps values in [0, 1]
   assert.ok(vertical.every((v) => v >= 0 && v <= 1));
 });

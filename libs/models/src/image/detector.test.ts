@@ -17,7 +17,13 @@ test('decodeCenterNet: threshold, per-class NMS, letterbox cover, normalised [x,
     [0, 0, 10, 10, 0.9, 99], // unknown class id
   ].flat();
   const out = decodeCenterNet(rows, 512, { minScore: 0.3, iouThreshold: 0.5, maxObjects: 10 });
-  assert.deepEqual(out.map((o) => [o.label, o.score]), [['dog', 0.9], ['person', 0.7]]);
+  assert.deepEqual(
+    out.map((o) => [o.label, o.score]),
+    [
+      ['dog', 0.9],
+      ['person', 0.7],
+    ],
+  );
   assert.deepEqual(out[0]!.box, [0, 0, 0.5, 0.5]);
   // letterboxed landscape image: the image covers the top 75% of the square input
   const lb = decodeCenterNet([0, 0, 512, 384, 0.9, dog], 512, { minScore: 0.3, iouThreshold: 0.5, maxObjects: 10 }, [1, 0.75]);
@@ -53,7 +59,10 @@ describe('CenterNet finds the labelled object in real photos', { skip: skipWitho
       assert.ok(target, `${file} maps to no COCO class`);
       const objects = await detector.detect(await decodeImage(await imagenetImage(file)));
       for (const o of objects) {
-        assert.ok(o.box.every((v) => v >= 0 && v <= 1) && o.box[0] + o.box[2] <= 1.0001 && o.box[1] + o.box[3] <= 1.0001, JSON.stringify(o));
+        assert.ok(
+          o.box.every((v) => v >= 0 && v <= 1) && o.box[0] + o.box[2] <= 1.0001 && o.box[1] + o.box[3] <= 1.0001,
+          JSON.stringify(o),
+        );
         assert.ok(o.score >= 0.3 && o.score <= 1);
       }
       const hit = objects.find((o) => acceptedLabels(target).includes(o.label));

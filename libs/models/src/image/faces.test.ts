@@ -29,7 +29,15 @@ describe('faces match the @vladmandic/human reference pipeline', { skip: skipWit
   type HumanFace = { boxRaw: number[]; boxScore: number; emotion?: { score: number; emotion: string }[] };
   let human: { detect(input: unknown): Promise<{ face: HumanFace[] }>; load(): Promise<void> };
   let ours: FaceAnalyzer;
-  const names: Record<string, string> = { angry: 'angry', disgust: 'disgusted', fear: 'fearful', happy: 'happy', sad: 'sad', surprise: 'surprised', neutral: 'neutral' };
+  const names: Record<string, string> = {
+    angry: 'angry',
+    disgust: 'disgusted',
+    fear: 'fearful',
+    happy: 'happy',
+    sad: 'sad',
+    surprise: 'surprised',
+    neutral: 'neutral',
+  };
 
   before(async () => {
     await initTf();
@@ -63,7 +71,16 @@ describe('faces match the @vladmandic/human reference pipeline', { skip: skipWit
       filter: { enabled: false },
       face: {
         enabled: true,
-        detector: { modelPath: `file://${det}`, rotation: false, maxDetected: 10, minConfidence: 0.6, iouThreshold: 0.1, scale: 1.4, skipFrames: 0, skipTime: 0 },
+        detector: {
+          modelPath: `file://${det}`,
+          rotation: false,
+          maxDetected: 10,
+          minConfidence: 0.6,
+          iouThreshold: 0.1,
+          scale: 1.4,
+          skipFrames: 0,
+          skipTime: 0,
+        },
         mesh: { enabled: false },
         iris: { enabled: false },
         attention: { enabled: false },

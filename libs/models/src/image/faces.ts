@@ -61,8 +61,7 @@ export function blazeFaceAnchors(inputSize: number): [number, number][] {
   spec.strides.forEach((stride, i) => {
     const grid = Math.floor((inputSize + stride - 1) / stride);
     for (let gy = 0; gy < grid; gy++)
-      for (let gx = 0; gx < grid; gx++)
-        for (let n = 0; n < spec.anchors[i]!; n++) out.push([stride * (gx + 0.5), stride * (gy + 0.5)]);
+      for (let gx = 0; gx < grid; gx++) for (let n = 0; n < spec.anchors[i]!; n++) out.push([stride * (gx + 0.5), stride * (gy + 0.5)]);
   });
   return out;
 }

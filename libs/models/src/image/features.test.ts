@@ -6,12 +6,17 @@ import type { DetectedObject } from './detector.ts';
 import { buildTextView, createImageAnalyzer, describeObjects, embedTextViews } from './features.ts';
 
 const png = (w = 64, h = 48) =>
-  sharp({ create: { width: w, height: h, channels: 3, background: { r: 30, g: 120, b: 200 } } }).png().toBuffer();
+  sharp({ create: { width: w, height: h, channels: 3, background: { r: 30, g: 120, b: 200 } } })
+    .png()
+    .toBuffer();
 
 const obj = (label: string, score: number): DetectedObject => ({ label, score, box: [0.1, 0.1, 0.2, 0.2] });
 
 test('describeObjects counts and pluralises, best first', () => {
-  assert.equal(describeObjects([obj('dog', 0.5), obj('person', 0.9), obj('person', 0.4), obj('bus', 0.3), obj('bus', 0.35)]), '2 people, dog, 2 buses');
+  assert.equal(
+    describeObjects([obj('dog', 0.5), obj('person', 0.9), obj('person', 0.4), obj('bus', 0.3), obj('bus', 0.35)]),
+    '2 people, dog, 2 buses',
+  );
   assert.equal(describeObjects([]), '');
 });
 
@@ -27,10 +32,22 @@ test('analyzer: collaborators are called once on the decoded image; output is a 
   const seen: string[] = [];
   const analyzer = createImageAnalyzer({
     detector: { name: 'fake-det', detect: async (img) => (seen.push(`det ${img.width}x${img.height}`), [obj('cat', 0.9)]) },
-    ocr: { name: 'fake-ocr', recognize: async () => (seen.push('ocr'), [{ text: 'Hello', confidence: 0.9, box: [0, 0, 1, 0.1], quad: [] }]) },
+    ocr: {
+      name: 'fake-ocr',
+      recognize: async () => (seen.push('ocr'), [{ text: 'Hello', confidence: 0.9, box: [0, 0, 1, 0.1], quad: [] }]),
+    },
     faces: {
       name: 'fake-faces',
-      analyze: async () => (seen.push('faces'), [{ score: 0.9, box: [0.4, 0.4, 0.1, 0.1], expressions: { neutral: 0.1, happy: 0.9, sad: 0, angry: 0, fearful: 0, disgusted: 0, surprised: 0 } }]),
+      analyze: async () => (
+        seen.push('faces'),
+        [
+          {
+            score: 0.9,
+            box: [0.4, 0.4, 0.1, 0.1],
+            expressions: { neutral: 0.1, happy: 0.9, sad: 0, angry: 0, fearful: 0, disgusted: 0, surprised: 0 },
+          },
+        ]
+      ),
     },
     decode: { maxSide: 32 },
   });
@@ -53,7 +70,12 @@ test('analyzer: collaborators are called once on the decoded image; output is a 
 
 test('analyzer: a failing collaborator is reported, the rest still comes back; no collaborators is fine', async () => {
   const analyzer = createImageAnalyzer({
-    detector: { name: 'broken', detect: async () => { throw new Error('boom'); } },
+    detector: {
+      name: 'broken',
+      detect: async () => {
+        throw new Error('boom');
+      },
+    },
     hog: false,
   });
   const res = await analyzer.analyze(await png());
@@ -74,5 +96,8 @@ test('embedTextViews batches non-empty views and keeps positions', async () => {
   const embedder = { embed: async (t: string[]) => (calls.push(t), t.map((s) => Float32Array.of(s.length))) };
   const out = await embedTextViews([{ textView: 'ab' }, { textView: '' }, { textView: 'xyz' }], embedder);
   assert.deepEqual(calls, [['ab', 'xyz']]);
-  assert.deepEqual(out.map((v) => (v ? v[0] : null)), [2, null, 3]);
+  assert.deepEqual(
+    out.map((v) => (v ? v[0] : null)),
+    [2, null, 3],
+  );
 });

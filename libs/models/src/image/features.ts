@@ -9,10 +9,12 @@
  */
 import { colourStats, type ColourStats } from './colour.ts';
 import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.ts';
-import { createCenterNetDetector, type CenterNetOptions, type DetectedObject, type ObjectDetector } from './detector.ts';
-import { createFaceAnalyzer, type Face, type FaceAnalyzer, type FaceOptions } from './faces.ts';
+// Model modules (tfjs, onnxruntime) are imported lazily in createDefaultImageAnalyzer, so that
+// importing this module (or the package index) does not load the inference engines.
+import type { CenterNetOptions, DetectedObject, ObjectDetector } from './detector.ts';
+import type { Face, FaceAnalyzer, FaceOptions } from './faces.ts';
 import { hogFromRgb, type HogOptions } from './hog.ts';
-import { createOcr, type OcrEngine, type OcrLine, type OcrOptions } from './ocr.ts';
+import type { OcrEngine, OcrLine, OcrOptions } from './ocr.ts';
 import { perceptualHash } from './phash.ts';
 
 export interface ImageAnalysis {
@@ -107,7 +109,10 @@ export function buildTextView(objects: readonly DetectedObject[], ocr: readonly 
   const parts: string[] = [];
   const objs = describeObjects(objects);
   if (objs) parts.push(`Photo showing ${objs}.`);
-  const text = ocr.map((l) => l.text.trim()).filter(Boolean).join(' / ');
+  const text = ocr
+    .map((l) => l.text.trim())
+    .filter(Boolean)
+    .join(' / ');
   if (text) parts.push(`Text in photo: ${text}.`);
   const cap = caption?.replace(/\s+/g, ' ').trim();
   if (cap) parts.push(`Caption: ${cap}`);
@@ -201,9 +206,9 @@ export interface DefaultAnalyzerOptions {
 /** Load the default models (those not set to false) and build an analyzer that owns them. */
 export async function createDefaultImageAnalyzer(opts: DefaultAnalyzerOptions = {}): Promise<ImageAnalyzer> {
   const [detector, ocr, faces] = await Promise.all([
-    opts.detector === false ? null : createCenterNetDetector(opts.detector),
-    opts.ocr === false ? null : createOcr(opts.ocr),
-    opts.faces === false ? null : createFaceAnalyzer(opts.faces),
+    opts.detector === false ? null : import('./detector.ts').then((m) => m.createCenterNetDetector(opts.detector || {})),
+    opts.ocr === false ? null : import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {})),
+    opts.faces === false ? null : import('./faces.ts').then((m) => m.createFaceAnalyzer(opts.faces || {})),
   ]);
   return createImageAnalyzer({
     detector,

@@ -27,8 +27,7 @@ export function hog(grey: Uint8Array, size: number, opts: Omit<HogOptions, 'size
   if (grey.length !== size * size) throw new Error(`hog: expected ${size * size} pixels, got ${grey.length}`);
   const cell = size / cells;
   const hist = new Float64Array(cells * cells * bins);
-  const at = (x: number, y: number) =>
-    grey[Math.min(size - 1, Math.max(0, y)) * size + Math.min(size - 1, Math.max(0, x))]! / 255;
+  const at = (x: number, y: number) => grey[Math.min(size - 1, Math.max(0, y)) * size + Math.min(size - 1, Math.max(0, x))]! / 255;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const gx = at(x + 1, y) - at(x - 1, y);

@@ -17,7 +17,11 @@ const RULES: { coco: string; lemmas: string[]; group: ClassGroup }[] = [
   { coco: 'bird', lemmas: ['bird'], group: 'birds' },
   { coco: 'train', lemmas: ['locomotive', 'train', 'streetcar', 'passenger_car', 'freight_car', 'electric_locomotive'], group: 'vehicles' },
   { coco: 'bus', lemmas: ['bus', 'trolleybus', 'school_bus', 'minibus'], group: 'vehicles' },
-  { coco: 'truck', lemmas: ['truck', 'trailer_truck', 'tow_truck', 'fire_engine', 'garbage_truck', 'pickup', 'moving_van', 'police_van'], group: 'vehicles' },
+  {
+    coco: 'truck',
+    lemmas: ['truck', 'trailer_truck', 'tow_truck', 'fire_engine', 'garbage_truck', 'pickup', 'moving_van', 'police_van'],
+    group: 'vehicles',
+  },
   { coco: 'motorcycle', lemmas: ['motorcycle', 'moped', 'motor_scooter'], group: 'vehicles' },
   { coco: 'bicycle', lemmas: ['bicycle'], group: 'vehicles' },
   { coco: 'car', lemmas: ['car', 'auto', 'automobile', 'motorcar'], group: 'vehicles' },
@@ -106,7 +110,11 @@ function loadNouns(): Promise<Map<string, Synset>> {
   return wordnet;
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+const norm = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 
 export interface CocoTarget {
   /** Expected COCO label. */
@@ -142,7 +150,13 @@ export async function cocoTargetFor(label: { lemmas: string[]; gloss: string }):
     const hit = RULES.find((r) => r.lemmas.some((l) => words.has(l)));
     if (hit) return { coco: hit.coco, group: hit.group };
     const next: string[] = [];
-    for (const o of frontier) for (const h of nouns.get(o)?.hypernyms ?? []) if (!seen.has(h)) (seen.add(h), next.push(h));
+    for (const o of frontier) {
+      for (const h of nouns.get(o)?.hypernyms ?? []) {
+        if (seen.has(h)) continue;
+        seen.add(h);
+        next.push(h);
+      }
+    }
     frontier = next;
   }
   return null;

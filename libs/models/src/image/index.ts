@@ -21,11 +21,4 @@ export {
   embedTextViews,
   getImageAnalyzer,
 } from './features.ts';
-export type {
-  AnalyzeOptions,
-  DefaultAnalyzerOptions,
-  ImageAnalysis,
-  ImageAnalyzer,
-  ImageAnalyzerDeps,
-  TextEmbedder,
-} from './features.ts';
+export type { AnalyzeOptions, DefaultAnalyzerOptions, ImageAnalysis, ImageAnalyzer, ImageAnalyzerDeps, TextEmbedder } from './features.ts';

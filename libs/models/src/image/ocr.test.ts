@@ -21,9 +21,17 @@ export function cer(ref: string, hyp: string): number {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-async function render(lines: { text: string; x: number; y: number; size: number; font?: string; fill?: string; rotate?: number }[], w: number, h: number, bg = '#f4f1e8') {
+async function render(
+  lines: { text: string; x: number; y: number; size: number; font?: string; fill?: string; rotate?: number }[],
+  w: number,
+  h: number,
+  bg = '#f4f1e8',
+) {
   const body = lines
-    .map((l) => `<text x="${l.x}" y="${l.y}" font-family="${l.font ?? 'DejaVu Sans'}" font-size="${l.size}" fill="${l.fill ?? '#111'}"${l.rotate ? ` transform="rotate(${l.rotate} ${l.x} ${l.y})"` : ''}>${esc(l.text)}</text>`)
+    .map(
+      (l) =>
+        `<text x="${l.x}" y="${l.y}" font-family="${l.font ?? 'DejaVu Sans'}" font-size="${l.size}" fill="${l.fill ?? '#111'}"${l.rotate ? ` transform="rotate(${l.rotate} ${l.x} ${l.y})"` : ''}>${esc(l.text)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${bg}"/>${body}</svg>`;
   return decodeImage(await sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer());
@@ -43,7 +51,9 @@ test('minAreaRect of an axis-aligned block of pixels and of a 30° bar', () => {
   assert.deepEqual([r.cx, r.cy], [24.5, 14.5]);
   const bar: [number, number][] = [];
   const a = Math.PI / 6;
-  for (let u = 0; u < 60; u += 0.25) for (let v = 0; v < 6; v += 0.25) bar.push([Math.round(u * Math.cos(a) - v * Math.sin(a)), Math.round(u * Math.sin(a) + v * Math.cos(a))]);
+  for (let u = 0; u < 60; u += 0.25)
+    for (let v = 0; v < 6; v += 0.25)
+      bar.push([Math.round(u * Math.cos(a) - v * Math.sin(a)), Math.round(u * Math.sin(a) + v * Math.cos(a))]);
   const rb = minAreaRect(bar);
   assert.ok(Math.abs(rb.angle - a) < 0.08, `angle ${rb.angle}`);
   assert.ok(Math.abs(rb.w - 61) < 3 && Math.abs(rb.h - 7) < 2.5, `size ${rb.w}x${rb.h}`);

@@ -305,8 +305,7 @@ function sampleQuad(img: RgbImage, quad: Pt[], outW: number, outH: number): Floa
   const k = Math.min(4, Math.max(1, Math.ceil(Math.max(Math.hypot(...ex), Math.hypot(...ey)))));
   const out = new Float32Array(outW * outH * 3);
   const { width: W, height: H, data } = img;
-  const px = (x: number, y: number, c: number) =>
-    data[(Math.min(H - 1, Math.max(0, y)) * W + Math.min(W - 1, Math.max(0, x))) * 3 + c]!;
+  const px = (x: number, y: number, c: number) => data[(Math.min(H - 1, Math.max(0, y)) * W + Math.min(W - 1, Math.max(0, x))) * 3 + c]!;
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
       let r = 0;
@@ -435,10 +434,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
       const picked = [...boxes].sort((a, b) => b.score - a.score).slice(0, o.maxLines);
       const lines: OcrLine[] = [];
       for (const b of picked) {
-        const quad = b.quad.map(([x, y]) => [
-          Math.min(img.width, Math.max(0, x * sx)),
-          Math.min(img.height, Math.max(0, y * sy)),
-        ]) as Pt[];
+        const quad = b.quad.map(([x, y]) => [Math.min(img.width, Math.max(0, x * sx)), Math.min(img.height, Math.max(0, y * sy))]) as Pt[];
         const { text, confidence } = await recognizeQuad(img, quad);
         if (!text.trim() || confidence < o.minConfidence) continue;
         const xs = quad.map((p) => p[0]);

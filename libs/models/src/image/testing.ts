@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
+/** `../shared` beside the repo; NEWSFUSE_SHARED_DIR overrides (e.g. to check the skip path). */
+export const SHARED_DIR = resolve(process.env.NEWSFUSE_SHARED_DIR ?? join(REPO_ROOT, '..', 'shared'));
 export const IMAGENET_DEV = join(SHARED_DIR, 'data', 'relevance', 'imagenet-dev');
 
 /** A reason to skip when ../shared is missing, else false (node:test's `skip` option). */

@@ -83,7 +83,5 @@ export async function loadGraphModelFile(jsonPath: string): Promise<GraphModel> 
 
 /** An RGB raster as a [1, h, w, 3] float32 tensor with values 0..255. */
 export function rgbTensor(img: { data: Uint8Array; width: number; height: number }): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.cast(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32'), 'float32'),
-  ) as tf.Tensor4D;
+  return tf.tidy(() => tf.cast(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'int32'), 'float32')) as tf.Tensor4D;
 }
