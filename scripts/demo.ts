@@ -58,12 +58,17 @@ export async function startDemoServer(port = 0): Promise<{ url: string; feedUrl:
   let base = '';
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/feed.xml') return res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(demoFeedXml(articles, base));
+    if (path === '/feed.xml')
+      return res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(demoFeedXml(articles, base));
     const m = /^\/images\/([a-z0-9-]+)\.jpg$/.exec(path);
-    if (m && existsSync(join(dir, `${m[1]}.jpg`))) return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(join(dir, `${m[1]}.jpg`)));
+    if (m && existsSync(join(dir, `${m[1]}.jpg`)))
+      return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(join(dir, `${m[1]}.jpg`)));
     const a = /^\/articles\/([a-z0-9-]+)$/.exec(path);
     const article = a && articles.find((x) => x.slug === a[1]);
-    if (article) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>${esc(article.title)}</title><h1>${esc(article.title)}</h1><p>${esc(article.summary)}</p>`);
+    if (article)
+      return res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(`<!doctype html><title>${esc(article.title)}</title><h1>${esc(article.title)}</h1><p>${esc(article.summary)}</p>`);
     res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

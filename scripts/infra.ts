@@ -12,7 +12,12 @@ import { Redis } from 'ioredis';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export async function kafkaAnswers(brokers: string): Promise<boolean> {
-  const kafka = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 0 } });
+  const kafka = new kafkajs.Kafka({
+    brokers: brokers.split(','),
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 1500,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -53,7 +58,10 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
   else if (process.env.KAFKA_BROKERS) throw new Error(`KAFKA_BROKERS=${brokers} does not answer`);
   else {
     log(`kafka: starting the local broker on ${brokers} (infra/kafka/kafka.sh start)`);
-    const r = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'start'], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+    const r = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'start'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: process.env,
+    });
     if (r.status !== 0) throw new Error('could not start the local Kafka broker');
     startedKafka = true;
   }
@@ -61,7 +69,11 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
   let startedRedis = false;
   if (await redisAnswers(redisUrl)) log(`redis: using ${redisUrl}`);
   else {
-    const r = spawnSync('bash', [join(ROOT, 'infra/redis.sh'), 'ensure'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env, encoding: 'utf8' });
+    const r = spawnSync('bash', [join(ROOT, 'infra/redis.sh'), 'ensure'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error('no Redis answers and none could be started: install redis-server or set REDIS_URL');
     redisUrl = r.stdout.trim().split('\n').pop() ?? redisUrl;
     startedRedis = true;
@@ -81,6 +93,9 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
 
 /** Fetches and verifies the models (idempotent; no network when they are cached). */
 export function ensureModels(): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/fetch-models.ts')], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/fetch-models.ts')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    cwd: ROOT,
+  });
   if (r.status !== 0) throw new Error('model fetch failed (npm run models:fetch)');
 }

@@ -26,7 +26,10 @@ async function waitReady(url: string, child: ChildProcess, name: string, timeout
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see .run/logs/${name}.log`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -39,13 +42,13 @@ async function main(): Promise<void> {
   const infra = await ensureInfra(say);
   const children: ChildProcess[] = [];
   let demo: Awaited<ReturnType<typeof startDemoServer>> | undefined;
-  let consumer: kafkajs.Consumer | undefined;
+  const watch: { consumer?: kafkajs.Consumer } = {};
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('\nstopping…');
-    await consumer?.disconnect().catch(() => undefined);
+    await watch.consumer?.disconnect().catch(() => undefined);
     // Reverse start order: ingest first, dashboard last.
     for (const child of [...children].reverse()) {
       if (child.exitCode === null) {
@@ -107,7 +110,8 @@ async function main(): Promise<void> {
 
   const topics = topicsFor({ TOPIC_SUFFIX: process.env.TOPIC_SUFFIX ?? '' });
   const kafka = new kafkajs.Kafka({ brokers: infra.brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, clientId: 'newsfuse-run' });
-  consumer = kafka.consumer({ groupId: `newsfuse-run-${process.pid}-${Date.now()}` });
+  const consumer = kafka.consumer({ groupId: `newsfuse-run-${process.pid}-${Date.now()}` });
+  watch.consumer = consumer;
   await consumer.connect();
   await consumer.subscribe({ topic: topics.scored, fromBeginning: true });
   let count = 0;

@@ -34,7 +34,11 @@ async function main(): Promise<number> {
   const localInfra = !unitOnly && !(!process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers());
   const infra = localInfra ? await ensureInfra() : undefined;
   const env = { ...process.env, ...(infra ? { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl } : {}) };
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
   const stop = () => child.kill('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -35,7 +35,10 @@ async function resolveInfra(): Promise<Infra> {
   if (!envBrokers && !envRedis && dockerAnswers()) {
     const { KafkaContainer } = await import('@testcontainers/kafka');
     const { RedisContainer } = await import('@testcontainers/redis');
-    const [kafka, redis] = await Promise.all([new KafkaContainer('apache/kafka:4.1.1').withKraft().start(), new RedisContainer('redis:7').start()]);
+    const [kafka, redis] = await Promise.all([
+      new KafkaContainer('apache/kafka:4.1.1').withKraft().start(),
+      new RedisContainer('redis:7').start(),
+    ]);
     return { brokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`, redisUrl: redis.getConnectionUrl() };
   }
   // The project's local broker and Redis; stopped by whoever started them (npm test / .ci/run) —
@@ -63,7 +66,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns a value that is not undefined, or throws after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -156,7 +164,13 @@ export async function groupCaughtUp(admin: kafkajs.Admin, groupId: string, topic
  * Waits until the whole pipeline is idle: extract has consumed every article, no BullMQ job is
  * pending, and score has consumed every fused event.
  */
-export async function waitForQuiescence(opts: { brokers: string; redis: Redis; prefix: string; topics: { articles: string; fused: string }; timeoutMs?: number }) {
+export async function waitForQuiescence(opts: {
+  brokers: string;
+  redis: Redis;
+  prefix: string;
+  topics: { articles: string; fused: string };
+  timeoutMs?: number;
+}) {
   const kafka = new kafkajs.Kafka({ brokers: opts.brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -166,7 +180,12 @@ export async function waitForQuiescence(opts: { brokers: string; redis: Redis; p
         if (!(await groupCaughtUp(admin, `${opts.prefix}-extract`, opts.topics.articles))) return undefined;
         for (const q of ['extract-text', 'extract-image', 'fuse']) {
           const base = `${opts.prefix}:bull:${q}`;
-          const pending = (await opts.redis.llen(`${base}:wait`)) + (await opts.redis.llen(`${base}:active`)) + (await opts.redis.zcard(`${base}:waiting-children`)) + (await opts.redis.zcard(`${base}:delayed`)) + (await opts.redis.zcard(`${base}:prioritized`));
+          const pending =
+            (await opts.redis.llen(`${base}:wait`)) +
+            (await opts.redis.llen(`${base}:active`)) +
+            (await opts.redis.zcard(`${base}:waiting-children`)) +
+            (await opts.redis.zcard(`${base}:delayed`)) +
+            (await opts.redis.zcard(`${base}:prioritized`));
           if (pending > 0) return undefined;
         }
         return (await groupCaughtUp(admin, `${opts.prefix}-score`, opts.topics.fused)) ? true : undefined;

@@ -6,7 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
-import { DeadLetter, ScoredEvent, decode, encode, ArticleEvent, ensureTopics, topicsFor, createLogger, createKafka } from '@newsfuse/shared';
+import {
+  DeadLetter,
+  ScoredEvent,
+  decode,
+  encode,
+  ArticleEvent,
+  ensureTopics,
+  topicsFor,
+  createLogger,
+  createKafka,
+} from '@newsfuse/shared';
 import { collectTopic, freePort, getInfra, startService, uniqueId, waitFor, waitForQuiescence, type ServiceHandle } from './harness.ts';
 import { startImageServer, type ImageServer } from './fixtures/images.ts';
 import { makeArticle } from './fixtures/articles.ts';
@@ -93,14 +103,23 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
     const byKey = new Map<string, number>();
     for (const s of scored.items) byKey.set(`${s.articleId}@${s.version}`, (byKey.get(`${s.articleId}@${s.version}`) ?? 0) + 1);
     assert.equal(byKey.size, N, 'one scored event per (articleId, version)');
-    assert.deepEqual([...byKey.values()].filter((n) => n > 1), [], 'no duplicates');
-    const wrong = scored.items.filter((s) => expected.get(s.articleId) !== s.modality).map((s) => `${s.articleId}: ${s.modality} ≠ ${expected.get(s.articleId)}`);
+    assert.deepEqual(
+      [...byKey.values()].filter((n) => n > 1),
+      [],
+      'no duplicates',
+    );
+    const wrong = scored.items
+      .filter((s) => expected.get(s.articleId) !== s.modality)
+      .map((s) => `${s.articleId}: ${s.modality} ≠ ${expected.get(s.articleId)}`);
     assert.deepEqual(wrong, [], 'modality labels');
 
     // Per-image status and scores are reported, failed images carry no score.
     const partial = scored.items.find((s) => s.modality === 'partial');
     assert.ok(partial);
-    assert.deepEqual(partial.relevance.perImage.map((p) => p.status), ['failed', 'ok']);
+    assert.deepEqual(
+      partial.relevance.perImage.map((p) => p.status),
+      ['failed', 'ok'],
+    );
     const failedOne = scored.items.find((s) => s.modality === 'image-failed');
     assert.equal(failedOne?.relevance.perImage[0]?.score, null);
     // Sentiment follows the text: the "happy" articles score above the "disaster" ones on average.
@@ -145,6 +164,10 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
     assert.match(schema?.reason ?? '', /title/);
     assert.equal(schema?.origin.topic, topics.articles);
     assert.ok(dead.items.every((d) => d.stage === 'extract' && d.payload.length > 0));
-    await waitFor(() => (scored.items.some((s) => s.articleId === next.articleId) ? true : undefined), 60_000, 'the article after the bad ones');
+    await waitFor(
+      () => (scored.items.some((s) => s.articleId === next.articleId) ? true : undefined),
+      60_000,
+      'the article after the bad ones',
+    );
   });
 });

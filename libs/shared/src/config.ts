@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /** Settings common to every service. */
@@ -15,9 +17,15 @@ export const BaseConfigSchema = z.object({
   KAFKA_PARTITIONS: int(4, 1),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key and BullMQ queue, so tests and deployments can share a server. */
-  NEWSFUSE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('nf'),
+  NEWSFUSE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .default('nf'),
   /** Suffix appended to every topic name (tests use a unique one). */
-  TOPIC_SUFFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  TOPIC_SUFFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: int(0),

@@ -24,12 +24,18 @@ test('decode accepts a valid event from bytes, string or object and fills defaul
 });
 
 test('decode throws a typed error naming the field', () => {
-  assert.throws(() => decode(ArticleEvent, '{"x'), (e: unknown) => e instanceof DecodeError && e.code === 'EVENT_INVALID_JSON');
+  assert.throws(
+    () => decode(ArticleEvent, '{"x'),
+    (e: unknown) => e instanceof DecodeError && e.code === 'EVENT_INVALID_JSON',
+  );
   assert.throws(
     () => decode(ArticleEvent, { ...article, images: [{ url: 'not a url' }] }),
     (e: unknown) => e instanceof DecodeError && e.code === 'EVENT_SCHEMA' && e.field === 'images.0.url',
   );
-  assert.throws(() => decode(ArticleEvent, { ...article, schemaVersion: 2 }), (e: unknown) => e instanceof DecodeError && e.code === 'EVENT_VERSION');
+  assert.throws(
+    () => decode(ArticleEvent, { ...article, schemaVersion: 2 }),
+    (e: unknown) => e instanceof DecodeError && e.code === 'EVENT_VERSION',
+  );
 });
 
 test('encode refuses what consumers would reject', () => {
@@ -41,6 +47,15 @@ test('dead-letter payloads are truncated, never dropped', () => {
   const big = 'x'.repeat(MAX_DEADLETTER_PAYLOAD + 10);
   const t = truncatePayload(big);
   assert.ok(t.startsWith('x'.repeat(100)) && t.includes('[truncated 10 chars]'));
-  const dl = decode(DeadLetter, { schemaVersion: 1, stage: 's', code: 'C', reason: 'r', retriable: false, origin: {}, payload: t, at: new Date().toISOString() });
+  const dl = decode(DeadLetter, {
+    schemaVersion: 1,
+    stage: 's',
+    code: 'C',
+    reason: 'r',
+    retriable: false,
+    origin: {},
+    payload: t,
+    at: new Date().toISOString(),
+  });
   assert.equal(dl.stage, 's');
 });

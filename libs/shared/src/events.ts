@@ -171,9 +171,7 @@ export const ScoredEvent = z.object({
     label: z.enum(['relevant', 'mismatch', 'unknown']),
     threshold: prob,
     strategy: z.string(),
-    perImage: z.array(
-      z.object({ index: z.number().int(), url: z.string(), status: z.enum(['ok', 'failed']), score: prob.nullable() }),
-    ),
+    perImage: z.array(z.object({ index: z.number().int(), url: z.string(), status: z.enum(['ok', 'failed']), score: prob.nullable() })),
     explanation: z.object({
       matched: z.array(z.object({ kind: z.enum(['object', 'ocr', 'caption', 'face']), term: z.string() })),
       text: z.string(),
@@ -231,7 +229,11 @@ export function decode<S extends z.ZodType>(schema: S, raw: Buffer | string | un
   if (value !== null && typeof value === 'object' && 'schemaVersion' in value) {
     const v = (value as { schemaVersion: unknown }).schemaVersion;
     if (v !== SUPPORTED_SCHEMA_VERSION) {
-      throw new DecodeError('EVENT_VERSION', `unsupported schemaVersion ${JSON.stringify(v)} (expected ${SUPPORTED_SCHEMA_VERSION})`, 'schemaVersion');
+      throw new DecodeError(
+        'EVENT_VERSION',
+        `unsupported schemaVersion ${JSON.stringify(v)} (expected ${SUPPORTED_SCHEMA_VERSION})`,
+        'schemaVersion',
+      );
     }
   }
   const result = schema.safeParse(value);
@@ -252,5 +254,7 @@ export const MAX_DEADLETTER_PAYLOAD = 64 * 1024;
 export function truncatePayload(raw: Buffer | string | null | undefined): string {
   if (raw == null) return '';
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-  return text.length > MAX_DEADLETTER_PAYLOAD ? `${text.slice(0, MAX_DEADLETTER_PAYLOAD)}…[truncated ${text.length - MAX_DEADLETTER_PAYLOAD} chars]` : text;
+  return text.length > MAX_DEADLETTER_PAYLOAD
+    ? `${text.slice(0, MAX_DEADLETTER_PAYLOAD)}…[truncated ${text.length - MAX_DEADLETTER_PAYLOAD} chars]`
+    : text;
 }

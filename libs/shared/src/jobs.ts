@@ -24,4 +24,3 @@ export interface FuseJobData {
   article: Pick<ArticleEvent, 'articleId' | 'version' | 'source' | 'url' | 'title' | 'publishedAt' | 'categories' | 'language' | 'images'>;
   ingestedAt: string;
 }
-

@@ -22,7 +22,11 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(cfg: Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'>, logger: Logger, clientId = cfg.KAFKA_CLIENT_ID): Kafka {
+export function createKafka(
+  cfg: Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'>,
+  logger: Logger,
+  clientId = cfg.KAFKA_CLIENT_ID,
+): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
@@ -88,7 +92,13 @@ export interface DeadLetterSink {
   }): Promise<void>;
 }
 
-export function createDeadLetterSink(opts: { producer: Producer; topic: string; stage: string; logger: Logger; metrics?: Metrics }): DeadLetterSink {
+export function createDeadLetterSink(opts: {
+  producer: Producer;
+  topic: string;
+  stage: string;
+  logger: Logger;
+  metrics?: Metrics;
+}): DeadLetterSink {
   return {
     async publish({ error, payload, articleId, origin }) {
       const err = toNewsFuseError(error);

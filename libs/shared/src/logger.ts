@@ -9,7 +9,16 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     level,
     base: { service, pid: process.pid },
     redact: {
-      paths: ['authorization', 'token', '*.authorization', '*.token', 'headers.authorization', 'req.headers.authorization', 'config.PUSH_TOKEN', 'config.DASHBOARD_TOKEN'],
+      paths: [
+        'authorization',
+        'token',
+        '*.authorization',
+        '*.token',
+        'headers.authorization',
+        'req.headers.authorization',
+        'config.PUSH_TOKEN',
+        'config.DASHBOARD_TOKEN',
+      ],
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -19,7 +19,11 @@ export interface OpsServerOptions {
 }
 
 export async function startOpsServer(opts: OpsServerOptions): Promise<{ app: FastifyInstance; url: string }> {
-  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: opts.bodyLimit ?? 1_048_576 });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 1_048_576,
+  });
   app.get('/healthz', async (_req, reply) => {
     const results: Record<string, boolean> = {};
     await Promise.all(

@@ -31,7 +31,10 @@ export interface TextAnalyzerPort {
 }
 
 /** What an image analyzer reports for one decoded image (the caller adds identity and timing). */
-export type ImageAnalysis = Pick<ImageFeaturesOk, 'width' | 'height' | 'format' | 'bytes' | 'colour' | 'phash' | 'objects' | 'ocr' | 'faces' | 'textView'>;
+export type ImageAnalysis = Pick<
+  ImageFeaturesOk,
+  'width' | 'height' | 'format' | 'bytes' | 'colour' | 'phash' | 'objects' | 'ocr' | 'faces' | 'textView'
+>;
 
 export interface ImageAnalyzerPort {
   analyze(bytes: Buffer, opts: { caption?: string }): Promise<ImageAnalysis>;
@@ -67,7 +70,10 @@ export function createExtractor(deps: ExtractorDeps) {
   async function text(job: TextJobData, attempt: Attempt = { number: 1, of: 1 }): Promise<TextFeatures> {
     const t0 = now();
     const body = [job.summary, job.body].filter(Boolean).join('\n\n');
-    const a = await deps.text.analyze({ title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) }, { observe: attempt.number === 1 });
+    const a = await deps.text.analyze(
+      { title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) },
+      { observe: attempt.number === 1 },
+    );
     return decode(TextFeatures, {
       schemaVersion: 1,
       articleId: job.articleId,
@@ -91,7 +97,14 @@ export function createExtractor(deps: ExtractorDeps) {
    */
   async function image(job: ImageJobData, attempt: Attempt): Promise<ImageFeatures> {
     const t0 = now();
-    const base = { schemaVersion: 1 as const, articleId: job.articleId, version: job.version, index: job.index, url: job.url, ...(job.caption ? { caption: job.caption } : {}) };
+    const base = {
+      schemaVersion: 1 as const,
+      articleId: job.articleId,
+      version: job.version,
+      index: job.index,
+      url: job.url,
+      ...(job.caption ? { caption: job.caption } : {}),
+    };
     try {
       const bytes = await deps.fetchImage(job.url);
       const analysis = await deps.image.analyze(bytes, job.caption ? { caption: job.caption } : {});

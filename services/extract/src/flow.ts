@@ -60,11 +60,29 @@ export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptio
     data: fuse,
     opts: { ...common, jobId: jobIdFor(article.articleId, article.version) },
     children: [
-      { name: 'text', queueName: QUEUES.text, prefix, data: text, opts: { ...childOpts, jobId: jobIdFor(article.articleId, article.version, 'text') } },
+      {
+        name: 'text',
+        queueName: QUEUES.text,
+        prefix,
+        data: text,
+        opts: { ...childOpts, jobId: jobIdFor(article.articleId, article.version, 'text') },
+      },
       ...article.images.map((image, index) => {
         const caption = captionOf(image);
-        const data: ImageJobData = { articleId: article.articleId, version: article.version, index, url: image.url, ...(caption ? { caption } : {}) };
-        return { name: 'image', queueName: QUEUES.image, prefix, data, opts: { ...childOpts, jobId: jobIdFor(article.articleId, article.version, `img${index}`) } };
+        const data: ImageJobData = {
+          articleId: article.articleId,
+          version: article.version,
+          index,
+          url: image.url,
+          ...(caption ? { caption } : {}),
+        };
+        return {
+          name: 'image',
+          queueName: QUEUES.image,
+          prefix,
+          data,
+          opts: { ...childOpts, jobId: jobIdFor(article.articleId, article.version, `img${index}`) },
+        };
       }),
     ],
   };

@@ -47,15 +47,26 @@ async function main(): Promise<void> {
   const fuseQueue = new Queue(QUEUES.fuse, { connection, prefix });
 
   // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
-  const workerOpts = { connection, prefix, useWorkerThreads: true, lockDuration: 60_000, maxStalledCount: 2, metrics: { maxDataPoints: MetricsTime.ONE_WEEK } };
+  const workerOpts = {
+    connection,
+    prefix,
+    useWorkerThreads: true,
+    lockDuration: 60_000,
+    maxStalledCount: 2,
+    metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+  };
   const textWorker = new Worker(QUEUES.text, cfg.EXTRACT_SANDBOX ? processorPath('text') : (await import('./processors/text.ts')).default, {
     ...workerOpts,
     concurrency: cfg.TEXT_CONCURRENCY,
   });
-  const imageWorker = new Worker(QUEUES.image, cfg.EXTRACT_SANDBOX ? processorPath('image') : (await import('./processors/image.ts')).default, {
-    ...workerOpts,
-    concurrency: cfg.IMAGE_CONCURRENCY,
-  });
+  const imageWorker = new Worker(
+    QUEUES.image,
+    cfg.EXTRACT_SANDBOX ? processorPath('image') : (await import('./processors/image.ts')).default,
+    {
+      ...workerOpts,
+      concurrency: cfg.IMAGE_CONCURRENCY,
+    },
+  );
   for (const w of [textWorker, imageWorker]) {
     deadLetterFinalFailures(w, deadLetters, logger);
     w.on('completed', () => metrics.messages.inc({ stage: w.name, outcome: 'ok' }));

@@ -59,7 +59,9 @@ export function createBasicImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYT
 }
 
 /** The image analyzer the configuration asks for. */
-export function createImageAnalyzerPort(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_ANALYSIS'>): ImageAnalyzerPort {
+export function createImageAnalyzerPort(
+  cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_ANALYSIS'>,
+): ImageAnalyzerPort {
   return createBasicImageAnalyzer(cfg);
 }
 
@@ -81,7 +83,10 @@ export function createTextAnalyzerPort(
 
 /** For in-process use without Redis (the one-shot `newsfuse score` command and tests). */
 export function createLocalTextAnalyzerPort(embedder: EmbedderPort | undefined): TextAnalyzerPort {
-  const analyzer = createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq: createMemoryDocFreq() });
+  const analyzer = createTextAnalyzer({
+    embedder: embedder ?? { embedOne: async () => new Float32Array(384) },
+    docFreq: createMemoryDocFreq(),
+  });
   return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input, opts) => analyzer.analyze(input, opts) };
 }
 
