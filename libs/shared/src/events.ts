@@ -70,6 +70,9 @@ export const TextFeatures = z.object({
   terms: z.array(z.string()).max(5000),
   keywords: z.array(z.object({ term: z.string(), weight: z.number() })).max(50),
   embedding: z.array(z.number()).optional(),
+  /** The article in a CLIP-style joint image–text space, when JOINT_EMBEDDER_DIR is configured. */
+  jointEmbedding: z.array(z.number()).max(4096).optional(),
+  jointModel: z.string().optional(),
   sentiment: Sentiment,
   model: z.string(),
   ms: z.number().min(0),
@@ -104,6 +107,9 @@ export const ImageFeaturesOk = ImageBase.extend({
   /** Object labels + OCR text + caption: the image seen as text. */
   textView: z.string(),
   embedding: z.array(z.number()).optional(),
+  /** The photo in the joint image–text space, when JOINT_EMBEDDER_DIR is configured. */
+  jointEmbedding: z.array(z.number()).max(4096).optional(),
+  jointModel: z.string().optional(),
   model: z.string(),
   ms: z.number().min(0),
 });

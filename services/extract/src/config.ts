@@ -9,6 +9,9 @@ export const ExtractConfigSchema = BaseConfigSchema.extend({
   EXTRACT_SANDBOX: boolFlag.default(true),
   JOB_ATTEMPTS: intVar(3, 1),
   JOB_BACKOFF_MS: intVar(1000, 10),
+  /** Job lock; a job whose process died is taken over once its lock expires (checked every JOB_STALLED_INTERVAL_MS). */
+  JOB_LOCK_MS: intVar(60_000, 1000),
+  JOB_STALLED_INTERVAL_MS: intVar(30_000, 500),
   KEEP_COMPLETED_SECONDS: intVar(24 * 3600, 10),
   KEEP_FAILED_SECONDS: intVar(7 * 24 * 3600, 10),
   /** Kafka intake pauses while more than this many extract jobs wait (backpressure). */
@@ -20,6 +23,8 @@ export const ExtractConfigSchema = BaseConfigSchema.extend({
   IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
   TEXT_EMBEDDINGS: boolFlag.default(true),
   ORT_THREADS: intVar(1, 1),
+  /** A CLIP-style encoder pair (visual.onnx, textual.onnx, tokenizer.json, config.json); see docs/joint-embedder.md. */
+  JOINT_EMBEDDER_DIR: z.string().optional(),
 });
 export type ExtractConfig = z.infer<typeof ExtractConfigSchema>;
 export const loadExtractConfig = (env?: Record<string, string | undefined>) => loadConfig(ExtractConfigSchema, env);

@@ -49,12 +49,20 @@ export interface Fetcher {
   (url: string): Promise<Buffer>;
 }
 
+/** A CLIP-style joint embedder (libs/models/src/joint), present only when configured. */
+export interface JointEmbedderPort {
+  readonly model: string;
+  imageBytes(bytes: Uint8Array): Promise<number[]>;
+  article(a: { title: string; summary?: string | undefined }): Promise<number[]>;
+}
+
 export interface ExtractorDeps {
   text: TextAnalyzerPort;
   image: ImageAnalyzerPort;
   fetchImage: Fetcher;
   /** Embeds an image's text view; omitted when embeddings are off. */
   embedder?: EmbedderPort;
+  joint?: JointEmbedderPort;
   now?: () => number;
 }
 
@@ -70,6 +78,7 @@ export function createExtractor(deps: ExtractorDeps) {
   async function text(job: TextJobData, attempt: Attempt = { number: 1, of: 1 }): Promise<TextFeatures> {
     const t0 = now();
     const body = [job.summary, job.body].filter(Boolean).join('\n\n');
+    const joint = deps.joint ? { jointEmbedding: await deps.joint.article({ title: job.title, summary: job.summary }), jointModel: deps.joint.model } : {};
     const a = await deps.text.analyze(
       { title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) },
       { observe: attempt.number === 1 },
@@ -86,6 +95,7 @@ export function createExtractor(deps: ExtractorDeps) {
       keywords: a.keywords.map(({ term, weight }) => ({ term, weight })),
       ...(a.embedding && a.embedding.some((x) => x !== 0) ? { embedding: a.embedding } : {}),
       sentiment: a.sentiment,
+      ...joint,
       model: deps.text.model,
       ms: now() - t0,
     });
@@ -109,11 +119,13 @@ export function createExtractor(deps: ExtractorDeps) {
       const bytes = await deps.fetchImage(job.url);
       const analysis = await deps.image.analyze(bytes, job.caption ? { caption: job.caption } : {});
       const embedding = deps.embedder && analysis.textView.trim() ? Array.from(await deps.embedder.embedOne(analysis.textView)) : undefined;
+      const joint = deps.joint ? { jointEmbedding: await deps.joint.imageBytes(bytes), jointModel: deps.joint.model } : {};
       return decode(ImageFeatures, {
         ...base,
         status: 'ok',
         ...analysis,
         ...(embedding ? { embedding } : {}),
+        ...joint,
         model: deps.image.model,
         ms: now() - t0,
       });

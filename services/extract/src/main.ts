@@ -23,6 +23,7 @@ import {
   startOpsServer,
   topicsFor,
 } from '@newsfuse/shared';
+import { loadJointConfig } from '@newsfuse/models/joint/config';
 import { loadExtractConfig } from './config.ts';
 import { buildFlow } from './flow.ts';
 
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
   lifecycle.installSignalHandlers();
 
+  // A bad joint-embedder directory fails here, before any job runs (the workers load it lazily).
+  if (cfg.JOINT_EMBEDDER_DIR) loadJointConfig(cfg.JOINT_EMBEDDER_DIR);
   const topics = topicsFor(cfg);
   const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-extract`);
   await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
@@ -51,7 +54,8 @@ async function main(): Promise<void> {
     connection,
     prefix,
     useWorkerThreads: true,
-    lockDuration: 60_000,
+    lockDuration: cfg.JOB_LOCK_MS,
+    stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
   };

@@ -10,6 +10,7 @@ import { createMemoryDocFreq, createRedisDocFreq } from '@newsfuse/models/text/d
 import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
 import { colourStats } from '@newsfuse/models/image/colour';
 import { perceptualHash } from '@newsfuse/models/image/phash';
+import { createDefaultImageAnalyzer, type ImageAnalyzer } from '@newsfuse/models/image/features';
 import type { EmbedderPort, Fetcher, ImageAnalyzerPort, TextAnalyzerPort } from '../extract.ts';
 import type { ExtractConfig } from '../config.ts';
 
@@ -58,11 +59,45 @@ export function createBasicImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYT
   };
 }
 
-/** The image analyzer the configuration asks for. */
+/**
+ * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions.
+ * Models are loaded once per process or worker thread, on first use. A model that fails leaves its
+ * field empty; only undecodable input throws.
+ */
+export function createFullImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS'>): ImageAnalyzerPort {
+  let analyzer: Promise<ImageAnalyzer> | undefined;
+  return {
+    model: 'centernet+ppocr-v4+blazeface-emotion',
+    async analyze(bytes, { caption }) {
+      analyzer ??= createDefaultImageAnalyzer({ decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS } });
+      let a;
+      try {
+        a = await (await analyzer).analyze(bytes, caption ? { caption } : {});
+      } catch (err) {
+        if (err instanceof ImageDecodeError) throw new ImageError(IMAGE_CODES[err.code], err.message, { cause: err });
+        throw err;
+      }
+      return {
+        width: a.original.width,
+        height: a.original.height,
+        format: a.format,
+        bytes: a.bytes,
+        colour: { mean: a.colour.mean, std: a.colour.std, brightness: a.colour.brightness, saturation: a.colour.saturation },
+        phash: a.phash,
+        objects: a.objects.map((o) => ({ label: o.label, score: o.score, box: o.box })),
+        ocr: a.ocr.map((l) => ({ text: l.text, confidence: Math.min(1, Math.max(0, l.confidence)) })),
+        faces: a.faces.map((f) => ({ score: f.score, box: f.box, expressions: f.expressions })),
+        textView: a.textView,
+      };
+    },
+  };
+}
+
+/** The image analyzer the configuration asks for (IMAGE_ANALYSIS=full|basic). */
 export function createImageAnalyzerPort(
   cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_ANALYSIS'>,
 ): ImageAnalyzerPort {
-  return createBasicImageAnalyzer(cfg);
+  return cfg.IMAGE_ANALYSIS === 'full' ? createFullImageAnalyzer(cfg) : createBasicImageAnalyzer(cfg);
 }
 
 export function createTextAnalyzerPort(

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FetchError, ImageError } from '@newsfuse/shared';
+import { createExtractor, type ExtractorDeps, type ImageAnalysis } from './extract.ts';
+
+const analysis: ImageAnalysis = {
+  width: 4,
+  height: 3,
+  format: 'png',
+  bytes: 10,
+  colour: { mean: [1, 2, 3], std: [0, 0, 0], brightness: 0.1, saturation: 0.2 },
+  objects: [{ label: 'dog', score: 0.9, box: [0, 0, 1, 1] }],
+  ocr: [],
+  faces: [],
+  textView: 'Photo showing dog',
+};
+
+function deps(over: Partial<ExtractorDeps> = {}): ExtractorDeps {
+  return {
+    text: {
+      model: 'fake-text',
+      analyze: async () => ({ language: 'en', tokens: 3, sentences: 1, keywords: [{ term: 'dog', weight: 1 }], embedding: [1, 0], sentiment: { vader: 0.1, afinn: 0.2, combined: 0.15 } }),
+    },
+    image: { model: 'fake-image', analyze: async () => analysis },
+    fetchImage: async () => Buffer.from('png'),
+    embedder: { embedOne: async () => new Float32Array([0.5, 0.5]) },
+    ...over,
+  };
+}
+
+const job = { articleId: 'abcdef0123456789', version: 1, index: 0, url: 'https://e.org/a.png', caption: 'A dog' };
+
+test('text job: features validated against the schema, with article terms', async () => {
+  const t = await createExtractor(deps()).text({ articleId: 'abcdef0123456789', version: 1, title: 'Dogs rescued', summary: 'Three dogs' });
+  assert.equal(t.status, 'ok');
+  assert.deepEqual(t.terms, ['dog', 'rescu', 'three']);
+  assert.equal(t.model, 'fake-text');
+});
+
+test('image job: ok features carry the text-view embedding', async () => {
+  const r = await createExtractor(deps()).image(job, { number: 1, of: 3 });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(r.status === 'ok' && r.embedding, [0.5, 0.5]);
+  assert.equal(r.caption, 'A dog');
+});
+
+test('image job: a retriable failure is thrown while attempts remain, then recorded as failed', async () => {
+  const failing = deps({
+    fetchImage: async () => {
+      throw new FetchError('FETCH_TIMEOUT', 'slow', { retriable: true });
+    },
+  });
+  await assert.rejects(createExtractor(failing).image(job, { number: 1, of: 3 }), /slow/);
+  const last = await createExtractor(failing).image(job, { number: 3, of: 3 });
+  assert.deepEqual(last.status === 'failed' && [last.code, last.reason], ['FETCH_TIMEOUT', 'slow']);
+});
+
+test('image job: a permanent failure is recorded at once', async () => {
+  const corrupt = deps({
+    image: {
+      model: 'x',
+      analyze: async () => {
+        throw new ImageError('IMAGE_DECODE', 'corrupt PNG');
+      },
+    },
+  });
+  const r = await createExtractor(corrupt).image(job, { number: 1, of: 3 });
+  assert.equal(r.status === 'failed' && r.code, 'IMAGE_DECODE');
+});
+
+test('joint embedder: when configured, text and images carry joint embeddings of its model', async () => {
+  const joint = { model: 'tiny-clip', imageBytes: async () => [1, 0], article: async () => [0, 1] };
+  const e = createExtractor(deps({ joint }));
+  const t = await e.text({ articleId: 'abcdef0123456789', version: 1, title: 'x' });
+  const i = await e.image(job, { number: 1, of: 1 });
+  assert.deepEqual([t.jointEmbedding, t.jointModel], [[0, 1], 'tiny-clip']);
+  assert.deepEqual(i.status === 'ok' && [i.jointEmbedding, i.jointModel], [[1, 0], 'tiny-clip']);
+});
