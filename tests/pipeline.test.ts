@@ -98,7 +98,7 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
       });
     }
 
-    await waitFor(() => (new Set(scored.items.map((s) => s.articleId)).size >= N ? true : undefined), 240_000, `${N} scored events`, 500);
+    await waitFor(() => (new Set(scored.items.map((s) => s.articleId)).size >= N ? true : undefined), 420_000, `${N} scored events`, 500);
 
     const byKey = new Map<string, number>();
     for (const s of scored.items) byKey.set(`${s.articleId}@${s.version}`, (byKey.get(`${s.articleId}@${s.version}`) ?? 0) + 1);
