@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, TOPICS, createKafka, createLogger, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
@@ -39,17 +38,7 @@ export async function waitFor<T>(
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './harness.ts';
 
 export function uniqueNames(tag: string) {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
