@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, TOPICS, createKafka, createLogger, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
 import { scoredMessage } from './fixtures/scored.ts';
+import { freePort } from './harness.ts';
+
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -37,8 +40,6 @@ export async function waitFor<T>(
     await sleep(opts.intervalMs ?? 200);
   }
 }
-
-export { freePort } from './harness.ts';
 
 export function uniqueNames(tag: string) {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
