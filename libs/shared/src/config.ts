@@ -15,6 +15,8 @@ export const BaseConfigSchema = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().default('newsfuse'),
   KAFKA_PARTITIONS: int(4, 1),
+  /** Consumer group session timeout: how soon the group notices a consumer that died without leaving. */
+  KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key and BullMQ queue, so tests and deployments can share a server. */
   NEWSFUSE_PREFIX: z

@@ -6,7 +6,7 @@ import { ERROR_CODES, NewsFuseError, DecodeError, toNewsFuseError, isRetriable }
 
 test('docs/errors.md lists exactly the codes in ERROR_CODES', () => {
   const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
-  const documented = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]).sort();
+  const documented = [...doc.matchAll(/^\| `([A-Z_]+)`\s+\|/gm)].map((m) => m[1]).sort();
   assert.deepEqual(documented, Object.keys(ERROR_CODES).sort());
 });
 

@@ -1,5 +1,5 @@
 /**
- * Kafka factory: clients logging through pino, idempotent producers, topics created with the
+ * Kafka factory: clients logging through pino, at-least-once producers, topics created with the
  * configured partitions, and a consumer loop that dead-letters what it cannot decode or handle.
  */
 import kafkajs, { type Admin, type Consumer, type KafkaMessage, type Producer, type ITopicConfig } from 'kafkajs';
@@ -76,9 +76,18 @@ export async function ensureTopics(kafka: Kafka, names: string[], partitions: nu
   }
 }
 
-/** An idempotent producer: the broker drops retried duplicates within a session. */
+/**
+ * The services' producer: at-least-once (acks=all, retries, one request in flight so retries keep order);
+ * a retried send may duplicate a message, and every consumer deduplicates by (articleId, version).
+ *
+ * Not kafkajs' `idempotent: true`: a producer shared by concurrent senders (fuse's worker concurrency,
+ * score's partitions) loses acknowledged messages with it. When a produce request is appended but its
+ * response is lost (a broker stopping between append and reply), kafkajs rolls the partition's sequence
+ * number back; a send queued behind it then reuses that number, the broker takes it for a duplicate of
+ * the appended batch and acknowledges it without writing it (tests/chaos.producer.test.ts).
+ */
 export async function createProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   return producer;
 }

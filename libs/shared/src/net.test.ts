@@ -301,6 +301,10 @@ test('blockedRange classifies addresses', () => {
   assert.equal(blockedRange('169.254.169.254'), 'linkLocal');
   assert.equal(blockedRange('::ffff:127.0.0.1'), 'ipv4Mapped:loopback');
   assert.equal(blockedRange('fe80::1%eth0'), 'linkLocal');
+  // IPv4-compatible IPv6 (::a.b.c.d) is 'unicast' to ipaddr.js, and was let through.
+  assert.equal(blockedRange('::7f00:1'), 'ipv4Compatible'); // what new URL('http://[::127.0.0.1]/') yields
+  assert.equal(blockedRange('::a9fe:a9fe'), 'ipv4Compatible');
+  assert.equal(blockedRange('::808:808'), 'ipv4Compatible');
   assert.equal(blockedRange('nonsense'), 'invalid');
 });
 

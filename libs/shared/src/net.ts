@@ -93,8 +93,9 @@ export function blockedRange(address: string): string | null {
       const r4 = v4.range();
       return r4 === 'unicast' ? null : `${range}:${r4}`;
     }
-    // Deprecated IPv4-compatible form ::a.b.c.d (first 96 bits zero, not ::/::1).
-    if (v6.parts.slice(0, 6).every((x) => x === 0) && range === 'reserved') return 'ipv4Compatible';
+    // Deprecated IPv4-compatible form ::a.b.c.d (first 96 bits zero, not ::/::1): ipaddr.js calls it
+    // 'unicast', but it has no legitimate use and some stacks map it onto IPv4 (::127.0.0.1), so it is refused.
+    if (v6.parts.slice(0, 6).every((x) => x === 0) && range === 'unicast') return 'ipv4Compatible';
     return range === 'unicast' ? null : range;
   }
   const range = (ip as ipaddr.IPv4).range();

@@ -290,11 +290,11 @@ export function plan(event: ScoredEvent, previous: Contribution | null, opts: Ag
 // --- the store the aggregator writes to -------------------------------------------------------------
 
 export interface AggregateStore {
-  /** SET NX the (articleId, version) mark and read the article's previous contribution, in one round trip. */
+  /** Whether the (articleId, version) mark is unset, and the article's previous contribution, in one round trip. */
   claim(articleId: string, version: number, ttlSeconds: number): Promise<{ fresh: boolean; previous: Contribution | null }>;
-  /** Removes the mark again (the write failed, so a redelivery must be counted). */
+  /** Undoes what claim() recorded when the write failed, so a redelivery is counted (nothing, for a store whose apply() sets the mark). */
   release(articleId: string, version: number): Promise<void>;
-  /** Applies a plan atomically (MULTI). */
+  /** Applies a plan and sets the (articleId, version) mark atomically, at most once. */
   apply(plan: ApplyPlan, opts: AggregateOptions): Promise<void>;
 }
 

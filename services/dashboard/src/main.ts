@@ -74,8 +74,8 @@ async function main(): Promise<void> {
   // --- consumers ---------------------------------------------------------------------------------
   const groupId = `${cfg.NEWSFUSE_PREFIX}-dashboard`;
   const dlGroupId = `${cfg.NEWSFUSE_PREFIX}-dashboard-deadletter`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  const dlConsumer = kafka.consumer({ groupId: dlGroupId, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
+  const dlConsumer = kafka.consumer({ groupId: dlGroupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
   const up = { scored: false, deadletter: false };
   const track = (c: Consumer, name: keyof typeof up) => {
     c.on(c.events.GROUP_JOIN, () => {

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const stopSampling = sampleQueueDepth([textQueue, imageQueue, fuseQueue], metrics);
 
   const groupId = `${cfg.NEWSFUSE_PREFIX}-extract`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
   const flowOptions = {
     attempts: cfg.JOB_ATTEMPTS,
     backoffMs: cfg.JOB_BACKOFF_MS,

@@ -13,7 +13,10 @@ const data = (images: number): FuseJobData => ({
     title: 'Dog rescued from river',
     publishedAt: '2026-11-01T00:00:00Z',
     categories: [],
-    images: Array.from({ length: images }, (_, i) => ({ url: `https://e.org/${i}.jpg`, caption: i === 0 ? 'A dog in the river' : 'A cat' })),
+    images: Array.from({ length: images }, (_, i) => ({
+      url: `https://e.org/${i}.jpg`,
+      caption: i === 0 ? 'A dog in the river' : 'A cat',
+    })),
   },
   ingestedAt: '2026-11-01T00:00:01Z',
 });
@@ -73,13 +76,23 @@ test('joinChildren maps child keys to text and images and accounts for every dec
 
 test('modality labels: text-only, complete, image-failed, text-failed', () => {
   assert.equal(modalityLabel(joinChildren(data(0), { 'p:q:extract-text:x': text }, {}), 0), 'text-only');
-  assert.equal(modalityLabel(joinChildren(data(1), { 'p:q:extract-text:x': text, 'p:q:extract-image:x-img0': ok(0, 'c') }, {}), 1), 'complete');
-  assert.equal(modalityLabel(joinChildren(data(1), { 'p:q:extract-text:x': text }, { 'p:q:extract-image:x-img0': 'gone' }), 1), 'image-failed');
+  assert.equal(
+    modalityLabel(joinChildren(data(1), { 'p:q:extract-text:x': text, 'p:q:extract-image:x-img0': ok(0, 'c') }, {}), 1),
+    'complete',
+  );
+  assert.equal(
+    modalityLabel(joinChildren(data(1), { 'p:q:extract-text:x': text }, { 'p:q:extract-image:x-img0': 'gone' }), 1),
+    'image-failed',
+  );
   assert.equal(modalityLabel(joinChildren(data(0), {}, { 'p:q:extract-text:x': 'bad' }), 0), 'text-failed');
 });
 
 test('baseline strategy: caption coverage of the article terms, best image wins', () => {
-  const j = joinChildren(data(2), { 'p:q:extract-text:x': text, 'p:q:extract-image:x-img0': ok(0, 'A dog in the river'), 'p:q:extract-image:x-img1': ok(1, 'A cat') }, {});
+  const j = joinChildren(
+    data(2),
+    { 'p:q:extract-text:x': text, 'p:q:extract-image:x-img0': ok(0, 'A dog in the river'), 'p:q:extract-image:x-img1': ok(1, 'A cat') },
+    {},
+  );
   const e = fuse(data(2), j, 'baseline', new Date('2026-11-01T00:00:02Z'));
   assert.equal(e.fusion.perImage[0]?.signals.caption_overlap, 1);
   assert.equal(e.fusion.perImage[1]?.signals.caption_overlap, 0);

@@ -75,7 +75,13 @@ export function modalityLabel(joined: Joined, expectedImages: number): ModalityL
   return ok < expectedImages ? 'partial' : 'complete';
 }
 
-export function fuse(data: FuseJobData, joined: Joined, strategy: StrategyName, now: Date, timings: Record<string, number> = {}): FusedEvent {
+export function fuse(
+  data: FuseJobData,
+  joined: Joined,
+  strategy: StrategyName,
+  now: Date,
+  timings: Record<string, number> = {},
+): FusedEvent {
   const expected = data.article.images.length;
   const okImages = joined.images.filter((i) => i.status === 'ok').length;
   const { images: _images, ...summary } = data.article;

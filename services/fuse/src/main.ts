@@ -61,7 +61,14 @@ async function main(): Promise<void> {
         throw err;
       }
     },
-    { connection, prefix, concurrency: cfg.FUSE_CONCURRENCY, metrics: { maxDataPoints: MetricsTime.ONE_WEEK } },
+    {
+      connection,
+      prefix,
+      concurrency: cfg.FUSE_CONCURRENCY,
+      lockDuration: cfg.JOB_LOCK_MS,
+      stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+    },
   );
   deadLetterFinalFailures(worker, deadLetters, logger);
   const queue = new Queue(QUEUES.fuse, { connection, prefix });

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     fetcher: createFeedFetcher({ ...fetchOpts, timeoutMs: cfg.FEED_TIMEOUT_MS, maxBytes: cfg.FEED_MAX_BYTES }),
     ingest: (c) => infra.ingestor.ingest(c),
     reject: (c, err, feedUrl) => infra.deadLetters.publish({ error: err, payload: JSON.stringify(c), origin: { url: feedUrl } }),
+    failed: (feedUrl, err) => infra.deadLetters.publish({ error: err, payload: feedUrl, origin: { url: feedUrl } }),
     ...(cfg.FETCH_ARTICLE_PAGES
       ? { enrich: createArticleEnricher({ ...fetchOpts, timeoutMs: cfg.ARTICLE_TIMEOUT_MS, maxBytes: cfg.ARTICLE_MAX_BYTES, logger }) }
       : {}),

@@ -141,3 +141,39 @@ test('poller: a Kafka outage stops the poll without saving validators, so the ne
   assert.deepEqual(second, { kind: 'ok', newItems: 2, notModified: false, etag: '"e"' });
   assert.equal(published.length, 2);
 });
+
+test('poller: a poll that fails for good is handed to `failed` (dead letter); a retriable one is not', async () => {
+  const scheduler = new FeedScheduler({
+    minMs: 60_000,
+    maxMs: 3_600_000,
+    defaultMs: 300_000,
+    backoffBaseMs: 30_000,
+    backoffMaxMs: 3_600_000,
+    concurrency: 4,
+    perHostConcurrency: 4,
+    perHostGapMs: 0,
+    random: () => 0.5,
+  });
+  const fetcher = async (url: string): Promise<FetchedDocument> => {
+    if (url.includes('busy')) throw new FetchError('FETCH_HTTP', 'HTTP 503', { retriable: true, details: { status: 503 } });
+    return {
+      status: 200,
+      url,
+      body: Buffer.from('<!DOCTYPE x [<!ENTITY a "aaaa">]><rss version="2.0"><channel><title>&a;</title></channel></rss>'),
+    };
+  };
+  const failed: string[] = [];
+  const poller = createFeedPoller({
+    scheduler,
+    fetcher,
+    ingest: async () => {
+      throw new Error('not reached');
+    },
+    reject: async () => undefined,
+    failed: async (feedUrl, err) => void failed.push(`${feedUrl} ${err.code}`),
+    logger: quiet,
+  });
+  assert.equal((await poller.pollOnce('https://bomb.test/rss')).kind, 'error');
+  assert.equal((await poller.pollOnce('https://busy.test/rss')).kind, 'error');
+  assert.deepEqual(failed, ['https://bomb.test/rss FEED_PARSE']);
+});

@@ -79,6 +79,8 @@ export interface PollerDeps {
   ingest(c: ArticleCandidate): Promise<IngestResult>;
   /** Called with items that cannot be ingested for good (bad data): dead-letter them. */
   reject(c: ArticleCandidate, err: NewsFuseError, feedUrl: string): Promise<void>;
+  /** Called when a whole poll fails for good (not retriable: unparseable, too large, refused): dead-letter it. */
+  failed?(feedUrl: string, err: NewsFuseError): Promise<void>;
   enrich?: Enricher;
   store?: FeedStateStore;
   clock?: Clock;
@@ -158,6 +160,11 @@ export function createFeedPoller(deps: PollerDeps): FeedPoller {
         { feed: feed.url, code: e.code, err: e.message },
         'feed poll failed',
       );
+      if (!e.retriable && deps.failed) {
+        await deps
+          .failed(feed.url, e)
+          .catch((dlErr: unknown) => logger.error({ err: dlErr, feed: feed.url }, 'could not dead-letter a failed poll'));
+      }
     }
     const state = scheduler.complete(feed.url, outcome, clock.now());
     deps.onPoll?.(state, outcome, (clock.now() - started) / 1000);

@@ -3,7 +3,11 @@ import { BaseConfigSchema, intVar, loadConfig } from '@newsfuse/shared';
 
 export const ScoreConfigSchema = BaseConfigSchema.extend({
   HTTP_PORT: intVar(8084),
-  RELEVANCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.3),
+  /**
+   * Calibrated relevance at or above this is `relevant`. Unset (the default): the threshold chosen on
+   * the development data for the event's strategy (calibration.json; docs/evaluation.md).
+   */
+  RELEVANCE_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   /** How long the (articleId, version) dedup marks live. */
   DEDUP_TTL_SECONDS: intVar(7 * 24 * 3600, 60),
 });

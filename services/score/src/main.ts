@@ -37,8 +37,8 @@ async function main(): Promise<void> {
   const redis = createRedis(cfg);
   const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'score', logger, metrics });
   const groupId = `${cfg.NEWSFUSE_PREFIX}-score`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  const options = { ...DEFAULT_SCORE_OPTIONS, threshold: cfg.RELEVANCE_THRESHOLD };
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
+  const options = { ...DEFAULT_SCORE_OPTIONS, ...(cfg.RELEVANCE_THRESHOLD !== undefined ? { threshold: cfg.RELEVANCE_THRESHOLD } : {}) };
 
   await runConsumer({
     consumer,
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     metrics,
     checks: { redis: async () => (await redis.ping()) === 'PONG' },
   });
-  logger.info({ url: ops.url }, 'score ready');
+  logger.info({ url: ops.url, threshold: cfg.RELEVANCE_THRESHOLD ?? 'calibrated per strategy' }, 'score ready');
 
   lifecycle.onClose('consumer', () => consumer.disconnect());
   lifecycle.onClose('producer', () => producer.disconnect());

@@ -8,11 +8,17 @@ import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ScoredEvent, encode, type FuseJobData, type ImageFeatures } from '@newsfuse/shared';
+import { jointPortFromEnv } from '@newsfuse/models/joint/adapter';
 import { createExtractor, type Extractor } from '../../extract/src/extract.ts';
 import { loadExtractConfig } from '../../extract/src/config.ts';
-import { createEmbedderPort, createImageAnalyzerPort, createImageFetcher, createLocalTextAnalyzerPort } from '../../extract/src/adapters/analyzers.ts';
+import {
+  createEmbedderPort,
+  createImageAnalyzerPort,
+  createImageFetcher,
+  createLocalTextAnalyzerPort,
+} from '../../extract/src/adapters/analyzers.ts';
 import { fuse, type Joined } from '../../fuse/src/fuse.ts';
-import { STRATEGY_NAMES, type StrategyName } from '../../fuse/src/strategies.ts';
+import { DEFAULT_STRATEGY, STRATEGY_NAMES, type StrategyName } from '../../fuse/src/strategies.ts';
 import { DEFAULT_SCORE_OPTIONS, score, type ScoreOptions } from './score.ts';
 
 export interface OneShotInput {
@@ -23,16 +29,36 @@ export interface OneShotInput {
   captions?: string[];
 }
 
-export async function scoreOne(extractor: Extractor, input: OneShotInput, strategy: StrategyName, options: ScoreOptions): Promise<ScoredEvent> {
+export async function scoreOne(
+  extractor: Extractor,
+  input: OneShotInput,
+  strategy: StrategyName,
+  options: ScoreOptions,
+): Promise<ScoredEvent> {
   const started = Date.now();
-  const articleId = input.id && input.id.length >= 8 ? input.id : createHash('sha256').update(input.id ?? `${input.title}\n${input.text ?? ''}`).digest('hex').slice(0, 32);
+  const articleId =
+    input.id && input.id.length >= 8
+      ? input.id
+      : createHash('sha256')
+          .update(input.id ?? `${input.title}\n${input.text ?? ''}`)
+          .digest('hex')
+          .slice(0, 32);
   const images = (input.images ?? []).map((ref, i) => {
     const caption = input.captions?.[i];
     return { url: /^[a-z]+:\/\//i.test(ref) ? ref : `file://${ref}`, ...(caption ? { caption } : {}) };
   });
   const now = new Date().toISOString();
   const data: FuseJobData = {
-    article: { articleId, version: 1, source: { kind: 'push' }, url: `urn:newsfuse:${articleId}`, title: input.title, publishedAt: now, categories: [], images },
+    article: {
+      articleId,
+      version: 1,
+      source: { kind: 'push' },
+      url: `urn:newsfuse:${articleId}`,
+      title: input.title,
+      publishedAt: now,
+      categories: [],
+      images,
+    },
     ingestedAt: now,
   };
   const attempt = { number: 1, of: 1 };
@@ -56,7 +82,8 @@ export async function scoreOne(extractor: Extractor, input: OneShotInput, strate
 
 const USAGE = `usage: newsfuse score --title T [--text X] [--image PATH_OR_URL ...] [--caption C ...]
        newsfuse score --jsonl FILE   (lines {"id","title","text","images":[path-or-url,...]})
-options: --strategy ${STRATEGY_NAMES.join('|')}  --threshold 0..1
+options: --strategy ${STRATEGY_NAMES.join('|')} (default ${DEFAULT_STRATEGY})  --threshold 0..1 (default: the one chosen
+         on the development data for the strategy)
 Prints one ScoredEvent JSON per article (the schema of news.scored.v1).`;
 
 export default async function scoreCommand(argv: string[]): Promise<number> {
@@ -68,7 +95,7 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
       image: { type: 'string', multiple: true },
       caption: { type: 'string', multiple: true },
       jsonl: { type: 'string' },
-      strategy: { type: 'string', default: 'baseline' },
+      strategy: { type: 'string', default: DEFAULT_STRATEGY },
       threshold: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -86,9 +113,11 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
   const cfg = loadExtractConfig({ ...process.env, NEWSFUSE_FETCH_ALLOW_HOSTS: process.env.NEWSFUSE_FETCH_ALLOW_HOSTS ?? '' });
   const embedder = createEmbedderPort(cfg);
   const remote = createImageFetcher(cfg);
+  const joint = jointPortFromEnv(process.env, { intraOpNumThreads: cfg.ORT_THREADS });
   const extractor = createExtractor({
     text: createLocalTextAnalyzerPort(embedder),
     image: createImageAnalyzerPort(cfg),
+    ...(joint ? { joint } : {}),
     // Local paths are read directly (the user named them); URLs go through the SSRF-guarded fetcher.
     fetchImage: (url) => (url.startsWith('file://') ? readFile(url.slice('file://'.length)) : remote(url)),
     ...(embedder ? { embedder } : {}),

@@ -3,12 +3,26 @@
  * and topics. No Kafka, Redis or network in here.
  */
 import { termsOf, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
+import { articleMentions, type CocoCategory } from '@newsfuse/models/lexical/coco';
+import { calibrate, loadCalibration, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
+
+/** The calibrators and thresholds fitted by scripts/train-fusion.ts (calibration.json). */
+export const CALIBRATION: CalibrationFile = loadCalibration();
 
 export interface ScoreOptions {
-  /** Relevance at or above this is `relevant`, below is `mismatch`. */
-  threshold: number;
-  /** Signals read for relevance, in order of preference per image. */
+  /**
+   * Calibrated relevance at or above this is `relevant`, below is `mismatch`. Undefined: the threshold
+   * chosen on the development data for the event's strategy (calibration.json).
+   */
+  threshold?: number;
+  /**
+   * Signals read for relevance, in order of preference per image. `relevance` (every strategy emits
+   * it) is calibrated with the strategy's calibrator; the others are read as they are (events from
+   * before the calibrated strategies).
+   */
   relevanceSignals: string[];
+  /** Calibrator and threshold per strategy. */
+  calibration: Record<string, StrategyCalibration>;
   /** Weight of the image (faces) in fused sentiment when faces exist. */
   imageSentimentWeight: number;
   /** Beyond ±neutralBand a sentiment is positive/negative. */
@@ -17,14 +31,25 @@ export interface ScoreOptions {
 }
 
 export const DEFAULT_SCORE_OPTIONS: ScoreOptions = {
-  threshold: 0.3,
-  relevanceSignals: ['textview_overlap', 'caption_overlap'],
+  relevanceSignals: ['relevance', 'textview_overlap', 'caption_overlap'],
+  calibration: CALIBRATION.strategies,
   imageSentimentWeight: 0.25,
   neutralBand: 0.05,
   models: {},
 };
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/** The decision threshold for an event of `strategy`. */
+export function thresholdFor(strategy: string, opts: Pick<ScoreOptions, 'threshold' | 'calibration'>): number {
+  return opts.threshold ?? opts.calibration[strategy]?.threshold ?? 0.5;
+}
+
+/** A per-image relevance signal → probability in [0, 1]. */
+export function calibratedRelevance(strategy: string, signal: string, raw: number, opts: Pick<ScoreOptions, 'calibration'>): number {
+  const c = signal === 'relevance' ? opts.calibration[strategy]?.calibrator : undefined;
+  return clamp(c ? calibrate(c, raw) : raw, 0, 1);
+}
 
 /** Valence of a face's expression distribution in [-1, 1]. */
 export function faceValence(expressions: Record<string, number>): number {
@@ -37,10 +62,21 @@ export function sentimentLabel(x: number, band: number): 'negative' | 'neutral' 
   return x > band ? 'positive' : x < -band ? 'negative' : 'neutral';
 }
 
+const stemKey = (text: string) =>
+  termsOf(text)
+    .map((t) => t.stem)
+    .join(' ');
+
+/** Unmatched objects below this detector score are left out of explanations. */
+export const EXPLAIN_MIN_OBJECT_SCORE = 0.3;
+
 function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   const vocabulary = new Set(fused.text?.terms ?? []);
+  // COCO labels the article names, directly or through a WordNet synonym/hyponym ("puppy" → dog).
+  const mentions: ReturnType<typeof articleMentions> = fused.text ? articleMentions(fused.article.title, fused.text.terms) : new Map();
   const matched: ScoredEvent['relevance']['explanation']['matched'] = [];
   const seen = new Set<string>();
+  const via: string[] = [];
   const add = (kind: 'object' | 'ocr' | 'caption' | 'face', text: string) => {
     for (const t of termsOf(text, 200)) {
       if (vocabulary.has(t.stem) && !seen.has(`${kind}:${t.stem}`)) {
@@ -53,16 +89,28 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   for (const img of fused.images) {
     if (img.caption) add('caption', img.caption);
     if (img.status === 'ok') {
-      for (const o of img.objects) add('object', o.label);
-      for (const line of img.ocr) add('ocr', line.text);
-      if (img.objects.length > 0) {
-        const labels = img.objects.map((o) => o.label).filter((l) => !termsOf(l).some((t) => vocabulary.has(t.stem)));
-        missed.push(...labels);
+      for (const o of img.objects) {
+        const named = mentions.get(o.label as CocoCategory);
+        if (named && !seen.has(`object:${o.label}`)) {
+          seen.add(`object:${o.label}`);
+          matched.push({ kind: 'object', term: o.label });
+          const words = [...new Set(named.map((m) => m.form))].filter((f) => stemKey(f) !== stemKey(o.label)).slice(0, 3);
+          if (words.length > 0) via.push(`object "${o.label}" ← ${words.map((w) => `"${w}"`).join(', ')}`);
+        } else if (!named && o.score >= EXPLAIN_MIN_OBJECT_SCORE) add('object', o.label);
       }
+      for (const line of img.ocr) add('ocr', line.text);
+      // Objects the article does not name are listed when the detector was confident about them
+      // (the image analysis reports low-score detections too; they only count when they match).
+      const labels = img.objects
+        .filter((o) => o.score >= EXPLAIN_MIN_OBJECT_SCORE)
+        .map((o) => o.label)
+        .filter((l) => !mentions.has(l as CocoCategory) && !termsOf(l).some((t) => vocabulary.has(t.stem)));
+      missed.push(...labels);
     }
   }
   const parts: string[] = [];
   if (matched.length > 0) parts.push(`matched ${matched.map((m) => `${m.kind} "${m.term}"`).join(', ')}`);
+  if (via.length > 0) parts.push(`named in the text as ${via.join('; ')}`);
   if (missed.length > 0) parts.push(`not in the text: ${[...new Set(missed)].map((l) => `object "${l}"`).join(', ')}`);
   if (fused.images.length === 0) parts.push('no image');
   else if (fused.images.every((i) => i.status === 'failed')) parts.push('no image could be analysed');
@@ -90,11 +138,13 @@ function dedupe(topics: ScoredEvent['topics']): ScoredEvent['topics'] {
 }
 
 export function score(fused: FusedEvent, opts: ScoreOptions, now: Date): ScoredEvent {
+  const threshold = thresholdFor(fused.strategy, opts);
   const perImage = fused.images.map((img) => {
     const signals = fused.fusion.perImage.find((p) => p.index === img.index)?.signals ?? {};
     const name = opts.relevanceSignals.find((n) => signals[n] !== undefined);
     // A photo that could not be fetched or decoded was never seen: it gets no score.
-    const value = name === undefined || img.status === 'failed' ? null : clamp(signals[name] ?? 0, 0, 1);
+    const value =
+      name === undefined || img.status === 'failed' ? null : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts);
     return { index: img.index, url: img.url, status: img.status, score: value };
   });
   const scores = perImage.map((p) => p.score).filter((s): s is number => s !== null);
@@ -121,8 +171,8 @@ export function score(fused: FusedEvent, opts: ScoreOptions, now: Date): ScoredE
     modality: fused.modalities.label,
     relevance: {
       score: relevance,
-      label: relevance === null ? 'unknown' : relevance >= opts.threshold ? 'relevant' : 'mismatch',
-      threshold: opts.threshold,
+      label: relevance === null ? 'unknown' : relevance >= threshold ? 'relevant' : 'mismatch',
+      threshold,
       strategy: fused.strategy,
       perImage,
       explanation: explain(fused),

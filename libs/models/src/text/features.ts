@@ -33,6 +33,18 @@
  *               body sentences (all of it to whichever part exists when the other is empty).
  *               `afinnFinancial` (natural's AFINN-165 financial-market-news vocabulary) is also
  *               reported, for comparison; it is not part of `combined`.
+ *               With the learned sentiment model (sentiment-model.ts; the default when its weights
+ *               file is present and the embedder is the MiniLM `Embedder`), `combined` is instead
+ *               the model's score: per sentence, the headline and the first `modelSentences` (8)
+ *               body sentences are embedded with MiniLM and scored by the fused model (a regressor
+ *               on the embedding + the four lexicon scores, fitted to the VADER human ratings), the
+ *               remaining sentences by its lexicon-only stage; the document's `combined` is the same
+ *               headline-weighted aggregate of those per-sentence scores, and `sentenceSentiments`
+ *               are the per-sentence model scores. `sentimentModel` names the weights used. The
+ *               other fields (vader, afinn, senticon, pattern, afinnFinancial) are unchanged.
+ *               Stand-in embedders (only `embedOne`, e.g. test fakes or the zero-vector stub used
+ *               when embeddings are off) keep the lexicon `combined`; pass `sentimentModel` to choose
+ *               explicitly (null = lexicon `combined`).
  *   language    tinyld (ISO 639-1 code, 'und' if undetermined). Lexicons and stemming are English
  *               regardless; non-English text mostly scores ≈ 0.
  */
@@ -43,6 +55,7 @@ import vader from 'vader-sentiment';
 import type { DocFreq } from './docfreq.ts';
 import type { Embedder } from './embedder.ts';
 import { EMBEDDING_DIM } from './embedder.ts';
+import { defaultSentimentModel, scoreSentences, type SentimentModel } from './sentiment-model.ts';
 
 export interface ArticleText {
   title?: string | null;
@@ -79,6 +92,8 @@ export interface TextFeatures {
   sentiment: SentimentScores;
   /** Combined score per sentence, headline first (when present). */
   sentenceSentiments?: number[];
+  /** Id of the learned sentiment model behind `combined`; absent when `combined` is the lexicon blend. */
+  sentimentModel?: string;
 }
 
 export interface TextAnalyzerOptions {
@@ -92,6 +107,8 @@ export interface TextAnalyzerOptions {
   sentenceSentiments?: boolean;
   /** Characters fed to the language detector (default 2000). */
   languageSampleChars?: number;
+  /** Body sentences embedded for the learned sentiment model, after the headline (default 8). */
+  modelSentences?: number;
 }
 
 export interface AnalyzeOptions {
@@ -357,16 +374,26 @@ export function detectLanguage(text: string, sampleChars = 2000): string {
 }
 
 export function createTextAnalyzer(deps: {
-  embedder: Pick<Embedder, 'embedOne'>;
+  embedder: Pick<Embedder, 'embedOne'> & Partial<Pick<Embedder, 'embed' | 'dim'>>;
   docFreq: DocFreq;
   options?: TextAnalyzerOptions;
+  /** Learned sentiment model for `combined`; null: lexicon blend; default: the committed model
+   *  when its weights are present and `embedder` is a full MiniLM Embedder (has `embed`, dim 384). */
+  sentimentModel?: SentimentModel | null;
 }): TextAnalyzer {
   const { embedder, docFreq } = deps;
+  const sentimentModel =
+    deps.sentimentModel !== undefined
+      ? deps.sentimentModel
+      : typeof embedder.embed === 'function' && embedder.dim === EMBEDDING_DIM
+        ? defaultSentimentModel()
+        : null;
   const o = deps.options ?? {};
   const headlineWeight = o.headlineWeight ?? DEFAULT_HEADLINE_WEIGHT;
   if (!(headlineWeight >= 0 && headlineWeight <= 1)) throw new RangeError('headlineWeight must be in [0, 1]');
   const topK = o.topK ?? 10;
   const leadSentences = o.leadSentences ?? 3;
+  const modelSentences = o.modelSentences ?? 8;
 
   return {
     async analyze(input, { observe = true } = {}) {
@@ -387,6 +414,20 @@ export function createTextAnalyzer(deps: {
       const headline = title ? sentenceSentiment(title) : null;
       const perBody = bodySentences.map(sentenceSentiment);
       const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
+      if (sentimentModel) {
+        const scores = await scoreSentences(
+          sentimentModel,
+          embedder,
+          [...(headline ? [title] : []), ...bodySentences],
+          [...(headline ? [headline] : []), ...perBody],
+          (headline ? 1 : 0) + modelSentences,
+        );
+        const h = headline ? (headline.combined = scores[0]!) : null;
+        perBody.forEach((s, i) => (s.combined = scores[i + (headline ? 1 : 0)]!));
+        const hw = headline ? (perBody.length ? headlineWeight : 1) : 0;
+        const bodyMean = perBody.length ? perBody.reduce((a, s) => a + s.combined, 0) / perBody.length : 0;
+        sentiment.combined = clamp(hw * (h ?? 0) + (1 - hw) * bodyMean);
+      }
 
       const out: TextFeatures = {
         language: detectLanguage([title, body].filter(Boolean).join('. '), o.languageSampleChars),
@@ -397,6 +438,7 @@ export function createTextAnalyzer(deps: {
         sentiment,
       };
       if (o.sentenceSentiments ?? true) out.sentenceSentiments = [...(headline ? [headline] : []), ...perBody].map((s) => s.combined);
+      if (sentimentModel) out.sentimentModel = sentimentModel.id;
       return out;
     },
   };

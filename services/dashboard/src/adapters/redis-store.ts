@@ -1,19 +1,24 @@
 /**
  * Redis layout of the dashboard (every key under `${NEWSFUSE_PREFIX}:dash:`):
  *
- *   seen:{articleId}:{version}     string, SET NX EX — an (articleId, version) is counted once
+ *   seen:{articleId}:{version}     string, EX — an (articleId, version) is counted once (set by APPLY_ONCE)
  *   art:{articleId}                string (JSON Contribution), EX — lets a newer version undo the older one
  *   b:{m|h}:{a|t|s}:{id}:{start}   hash of counters/sums per 1-minute / 1-hour bucket, EXPIREAT start+size+retention
  *   idx:{t|s}                      sorted set id → last seen (ms); lbl:{t|s} hash id → label (pruned together)
  *   mm                             sorted set articleId → emittedAt (ms), capped to DASHBOARD_MISMATCH_KEEP
  *   mm:i:{articleId}               string (JSON MismatchItem), EX DASHBOARD_MISMATCH_TTL_SECONDS
  *   rev                            counter, bumped by every write (the live page's change token)
- *   dl:seen:{partition}:{offset}   dead-letter message mark, SET NX EX
+ *   dl:seen:{partition}:{offset}   dead-letter message mark, EX (set by APPLY_ONCE)
  *   dl:total                       hash "stage|code" → count (bounded: stages and codes are normalised)
  *   dl:h:{hourStart}               same per hour, EXPIREAT after 8 days
  *   dl:latest                      list of the latest 50 dead letters (JSON)
  *
- * Writes for one event run in one MULTI (atomic on the server); reads are pipelined.
+ * Writes for one event run in one script, APPLY_ONCE, that also sets the event's dedup mark: the
+ * mark and the counters change together or not at all, and a replay of the script is a no-op.
+ * (Neither a separate SET NX claim nor a MULTI is safe here: across a Redis restart ioredis re-sends
+ * the commands whose replies were lost, so an executed SET NX comes back "already set" — the event
+ * was dropped as a duplicate — and an executed MULTI runs twice — the event was counted twice.
+ * A process dying between claim and write also left a mark with nothing counted.) Reads are pipelined.
  */
 import { key, type BaseConfig, type Redis } from '@newsfuse/shared';
 import {
@@ -38,6 +43,31 @@ const IDX = { topic: 't', source: 's' } as const;
 const DL_LATEST = 50;
 const DL_HOUR_RETENTION_SECONDS = 8 * 24 * 3600;
 const DL_SEEN_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * KEYS[1] the dedup mark, ARGV[1] its TTL in seconds, ARGV[2..] the writes, each as `argc name args...`.
+ * Runs the writes and sets the mark unless the mark exists; returns 1 when it wrote, 0 otherwise.
+ */
+const APPLY_ONCE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+`;
+
+type Write = (string | number)[];
+
+/** Runs `writes` and sets `mark` atomically, once; true when this call wrote. */
+async function applyOnce(redis: Redis, mark: string, ttlSeconds: number, writes: Write[]): Promise<boolean> {
+  const args: (string | number)[] = [];
+  for (const w of writes) args.push(w.length, ...w);
+  return Number(await redis.eval(APPLY_ONCE, 1, mark, ttlSeconds, ...args)) === 1;
+}
 
 export interface DeadLetterSummary {
   total: number;
@@ -73,11 +103,10 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
   return {
     prefix: k(''),
 
-    async claim(articleId, version, ttlSeconds) {
-      const res = check(
-        await redis.pipeline().set(seenKey(articleId, version), '1', 'EX', ttlSeconds, 'NX').get(k('art', articleId)).exec(),
-      );
-      const fresh = res[0] === 'OK';
+    // Reads only: the mark is set by apply(), in the same script as the counters.
+    async claim(articleId, version) {
+      const res = check(await redis.pipeline().exists(seenKey(articleId, version)).get(k('art', articleId)).exec());
+      const fresh = Number(res[0]) === 0;
       let previous: Contribution | null = null;
       if (typeof res[1] === 'string') {
         try {
@@ -89,42 +118,41 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
       return { fresh, previous };
     },
 
-    async release(articleId, version) {
-      await redis.del(seenKey(articleId, version));
-    },
+    // Nothing to undo: a failed apply() wrote neither the counters nor the mark.
+    async release() {},
 
     async apply(p: ApplyPlan, opts: AggregateOptions) {
-      const m = redis.multi();
+      const w: Write[] = [];
       for (const d of p.deltas) {
         const bk = bucketKey(d);
         for (const [field, value] of Object.entries(d.fields)) {
-          if (FLOAT_FIELDS.has(field)) m.hincrbyfloat(bk, field, value);
-          else m.hincrby(bk, field, Math.round(value));
+          if (FLOAT_FIELDS.has(field)) w.push(['HINCRBYFLOAT', bk, field, value]);
+          else w.push(['HINCRBY', bk, field, Math.round(value)]);
         }
         // Always (re)set the expiry: a delta that lands on a bucket that just expired gets deleted again.
-        m.expireat(bk, d.expireAt);
+        w.push(['EXPIREAT', bk, d.expireAt]);
       }
       const c = p.contribution;
-      m.set(k('art', c.articleId), JSON.stringify(c), 'EX', p.contributionTtlSeconds);
+      w.push(['SET', k('art', c.articleId), JSON.stringify(c), 'EX', p.contributionTtlSeconds]);
       for (const t of p.index.topics) {
-        m.zadd(k('idx', IDX.topic), 'GT', t.at, t.id);
-        m.hset(k('lbl', IDX.topic), t.id, t.label);
+        w.push(['ZADD', k('idx', IDX.topic), 'GT', t.at, t.id]);
+        w.push(['HSET', k('lbl', IDX.topic), t.id, t.label]);
       }
       for (const s of p.index.sources) {
-        m.zadd(k('idx', IDX.source), 'GT', s.at, s.id);
-        m.hset(k('lbl', IDX.source), s.id, s.label);
+        w.push(['ZADD', k('idx', IDX.source), 'GT', s.at, s.id]);
+        w.push(['HSET', k('lbl', IDX.source), s.id, s.label]);
       }
       if (p.mismatch.upsert) {
         const item = p.mismatch.upsert;
-        m.zadd(k('mm'), Date.parse(item.emittedAt) || c.at, item.articleId);
-        m.set(k('mm', 'i', item.articleId), JSON.stringify(item), 'EX', opts.mismatchTtlSeconds);
-        m.zremrangebyrank(k('mm'), 0, -(opts.mismatchKeep + 1));
+        w.push(['ZADD', k('mm'), Date.parse(item.emittedAt) || c.at, item.articleId]);
+        w.push(['SET', k('mm', 'i', item.articleId), JSON.stringify(item), 'EX', opts.mismatchTtlSeconds]);
+        w.push(['ZREMRANGEBYRANK', k('mm'), 0, -(opts.mismatchKeep + 1)]);
       } else if (p.mismatch.remove) {
-        m.zrem(k('mm'), p.mismatch.remove);
-        m.del(k('mm', 'i', p.mismatch.remove));
+        w.push(['ZREM', k('mm'), p.mismatch.remove]);
+        w.push(['DEL', k('mm', 'i', p.mismatch.remove)]);
       }
-      m.incr(k('rev'));
-      check(await m.exec());
+      w.push(['INCR', k('rev')]);
+      await applyOnce(redis, seenKey(c.articleId, c.version), opts.dedupTtlSeconds, w);
     },
 
     async buckets(refs) {
@@ -175,26 +203,15 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
     },
 
     async recordDeadLetter(p) {
-      const ok = await redis.set(k('dl', 'seen', p.seenId), '1', 'EX', DL_SEEN_TTL_SECONDS, 'NX');
-      if (ok !== 'OK') return false;
       const field = `${p.entry.stage}|${p.entry.code}`;
-      try {
-        check(
-          await redis
-            .multi()
-            .hincrby(k('dl', 'total'), field, 1)
-            .hincrby(k('dl', 'h', p.hour), field, 1)
-            .expireat(k('dl', 'h', p.hour), p.hour + 3600 + DL_HOUR_RETENTION_SECONDS)
-            .lpush(k('dl', 'latest'), JSON.stringify(p.entry))
-            .ltrim(k('dl', 'latest'), 0, DL_LATEST - 1)
-            .incr(k('rev'))
-            .exec(),
-        );
-      } catch (err) {
-        await redis.del(k('dl', 'seen', p.seenId)).catch(() => undefined);
-        throw err;
-      }
-      return true;
+      return applyOnce(redis, k('dl', 'seen', p.seenId), DL_SEEN_TTL_SECONDS, [
+        ['HINCRBY', k('dl', 'total'), field, 1],
+        ['HINCRBY', k('dl', 'h', p.hour), field, 1],
+        ['EXPIREAT', k('dl', 'h', p.hour), p.hour + 3600 + DL_HOUR_RETENTION_SECONDS],
+        ['LPUSH', k('dl', 'latest'), JSON.stringify(p.entry)],
+        ['LTRIM', k('dl', 'latest'), 0, DL_LATEST - 1],
+        ['INCR', k('rev')],
+      ]);
     },
 
     async deadLetters(nowMs) {

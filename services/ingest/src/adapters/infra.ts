@@ -1,5 +1,5 @@
 /**
- * Connections shared by the service and the replay command: Kafka producer (idempotent), Redis,
+ * Connections shared by the service and the replay command: Kafka producer (at-least-once), Redis,
  * the ingest core wired to them, and the dead-letter sink.
  */
 import {

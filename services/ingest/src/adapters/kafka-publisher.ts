@@ -1,6 +1,6 @@
 /**
  * Publishes ArticleEvents to Kafka: key = articleId (so every version of an article lands on one
- * partition, in order), value = the validated JSON, through the shared idempotent producer.
+ * partition, in order), value = the validated JSON, through the shared at-least-once producer (duplicates are dropped downstream by articleId+version).
  */
 import { ArticleEvent, NewsFuseError, encode, type Producer } from '@newsfuse/shared';
 import type { ArticlePublisher } from '../ingestor.ts';

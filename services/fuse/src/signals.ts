@@ -1,0 +1,133 @@
+/**
+ * Relevance signals of one image against its article: pure functions of the extracted features.
+ * Nothing here reads an image's URL or file name (a test holds this): only what the models saw in
+ * the pixels, the caption/alt text from the article's own metadata, and the article's text.
+ *
+ * | signal            | range   | what it measures                                                                 |
+ * |-------------------|---------|----------------------------------------------------------------------------------|
+ * | caption_overlap   | 0..1    | share of the caption's content-word stems that occur in the article text         |
+ * | textview_overlap  | 0..1    | the same for the image's text view (its confident object labels + OCR text +     |
+ * |                   |         | caption, as the image analyzer writes it)                                        |
+ * | object_match      | 0..1    | highest detector score among the objects whose COCO label the article names: the |
+ * |                   |         | label, a synonym or a WordNet hyponym of it ("golden retriever", "puppy" → dog), |
+ * |                   |         | matched on the article's uni-, bi- and trigrams (libs/models/src/lexical); 0     |
+ * |                   |         | when no detected object is named (or nothing was detected)                       |
+ * | object_unnamed    | 0..1    | highest detector score among the objects the article does not name (0 if none):  |
+ * |                   |         | negative evidence for the learned combiners ("the photo clearly shows something  |
+ * |                   |         | the story never mentions")                                                       |
+ * | ocr_overlap       | 0..1    | share of the OCR words (≥ 3 letters) whose stems occur in the article text;      |
+ * |                   |         | absent when the photo has no readable words                                      |
+ * | embed_cos         | −1..1   | cosine of MiniLM(image text view) and MiniLM(article title + lead): the two      |
+ * |                   |         | modalities in one sentence-embedding space; absent when the text view is empty   |
+ * | joint_cos         | −1..1   | cosine in a CLIP-style joint image–text space: the photo's and the article's     |
+ * |                   |         | jointEmbedding (extract, when JOINT_EMBEDDER_DIR is set), of the same jointModel;|
+ * |                   |         | absent otherwise                                                                 |
+ *
+ * A signal that does not apply is absent (never NaN). Failed images get caption_overlap only.
+ */
+import { stemsOf, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { articleMentions, type CocoCategory, type CocoMention } from '@newsfuse/models/lexical/coco';
+
+export const SIGNAL_NAMES = [
+  'caption_overlap',
+  'textview_overlap',
+  'object_match',
+  'object_unnamed',
+  'ocr_overlap',
+  'embed_cos',
+  'joint_cos',
+] as const;
+export type SignalName = (typeof SIGNAL_NAMES)[number];
+export type Signals = Partial<Record<string, number>>;
+
+/** What the signals need of the article, computed once per article. */
+export interface ArticleView {
+  vocabulary: ReadonlySet<string>;
+  mentions: Map<CocoCategory, CocoMention[]>;
+  embedding: number[] | undefined;
+  joint: { vector: number[]; model: string | undefined } | undefined;
+}
+
+export function articleView(title: string | undefined, text: TextFeatures | undefined): ArticleView {
+  return {
+    vocabulary: new Set(text?.terms ?? []),
+    mentions: text ? articleMentions(title, text.terms) : new Map(),
+    embedding: text?.embedding,
+    joint: text?.jointEmbedding ? { vector: text.jointEmbedding, model: text.jointModel } : undefined,
+  };
+}
+
+/** Share of `stems` found in `vocabulary`; undefined when there is nothing to compare. */
+export function coverage(stems: string[], vocabulary: ReadonlySet<string>): number | undefined {
+  if (stems.length === 0) return undefined;
+  let hit = 0;
+  for (const s of stems) if (vocabulary.has(s)) hit++;
+  return hit / stems.length;
+}
+
+export function cosine(a: readonly number[], b: readonly number[]): number | undefined {
+  if (a.length === 0 || a.length !== b.length) return undefined;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : undefined;
+}
+
+/** The OCR words worth matching: alphabetic tokens of ≥ 3 letters (short tokens are mostly noise). */
+export function ocrStems(img: ImageFeaturesOk): string[] {
+  const words = img.ocr.flatMap((l) => l.text.split(/[^\p{L}]+/u)).filter((w) => w.length >= 3);
+  return stemsOf(words.join(' '));
+}
+
+/** The objects the article names (via the WordNet → COCO table), best detector score first. */
+export function matchedObjects(img: ImageFeaturesOk, article: ArticleView): { label: string; score: number; via: CocoMention[] }[] {
+  const out: { label: string; score: number; via: CocoMention[] }[] = [];
+  for (const o of img.objects) {
+    const via = article.mentions.get(o.label as CocoCategory);
+    if (via && !out.some((m) => m.label === o.label)) out.push({ label: o.label, score: o.score, via });
+    else if (via) {
+      const m = out.find((x) => x.label === o.label)!;
+      m.score = Math.max(m.score, o.score);
+    }
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+/** The signals of one image (see the table above). */
+export function imageSignals(img: ImageFeatures, article: ArticleView): Record<string, number> {
+  const s: Record<string, number> = {};
+  const caption = coverage(stemsOf(img.caption ?? ''), article.vocabulary);
+  if (caption !== undefined) s.caption_overlap = caption;
+  if (img.status !== 'ok') return s;
+  const view = coverage(stemsOf(img.textView), article.vocabulary);
+  if (view !== undefined) s.textview_overlap = view;
+  s.object_match = matchedObjects(img, article)[0]?.score ?? 0;
+  s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoCategory)).map((o) => o.score));
+  const ocr = coverage(ocrStems(img), article.vocabulary);
+  if (ocr !== undefined) s.ocr_overlap = ocr;
+  if (img.embedding && article.embedding) {
+    const c = cosine(img.embedding, article.embedding);
+    if (c !== undefined) s.embed_cos = c;
+  }
+  // both sides from the same joint model (vectors of different models are not comparable)
+  if (img.jointEmbedding && article.joint && (img.jointModel ?? article.joint.model) === (article.joint.model ?? img.jointModel)) {
+    const c = cosine(img.jointEmbedding, article.joint.vector);
+    if (c !== undefined) s.joint_cos = c;
+  }
+  return s;
+}
+
+/** Article-level value of each signal: the best image's. */
+export function bestOf(perImage: readonly { signals: Record<string, number> }[], names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const values = perImage.map((p) => p.signals[name]).filter((v): v is number => v !== undefined);
+    if (values.length > 0) out[name] = Math.max(...values);
+  }
+  return out;
+}

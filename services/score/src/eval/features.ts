@@ -1,0 +1,264 @@
+/**
+ * Features of the shared labelled photos (../shared/data/relevance/imagenet-dev) for the relevance
+ * evaluation and the training script, computed once through the same `createExtractor` path the
+ * services use and cached in `.cache/eval/` (git-ignored).
+ *
+ * No leakage: the photos' file names carry their class, so the pipeline never sees them. Each photo is
+ * handed over as an opaque URL built from its content hash (`https://eval.invalid/sha256/<hex>`), and
+ * the fetcher answers from memory. Nothing about the file name reaches a feature.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImageFeatures, TextFeatures } from '@newsfuse/shared';
+import { buildTextView, getImageAnalyzer, type DefaultAnalyzerOptions } from '@newsfuse/models/image/features';
+import { createExtractor, type ImageAnalyzerPort } from '../../../extract/src/extract.ts';
+import { loadExtractConfig } from '../../../extract/src/config.ts';
+import { jointPortFromEnv } from '@newsfuse/models/joint/adapter';
+import { createEmbedderPort, createImageAnalyzerPort, createLocalTextAnalyzerPort } from '../../../extract/src/adapters/analyzers.ts';
+import { EVAL_CACHE, IMAGENET_DEV, REPO_ROOT, devLabels, missingShared, opaqueUrl, type DevLabel } from './data.ts';
+
+export { EVAL_CACHE, IMAGENET_DEV, REPO_ROOT, SHARED_DIR, devLabels, missingShared, opaqueUrl, type DevLabel } from './data.ts';
+
+export interface DevImage {
+  /** sha256 of the photo's bytes: the only identity the pipeline sees. */
+  hash: string;
+  label: DevLabel;
+  features: ImageFeatures;
+}
+
+/**
+ * The evaluation's own analyzer, a what-if beside the services' port: objects are reported down to a
+ * low detector score (object_match weighs each by its score, and low-score detections carry much of
+ * the recall: docs/evaluation.md), while the text view keeps the confident objects only.
+ */
+export const LOW_FLOOR = { minScore: 0.05, maxObjects: 50, textViewMinScore: 0.3 } as const;
+const LOW_FLOOR_KEY = `eval-adapter/v2 objects>=${LOW_FLOOR.minScore} max${LOW_FLOOR.maxObjects} view>=${LOW_FLOOR.textViewMinScore}`;
+/** Used only while the services' port is not wired to the full models: the library defaults. */
+const FALLBACK_KEY = 'eval-adapter/v1 library defaults';
+
+export type AnalyzerChoice = 'services' | 'low-floor';
+
+/**
+ * The full image analyzer (detector, OCR, faces) as an extract port.
+ * - `services`: the services' own createImageAnalyzerPort (IMAGE_ANALYSIS=full); while it is not wired
+ *   to the full models (model 'basic/sharp'), one built here from libs/models' createImageAnalyzer with
+ *   the library defaults.
+ * - `low-floor`: built here with objects down to LOW_FLOOR.minScore and the text view from objects
+ *   ≥ LOW_FLOOR.textViewMinScore.
+ */
+export async function fullImageAnalyzerPort(
+  choice: AnalyzerChoice,
+  opts: DefaultAnalyzerOptions = {},
+): Promise<{ port: ImageAnalyzerPort; key: string; wired: boolean }> {
+  const cfg = loadExtractConfig({ ...process.env, IMAGE_ANALYSIS: 'full' });
+  const services = createImageAnalyzerPort(cfg);
+  if (choice === 'services' && services.model !== 'basic/sharp') return { port: services, key: services.model, wired: true };
+  const lowFloor = choice === 'low-floor';
+  const key = lowFloor ? LOW_FLOOR_KEY : FALLBACK_KEY;
+  let analyzer: Promise<Awaited<ReturnType<typeof getImageAnalyzer>>> | undefined;
+  let model = key;
+  return {
+    key,
+    wired: false,
+    port: {
+      get model() {
+        return model;
+      },
+      async analyze(bytes, { caption }) {
+        analyzer ??= getImageAnalyzer({
+          hog: false,
+          ...(lowFloor ? { detector: { minScore: LOW_FLOOR.minScore, maxObjects: LOW_FLOOR.maxObjects } } : {}),
+          ...opts,
+        });
+        const a = await (await analyzer).analyze(bytes, caption ? { caption } : {});
+        model = `full/${a.models.detector}+${a.models.ocr}+${a.models.faces} (${key})`;
+        return {
+          width: a.original.width,
+          height: a.original.height,
+          format: a.format,
+          bytes: a.bytes,
+          colour: { mean: a.colour.mean, std: a.colour.std, brightness: a.colour.brightness, saturation: a.colour.saturation },
+          phash: a.phash,
+          objects: a.objects.map(({ label, score, box }) => ({ label, score, box: [...box] })),
+          ocr: a.ocr.map(({ text, confidence }) => ({ text, confidence: Math.min(1, Math.max(0, confidence)) })),
+          faces: a.faces.map(({ score, box, expressions }) => ({ score, box: [...box], expressions: { ...expressions } })),
+          textView: lowFloor
+            ? buildTextView(
+                a.objects.filter((o) => o.score >= LOW_FLOOR.textViewMinScore),
+                a.ocr,
+                caption,
+              )
+            : a.textView,
+        };
+      },
+    },
+  };
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** Hash of the image analyzer's source (the extract adapter and libs/models/src/image). */
+async function analyzerSources(): Promise<string> {
+  const h = createHash('sha256');
+  const imageDir = join(REPO_ROOT, 'libs', 'models', 'src', 'image');
+  const files = [
+    join(REPO_ROOT, 'services', 'extract', 'src', 'adapters', 'analyzers.ts'),
+    ...(await readdir(imageDir))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => join(imageDir, f)),
+  ];
+  for (const f of files) if (existsSync(f)) h.update(f.slice(REPO_ROOT.length)).update(await readFile(f));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, path);
+}
+
+export interface DevFeatureOptions {
+  /** Called after each item (cached or computed): done, total, what. */
+  onProgress?: (done: number, total: number, what: 'image' | 'text', cached: boolean) => void;
+  /** Announce the phases (e.g. to size a progress bar). */
+  onPhase?: (phase: 'images' | 'texts', total: number) => void;
+  /** Only the first N photos (smoke runs). */
+  limit?: number;
+  /** Which image analyzer (default: the services' port). */
+  analyzer?: AnalyzerChoice;
+  /** Recompute the image features even when cached. */
+  refresh?: boolean;
+}
+
+export interface DevFeatures {
+  images: DevImage[];
+  /** TextFeatures of a text, by the text itself. */
+  text: (text: string) => TextFeatures;
+  /** stale: the cached image features predate the analyzer's current code (rerun with refresh). */
+  models: { image: string; text: string; imagePortWired: boolean; analyzer: AnalyzerChoice; stale: boolean };
+}
+
+/**
+ * Image features of every dev photo and text features of every text in `texts`, from the cache when
+ * present. The cache key includes the analyzer's model string, so a different analyzer recomputes.
+ */
+export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts: DevFeatureOptions = {}): Promise<DevFeatures> {
+  if (missingShared) throw new Error(missingShared);
+  const labels = (await devLabels()).slice(0, opts.limit ?? Infinity);
+  const cfg = loadExtractConfig({ ...process.env, NEWSFUSE_FETCH_ALLOW_HOSTS: '' });
+  const embedder = createEmbedderPort(cfg);
+  if (!embedder) throw new Error('TEXT_EMBEDDINGS is off: the evaluation needs MiniLM');
+  const textPort = createLocalTextAnalyzerPort(embedder);
+  // A CLIP-style joint embedder, when JOINT_EMBEDDER_DIR is set (as in the services).
+  const joint = jointPortFromEnv(process.env, { intraOpNumThreads: cfg.ORT_THREADS });
+  const jointTag = joint ? ` +joint:${joint.model}` : '';
+
+  // Image features: keyed by content hash; the pipeline sees only the opaque URL.
+  const bytesByHash = new Map<string, Buffer>();
+  const hashes: string[] = [];
+  for (const l of labels) {
+    const bytes = await readFile(join(IMAGENET_DEV, 'images', l.file));
+    const h = sha256(bytes);
+    bytesByHash.set(h, bytes);
+    hashes.push(h);
+  }
+  // One cache folder per analyzer.
+  const image = await fullImageAnalyzerPort(opts.analyzer ?? 'services');
+  const imageDir = join(EVAL_CACHE, 'images', sha256(image.key + jointTag).slice(0, 16));
+  await mkdir(imageDir, { recursive: true });
+  const indexPath = join(imageDir, 'analyzer.json');
+  const index = existsSync(indexPath) ? (JSON.parse(await readFile(indexPath, 'utf8')) as { model?: string; sources?: string }) : {};
+  let imageModel = index.model;
+  // The analyzer's code, to notice features cached by an older version of it.
+  const sources = await analyzerSources();
+  if (opts.refresh) await rm(imageDir, { recursive: true, force: true }).then(() => mkdir(imageDir, { recursive: true }));
+  const stale = !opts.refresh && index.sources !== undefined && index.sources !== sources;
+
+  const fetchImage = async (url: string) => {
+    const h = /\/sha256\/([0-9a-f]{64})$/.exec(url)?.[1];
+    const b = h ? bytesByHash.get(h) : undefined;
+    if (!b) throw new Error(`unknown eval image ${url}`);
+    return b;
+  };
+
+  const images: DevImage[] = [];
+  opts.onPhase?.('images', labels.length);
+  let extractor: ReturnType<typeof createExtractor> | undefined;
+  for (let i = 0; i < labels.length; i++) {
+    const h = hashes[i]!;
+    const path = join(imageDir, `${h}.json`);
+    let features: ImageFeatures | undefined;
+    if (existsSync(path)) features = JSON.parse(await readFile(path, 'utf8')) as ImageFeatures;
+    const cached = features !== undefined;
+    if (!features) {
+      extractor ??= createExtractor({ text: textPort, image: image.port, fetchImage, embedder, ...(joint ? { joint } : {}) });
+      features = await extractor!.image(
+        { articleId: `eval-${h.slice(0, 24)}`, version: 1, index: 0, url: opaqueUrl(h) },
+        { number: 1, of: 1 },
+      );
+      await writeJsonAtomic(path, features);
+      if (imageModel !== image.port.model || index.sources === undefined) {
+        index.sources = sources;
+        imageModel = image.port.model;
+        await writeJsonAtomic(indexPath, { key: image.key, model: imageModel, wired: image.wired, sources });
+      }
+    }
+    images.push({ hash: h, label: labels[i]!, features });
+    opts.onProgress?.(i + 1, labels.length, 'image', cached);
+  }
+
+  if (index.sources === undefined && images.length === labels.length) {
+    // a cache from before the code stamp: stamp it with the current code
+    await writeJsonAtomic(indexPath, { key: image.key, model: imageModel ?? image.port.model, wired: image.wired, sources });
+  }
+  if (stale)
+    process.stderr.write(
+      `warning: the cached ${opts.analyzer ?? 'services'} image features predate the image analyzer's current code; --refresh recomputes them\n`,
+    );
+
+  // Text features of every text the evaluation pairs with the photos.
+  const wanted = [...new Set(texts(labels))];
+  const textDir = join(EVAL_CACHE, 'texts');
+  await mkdir(textDir, { recursive: true });
+  const textExtractor = createExtractor({
+    text: textPort,
+    image: { model: 'none', analyze: () => Promise.reject(new Error('no images here')) },
+    fetchImage,
+    embedder,
+    ...(joint ? { joint } : {}),
+  });
+  const byText = new Map<string, TextFeatures>();
+  opts.onPhase?.('texts', wanted.length);
+  for (let i = 0; i < wanted.length; i++) {
+    const t = wanted[i]!;
+    const h = sha256(`${textPort.model}${jointTag}\n${t}`);
+    const path = join(textDir, `${h}.json`);
+    let f: TextFeatures | undefined;
+    if (existsSync(path)) f = JSON.parse(await readFile(path, 'utf8')) as TextFeatures;
+    const cached = f !== undefined;
+    if (!f) {
+      f = await textExtractor.text({ articleId: `eval-text-${h.slice(0, 20)}`, version: 1, title: t }, { number: 2, of: 2 });
+      await writeJsonAtomic(path, f);
+    }
+    byText.set(t, f);
+    opts.onProgress?.(i + 1, wanted.length, 'text', cached);
+  }
+  return {
+    images,
+    text: (t) => {
+      const f = byText.get(t);
+      if (!f) throw new Error(`no text features for ${JSON.stringify(t)}`);
+      return f;
+    },
+    models: {
+      image: (imageModel ?? image.port.model) + jointTag,
+      text: textPort.model + jointTag,
+      imagePortWired: image.wired,
+      analyzer: opts.analyzer ?? 'services',
+      stale,
+    },
+  };
+}
