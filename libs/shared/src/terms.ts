@@ -3,10 +3,10 @@
  * worker (article terms), the image side (caption / text-view terms) and the scorers, so both sides of
  * a comparison are normalised identically.
  */
-import natural from 'natural';
+import { AggressiveTokenizer, PorterStemmer, stopwords } from './natural.ts';
 
-const tokenizer = new natural.AggressiveTokenizer();
-const STOP = new Set(natural.stopwords);
+const tokenizer = new AggressiveTokenizer();
+const STOP = new Set(stopwords);
 
 export interface Term {
   /** Porter stem, the matching key. */
@@ -21,7 +21,7 @@ export function termsOf(text: string, limit = 5000): Term[] {
   const seen = new Set<string>();
   for (const raw of tokenizer.tokenize(text.normalize('NFKC').toLowerCase())) {
     if (raw.length < 2 || STOP.has(raw) || /^\d+$/.test(raw)) continue;
-    const stem = natural.PorterStemmer.stem(raw);
+    const stem = PorterStemmer.stem(raw);
     if (seen.has(stem)) continue;
     seen.add(stem);
     out.push({ stem, word: raw });

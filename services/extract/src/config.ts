@@ -3,7 +3,8 @@ import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared
 
 export const ExtractConfigSchema = BaseConfigSchema.extend({
   HTTP_PORT: intVar(8082),
-  TEXT_CONCURRENCY: intVar(4, 1),
+  /** Worker threads per queue; each thread loads its own models (text ≈ 230 MB, image ≈ 450 MB: docs/benchmarks.md). */
+  TEXT_CONCURRENCY: intVar(1, 1),
   IMAGE_CONCURRENCY: intVar(2, 1),
   /** Run the CPU-heavy processors in worker threads (BullMQ sandboxed processors). */
   EXTRACT_SANDBOX: boolFlag.default(true),

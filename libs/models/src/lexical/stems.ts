@@ -3,16 +3,16 @@
  * libs/shared's `termsOf` (the article's `terms`), but keeping order and repeats, so phrases
  * ("golden retriever" → "golden retriev") can be matched as n-grams.
  */
-import natural from 'natural';
+import { AggressiveTokenizer, PorterStemmer, stopwords } from '@newsfuse/shared/natural';
 
-const tokenizer = new natural.AggressiveTokenizer();
-const STOP = new Set(natural.stopwords);
+const tokenizer = new AggressiveTokenizer();
+const STOP = new Set(stopwords);
 
 export function stemSequence(text: string): string[] {
   const out: string[] = [];
   for (const raw of tokenizer.tokenize(text.normalize('NFKC').toLowerCase())) {
     if (raw.length < 2 || STOP.has(raw) || /^\d+$/.test(raw)) continue;
-    out.push(natural.PorterStemmer.stem(raw));
+    out.push(PorterStemmer.stem(raw));
   }
   return out;
 }

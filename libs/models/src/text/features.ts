@@ -10,7 +10,7 @@
  *   sentences   natural.SentenceTokenizer with a curated abbreviation list. The headline is one
  *               sentence of its own.
  *   terms       the same path as @newsfuse/shared/terms: natural.AggressiveTokenizer on the
- *               lower-cased text, natural.stopwords + a few newswire verbs dropped, tokens of < 2
+ *               lower-cased text, stopwords + a few newswire verbs dropped, tokens of < 2
  *               characters or all digits dropped, natural.PorterStemmer. Keywords are keyed by stem
  *               and reported with their most frequent surface form.
  *   keywords    TF-IDF over stems: tf = 1 + ln(count), headline occurrences counted twice;
@@ -48,14 +48,29 @@
  *   language    tinyld (ISO 639-1 code, 'und' if undetermined). Lexicons and stemming are English
  *               regardless; non-English text mostly scores ≈ 0.
  */
+import { createRequire } from 'node:module';
 import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
-import natural from 'natural';
-import { detect } from 'tinyld';
-import vader from 'vader-sentiment';
+import {
+  AggressiveTokenizer,
+  PorterStemmer,
+  RegexpTokenizer,
+  SentenceTokenizer,
+  createSentimentAnalyzer,
+  stopwords,
+  type SentimentAnalyzer,
+} from '@newsfuse/shared/natural';
 import type { DocFreq } from './docfreq.ts';
 import type { Embedder } from './embedder.ts';
 import { EMBEDDING_DIM } from './embedder.ts';
 import { defaultSentimentModel, scoreSentences, type SentimentModel } from './sentiment-model.ts';
+
+// tinyld (~50 MB of n-gram tables) and VADER (~12 MB) load on first use, so a process or worker
+// thread that only imports this module (extract's image threads, fuse, score) does not pay for them.
+const require = createRequire(import.meta.url);
+let tinyld: typeof import('tinyld') | undefined;
+let vaderLib: typeof import('vader-sentiment') | undefined;
+const detect = (text: string): string => (tinyld ??= require('tinyld') as typeof import('tinyld')).detect(text);
+const vader = () => (vaderLib ??= require('vader-sentiment') as typeof import('vader-sentiment'));
 
 export interface ArticleText {
   title?: string | null;
@@ -191,15 +206,15 @@ const ABBREVIATIONS = [
   'etc.',
   'approx.',
 ];
-const sentenceTokenizer = new natural.SentenceTokenizer(ABBREVIATIONS);
+const sentenceTokenizer = new SentenceTokenizer(ABBREVIATIONS);
 
 export function splitSentences(text: string): string[] {
   if (!text.trim()) return [];
   return sentenceTokenizer.tokenize(text).filter((s) => /[\p{L}\p{N}]/u.test(s));
 }
 
-const termTokenizer = new natural.AggressiveTokenizer();
-const STOP = new Set([...natural.stopwords, 'said', 'says', 'told', 'would', 'could', 'also']);
+const termTokenizer = new AggressiveTokenizer();
+const STOP = new Set([...stopwords, 'said', 'says', 'told', 'would', 'could', 'also']);
 
 // Porter stemming dominates term extraction; news vocabulary repeats, so memoise (bounded).
 const stemCache = new Map<string, string>();
@@ -207,7 +222,7 @@ function stem(w: string): string {
   let s = stemCache.get(w);
   if (s === undefined) {
     if (stemCache.size >= 100_000) stemCache.clear();
-    s = natural.PorterStemmer.stem(w);
+    s = PorterStemmer.stem(w);
     stemCache.set(w, s);
   }
   return s;
@@ -231,15 +246,15 @@ type Vocabulary = 'afinn' | 'senticon' | 'pattern' | 'afinnFinancialMarketNews';
 const VOCAB_SCALE: Record<Vocabulary, number> = { afinn: 1, afinnFinancialMarketNews: 1, senticon: 5, pattern: 5 };
 const VADER_ALPHA = 15;
 
-let analyzers: Record<Vocabulary, natural.SentimentAnalyzer> | null = null;
-function getAnalyzers(): Record<Vocabulary, natural.SentimentAnalyzer> {
+let analyzers: Record<Vocabulary, SentimentAnalyzer> | null = null;
+function getAnalyzers(): Record<Vocabulary, SentimentAnalyzer> {
   // No stemmer: stemming the vocabularies creates false hits (likely→like +2 in AFINN,
   // coming→come +0.875 in senticon); AFINN-165 already lists the inflected forms it scores.
   analyzers ??= {
-    afinn: new natural.SentimentAnalyzer('English', undefined, 'afinn'),
-    senticon: new natural.SentimentAnalyzer('English', undefined, 'senticon'),
-    pattern: new natural.SentimentAnalyzer('English', undefined, 'pattern'),
-    afinnFinancialMarketNews: new natural.SentimentAnalyzer('English', undefined, 'afinnFinancialMarketNews'),
+    afinn: createSentimentAnalyzer('English', undefined, 'afinn'),
+    senticon: createSentimentAnalyzer('English', undefined, 'senticon'),
+    pattern: createSentimentAnalyzer('English', undefined, 'pattern'),
+    afinnFinancialMarketNews: createSentimentAnalyzer('English', undefined, 'afinnFinancialMarketNews'),
   };
   // natural 8.1.1 reads `.afinnFinancialMarketNews` from afinn-165-financialmarketnews, which
   // exports `afinn165FinancialMarketNews`, so its financial vocabulary is empty: fill it in.
@@ -258,8 +273,8 @@ export function squash(sum: number, alpha = VADER_ALPHA): number {
 // "cannot" are expanded to "… not". Stop words are dropped (but not the negations): senticon gives
 // polarity to function words ("in" +0.33) and AFINN to "like" (+2, mostly a preposition in news).
 const NEGATIONS = new Set(['not', 'no', 'never', 'neither']);
-const SENTIMENT_STOP = new Set(natural.stopwords.filter((w) => !NEGATIONS.has(w)));
-const sentimentTokenizer = new natural.RegexpTokenizer({ pattern: /[^\p{L}\p{N}']+/u });
+const SENTIMENT_STOP = new Set(stopwords.filter((w) => !NEGATIONS.has(w)));
+const sentimentTokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}']+/u });
 export function sentimentWords(sentence: string): string[] {
   const out: string[] = [];
   const push = (w: string) => {
@@ -286,7 +301,7 @@ export function sentenceSentiment(sentence: string): SentenceSentiment {
     return Number.isFinite(mean) ? squash(mean * words.length * VOCAB_SCALE[v]) : 0;
   };
   const s = {
-    vader: sentence.trim() ? vader.SentimentIntensityAnalyzer.polarity_scores(sentence).compound : 0,
+    vader: sentence.trim() ? vader().SentimentIntensityAnalyzer.polarity_scores(sentence).compound : 0,
     afinn: lex('afinn'),
     senticon: lex('senticon'),
     pattern: lex('pattern'),

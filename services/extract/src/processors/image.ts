@@ -4,5 +4,5 @@ import type { ImageFeatures, ImageJobData } from '@newsfuse/shared';
 import { getExtractor } from './shared.ts';
 
 export default async function processImage(job: SandboxedJob<ImageJobData> | Job<ImageJobData>): Promise<ImageFeatures> {
-  return getExtractor().image(job.data, { number: job.attemptsMade + 1, of: job.opts.attempts ?? 1 });
+  return getExtractor('image').image(job.data, { number: job.attemptsMade + 1, of: job.opts.attempts ?? 1 });
 }

@@ -4,5 +4,5 @@ import type { TextFeatures, TextJobData } from '@newsfuse/shared';
 import { getExtractor } from './shared.ts';
 
 export default async function processText(job: SandboxedJob<TextJobData> | Job<TextJobData>): Promise<TextFeatures> {
-  return getExtractor().text(job.data, { number: job.attemptsMade + 1, of: job.opts.attempts ?? 1 });
+  return getExtractor('text').text(job.data, { number: job.attemptsMade + 1, of: job.opts.attempts ?? 1 });
 }

@@ -1,0 +1,124 @@
+/**
+ * "Extract work alone": the limit the pipeline is measured against. The same extractor as the extract
+ * service, in the same arrangement — TEXT_CONCURRENCY text worker threads and IMAGE_CONCURRENCY image
+ * worker threads, ORT_THREADS intra-op threads each — fed the same articles straight from memory
+ * (images still fetched from the loopback photo server, as extract does). No Kafka, no BullMQ, no
+ * fuse or score. Runs as its own process so its CPU and RSS are its own:
+ *
+ *   node --import tsx bench/lib/alone.ts --kind img1 --articles 40 --photos http://127.0.0.1:PORT
+ *
+ * Prints one JSON line: wall seconds, articles/s, CPU seconds per article, peak RSS.
+ */
+import { Worker } from 'node:worker_threads';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { ImageJobData, TextJobData } from '@newsfuse/shared';
+import { loadExtractConfig } from '../../services/extract/src/config.ts';
+import { IMAGES_PER_KIND, loadTexts, type Kind } from './workload.ts';
+import { procStat } from './procs.ts';
+
+const { values } = parseArgs({
+  options: {
+    kind: { type: 'string', default: 'img1' },
+    articles: { type: 'string', default: '20' },
+    photos: { type: 'string' },
+    run: { type: 'string', default: 'alone' },
+  },
+});
+
+type Job = { kind: 'text'; job: TextJobData } | { kind: 'image'; job: ImageJobData };
+
+async function main() {
+  const cfg = loadExtractConfig();
+  const kind = values.kind as Kind;
+  const n = Number(values.articles);
+  const { texts } = loadTexts();
+  const entry = fileURLToPath(new URL('./alone.thread.mjs', import.meta.url));
+  const spawnPool = (size: number, role: 'text' | 'image') =>
+    Promise.all(
+      Array.from(
+        { length: size },
+        () =>
+          new Promise<Worker>((resolve, reject) => {
+            const w = new Worker(entry, { workerData: { role } });
+            w.once('error', reject);
+            w.once('message', () => resolve(w));
+          }),
+      ),
+    );
+  const [textPool, imagePool] = await Promise.all([
+    spawnPool(cfg.TEXT_CONCURRENCY, 'text'),
+    spawnPool(IMAGES_PER_KIND[kind] ? cfg.IMAGE_CONCURRENCY : 0, 'image'),
+  ]);
+
+  const jobsFor = (from: number, count: number, tag: string) => {
+    const text: Job[] = [];
+    const image: Job[] = [];
+    for (let i = from; i < from + count; i++) {
+      const t = texts[i % texts.length]!;
+      const articleId = `${values.run}-${tag}-${i}`;
+      text.push({ kind: 'text', job: { articleId, version: 1, title: `${t.title} (${i})`, summary: t.summary, body: t.body } });
+      for (let k = 0; k < IMAGES_PER_KIND[kind]; k++)
+        image.push({ kind: 'image', job: { articleId, version: 1, index: k, url: `${values.photos}/p/${i * 3 + k}.jpg` } });
+    }
+    return { text, image };
+  };
+
+  let nextId = 0;
+  const failures: string[] = [];
+  const runPool = (pool: Worker[], jobs: Job[]) =>
+    Promise.all(
+      pool.map(async (w) => {
+        for (let j = jobs.shift(); j; j = jobs.shift()) {
+          const id = nextId++;
+          const reply = await new Promise<{ ok: boolean; error?: string }>((resolve) => {
+            const on = (m: { id: number; ok: boolean; error?: string }) => {
+              if (m.id !== id) return;
+              w.off('message', on);
+              resolve(m);
+            };
+            w.on('message', on);
+            w.postMessage({ id, ...j });
+          });
+          if (!reply.ok) failures.push(reply.error ?? `${j.kind} job not ok`);
+        }
+      }),
+    );
+  const runAll = async (jobs: { text: Job[]; image: Job[] }) => {
+    await Promise.all([runPool(textPool, jobs.text), runPool(imagePool, jobs.image)]);
+  };
+
+  // Warm-up: every thread loads its models and handles a couple of jobs.
+  await runAll(jobsFor(0, Math.max(cfg.TEXT_CONCURRENCY, cfg.IMAGE_CONCURRENCY) * 2, 'warm'));
+  const jobs = jobsFor(1000, n, 'run');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runAll(jobs);
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const stat = procStat(process.pid);
+  await Promise.all([...textPool, ...imagePool].map((w) => w.terminate()));
+  process.stdout.write(
+    JSON.stringify({
+      kind,
+      articles: n,
+      wallS,
+      articlesPerS: n / wallS,
+      cpuSPerArticle: (cpu.user + cpu.system) / 1e6 / n,
+      peakRssMb: stat?.hwmMb ?? 0,
+      failures: failures.length,
+      firstFailure: failures[0],
+      textThreads: textPool.length,
+      imageThreads: imagePool.length,
+      ortThreads: cfg.ORT_THREADS,
+    }) + '\n',
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`alone: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,59 @@
+/**
+ * Process accounting from /proc (Linux): CPU seconds (user + system, all threads) and resident memory,
+ * sampled while a run goes. Peak RSS is the kernel's high-water mark (VmHWM), so a short spike between
+ * two samples still counts.
+ */
+import { readFileSync } from 'node:fs';
+
+const TICKS = 100; // USER_HZ on Linux
+
+export interface ProcStat {
+  cpuS: number;
+  rssMb: number;
+  hwmMb: number;
+}
+
+export function procStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command name (which may contain spaces) start at index 2 = state
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuS = (Number(rest[11]) + Number(rest[12])) / TICKS; // utime, stime
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { cpuS, rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of every process in `pids`, keyed like the input. */
+export function cpuOf(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStat(pid)?.cpuS ?? 0]));
+}
+
+/** Samples RSS of the processes every `everyMs`; `stop()` returns the peak (VmHWM) per process. */
+export function watchMemory(pids: () => Record<string, number>, everyMs = 500) {
+  const peak: Record<string, number> = {};
+  const tick = () => {
+    for (const [name, pid] of Object.entries(pids())) {
+      const s = procStat(pid);
+      if (s) peak[name] = Math.max(peak[name] ?? 0, s.hwmMb, s.rssMb);
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  return {
+    peak,
+    stop() {
+      tick();
+      clearInterval(timer);
+      return { ...peak };
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx]!;
+}

@@ -1,0 +1,352 @@
+/**
+ * docs/benchmarks.md and docs/benchmarks.svg from one benchmark result. The part of
+ * docs/benchmarks.md below the NOTES marker is hand-written (profiles, before/after figures) and kept
+ * as it is when the tables are regenerated.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { ROOT } from '../../scripts/infra.ts';
+import { KINDS, KIND_LABEL, type Kind } from './workload.ts';
+import type { FlowRaw, KafkaRaw } from './transport.ts';
+
+export interface E2eRow {
+  kind: Kind;
+  mode: 'max' | 'half';
+  extracts: number;
+  articles: number;
+  images: number;
+  offeredPerS: number;
+  articlesPerS: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  cpuSPerArticle: Record<string, number>;
+}
+
+export interface BenchResult {
+  at: string;
+  command: string;
+  machine: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number };
+  workload: { texts: string; photos: string; meanPhotoKb: number; sizes: Record<string, number> };
+  settings: Record<string, number>;
+  models: Array<{ model: string; threads: string; perS: number; unit: string; loadMs: number; peakRssMb: number }>;
+  alone: Partial<Record<Kind, { articlesPerS: number; cpuSPerArticle: number; peakRssMb: number; failures: number; wallS: number }>>;
+  transport: { kafka: KafkaRaw[]; flows: FlowRaw[] };
+  e2e: E2eRow[];
+  peakRssMb: Record<string, number>;
+  peakRssMb2?: Record<string, number>;
+  failedImages?: number;
+  deadLetters?: number;
+  redis:
+    | {
+        articles: number;
+        retainedMb: number;
+        retainedKeys: number;
+        afterCleanMb: number;
+        afterCleanKeys: number;
+        usedMemoryBeforeMb: number;
+        usedMemoryAfterMb: number;
+      }
+    | undefined;
+}
+
+export const TARGETS = { ofLimit: 0.8, goal: 0.9, p95HalfMs: 2000, rssMb: 400 };
+const NOTES = '<!-- notes: everything below is hand-written and kept when the tables are regenerated -->';
+
+const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const ms = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`;
+const ok = (pass: boolean) => (pass ? '✅' : '❌');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+const sum = (o: Record<string, number>) => Object.values(o).reduce((s, x) => s + x, 0);
+
+/** Capacity of a single-threaded stage: 1 / its CPU seconds per article (an upper bound). */
+function stageLimits(r: BenchResult, kind: Kind) {
+  const max = r.e2e.find((e) => e.kind === kind && e.mode === 'max' && e.extracts === 1);
+  const limits: Record<string, number> = {};
+  const a = r.alone[kind];
+  if (a) limits['extract (work alone)'] = a.articlesPerS;
+  if (max)
+    for (const s of ['ingest', 'fuse', 'score', 'dashboard']) {
+      const c = max.cpuSPerArticle[s];
+      if (c && c > 0) limits[s] = 1 / c;
+    }
+  const slowest = Object.entries(limits).sort((x, y) => x[1] - y[1])[0];
+  return { limits, slowest };
+}
+
+export function renderTables(r: BenchResult): string {
+  const parts: string[] = [];
+  const e2e1 = (kind: Kind, mode: 'max' | 'half', extracts = 1) =>
+    r.e2e.find((e) => e.kind === kind && e.mode === mode && e.extracts === extracts);
+
+  parts.push('### End to end against the limit (one extract process)');
+  parts.push(
+    table(
+      [
+        'articles',
+        'limit (slowest stage)',
+        'end-to-end, max rate',
+        'of the limit (≥ 80 %)',
+        'latency at max p50 / p95 / p99',
+        'half rate',
+        'latency at half rate p50 / p95 / p99 (p95 ≤ 2 s)',
+      ],
+      KINDS.map((k) => {
+        const max = e2e1(k, 'max');
+        const half = e2e1(k, 'half');
+        const { slowest } = stageLimits(r, k);
+        const share = max && slowest ? max.articlesPerS / slowest[1] : undefined;
+        return [
+          KIND_LABEL[k],
+          slowest ? `${f(slowest[1], 2)}/s (${slowest[0]})` : '–',
+          max ? `${f(max.articlesPerS, 2)}/s (${max.articles})` : '–',
+          share === undefined ? '–' : `${f(share * 100, 0)} % ${ok(share >= TARGETS.ofLimit)}`,
+          max ? `${ms(max.p50Ms)} / ${ms(max.p95Ms)} / ${ms(max.p99Ms)}` : '–',
+          half ? `${f(half.offeredPerS, 2)}/s (${half.articles})` : '–',
+          half ? `${ms(half.p50Ms)} / ${ms(half.p95Ms)} / ${ms(half.p99Ms)} ${ok(half.p95Ms <= TARGETS.p95HalfMs)}` : '–',
+        ];
+      }),
+    ),
+  );
+
+  parts.push('### Stage limits (articles/s)');
+  parts.push(
+    'extract: its work alone (bench/lib/alone.ts: the same extractor and worker threads, fed from memory). ' +
+      'ingest, fuse, score, dashboard: 1 ÷ their CPU seconds per article in the max-rate run (single-threaded Node processes: an upper bound).',
+  );
+  const stageNames = ['extract (work alone)', 'ingest', 'fuse', 'score', 'dashboard'];
+  parts.push(
+    table(
+      ['articles', ...stageNames],
+      KINDS.map((k) => {
+        const { limits } = stageLimits(r, k);
+        return [KIND_LABEL[k], ...stageNames.map((s) => f(limits[s], 2))];
+      }),
+    ),
+  );
+
+  if (r.models.length) {
+    parts.push("### Each model alone (extract's thread settings)");
+    parts.push(
+      table(
+        ['model', 'threads', 'throughput', 'load', 'peak RSS'],
+        r.models.map((m) => [m.model, m.threads, `${f(m.perS, 2)} ${m.unit}`, ms(m.loadMs), `${f(m.peakRssMb, 0)} MB`]),
+      ),
+    );
+  }
+
+  parts.push('### Transport and overhead');
+  if (r.transport.kafka.length)
+    parts.push(
+      table(
+        ['raw kafkajs produce → consume', 'messages', 'msgs/s', 'MB/s', 'latency p50 / p99'],
+        r.transport.kafka.map((k) => [
+          `${(k.bytes / 1000).toFixed(0)} kB messages, 16 sends in flight`,
+          String(k.messages),
+          f(k.msgsPerS, 0),
+          f(k.mbPerS, 1),
+          `${ms(k.p50Ms)} / ${ms(k.p99Ms)}`,
+        ]),
+      ),
+    );
+  if (r.transport.flows.length)
+    parts.push(
+      table(
+        ['raw BullMQ flow (no-op processors)', 'flows', 'flows/s', 'jobs/s'],
+        r.transport.flows.map((fl) => [
+          `1 text + ${fl.images} image children + parent`,
+          String(fl.flows),
+          f(fl.flowsPerS, 1),
+          f(fl.jobsPerS, 0),
+        ]),
+      ),
+    );
+  const overheadRows = KINDS.flatMap((k) => {
+    const max = e2e1(k, 'max');
+    const a = r.alone[k];
+    if (!max) return [];
+    const total = sum(max.cpuSPerArticle);
+    const extract = max.cpuSPerArticle.extract ?? 0;
+    return [
+      [
+        KIND_LABEL[k],
+        `${f(total * 1000, 0)} ms`,
+        ...['ingest', 'extract', 'fuse', 'score', 'dashboard'].map((s) => `${f((max.cpuSPerArticle[s] ?? 0) * 1000, 0)}`),
+        a ? `${f(a.cpuSPerArticle * 1000, 0)} ms` : '–',
+        a ? `${f((total - a.cpuSPerArticle) * 1000, 0)} ms (extract: ${f((extract - a.cpuSPerArticle) * 1000, 0)} ms)` : '–',
+      ],
+    ];
+  });
+  if (overheadRows.length) {
+    parts.push('CPU per article (user + system, all threads, from /proc), max-rate runs:');
+    parts.push(
+      table(
+        ['articles', 'pipeline total', 'ingest', 'extract', 'fuse', 'score', 'dashboard', 'extract work alone', 'outside model work'],
+        overheadRows,
+      ),
+    );
+  }
+
+  const scaling = (['text', 'img1'] as Kind[]).flatMap((k) => {
+    const one = e2e1(k, 'max', 1);
+    const two = e2e1(k, 'max', 2);
+    return one && two
+      ? [
+          [
+            KIND_LABEL[k],
+            `${f(one.articlesPerS, 2)}/s`,
+            `${f(two.articlesPerS, 2)}/s`,
+            `× ${f(two.articlesPerS / one.articlesPerS, 2)}`,
+            `${ms(one.p95Ms)} → ${ms(two.p95Ms)}`,
+          ],
+        ]
+      : [];
+  });
+  if (scaling.length) {
+    parts.push('### One versus two extract processes (max rate)');
+    parts.push(table(['articles', '1 extract', '2 extracts', 'speed-up', 'p95 at max'], scaling));
+  }
+
+  parts.push('### Peak RSS per service (VmHWM; ≤ 400 MB)');
+  const svc = Object.keys({ ...r.peakRssMb, ...(r.peakRssMb2 ?? {}) });
+  parts.push(
+    table(
+      ['pipeline', ...svc],
+      [
+        [
+          '1 extract',
+          ...svc.map((s) => (r.peakRssMb[s] === undefined ? '–' : `${f(r.peakRssMb[s], 0)} MB ${ok(r.peakRssMb[s]! <= TARGETS.rssMb)}`)),
+        ],
+        ...(r.peakRssMb2
+          ? [
+              [
+                '2 extracts',
+                ...svc.map((s) =>
+                  r.peakRssMb2![s] === undefined ? '–' : `${f(r.peakRssMb2![s], 0)} MB ${ok(r.peakRssMb2![s]! <= TARGETS.rssMb)}`,
+                ),
+              ],
+            ]
+          : []),
+      ],
+    ),
+  );
+  if (r.redis) {
+    parts.push('### Redis memory after the one-extract run');
+    parts.push(
+      table(
+        [
+          'articles scored',
+          'keys of the run',
+          'memory of the run (MEMORY USAGE)',
+          'per article',
+          'after cleaning completed jobs',
+          'per article',
+        ],
+        [
+          [
+            String(r.redis.articles),
+            `${r.redis.retainedKeys} → ${r.redis.afterCleanKeys}`,
+            `${f(r.redis.retainedMb, 1)} MB`,
+            `${f((r.redis.retainedMb * 1e3) / r.redis.articles, 1)} kB`,
+            `${f(r.redis.afterCleanMb, 1)} MB`,
+            `${f((r.redis.afterCleanMb * 1e3) / r.redis.articles, 1)} kB`,
+          ],
+        ],
+      ),
+    );
+  }
+  if (r.failedImages !== undefined)
+    parts.push(`Images that failed during the run: ${r.failedImages}; dead letters: ${r.deadLetters ?? 0}.`);
+  return parts.join('\n\n');
+}
+
+async function chart(r: BenchResult): Promise<string> {
+  const values: Array<Record<string, unknown>> = [];
+  for (const k of KINDS) {
+    const { slowest } = stageLimits(r, k);
+    const max = r.e2e.find((e) => e.kind === k && e.mode === 'max' && e.extracts === 1);
+    const two = r.e2e.find((e) => e.kind === k && e.mode === 'max' && e.extracts === 2);
+    if (slowest)
+      values.push({ panel: 'throughput (articles/s)', articles: KIND_LABEL[k], series: 'limit (slowest stage)', value: slowest[1] });
+    if (max)
+      values.push({ panel: 'throughput (articles/s)', articles: KIND_LABEL[k], series: 'end to end, 1 extract', value: max.articlesPerS });
+    if (two)
+      values.push({ panel: 'throughput (articles/s)', articles: KIND_LABEL[k], series: 'end to end, 2 extracts', value: two.articlesPerS });
+    const half = r.e2e.find((e) => e.kind === k && e.mode === 'half');
+    if (half)
+      for (const [p, v] of [
+        ['p50', half.p50Ms],
+        ['p95', half.p95Ms],
+        ['p99', half.p99Ms],
+      ] as const)
+        values.push({ panel: 'latency at half rate (s)', articles: KIND_LABEL[k], series: p, value: v / 1000 });
+  }
+  const bars = (panel: string, title: string) => ({
+    title,
+    transform: [{ filter: `datum.panel === '${panel}'` }],
+    mark: { type: 'bar' as const, tooltip: true },
+    encoding: {
+      x: { field: 'articles', type: 'nominal' as const, title: null, sort: KINDS.map((k) => KIND_LABEL[k]) },
+      xOffset: { field: 'series', type: 'nominal' as const },
+      y: { field: 'value', type: 'quantitative' as const, title },
+      color: { field: 'series', type: 'nominal' as const, title: null },
+    },
+    width: 300,
+    height: 220,
+  });
+  const spec: vl.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    hconcat: [
+      bars('throughput (articles/s)', 'throughput (articles/s)'),
+      bars('latency at half rate (s)', 'ingest → scored latency at half rate (s)'),
+    ],
+    resolve: { scale: { color: 'independent' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+  };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}
+
+export async function writeReport(r: BenchResult, opts: { file: string; docs: boolean }): Promise<{ table: string }> {
+  const tables = renderTables(r);
+  if (!opts.docs) return { table: tables };
+  const docPath = join(ROOT, 'docs/benchmarks.md');
+  const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+  const notes = old.includes(NOTES) ? old.slice(old.indexOf(NOTES) + NOTES.length).trim() : '## Notes\n\n(none yet)';
+  writeFileSync(join(ROOT, 'docs/benchmarks.svg'), await chart(r));
+  const s = r.settings;
+  const md = `# Benchmarks
+
+How close the pipeline runs to this machine's limit. Generated by \`${r.command}\` (bench/run.ts) from
+\`${relative(ROOT, opts.file)}\`; the tables and the chart are rewritten on every run, the notes at the end are not.
+
+- Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${f(r.machine.memGb, 0)} GiB, Node ${r.machine.node}; load average at the start ${f(r.machine.loadAtStart, 2)}.
+- Run at ${r.at}. Real broker and Redis; ingest, extract, fuse, score and the dashboard as separate processes; articles pushed
+  through ingest's \`POST /articles\`. Latency: push request sent → the scored event's broker timestamp.
+- Workload: ${r.workload.texts}; ${r.workload.photos} (mean ${f(r.workload.meanPhotoKb, 0)} kB), served from loopback.
+  Articles per mix at the maximum rate: ${Object.entries(r.workload.sizes)
+    .map(([k, n]) => `${KIND_LABEL[k as Kind]} ${n}`)
+    .join(', ')}; half rate sends half as many, paced at half the measured maximum.
+- Settings: TEXT_CONCURRENCY=${s.TEXT_CONCURRENCY}, IMAGE_CONCURRENCY=${s.IMAGE_CONCURRENCY}, ORT_THREADS=${s.ORT_THREADS}, ${s.KAFKA_PARTITIONS} partitions; everything else the defaults.
+- Targets: end-to-end ≥ 80 % of the limit (goal 90 %), p95 ≤ 2 s at half rate, peak RSS ≤ 400 MB per service.
+
+![throughput and latency](benchmarks.svg)
+
+${tables}
+
+${NOTES}
+
+${notes}
+`;
+  writeFileSync(docPath, md);
+  return { table: tables };
+}

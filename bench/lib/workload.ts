@@ -1,0 +1,133 @@
+/**
+ * The benchmark's workload: real news texts (the 37 Readability test pages of ../shared: title, excerpt
+ * and main text) and real photos (the ImageNet dev photos of ../shared), served from a loopback HTTP
+ * server. Without ../shared the texts are the demo articles and the photos are generated scenes.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { parseHTML } from 'linkedom';
+import { ROOT } from '../../scripts/infra.ts';
+
+export const SHARED = join(ROOT, '..', 'shared');
+const PAGES = join(SHARED, 'data/articles/readability/test-pages');
+const PHOTOS = join(SHARED, 'data/relevance/imagenet-dev/images');
+
+export interface Text {
+  title: string;
+  summary: string;
+  body: string;
+  category: string;
+  language?: string;
+}
+
+export type Kind = 'text' | 'img1' | 'img3';
+export const KINDS: Kind[] = ['text', 'img1', 'img3'];
+export const IMAGES_PER_KIND: Record<Kind, number> = { text: 0, img1: 1, img3: 3 };
+export const KIND_LABEL: Record<Kind, string> = { text: 'text-only', img1: '1 image', img3: '3 images' };
+
+export function loadTexts(): { texts: Text[]; source: string } {
+  if (existsSync(PAGES)) {
+    const texts: Text[] = [];
+    for (const dir of readdirSync(PAGES).sort()) {
+      const meta = JSON.parse(readFileSync(join(PAGES, dir, 'expected-metadata.json'), 'utf8')) as {
+        title?: string;
+        excerpt?: string;
+        lang?: string;
+      };
+      const { document } = parseHTML(`<!doctype html><html><body>${readFileSync(join(PAGES, dir, 'expected.html'), 'utf8')}</body></html>`);
+      const body = (document.body?.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 20_000);
+      if (!meta.title || body.length < 200) continue;
+      texts.push({
+        title: meta.title,
+        summary: meta.excerpt ?? body.slice(0, 300),
+        body,
+        category: dir.replace(/-\d+$/, ''),
+        ...(meta.lang ? { language: meta.lang.slice(0, 2) } : {}),
+      });
+    }
+    return { texts, source: `${texts.length} Readability test pages (../shared/data/articles/readability)` };
+  }
+  const demo = JSON.parse(readFileSync(join(ROOT, 'demo/articles.json'), 'utf8')) as {
+    articles: Array<{ title: string; summary: string; category: string }>;
+  };
+  return {
+    texts: demo.articles.map((a) => ({ title: a.title, summary: a.summary, body: a.summary, category: a.category })),
+    source: `${demo.articles.length} demo articles (../shared absent)`,
+  };
+}
+
+export interface PhotoServer {
+  url: string;
+  count: number;
+  source: string;
+  meanBytes: number;
+  close(): Promise<void>;
+}
+
+/** Serves photo i (mod the number of photos) at /p/<i>.jpg. */
+export async function startPhotoServer(max = 120): Promise<PhotoServer> {
+  let photos: Buffer[];
+  let source: string;
+  if (existsSync(PHOTOS)) {
+    const files = readdirSync(PHOTOS).sort();
+    const step = Math.max(1, Math.floor(files.length / max));
+    photos = files
+      .filter((_, i) => i % step === 0)
+      .slice(0, max)
+      .map((f) => readFileSync(join(PHOTOS, f)));
+    source = `${photos.length} ImageNet dev photos (../shared/data/relevance/imagenet-dev)`;
+  } else {
+    photos = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        sharp({ create: { width: 640, height: 480, channels: 3, background: { r: (i * 47) % 256, g: 120, b: 200 } } })
+          .composite([
+            {
+              input: Buffer.from(
+                `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><circle cx="${200 + i * 10}" cy="240" r="90" fill="#304050"/><text x="40" y="440" font-size="36" fill="#fff">Photo ${i}</text></svg>`,
+              ),
+            },
+          ])
+          .jpeg()
+          .toBuffer(),
+      ),
+    );
+    source = `${photos.length} generated 640×480 scenes (../shared absent)`;
+  }
+  const server: Server = createServer((req, res) => {
+    const m = /^\/p\/(\d+)\.jpg$/.exec(req.url ?? '');
+    if (!m) return void res.writeHead(404).end();
+    const buf = photos[Number(m[1]) % photos.length]!;
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': buf.length }).end(buf);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    count: photos.length,
+    source,
+    meanBytes: photos.reduce((s, p) => s + p.length, 0) / photos.length,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** The push-API body for article `i` of a run: a real text, `n` photos, a URL unique to the run. */
+export function articleInput(run: string, i: number, kind: Kind, texts: Text[], photos: PhotoServer) {
+  const t = texts[i % texts.length]!;
+  const n = IMAGES_PER_KIND[kind];
+  return {
+    url: `https://bench.example/${run}/${kind}/${i}`,
+    title: `${t.title} (${i})`,
+    summary: t.summary,
+    body: t.body,
+    ...(t.language ? { language: t.language } : {}),
+    categories: [t.category],
+    images: Array.from({ length: n }, (_, k) => ({
+      url: `${photos.url}/p/${i * 3 + k}.jpg`,
+      caption: k === 0 ? t.summary.slice(0, 120) : undefined,
+    })).map((img) => (img.caption ? img : { url: img.url })),
+    source: { outlet: 'bench' },
+  };
+}

@@ -1,0 +1,446 @@
+/**
+ * The pipeline benchmark (`npm run bench`): how close the pipeline runs to this machine's limit.
+ * A benchmark, not a test — not part of CI. On the real broker and Redis, with ingest, extract, fuse,
+ * score and the dashboard as separate processes, fed real news texts and real photos through ingest's
+ * push API (POST /articles):
+ *
+ *  1. per model, alone: bench/models-text.ts and bench/models-image.ts with the extract service's
+ *     thread settings;
+ *  2. the limit: the extract service's work alone (same extractor, same worker threads, no Kafka,
+ *     no BullMQ) per article mix — text-only, 1 image, 3 images (bench/lib/alone.ts);
+ *  3. transport: raw kafkajs produce → consume at the events' sizes, a raw BullMQ flow (no-op
+ *     processors);
+ *  4. end to end: per mix, the maximum rate (everything pushed at once) and half of it (paced);
+ *     throughput, ingest→scored latency p50/p95/p99 (push request sent → scored event's broker
+ *     timestamp), CPU per article per service; then the same with two extract processes;
+ *  5. peak RSS per service (the kernel's VmHWM), Redis memory after the run, before and after
+ *     completed jobs are cleaned.
+ *
+ * Writes bench/results/<timestamp>.json and regenerates docs/benchmarks.md and docs/benchmarks.svg
+ * (bench/lib/report.ts). Run it on a quiet machine: every figure is wall-clock on 2 shared cores.
+ *
+ *   npm run bench                       full sizes (~20 min)
+ *   npm run bench -- --quick            a quarter of the articles (a smoke run; figures are noisier)
+ *   npm run bench -- --skip models,transport,scaling
+ *   npm run bench -- --no-docs          results JSON only
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { QUEUES, createKafka, createLogger, ensureTopics, topicsFor } from '@newsfuse/shared';
+import { ROOT, ensureInfra, ensureModels } from '../scripts/infra.ts';
+import { startService, uniqueId, waitFor, type ServiceHandle } from '../tests/harness.ts';
+import { loadExtractConfig } from '../services/extract/src/config.ts';
+import {
+  KINDS,
+  KIND_LABEL,
+  IMAGES_PER_KIND,
+  articleInput,
+  loadTexts,
+  startPhotoServer,
+  type Kind,
+  type PhotoServer,
+  type Text,
+} from './lib/workload.ts';
+import { cpuOf, percentile, watchMemory } from './lib/procs.ts';
+import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
+import { writeReport, type BenchResult, type E2eRow } from './lib/report.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    skip: { type: 'string', default: '' },
+    'no-docs': { type: 'boolean', default: false },
+  },
+});
+const skip = new Set(values.skip.split(',').filter(Boolean));
+const scale = values.quick ? 0.25 : 1;
+/** Articles per mix at the maximum rate; half rate sends half as many, paced. */
+const SIZES: Record<Kind, number> = { text: 400, img1: 60, img3: 24 };
+const sizeOf = (k: Kind) => Math.max(4, Math.round(SIZES[k] * scale));
+const TOKEN = 'bench-push-token-0123456789';
+
+const say = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function perModel(imageThreads: number) {
+  say('per-model throughput (bench/models-text.ts, bench/models-image.ts)');
+  await runChild(['bench/models-text.ts', '--threads', '1', '--items', String(Math.round(64 * Math.max(scale, 0.5)))]);
+  await runChild([
+    'bench/models-image.ts',
+    '--threads',
+    String(imageThreads),
+    '--images',
+    String(Math.max(8, Math.round(16 * scale))),
+    '--models',
+    'detector,faces,ocr,analyzer',
+  ]);
+  const text = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-text.json'), 'utf8')) as {
+    results: Array<{ threads: number; loadMs: number; msPerItem: number; analyzer?: { msPerArticle: number }; peakRssMb: number }>;
+  };
+  const image = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-image.json'), 'utf8')) as {
+    rows: Array<{ model: string; mode: string; loadMs: number; msPerImage: number; cpuMsPerImage: number; peakRssMb: number }>;
+  };
+  const t = text.results[0]!;
+  return [
+    {
+      model: 'MiniLM-L6-v2 (embedding only)',
+      threads: '1 ORT thread',
+      perS: 1000 / t.msPerItem,
+      unit: 'texts/s',
+      loadMs: t.loadMs,
+      peakRssMb: t.peakRssMb,
+    },
+    ...(t.analyzer
+      ? [
+          {
+            model: 'text analyzer (MiniLM + natural + VADER)',
+            threads: '1 thread',
+            perS: 1000 / t.analyzer.msPerArticle,
+            unit: 'articles/s',
+            loadMs: t.loadMs,
+            peakRssMb: t.peakRssMb,
+          },
+        ]
+      : []),
+    ...image.rows.map((r) => ({
+      model: r.model === 'analyzer' ? 'image analyzer (decode + detector + faces + OCR + descriptors)' : r.model,
+      threads: r.mode,
+      perS: 1000 / r.msPerImage,
+      unit: 'images/s',
+      loadMs: r.loadMs,
+      peakRssMb: r.peakRssMb,
+    })),
+  ];
+}
+
+async function alone(kind: Kind, photos: PhotoServer, run: string) {
+  const n = sizeOf(kind) / (kind === 'text' ? 2 : 1);
+  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles`);
+  const out = await runChild(
+    ['bench/lib/alone.ts', '--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run],
+    {
+      NEWSFUSE_PREFIX: `${run}-alone`,
+      NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!) as {
+    articlesPerS: number;
+    cpuSPerArticle: number;
+    peakRssMb: number;
+    failures: number;
+    wallS: number;
+  };
+}
+
+interface Pipeline {
+  run: string;
+  services: ServiceHandle[];
+  extracts: ServiceHandle[];
+  ingest: ServiceHandle;
+  scored: Map<string, number>;
+  failedImages: number;
+  deadLetters: number;
+  stop(): Promise<void>;
+  pids(): Record<string, number>;
+}
+
+async function startPipeline(brokers: string, redisUrl: string, run: string, extractCount: number): Promise<Pipeline> {
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: brokers,
+    REDIS_URL: redisUrl,
+    TOPIC_SUFFIX: run,
+    NEWSFUSE_PREFIX: run,
+    KAFKA_PARTITIONS: '4',
+    LOG_LEVEL: 'warn',
+    PUSH_TOKEN: TOKEN,
+    POLL_ENABLED: 'false',
+    NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
+  };
+  const kafka = createKafka({ KAFKA_BROKERS: brokers, KAFKA_CLIENT_ID: 'bench' }, createLogger('bench', 'warn'));
+  const topics = topicsFor({ TOPIC_SUFFIX: run });
+  await ensureTopics(kafka, Object.values(topics), 4);
+  const scored = new Map<string, number>();
+  let failedImages = 0;
+  let deadLetters = 0;
+  const consumer = kafka.consumer({ groupId: `${run}-bench-collector` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topics.scored, topics.deadletter], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      if (topic === topics.deadletter) return void deadLetters++;
+      const ev = JSON.parse(message.value!.toString()) as { articleId: string; relevance?: { perImage?: Array<{ status: string }> } };
+      if (!scored.has(ev.articleId)) {
+        scored.set(ev.articleId, Number(message.timestamp));
+        failedImages += (ev.relevance?.perImage ?? []).filter((p) => p.status !== 'ok').length;
+      }
+    },
+  });
+  say(`starting ingest, ${extractCount} × extract, fuse, score, dashboard (${run})`);
+  const extracts: ServiceHandle[] = [];
+  for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`));
+  const [ingest, fuse, score, dashboard] = await Promise.all(
+    ['ingest', 'fuse', 'score', 'dashboard'].map((name) => startService(name, env, `${run}-${name}`)),
+  );
+  const services = [ingest!, ...extracts, fuse!, score!, dashboard!];
+  const names = services.map((s) => (s.name === 'extract' && extracts.length > 1 ? `extract#${extracts.indexOf(s) + 1}` : s.name));
+  return {
+    run,
+    services,
+    extracts,
+    ingest: ingest!,
+    scored,
+    get failedImages() {
+      return failedImages;
+    },
+    get deadLetters() {
+      return deadLetters;
+    },
+    pids: () => Object.fromEntries(services.map((s, i) => [names[i]!, s.child.pid ?? 0])),
+    async stop() {
+      await Promise.allSettled(services.map((s) => s.stop()));
+      await consumer.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+async function push(p: Pipeline, body: unknown): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${p.ingest.url}/articles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const reply = (await res.json()) as { articleId?: string; error?: string };
+    if (res.status === 202 && reply.articleId) return reply.articleId;
+    if (attempt >= 5) throw new Error(`push answered ${res.status}: ${JSON.stringify(reply)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Sends `n` articles of `kind` — all at once (8 requests in flight) or paced at `rate` per second. */
+async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kind: Kind, n: number, rate?: number): Promise<E2eRow> {
+  const tag = uniqueId(`${kind}-`);
+  const sentAt = new Map<string, number>();
+  const cpu0 = cpuOf(p.pids());
+  const t0 = Date.now();
+  if (rate === undefined) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < n; i = next++) {
+          const at = Date.now();
+          sentAt.set(await push(p, articleInput(tag, i, kind, ctx.texts, ctx.photos)), at);
+        }
+      }),
+    );
+  } else {
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const at = Date.now();
+      pending.push(push(p, articleInput(tag, i, kind, ctx.texts, ctx.photos)).then((id) => void sentAt.set(id, at)));
+    }
+    await Promise.all(pending);
+  }
+  const sendS = (Date.now() - t0) / 1000;
+  const timeoutMs = 120_000 + (n * 20_000 * (1 + IMAGES_PER_KIND[kind])) / 4;
+  await waitFor(
+    () => ([...sentAt.keys()].every((id) => p.scored.has(id)) ? true : undefined),
+    timeoutMs,
+    `${n} ${kind} articles scored`,
+    200,
+  );
+  const cpu1 = cpuOf(p.pids());
+  const lat = [...sentAt].map(([id, at]) => p.scored.get(id)! - at).sort((a, b) => a - b);
+  const first = Math.min(...sentAt.values());
+  const last = Math.max(...[...sentAt.keys()].map((id) => p.scored.get(id)!));
+  const cpuPerArticle = Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k]! - (cpu0[k] ?? 0)) / n]));
+  return {
+    kind,
+    mode: rate === undefined ? 'max' : 'half',
+    extracts: p.extracts.length,
+    articles: n,
+    images: n * IMAGES_PER_KIND[kind],
+    offeredPerS: rate ?? n / sendS,
+    articlesPerS: n / ((last - first) / 1000),
+    p50Ms: percentile(lat, 50),
+    p95Ms: percentile(lat, 95),
+    p99Ms: percentile(lat, 99),
+    maxMs: lat[lat.length - 1]!,
+    cpuSPerArticle: cpuPerArticle,
+  };
+}
+
+async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kinds: Kind[], half: boolean) {
+  const rows: E2eRow[] = [];
+  say(`warm-up: 4 articles with one image`);
+  await stream(p, ctx, 'img1', 4);
+  for (const kind of kinds) {
+    say(`${p.extracts.length} extract: ${KIND_LABEL[kind]} at the maximum rate, ${sizeOf(kind)} articles`);
+    const max = await stream(p, ctx, kind, sizeOf(kind));
+    say(`  → ${max.articlesPerS.toFixed(2)} articles/s, p95 ${max.p95Ms.toFixed(0)} ms`);
+    rows.push(max);
+    if (!half) continue;
+    const rate = max.articlesPerS / 2;
+    const n = Math.max(4, Math.round(sizeOf(kind) / 2));
+    say(`${p.extracts.length} extract: ${KIND_LABEL[kind]} at half rate (${rate.toFixed(2)}/s), ${n} articles`);
+    const h = await stream(p, ctx, kind, n, rate);
+    say(`  → p50 ${h.p50Ms.toFixed(0)} ms, p95 ${h.p95Ms.toFixed(0)} ms, p99 ${h.p99Ms.toFixed(0)} ms`);
+    rows.push(h);
+  }
+  return rows;
+}
+
+async function redisMemory(redis: Redis, prefix: string) {
+  let cursor = '0';
+  let keys = 0;
+  let bytes = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys += batch.length;
+    for (const k of batch) bytes += Number((await redis.memory('USAGE', k)) ?? 0);
+  } while (cursor !== '0');
+  return { keys, mb: bytes / 1e6 };
+}
+
+async function main() {
+  ensureModels();
+  const infra = await ensureInfra((m) => say(m));
+  const redis = new Redis(infra.redisUrl);
+  const extractCfg = loadExtractConfig({});
+  const photos = await startPhotoServer();
+  const { texts, source: textSource } = loadTexts();
+  const ctx = { texts, photos };
+  const run = uniqueId('bench');
+  const result: BenchResult = {
+    at: new Date().toISOString(),
+    command: `npm run bench${values.quick ? ' -- --quick' : ''}`,
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? '?',
+      memGb: totalmem() / 2 ** 30,
+      node: process.version,
+      loadAtStart: loadavg()[0]!,
+    },
+    workload: {
+      texts: textSource,
+      photos: photos.source,
+      meanPhotoKb: photos.meanBytes / 1024,
+      sizes: Object.fromEntries(KINDS.map((k) => [k, sizeOf(k)])),
+    },
+    settings: {
+      TEXT_CONCURRENCY: extractCfg.TEXT_CONCURRENCY,
+      IMAGE_CONCURRENCY: extractCfg.IMAGE_CONCURRENCY,
+      ORT_THREADS: extractCfg.ORT_THREADS,
+      KAFKA_PARTITIONS: 4,
+    },
+    models: [],
+    alone: {},
+    transport: { kafka: [], flows: [] },
+    e2e: [],
+    peakRssMb: {},
+    redis: undefined,
+  };
+  try {
+    if (!skip.has('models')) result.models = await perModel(extractCfg.IMAGE_CONCURRENCY);
+    if (!skip.has('alone')) for (const k of KINDS) result.alone[k] = await alone(k, photos, run);
+    if (!skip.has('transport')) {
+      say('transport: raw kafkajs and raw BullMQ flows');
+      for (const bytes of [1_000, 10_000, 100_000])
+        result.transport.kafka.push(await kafkaRaw(infra.brokers, run, Math.round(2000 * Math.max(scale, 0.5)), bytes));
+      for (const k of KINDS)
+        result.transport.flows.push(
+          await bullFlowRaw(infra.redisUrl, run, Math.round(1000 * Math.max(scale, 0.5)), IMAGES_PER_KIND[k], {
+            text: extractCfg.TEXT_CONCURRENCY,
+            image: extractCfg.IMAGE_CONCURRENCY,
+            fuse: 8,
+          }),
+        );
+    }
+    if (!skip.has('e2e')) {
+      const redisBefore = await redis.info('memory');
+      const p = await startPipeline(infra.brokers, infra.redisUrl, run, 1);
+      const mem = watchMemory(() => p.pids());
+      try {
+        result.e2e.push(...(await e2e(p, ctx, KINDS, true)));
+      } finally {
+        result.peakRssMb = mem.stop();
+        result.failedImages = p.failedImages;
+        result.deadLetters = p.deadLetters;
+        await p.stop();
+      }
+      const retained = await redisMemory(redis, run);
+      for (const q of Object.values(QUEUES)) {
+        const queue = new Queue(q, { connection: redis.duplicate(), prefix: `${run}:bull` });
+        await queue.clean(0, 100_000, 'completed');
+        await queue.close();
+      }
+      const cleaned = await redisMemory(redis, run);
+      const scoredArticles = p.scored.size;
+      result.redis = {
+        articles: scoredArticles,
+        retainedMb: retained.mb,
+        retainedKeys: retained.keys,
+        afterCleanMb: cleaned.mb,
+        afterCleanKeys: cleaned.keys,
+        usedMemoryBeforeMb: Number(/used_memory:(\d+)/.exec(redisBefore)?.[1] ?? 0) / 1e6,
+        usedMemoryAfterMb: Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1e6,
+      };
+    }
+    if (!skip.has('scaling')) {
+      const run2 = `${run}x2`;
+      const p = await startPipeline(infra.brokers, infra.redisUrl, run2, 2);
+      const mem = watchMemory(() => p.pids());
+      try {
+        result.e2e.push(...(await e2e(p, ctx, ['text', 'img1'], false)));
+      } finally {
+        result.peakRssMb2 = mem.stop();
+        await p.stop();
+      }
+    }
+  } finally {
+    await photos.close();
+    for (const prefix of [run, `${run}x2`, `${run}-alone`]) {
+      const keys = await redis.keys(`${prefix}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    }
+    redis.disconnect();
+    infra.stop();
+  }
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  const md = await writeReport(result, { file, docs: !values['no-docs'] });
+  process.stdout.write(md.table + '\n');
+  say(`results: ${file}${values['no-docs'] ? '' : '; docs/benchmarks.md and docs/benchmarks.svg regenerated'}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
