@@ -20,6 +20,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import { createOrtSession, defaultOrtThreads } from '../ort.ts';
 import sharp from 'sharp';
 import type { RgbImage } from './decode.ts';
 import type { Box } from './detector.ts';
@@ -346,16 +347,10 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const recPath = options.recPath ?? (await resolve('ppocr-v4-rec'));
   const keysPath = options.keysPath ?? (await resolve('ppocr-keys-v1'));
   const o = { ...DEFAULTS, ...options };
-  const threads = options.threads ?? (Number(process.env.NEWSFUSE_ORT_THREADS) || 1);
-  const sessOpts: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  };
+  const threads = options.threads ?? defaultOrtThreads();
   const [det, rec, keys] = await Promise.all([
-    ort.InferenceSession.create(detPath, sessOpts),
-    ort.InferenceSession.create(recPath, sessOpts),
+    createOrtSession(detPath, { threads }),
+    createOrtSession(recPath, { threads }),
     readFile(keysPath, 'utf8'),
   ]);
   const dict = [...keys.replace(/\r/g, '').replace(/\n$/, '').split('\n'), ' '];

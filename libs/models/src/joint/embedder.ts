@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
+import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
 import sharp from 'sharp';
 import { loadJointConfig, type JointConfig, type JointImageConfig } from './config.ts';
 
@@ -65,7 +66,6 @@ export class JointEmbedderError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Process-wide caches
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
 const tokenizers = new Map<string, Promise<LoadedTokenizer>>();
 
 export interface LoadedTokenizer {
@@ -75,22 +75,9 @@ export interface LoadedTokenizer {
 }
 
 function getSession(path: string, threads: number): Promise<ort.InferenceSession> {
-  const key = `${path}#${threads}`;
-  let p = sessions.get(key);
-  if (!p) {
-    p = ort.InferenceSession.create(path, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    }).catch((err: unknown) => {
-      throw new JointEmbedderError(`cannot load ${path}: ${(err as Error).message}`, { cause: err });
-    });
-    sessions.set(key, p);
-    p.catch(() => sessions.delete(key));
-  }
-  return p;
+  return createOrtSession(path, { threads }).catch((err: unknown) => {
+    throw new JointEmbedderError(`cannot load ${path}: ${(err as Error).message}`, { cause: err });
+  });
 }
 
 function getTokenizer(path: string): Promise<LoadedTokenizer> {
@@ -109,14 +96,9 @@ function getTokenizer(path: string): Promise<LoadedTokenizer> {
   return p;
 }
 
-/** Number of InferenceSessions the joint embedders hold in this process (tests, metrics). */
+/** InferenceSessions held by this process (libs/models/src/ort.ts; tests, metrics). */
 export function jointSessionCount(): number {
-  return sessions.size;
-}
-
-function defaultThreads(): number {
-  const n = Number(process.env.NEWSFUSE_ORT_THREADS ?? 1);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+  return ortSessionCount();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,7 +224,7 @@ export function createJointEmbedder(options: JointEmbedderOptions = {}): JointEm
   if (!dirOpt) throw new JointEmbedderError('no joint embedder directory: pass { dir } or set JOINT_EMBEDDER_DIR');
   const dir = resolve(dirOpt);
   const config = loadJointConfig(dir);
-  const threads = options.intraOpNumThreads ?? defaultThreads();
+  const threads = options.intraOpNumThreads ?? defaultOrtThreads();
   const dim = config.embeddingDim;
   const visualPath = join(dir, config.image.model);
   const textualPath = join(dir, config.text.model);

@@ -17,6 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
+import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
 import { resolveModel } from '../registry.ts';
 
 export const EMBEDDING_DIM = 384;
@@ -65,30 +66,9 @@ interface Loaded {
   padId: number;
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
 const tokenizers = new Map<string, Promise<Tokenizer>>();
 
-function defaultThreads(): number {
-  const n = Number(process.env.NEWSFUSE_ORT_THREADS ?? 1);
-  return Number.isInteger(n) && n > 0 ? n : 1;
-}
-
-function getSession(path: string, threads: number, spin: boolean): Promise<ort.InferenceSession> {
-  const key = `${path}#${threads}#${spin}`;
-  let p = sessions.get(key);
-  if (!p) {
-    p = ort.InferenceSession.create(path, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
-    });
-    sessions.set(key, p);
-    p.catch(() => sessions.delete(key));
-  }
-  return p;
-}
+const getSession = (path: string, threads: number, spin: boolean) => createOrtSession(path, { threads, spin });
 
 function getTokenizer(path: string): Promise<Tokenizer> {
   let p = tokenizers.get(path);
@@ -101,7 +81,7 @@ function getTokenizer(path: string): Promise<Tokenizer> {
 }
 
 export function createEmbedder(options: EmbedderOptions = {}): Embedder {
-  const threads = options.intraOpNumThreads ?? defaultThreads();
+  const threads = options.intraOpNumThreads ?? defaultOrtThreads();
   const spin = options.allowSpinning ?? false;
   const maxTokens = options.maxTokens ?? 256;
   const batchSize = options.batchSize ?? 1;
@@ -213,9 +193,9 @@ export function createEmbedder(options: EmbedderOptions = {}): Embedder {
   };
 }
 
-/** Number of distinct InferenceSessions created in this process (for tests and metrics). */
+/** InferenceSessions held by this process (libs/models/src/ort.ts; tests, metrics). */
 export function sessionCount(): number {
-  return sessions.size;
+  return ortSessionCount();
 }
 
 let shared: Embedder | null = null;
