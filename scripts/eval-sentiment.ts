@@ -15,7 +15,7 @@
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
+import { phasedProgress } from './lib/progress.ts';
 import { REPO_ROOT } from '@newsfuse/models/registry';
 import { createMemoryDocFreq } from '@newsfuse/models/text/docfreq';
 import { createEmbedder } from '@newsfuse/models/text/embedder';
@@ -29,7 +29,7 @@ import {
   type SetMetrics,
   type VariantName,
 } from '@newsfuse/models/text/sentiment-cv';
-import { prepareSentimentData, SHARED_DIR, skipWithoutShared, VADER_SETS } from '@newsfuse/models/text/sentiment-data';
+import { prepareSentimentData, SHARED_DIR, skipWithoutShared, VADER_SETS, type LexiconRow } from '@newsfuse/models/text/sentiment-data';
 import { DEFAULT_SENTIMENT_WEIGHTS_PATH, defaultSentimentModel, sentimentWeightsPresent } from '@newsfuse/models/text/sentiment-model';
 
 const { values } = parseArgs({
@@ -48,22 +48,7 @@ if (skipWithoutShared) {
 const TARGET = { set: 'movies', r: 0.6 } as const;
 const MODEL_SENTENCES = 8;
 
-const bar = new cliProgress.SingleBar(
-  { format: '{phase} [{bar}] {value}/{total} | {duration_formatted} | ETA {eta_formatted}', hideCursor: true },
-  cliProgress.Presets.shades_classic,
-);
-let phase = '';
-function progress(name: string, done: number, total: number): void {
-  if (name !== phase) {
-    if (phase) bar.stop();
-    phase = name;
-    bar.start(total, done, { phase: name.padEnd(16) });
-  } else bar.update(done);
-}
-function endProgress(): void {
-  if (phase) bar.stop();
-  phase = '';
-}
+const { progress, end: endProgress } = phasedProgress();
 
 // ---------------------------------------------------------------------------------------------
 // accuracy
@@ -88,47 +73,20 @@ interface Row {
   note: string;
   metrics: SetMetrics;
 }
+const lexiconRow = (method: string, note: string, key: keyof LexiconRow): Row => ({
+  method,
+  note,
+  metrics: metricsBySet(
+    prep.items,
+    lex.map((s) => s[key]),
+  ),
+});
 const rows: Row[] = [
-  {
-    method: 'AFINN (natural)',
-    note: 'lexicon',
-    metrics: metricsBySet(
-      prep.items,
-      lex.map((s) => s.afinn),
-    ),
-  },
-  {
-    method: 'senticon (natural)',
-    note: 'lexicon',
-    metrics: metricsBySet(
-      prep.items,
-      lex.map((s) => s.senticon),
-    ),
-  },
-  {
-    method: 'pattern (natural)',
-    note: 'lexicon',
-    metrics: metricsBySet(
-      prep.items,
-      lex.map((s) => s.pattern),
-    ),
-  },
-  {
-    method: 'VADER',
-    note: 'lexicon + rules',
-    metrics: metricsBySet(
-      prep.items,
-      lex.map((s) => s.vader),
-    ),
-  },
-  {
-    method: 'lexicon `combined` (previous)',
-    note: '0.4·vader + 0.2·(afinn + senticon + pattern)',
-    metrics: metricsBySet(
-      prep.items,
-      lex.map((s) => s.combined),
-    ),
-  },
+  lexiconRow('AFINN (natural)', 'lexicon', 'afinn'),
+  lexiconRow('senticon (natural)', 'lexicon', 'senticon'),
+  lexiconRow('pattern (natural)', 'lexicon', 'pattern'),
+  lexiconRow('VADER', 'lexicon + rules', 'vader'),
+  lexiconRow('lexicon `combined` (previous)', '0.4·vader + 0.2·(afinn + senticon + pattern)', 'combined'),
   {
     method: 'lexicon stack',
     note: `learned weights on the 4 lexicons, CV (${weighting})`,

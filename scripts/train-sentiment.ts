@@ -20,7 +20,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
+import { phasedProgress } from './lib/progress.ts';
 import { loadManifest, REPO_ROOT } from '@newsfuse/models/registry';
 import { createEmbedder, EMBEDDING_DIM, MODEL_NAME } from '@newsfuse/models/text/embedder';
 import {
@@ -57,25 +57,7 @@ if (skipWithoutShared) {
   process.exit(2);
 }
 
-// ---------------------------------------------------------------------------------------------
-// progress: one bar per phase
-
-const bar = new cliProgress.SingleBar(
-  { format: '{phase} [{bar}] {value}/{total} | {duration_formatted} | ETA {eta_formatted}', hideCursor: true },
-  cliProgress.Presets.shades_classic,
-);
-let phase = '';
-function progress(name: string, done: number, total: number): void {
-  if (name !== phase) {
-    if (phase) bar.stop();
-    phase = name;
-    bar.start(total, done, { phase: name.padEnd(16) });
-  } else bar.update(done);
-}
-function endProgress(): void {
-  if (phase) bar.stop();
-  phase = '';
-}
+const { progress, end: endProgress } = phasedProgress();
 
 // ---------------------------------------------------------------------------------------------
 
