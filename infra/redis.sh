@@ -10,6 +10,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 CACHE_DIR="${NEWSFUSE_CACHE:-$REPO_ROOT/.cache}"
 REDIS_DIR="$CACHE_DIR/redis"
@@ -99,13 +101,7 @@ stop() {
     return 0
   fi
   msg "stopping redis-server pid $pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  stop_pid "$pid" 10 || msg "still running after 10 s; killed (SIGKILL)"
   rm -f "$PID_FILE"
   msg "stopped"
 }
