@@ -27,7 +27,7 @@ export interface StoryOptions {
 }
 
 /** Default similarity: chosen on the sweep in docs/stories.md (`npm run eval:stories`). */
-export const DEFAULT_STORY_SIMILARITY = 0.6;
+export const DEFAULT_STORY_SIMILARITY = 0.5;
 
 export const DEFAULT_STORY_OPTIONS: StoryOptions = {
   similarity: DEFAULT_STORY_SIMILARITY,
