@@ -41,7 +41,13 @@ async function main(): Promise<void> {
   const groupId = `${cfg.NEWSFUSE_PREFIX}-score`;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
   const stories = cfg.STORIES
-    ? createRedisStories(redis, { ...storyOptionsOf(cfg), prefix: key(cfg, 'stories'), assignTtlSeconds: cfg.DEDUP_TTL_SECONDS })
+    ? createRedisStories(redis, {
+        ...storyOptionsOf(cfg),
+        prefix: key(cfg, 'stories'),
+        assignTtlSeconds: cfg.DEDUP_TTL_SECONDS,
+        // newsfuse_messages_total{stage="stories", outcome="founded|joined|recorded|conflict"}
+        onOutcome: (outcome) => metrics.messages.inc({ stage: 'stories', outcome }),
+      })
     : null;
   const options = { ...DEFAULT_SCORE_OPTIONS, ...(cfg.RELEVANCE_THRESHOLD !== undefined ? { threshold: cfg.RELEVANCE_THRESHOLD } : {}) };
 

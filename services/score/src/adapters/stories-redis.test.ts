@@ -86,8 +86,11 @@ test('assigns like the in-memory clusterer, records assignments, bounds and expi
 });
 
 test('two processes, many articles of one new story at once: one story, every article in it, no duplicate member', async () => {
-  const a = stories('race', redisA);
-  const b = stories('race', redisB);
+  const outcomes: Record<string, number> = {};
+  const count = (o: string) => void (outcomes[o] = (outcomes[o] ?? 0) + 1);
+  const opt = { ...opts, prefix: `${base}:race`, assignTtlSeconds: 600, onOutcome: count };
+  const a = createRedisStories(redisA, opt);
+  const b = createRedisStories(redisB, opt);
   const n = 24;
   const results = await Promise.all(
     Array.from({ length: n }, (_, i) => (i % 2 ? a : b).assign(article(`r${i}`, near(2, (i % 5) / 50), T0 + i, `t${i % 3}`))),
@@ -96,11 +99,14 @@ test('two processes, many articles of one new story at once: one story, every ar
   assert.equal(ids.size, 1, `one story, got ${[...ids].join(', ')}`);
   const meta = JSON.parse((await redisA.hget(`${base}:race:m`, [...ids][0]!))!) as { n: number };
   assert.equal(meta.n, n, 'each article counted once');
+  assert.equal(outcomes.founded, 1);
+  assert.equal(outcomes.joined, n - 1);
   // Redelivered to the other process while the first is still racing: same answers.
   const redo = await Promise.all(
     Array.from({ length: n }, (_, i) => (i % 2 ? b : a).assign(article(`r${i}`, near(2, (i % 5) / 50), T0 + i, `t${i % 3}`))),
   );
   assert.deepEqual(redo, results);
+  assert.equal(outcomes.recorded, n, 'redeliveries reuse the recorded assignment');
   assert.equal((JSON.parse((await redisA.hget(`${base}:race:m`, [...ids][0]!))!) as { n: number }).n, n);
 });
 

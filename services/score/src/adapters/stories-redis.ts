@@ -38,7 +38,11 @@ export interface RedisStoriesOptions extends Partial<StoryOptions> {
   assignTtlSeconds: number;
   /** Commit attempts before giving up with a retriable error (the message is redelivered). */
   maxAttempts?: number;
+  /** Told of each outcome: a story founded or joined, a recorded assignment reused, a commit conflict retried. */
+  onOutcome?: (outcome: StoryOutcome) => void;
 }
+
+export type StoryOutcome = 'founded' | 'joined' | 'recorded' | 'conflict';
 
 const COMMIT = `
 local existing = redis.call('GET', KEYS[5])
@@ -109,9 +113,14 @@ export function createRedisStories(redis: Redis, options: RedisStoriesOptions): 
     return { ...meta, id, centroid };
   }
 
+  const tell = (o: StoryOutcome) => options.onOutcome?.(o);
+
   async function attempt(input: Parameters<StoryClusterer['assign']>[0]): Promise<StoryTopic | 'conflict'> {
     const known = await redis.get(k.assignment(input.articleId, input.version));
-    if (known) return JSON.parse(known) as StoryTopic;
+    if (known) {
+      tell('recorded');
+      return JSON.parse(known) as StoryTopic;
+    }
     const { rev, stories } = await snapshot();
     const near = nearestStory(input.embedding, stories, input.at, opts);
     const current = near ? await metaOf(near.id, stories.find((s) => s.id === near.id)!.centroid) : null;
@@ -140,7 +149,12 @@ export function createRedisStories(redis: Redis, options: RedisStoriesOptions): 
       opts.maxActive,
     )) as [string, string];
     if (status === 'conflict') return 'conflict';
-    return status === 'assigned' ? (JSON.parse(value) as StoryTopic) : topic;
+    if (status === 'assigned') {
+      tell('recorded');
+      return JSON.parse(value) as StoryTopic;
+    }
+    tell(current ? 'joined' : 'founded');
+    return topic;
   }
 
   return {
@@ -154,6 +168,7 @@ export function createRedisStories(redis: Redis, options: RedisStoriesOptions): 
           throw infra(err);
         }
         if (result !== 'conflict') return result;
+        tell('conflict');
         // Back off a little, with jitter, so contending processes interleave.
         await sleep(Math.random() * Math.min(50, 2 * (i + 1)));
       }
