@@ -69,6 +69,11 @@ function rng(seed: number) {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
+const STORIES: Record<string, ScoredEvent['topics'][number]> = {
+  Climate: { id: 'story:c0ffee0000000001', label: 'flood · river · storm', kind: 'story' },
+  Politics: { id: 'story:c0ffee0000000002', label: 'budget · vote · senate', kind: 'story' },
+};
+
 function stream(count: number): ScoredEvent[] {
   const rand = rng(42);
   const topicsList = ['Climate', 'Economy', 'Politics', 'Sport', 'Technology', 'Health', 'Culture'];
@@ -78,8 +83,11 @@ function stream(count: number): ScoredEvent[] {
     const topic = topicsList[Math.floor(rand() ** 1.5 * topicsList.length)]!;
     const mismatch = rand() < 0.22;
     const relevance = mismatch ? 0.03 + rand() * 0.25 : 0.32 + rand() * 0.65;
+    const cats = rand() < 0.15 ? [topic, topicsList[(i + 3) % topicsList.length]!] : [topic];
+    // Climate and Politics articles belong to a story, first among their topics as score emits them.
+    const story = STORIES[topic];
     return scoredEvent({
-      topics: rand() < 0.15 ? [topic, topicsList[(i + 3) % topicsList.length]!] : [topic],
+      topics: story ? [story, ...cats] : cats,
       outlet: outlets[Math.floor(rand() * outlets.length)]!,
       relevance,
       sentiment: Math.max(-1, Math.min(1, (rand() - 0.45) * 1.6)),
@@ -216,6 +224,22 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
   await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === 'Climate'`, null, { timeout: 10_000 });
   await page.click('#topics tbody tr[data-id="_all"]');
   await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === 'All topics'`, null, { timeout: 10_000 });
+
+  // Stories are rows of their own, marked as stories; a story's label follows its newest article,
+  // in the table and in the charts' titles while it is selected.
+  const flood = STORIES.Climate!;
+  assert.equal(await page.textContent(`#topics tbody tr[data-id="${flood.id}"] td.name .sub`), 'story');
+  await page.click(`#topics tbody tr[data-id="${flood.id}"]`);
+  await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === ${JSON.stringify(flood.label)}`, null, {
+    timeout: 10_000,
+  });
+  const grown = { ...flood, label: 'flood · river · evacuation' };
+  await publishScored(producer!, topics.scored, [
+    scoredEvent({ topics: [grown, 'Climate'], title: 'Towns evacuated as the river keeps rising', outlet: 'Coastal Herald' }),
+  ]);
+  await page.locator(`#topics tbody tr[data-id="${flood.id}"] td.name`, { hasText: grown.label }).waitFor({ timeout: 30_000 });
+  await page.locator('.chart-topic', { hasText: grown.label }).first().waitFor({ timeout: 10_000 });
+  await page.click('#topics tbody tr[data-id="_all"]');
 
   // Sorting by relevance puts the lowest first when ascending.
   await page.click('#topics th button[data-sort="relevance"]');

@@ -127,8 +127,24 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
     const happy = scored.items.filter((s) => Number(s.url.split('/').pop()) % 3 === 0).map((s) => s.sentiment.fused);
     const sad = scored.items.filter((s) => Number(s.url.split('/').pop()) % 3 === 1).map((s) => s.sentiment.fused);
     assert.ok(mean(happy) > 0.1 && mean(sad) < -0.1, `sentiment separates: ${mean(happy)} vs ${mean(sad)}`);
-    // Topics come from the categories.
+    // Topics: the story first (online clustering in Redis across the score service's concurrent
+    // handlers), then the categories. The fixture's four categories are four stories.
     assert.ok(scored.items.every((s) => s.topics.length > 0));
+    const storyOf = new Map<string, Set<string>>();
+    for (const s of scored.items) {
+      const story = s.topics[0];
+      assert.equal(story?.kind, 'story', `${s.articleId} has a story`);
+      assert.match(story.id, /^story:[0-9a-f]{16}$/);
+      assert.ok(s.topics.some((t) => t.kind === 'category'));
+      const cat = s.topics.find((t) => t.kind === 'category')!.id;
+      storyOf.set(cat, (storyOf.get(cat) ?? new Set()).add(story.id));
+    }
+    assert.deepEqual(
+      [...storyOf].map(([cat, ids]) => [cat, ids.size]),
+      [...storyOf.keys()].map((cat) => [cat, 1]),
+      'one story per fixture category',
+    );
+    assert.equal(new Set(scored.items.map((s) => s.topics[0]!.id)).size, 4);
   });
 
   test('publishing the same articles again adds nothing', async () => {

@@ -162,6 +162,7 @@ export const FusedEvent = z.object({
 export type FusedEvent = z.infer<typeof FusedEvent>;
 
 export const SentimentLabel = z.enum(['negative', 'neutral', 'positive']);
+export const TopicKind = z.enum(['story', 'category', 'keyword', 'misc']);
 
 export const ScoredEvent = z.object({
   schemaVersion: z.literal(1),
@@ -189,7 +190,11 @@ export const ScoredEvent = z.object({
     fused: unit,
     label: SentimentLabel,
   }),
-  topics: z.array(z.object({ id: z.string(), label: z.string() })),
+  /**
+   * Story (online clustering of title+lead embeddings; id `story:…`, label its top terms), categories
+   * (`cat:…`), keywords (`kw:…`) or `misc`. `kind` is absent in events from before stories.
+   */
+  topics: z.array(z.object({ id: z.string(), label: z.string(), kind: TopicKind.optional() })),
   models: z.record(z.string(), z.string()),
   timings: z.record(z.string(), z.number()),
   ingestedAt: isoDate,

@@ -197,6 +197,11 @@ function bar(value, cls) {
   return h('span', { class: `bar ${cls || ''}` }, fill);
 }
 
+/** Topic kind from its ID: story (online clustering), category, keyword. */
+function topicKind(id) {
+  return id.startsWith('story:') ? 'story' : id.startsWith('cat:') ? 'category' : id.startsWith('kw:') ? 'keyword' : '';
+}
+
 function renderTopics() {
   const snap = state.snapshot;
   if (!snap) return;
@@ -215,12 +220,7 @@ function renderTopics() {
         onclick: () => selectTopic(r.id, r.label),
         onkeydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), selectTopic(r.id, r.label)),
       },
-      h(
-        'td',
-        { class: 'left name', title: r.id },
-        r.label,
-        isAll ? null : h('span', { class: 'sub', text: r.id.startsWith('cat:') ? 'category' : r.id.startsWith('kw:') ? 'keyword' : '' }),
-      ),
+      h('td', { class: 'left name', title: r.id }, r.label, isAll ? null : h('span', { class: 'sub', text: topicKind(r.id) })),
       h('td', { class: 'num', text: fmtInt(r.count) }),
       h('td', { class: 'num' }, h('span', { class: relClass(r.relevanceMean), text: fmt(r.relevanceMean) }), bar(r.relevanceMean)),
       h(
@@ -234,6 +234,13 @@ function renderTopics() {
       h('td', { class: 'num muted', text: r.lastSeen ? ago(r.lastSeen) : '' }),
     );
   tbody.replaceChildren(tr(all, true), ...rows.map((r) => tr(r, false)));
+  // A story's label grows with the story: keep the selected topic's title in step.
+  const selected = snap.topics.find((r) => r.id === state.topic);
+  if (selected && selected.label !== state.topicLabel) {
+    state.topicLabel = selected.label;
+    for (const el of document.querySelectorAll('.chart-topic')) el.textContent = selected.label;
+    $('#feed-scope').textContent = selected.label;
+  }
   $('#topics-empty').hidden = snap.topics.length > 0;
   for (const th of document.querySelectorAll('#topics th')) {
     const b = th.querySelector('button');
@@ -493,7 +500,10 @@ function renderFeed(items) {
       link
         ? h('a', { class: 'title', href: link, target: '_blank', rel: 'noopener noreferrer', text: m.title })
         : h('span', { class: 'title', text: m.title }),
-      h('div', { class: 'meta', text: `${m.source.label} · ${m.topics.map((t) => t.label).join(', ')} · ${ago(Date.parse(m.emittedAt))}` }),
+      h('div', {
+        class: 'meta',
+        text: `${m.source.label} · ${m.topics.map((t) => (topicKind(t.id) === 'story' ? `story: ${t.label}` : t.label)).join(', ')} · ${ago(Date.parse(m.emittedAt))}`,
+      }),
       h(
         'div',
         { class: 'scores' },

@@ -378,3 +378,25 @@ test('views cache settled buckets but re-read the current ones', async () => {
   await views.overview('1h');
   assert.ok(reads < first / 5, `second read ${reads} buckets, first ${first}`);
 });
+
+test('stories: a story is a topic whose label follows its newest event; a newer version that moves story moves its count', async () => {
+  const store = new MemoryStore();
+  const agg = createAggregator({ store, options: opts, now: () => NOW });
+  const withStory = (e: ScoredEvent, id: string, label: string): ScoredEvent => ({
+    ...e,
+    topics: [{ id, label, kind: 'story' }, ...e.topics],
+  });
+  await agg.ingest(withStory(event({ id: 's-000001', at: NOW - 30_000 }), 'story:aaaa', 'flood'));
+  await agg.ingest(withStory(event({ id: 's-000002', at: NOW - 20_000 }), 'story:aaaa', 'flood · river'));
+  await agg.ingest(withStory(event({ id: 's-000003', at: NOW - 10_000 }), 'story:bbbb', 'election'));
+  // s-000001 v2 moves to the election story.
+  await agg.ingest(withStory(event({ id: 's-000001', version: 2, at: NOW - 5_000 }), 'story:bbbb', 'election · vote'));
+
+  const views = createViews(store, { minuteRetentionSeconds: opts.minuteRetentionSeconds, maxIndex: 100 }, () => NOW);
+  const rows = await views.table('topic', { window: '1h', sort: 'volume', order: 'desc', limit: 10 });
+  const story = (id: string) => rows.find((r) => r.id === id)!;
+  assert.deepEqual([story('story:aaaa').label, story('story:aaaa').count], ['flood · river', 1]);
+  assert.deepEqual([story('story:bbbb').label, story('story:bbbb').count], ['election · vote', 2]);
+  assert.equal(story('cat:climate').count, 3, 'the categories are counted beside the stories');
+  assert.equal((await views.series('topic', 'story:bbbb', '1h'))!.label, 'election · vote');
+});

@@ -20,8 +20,10 @@ import {
   startOpsServer,
   topicsFor,
 } from '@newsfuse/shared';
-import { loadScoreConfig } from './config.ts';
+import { loadScoreConfig, storyOptionsOf } from './config.ts';
 import { DEFAULT_SCORE_OPTIONS, score } from './score.ts';
+import { storyInputOf } from './stories.ts';
+import { createRedisStories } from './adapters/stories-redis.ts';
 
 async function main(): Promise<void> {
   const cfg = loadScoreConfig();
@@ -38,6 +40,15 @@ async function main(): Promise<void> {
   const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'score', logger, metrics });
   const groupId = `${cfg.NEWSFUSE_PREFIX}-score`;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
+  const stories = cfg.STORIES
+    ? createRedisStories(redis, {
+        ...storyOptionsOf(cfg),
+        prefix: key(cfg, 'stories'),
+        assignTtlSeconds: cfg.DEDUP_TTL_SECONDS,
+        // newsfuse_messages_total{stage="stories", outcome="founded|joined|recorded|conflict"}
+        onOutcome: (outcome) => metrics.messages.inc({ stage: 'stories', outcome }),
+      })
+    : null;
   const options = { ...DEFAULT_SCORE_OPTIONS, ...(cfg.RELEVANCE_THRESHOLD !== undefined ? { threshold: cfg.RELEVANCE_THRESHOLD } : {}) };
 
   await runConsumer({
@@ -55,7 +66,12 @@ async function main(): Promise<void> {
         metrics.messages.inc({ stage: 'score', outcome: 'duplicate' });
         return;
       }
-      const scored = score(fused, options, new Date());
+      const now = new Date();
+      // The story is assigned before publishing and recorded per (articleId, version): a redelivery
+      // after a crash between the two gets the same story.
+      const input = stories ? storyInputOf(fused, now) : null;
+      const story = input ? await stories!.assign(input) : null;
+      const scored = score(fused, options, now, story);
       await producer.send({ topic: topics.scored, messages: [{ key: scored.articleId, value: encode(ScoredEvent, scored) }] });
       await redis.set(mark, '1', 'EX', cfg.DEDUP_TTL_SECONDS);
       logger.debug({ articleId: scored.articleId, relevance: scored.relevance.score, sentiment: scored.sentiment.fused }, 'scored');
@@ -69,7 +85,16 @@ async function main(): Promise<void> {
     metrics,
     checks: { redis: async () => (await redis.ping()) === 'PONG' },
   });
-  logger.info({ url: ops.url, threshold: cfg.RELEVANCE_THRESHOLD ?? 'calibrated per strategy' }, 'score ready');
+  logger.info(
+    {
+      url: ops.url,
+      threshold: cfg.RELEVANCE_THRESHOLD ?? 'calibrated per strategy',
+      stories: cfg.STORIES
+        ? { similarity: cfg.STORY_SIMILARITY, windowHours: cfg.STORY_WINDOW_HOURS, maxActive: cfg.STORY_MAX_ACTIVE }
+        : 'off',
+    },
+    'score ready',
+  );
 
   lifecycle.onClose('consumer', () => consumer.disconnect());
   lifecycle.onClose('producer', () => producer.disconnect());

@@ -20,6 +20,8 @@ import {
 import { fuse, type Joined } from '../../fuse/src/fuse.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, type StrategyName } from '../../fuse/src/strategies.ts';
 import { DEFAULT_SCORE_OPTIONS, score, type ScoreOptions } from './score.ts';
+import { createMemoryStories, storyInputOf, type StoryClusterer } from './stories.ts';
+import { loadScoreConfig, storyOptionsOf } from './config.ts';
 
 export interface OneShotInput {
   id?: string;
@@ -34,6 +36,7 @@ export async function scoreOne(
   input: OneShotInput,
   strategy: StrategyName,
   options: ScoreOptions,
+  stories?: StoryClusterer,
 ): Promise<ScoredEvent> {
   const started = Date.now();
   const articleId =
@@ -77,14 +80,18 @@ export async function scoreOne(
     images: imgs as ImageFeatures[],
   };
   const fused = fuse(data, joined, strategy, new Date(), { oneshot_ms: Date.now() - started });
-  return score(fused, options, new Date());
+  const scoredAt = new Date();
+  const storyInput = stories ? storyInputOf(fused, scoredAt) : null;
+  return score(fused, options, scoredAt, storyInput ? await stories!.assign(storyInput) : null);
 }
 
 const USAGE = `usage: newsfuse score --title T [--text X] [--image PATH_OR_URL ...] [--caption C ...]
        newsfuse score --jsonl FILE   (lines {"id","title","text","images":[path-or-url,...]})
 options: --strategy ${STRATEGY_NAMES.join('|')} (default ${DEFAULT_STRATEGY})  --threshold 0..1 (default: the one chosen
          on the development data for the strategy)
-Prints one ScoredEvent JSON per article (the schema of news.scored.v1).`;
+Prints one ScoredEvent JSON per article (the schema of news.scored.v1). The articles of one run are
+clustered into stories in memory (STORY_SIMILARITY, STORY_WINDOW_HOURS, STORY_MAX_ACTIVE; STORIES=false
+turns it off), as the score service does in Redis.`;
 
 export default async function scoreCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -122,6 +129,8 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
     fetchImage: (url) => (url.startsWith('file://') ? readFile(url.slice('file://'.length)) : remote(url)),
     ...(embedder ? { embedder } : {}),
   });
+  const scoreCfg = loadScoreConfig();
+  const stories = scoreCfg.STORIES ? createMemoryStories(storyOptionsOf(scoreCfg)) : undefined;
   const emit = (s: ScoredEvent) => process.stdout.write(`${encode(ScoredEvent, s)}\n`);
   if (values.jsonl) {
     let failed = 0;
@@ -133,7 +142,7 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
       try {
         const row = JSON.parse(line) as OneShotInput;
         if (typeof row.title !== 'string') throw new Error('"title" must be a string');
-        emit(await scoreOne(extractor, row, strategy, options));
+        emit(await scoreOne(extractor, row, strategy, options, stories));
       } catch (err) {
         failed++;
         process.stderr.write(`line ${n}: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -147,6 +156,7 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
       { title: values.title!, ...(values.text ? { text: values.text } : {}), images: values.image ?? [], captions: values.caption ?? [] },
       strategy,
       options,
+      stories,
     ),
   );
   return 0;

@@ -90,9 +90,16 @@ test('no analysable image: relevance unknown; topics from categories, else keywo
   const s = score(fused({ images: [], fusion: { perImage: [], signals: {} } }), DEFAULT_SCORE_OPTIONS, new Date());
   assert.equal(s.relevance.score, null);
   assert.equal(s.relevance.label, 'unknown');
-  assert.deepEqual(topicsOf(fused()), [{ id: 'cat:world-news', label: 'World News' }]);
+  assert.deepEqual(topicsOf(fused()), [{ id: 'cat:world-news', label: 'World News', kind: 'category' }]);
   const f = fused();
-  assert.deepEqual(topicsOf({ ...f, article: { ...f.article, categories: [] } }), [{ id: 'kw:dog', label: 'dog' }]);
+  assert.deepEqual(topicsOf({ ...f, article: { ...f.article, categories: [] } }), [{ id: 'kw:dog', label: 'dog', kind: 'keyword' }]);
+});
+
+test("the article's story leads its topics, beside its categories", () => {
+  const story = { id: 'story:0123456789abcdef', label: 'dog · rescue', kind: 'story' as const };
+  const s = score(fused(), DEFAULT_SCORE_OPTIONS, new Date(), story);
+  assert.deepEqual(s.topics, [story, { id: 'cat:world-news', label: 'World News', kind: 'category' }]);
+  assert.deepEqual(score(fused(), DEFAULT_SCORE_OPTIONS, new Date(), null).topics, topicsOf(fused()));
 });
 
 const hybrid = (relevance: number, over: Partial<FusedEvent> = {}) =>

@@ -5,6 +5,7 @@
 import { termsOf, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
 import { articleMentions, type CocoCategory } from '@newsfuse/models/lexical/coco';
 import { calibrate, loadCalibration, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
+import type { StoryTopic } from './stories.ts';
 
 /** The calibrators and thresholds fitted by scripts/train-fusion.ts (calibration.json). */
 export const CALIBRATION: CalibrationFile = loadCalibration();
@@ -118,7 +119,16 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   return { matched: matched.slice(0, 30), text: parts.join('; ') };
 }
 
-export function topicsOf(fused: FusedEvent): ScoredEvent['topics'] {
+/**
+ * Topics: the article's story (stories.ts) first when it has one, then its categories (at most 5) or,
+ * without categories, its top 2 keywords.
+ */
+export function topicsOf(fused: FusedEvent, story?: StoryTopic | null): ScoredEvent['topics'] {
+  const own = categoryTopicsOf(fused);
+  return story ? [story, ...own] : own;
+}
+
+function categoryTopicsOf(fused: FusedEvent): ScoredEvent['topics'] {
   const slug = (s: string) =>
     s
       .toLowerCase()
@@ -126,10 +136,12 @@ export function topicsOf(fused: FusedEvent): ScoredEvent['topics'] {
       .replace(/[^\p{L}\p{N}]+/gu, '-')
       .replace(/^-|-$/g, '')
       .slice(0, 64);
-  const cats = fused.article.categories.map((c) => ({ id: `cat:${slug(c)}`, label: c.trim() })).filter((t) => t.id.length > 4);
+  const cats = fused.article.categories
+    .map((c) => ({ id: `cat:${slug(c)}`, label: c.trim(), kind: 'category' as const }))
+    .filter((t) => t.id.length > 4);
   if (cats.length > 0) return dedupe(cats).slice(0, 5);
-  const kw = (fused.text?.keywords ?? []).slice(0, 2).map((k) => ({ id: `kw:${slug(k.term)}`, label: k.term }));
-  return kw.length > 0 ? dedupe(kw) : [{ id: 'misc', label: 'Uncategorised' }];
+  const kw = (fused.text?.keywords ?? []).slice(0, 2).map((k) => ({ id: `kw:${slug(k.term)}`, label: k.term, kind: 'keyword' as const }));
+  return kw.length > 0 ? dedupe(kw) : [{ id: 'misc', label: 'Uncategorised', kind: 'misc' }];
 }
 
 function dedupe(topics: ScoredEvent['topics']): ScoredEvent['topics'] {
@@ -137,7 +149,8 @@ function dedupe(topics: ScoredEvent['topics']): ScoredEvent['topics'] {
   return topics.filter((t) => (seen.has(t.id) ? false : (seen.add(t.id), true)));
 }
 
-export function score(fused: FusedEvent, opts: ScoreOptions, now: Date): ScoredEvent {
+/** `story`: the article's story from the clusterer (stories.ts), when it has one. */
+export function score(fused: FusedEvent, opts: ScoreOptions, now: Date, story?: StoryTopic | null): ScoredEvent {
   const threshold = thresholdFor(fused.strategy, opts);
   const perImage = fused.images.map((img) => {
     const signals = fused.fusion.perImage.find((p) => p.index === img.index)?.signals ?? {};
@@ -183,7 +196,7 @@ export function score(fused: FusedEvent, opts: ScoreOptions, now: Date): ScoredE
       fused: clamp(fusedSentiment, -1, 1),
       label: sentimentLabel(fusedSentiment, opts.neutralBand),
     },
-    topics: topicsOf(fused),
+    topics: topicsOf(fused, story),
     models: { ...opts.models, ...(fused.text ? { text: fused.text.model } : {}) },
     timings: { ...fused.timings, fused_to_scored_ms: Math.max(0, now.getTime() - Date.parse(fused.fusedAt)) },
     ingestedAt: fused.ingestedAt,

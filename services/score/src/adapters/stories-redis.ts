@@ -1,0 +1,180 @@
+/**
+ * The story clusterer's state in Redis, shared by every score process. Keys, under `<prefix>:stories`:
+ *
+ *   rev              counter, incremented by every committed assignment (the optimistic-concurrency token)
+ *   active           sorted set story ID → last seen (event time, ms); at most maxActive members
+ *   c                hash story ID → compact centroid (int8 + scale, 388 bytes for 384-d)
+ *   m                hash story ID → JSON {n, first, last, terms, label}
+ *   a:<id>:<version> the recorded assignment of one article version (JSON topic), TTL = assignTtlSeconds
+ *
+ * An assignment reads a consistent snapshot (MULTI: rev, active, c), picks the story with the pure
+ * functions of stories.ts, and commits with one Lua script that writes only if `rev` is unchanged and
+ * the article version has no recorded assignment yet; otherwise it re-reads and retries. So two
+ * articles of the same new story arriving at once in two processes cannot both found it: the second
+ * commit sees a changed `rev`, re-reads, and joins the story the first one founded. The script also
+ * evicts closed and surplus stories and refreshes the keys' TTLs (an idle deployment's state expires).
+ */
+import { NewsFuseError, type Redis } from '@newsfuse/shared';
+import {
+  DEFAULT_STORY_OPTIONS,
+  decodeCentroid,
+  encodeCentroid,
+  foundStory,
+  joinStory,
+  nearestStory,
+  topicOf,
+  usableEmbedding,
+  type Story,
+  type StoryClusterer,
+  type StoryMeta,
+  type StoryOptions,
+  type StoryTopic,
+} from '../stories.ts';
+
+export interface RedisStoriesOptions extends Partial<StoryOptions> {
+  /** Key prefix, e.g. `nf:stories`. */
+  prefix: string;
+  /** How long an (articleId, version)'s assignment is remembered. */
+  assignTtlSeconds: number;
+  /** Commit attempts before giving up with a retriable error (the message is redelivered). */
+  maxAttempts?: number;
+  /** Told of each outcome: a story founded or joined, a recorded assignment reused, a commit conflict retried. */
+  onOutcome?: (outcome: StoryOutcome) => void;
+}
+
+export type StoryOutcome = 'founded' | 'joined' | 'recorded' | 'conflict';
+
+const COMMIT = `
+local existing = redis.call('GET', KEYS[5])
+if existing then return {'assigned', existing} end
+local rev = tonumber(redis.call('GET', KEYS[1]) or '0')
+if rev ~= tonumber(ARGV[1]) then return {'conflict', ''} end
+redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[2])
+local function drop(ids)
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('HDEL', KEYS[4], id)
+  end
+end
+local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if newest[2] then
+  drop(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. tostring(tonumber(newest[2]) - tonumber(ARGV[9]) + 1)))
+end
+local surplus = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[10])
+if surplus > 0 then drop(redis.call('ZRANGE', KEYS[2], 0, surplus - 1)) end
+redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7])
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
+return {'ok', ARGV[6]}
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createRedisStories(redis: Redis, options: RedisStoriesOptions): StoryClusterer {
+  const opts = { ...DEFAULT_STORY_OPTIONS, ...options };
+  const maxAttempts = options.maxAttempts ?? 50;
+  const k = {
+    rev: `${opts.prefix}:rev`,
+    active: `${opts.prefix}:active`,
+    c: `${opts.prefix}:c`,
+    m: `${opts.prefix}:m`,
+    assignment: (id: string, version: number) => `${opts.prefix}:a:${id}:${version}`,
+  };
+  // Story state outlives its window by a day, so a quiet night does not lose open stories.
+  const keyTtlSeconds = Math.ceil(opts.windowMs / 1000) + 24 * 3600;
+
+  const infra = (err: unknown) =>
+    err instanceof NewsFuseError
+      ? err
+      : new NewsFuseError('INFRA_UNAVAILABLE', `story state in Redis: ${String(err)}`, { retriable: true, cause: err });
+
+  async function snapshot(): Promise<{ rev: number; stories: { id: string; centroid: Float32Array; last: number }[] }> {
+    const res = await redis.multi().get(k.rev).zrange(k.active, 0, -1, 'WITHSCORES').hgetallBuffer(k.c).exec();
+    if (!res) throw new Error('snapshot transaction aborted');
+    for (const [err] of res) if (err) throw err;
+    const rev = Number(res[0]![1] ?? 0);
+    const flat = res[1]![1] as string[];
+    const blobs = res[2]![1] as Record<string, Buffer>;
+    const stories: { id: string; centroid: Float32Array; last: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const blob = blobs[flat[i]!];
+      if (blob && blob.length > 4) stories.push({ id: flat[i]!, centroid: decodeCentroid(blob), last: Number(flat[i + 1]) });
+    }
+    return { rev, stories };
+  }
+
+  async function metaOf(id: string, centroid: Float32Array): Promise<Story | null> {
+    const raw = await redis.hget(k.m, id);
+    if (!raw) return null;
+    const meta = JSON.parse(raw) as Omit<StoryMeta, 'id'>;
+    return { ...meta, id, centroid };
+  }
+
+  const tell = (o: StoryOutcome) => options.onOutcome?.(o);
+
+  async function attempt(input: Parameters<StoryClusterer['assign']>[0]): Promise<StoryTopic | 'conflict'> {
+    const known = await redis.get(k.assignment(input.articleId, input.version));
+    if (known) {
+      tell('recorded');
+      return JSON.parse(known) as StoryTopic;
+    }
+    const { rev, stories } = await snapshot();
+    const near = nearestStory(input.embedding, stories, input.at, opts);
+    const current = near ? await metaOf(near.id, stories.find((s) => s.id === near.id)!.centroid) : null;
+    // A story evicted between the snapshot and the metadata read: the commit would conflict anyway.
+    if (near && !current) return 'conflict';
+    const story = current ? joinStory(current, input, opts) : foundStory(input, opts);
+    const topic = topicOf(story);
+    const meta: Omit<StoryMeta, 'id'> = { n: story.n, first: story.first, last: story.last, terms: story.terms, label: story.label };
+    const [status, value] = (await redis.eval(
+      COMMIT,
+      5,
+      k.rev,
+      k.active,
+      k.c,
+      k.m,
+      k.assignment(input.articleId, input.version),
+      rev,
+      story.id,
+      encodeCentroid(story.centroid),
+      JSON.stringify(meta),
+      story.last,
+      JSON.stringify(topic),
+      options.assignTtlSeconds,
+      keyTtlSeconds,
+      opts.windowMs,
+      opts.maxActive,
+    )) as [string, string];
+    if (status === 'conflict') return 'conflict';
+    if (status === 'assigned') {
+      tell('recorded');
+      return JSON.parse(value) as StoryTopic;
+    }
+    tell(current ? 'joined' : 'founded');
+    return topic;
+  }
+
+  return {
+    async assign(input) {
+      if (!usableEmbedding(input.embedding)) return null;
+      for (let i = 0; i < maxAttempts; i++) {
+        let result: StoryTopic | 'conflict';
+        try {
+          result = await attempt(input);
+        } catch (err) {
+          throw infra(err);
+        }
+        if (result !== 'conflict') return result;
+        tell('conflict');
+        // Back off a little, with jitter, so contending processes interleave.
+        await sleep(Math.random() * Math.min(50, 2 * (i + 1)));
+      }
+      throw new NewsFuseError('INFRA_UNAVAILABLE', `story assignment of ${input.articleId} v${input.version} kept conflicting`, {
+        retriable: true,
+      });
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '@newsfuse/shared';
+import { loadScoreConfig, storyOptionsOf } from './config.ts';
+import { DEFAULT_STORY_OPTIONS } from './stories.ts';
+
+test('story settings: defaults, overrides, and a bad value names its variable', () => {
+  const cfg = loadScoreConfig({});
+  assert.equal(cfg.STORIES, true);
+  assert.deepEqual(storyOptionsOf(cfg), DEFAULT_STORY_OPTIONS);
+  const custom = storyOptionsOf(loadScoreConfig({ STORY_SIMILARITY: '0.7', STORY_WINDOW_HOURS: '1.5', STORY_MAX_ACTIVE: '20' }));
+  assert.deepEqual([custom.similarity, custom.windowMs, custom.maxActive], [0.7, 5_400_000, 20]);
+  assert.equal(loadScoreConfig({ STORIES: 'false' }).STORIES, false);
+  for (const [name, value] of [
+    ['STORY_SIMILARITY', '1.5'],
+    ['STORY_SIMILARITY', '0'],
+    ['STORY_WINDOW_HOURS', '-1'],
+    ['STORY_MAX_ACTIVE', '0'],
+    ['STORIES', 'maybe'],
+  ] as const) {
+    assert.throws(
+      () => loadScoreConfig({ [name]: value }),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+      `${name}=${value}`,
+    );
+  }
+});

@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createMemoryStories,
+  decodeCentroid,
+  dot,
+  encodeCentroid,
+  evictions,
+  foundStory,
+  joinStory,
+  labelOf,
+  mergeTerms,
+  nearestStory,
+  normalise,
+  storyIdFor,
+  storyInputOf,
+  usableEmbedding,
+  type StoryInput,
+} from './stories.ts';
+
+const H = 3600_000;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const unit = (...v: number[]) => Array.from(normalise(Float32Array.from(v)));
+const article = (id: string, embedding: number[], at = T0, keywords: StoryInput['keywords'] = [], version = 1): StoryInput => ({
+  articleId: id,
+  version,
+  at,
+  embedding,
+  keywords,
+});
+const opts = { similarity: 0.8, windowMs: 24 * H, maxActive: 10, maxTerms: 8, labelTerms: 3 };
+
+test('centroid encoding is compact and keeps the direction (cosine error < 1e-3)', () => {
+  const v = normalise(Float32Array.from({ length: 384 }, (_, i) => Math.sin(i * 1.7) + (i % 7) / 10));
+  const buf = encodeCentroid(v);
+  assert.equal(buf.length, 388);
+  const back = decodeCentroid(buf);
+  assert.ok(dot(v, back) > 0.999, `cosine ${dot(v, back)}`);
+  assert.deepEqual(Array.from(decodeCentroid(encodeCentroid([0, 0, 0]))), [0, 0, 0]);
+});
+
+test('usableEmbedding refuses missing, empty, all-zero and non-finite vectors', () => {
+  assert.equal(usableEmbedding(undefined), false);
+  assert.equal(usableEmbedding([]), false);
+  assert.equal(usableEmbedding([0, 0, 0]), false);
+  assert.equal(usableEmbedding([0.1, Number.NaN]), false);
+  assert.equal(usableEmbedding([0, 0.5]), true);
+});
+
+test('nearestStory: best cosine at or above the threshold among active stories of the same dimension', () => {
+  const stories = [
+    { id: 'story:a', centroid: unit(1, 0, 0), last: T0 },
+    { id: 'story:b', centroid: unit(1, 1, 0), last: T0 },
+    { id: 'story:old', centroid: unit(1, 0.1, 0), last: T0 - 30 * H },
+    { id: 'story:2d', centroid: unit(1, 0), last: T0 },
+  ];
+  assert.deepEqual(nearestStory(unit(1, 0.05, 0), stories, T0, opts)?.id, 'story:a');
+  assert.equal(nearestStory(unit(1, 0.8, 0), stories, T0, opts)?.id, 'story:b');
+  assert.equal(nearestStory(unit(0, 0, 1), stories, T0, opts), null, 'nothing close: a new story');
+  assert.equal(nearestStory(unit(1, 0.1, 0), [stories[2]!], T0, opts), null, 'a closed story is not joined');
+  assert.equal(nearestStory(unit(1, 0.1, 0), [stories[2]!], T0 - 20 * H, opts)?.id, 'story:old', 'open at an earlier time');
+  // Ties go to the smaller ID whatever the order.
+  const twins = [
+    { id: 'story:z', centroid: unit(1, 0, 0), last: T0 },
+    { id: 'story:y', centroid: unit(1, 0, 0), last: T0 },
+  ];
+  assert.equal(nearestStory(unit(1, 0, 0), twins, T0, opts)?.id, 'story:y');
+  assert.equal(nearestStory(unit(1, 0, 0), twins.reverse(), T0, opts)?.id, 'story:y');
+});
+
+test('a story founded and joined: centroid is the normalised mean, terms ranked by members then weight', () => {
+  const a = foundStory(
+    article('a1', unit(1, 0, 0), T0, [
+      { term: 'Election', weight: 0.9 },
+      { term: 'senate', weight: 0.5 },
+    ]),
+    opts,
+  );
+  assert.equal(a.id, storyIdFor('a1', 1));
+  assert.equal(a.label, 'election · senate');
+  const b = joinStory(
+    a,
+    article('a2', unit(0, 1, 0), T0 + H, [
+      { term: 'senate', weight: 0.4 },
+      { term: 'vote', weight: 2 },
+    ]),
+    opts,
+  );
+  assert.equal(b.n, 2);
+  assert.equal(b.last, T0 + H);
+  assert.equal(b.first, T0);
+  assert.ok(Math.abs(b.centroid[0]! - Math.SQRT1_2) < 1e-6 && Math.abs(b.centroid[1]! - Math.SQRT1_2) < 1e-6);
+  assert.deepEqual(b.terms.senate, [2, 0.9]);
+  assert.equal(b.label, 'senate · vote · election', 'the term both members carry comes first');
+  assert.equal(b.id, a.id, 'a story keeps its ID');
+});
+
+test('mergeTerms bounds the terms and ignores duplicates and bad weights; labelOf without terms', () => {
+  const kws = Array.from({ length: 20 }, (_, i) => ({ term: `t${i}`, weight: i }));
+  const t = mergeTerms({}, [...kws, { term: 'T19', weight: 5 }, { term: 'bad', weight: Number.NaN }], 5);
+  assert.deepEqual(Object.keys(t).sort(), ['t15', 't16', 't17', 't18', 't19']);
+  assert.deepEqual(t.t19, [1, 19]);
+  assert.equal(labelOf({}, 3), 'untitled story');
+});
+
+test('evictions: closed stories at the newest time, then the least recently seen beyond maxActive', () => {
+  const stories = [
+    { id: 's1', last: T0 },
+    { id: 's2', last: T0 + 30 * H },
+    { id: 's3', last: T0 + 31 * H },
+    { id: 's4', last: T0 + 32 * H },
+  ];
+  assert.deepEqual(evictions(stories, { windowMs: 24 * H, maxActive: 10 }), ['s1']);
+  assert.deepEqual(evictions(stories, { windowMs: 24 * H, maxActive: 2 }), ['s1', 's2']);
+  assert.deepEqual(evictions(stories, { windowMs: 100 * H, maxActive: 4 }), []);
+});
+
+test('memory clusterer: groups similar articles, is deterministic per (articleId, version), bounded', async () => {
+  const c = createMemoryStories(opts);
+  const s1 = await c.assign(article('a1', unit(1, 0, 0), T0, [{ term: 'flood', weight: 1 }]));
+  const s2 = await c.assign(article('a2', unit(0.95, 0.1, 0), T0 + H, [{ term: 'rain', weight: 1 }]));
+  const s3 = await c.assign(article('a3', unit(0, 0, 1), T0 + 2 * H, [{ term: 'match', weight: 1 }]));
+  assert.equal(s1!.kind, 'story');
+  assert.equal(s2!.id, s1!.id);
+  assert.notEqual(s3!.id, s1!.id);
+  // Redelivered: the recorded story, even though the story has grown since.
+  assert.deepEqual(await c.assign(article('a1', unit(1, 0, 0), T0, [{ term: 'flood', weight: 1 }])), s1);
+  // A newer version may move.
+  const moved = await c.assign(article('a1', unit(0, 0.05, 1), T0 + 3 * H, [], 2));
+  assert.equal(moved!.id, s3!.id);
+  assert.equal(await c.assign(article('a4', [0, 0, 0])), null, 'no embedding, no story');
+  // Window: an article two days later founds a new story, and the closed ones are evicted.
+  const late = await c.assign(article('a5', unit(1, 0, 0), T0 + 48 * H));
+  assert.notEqual(late!.id, s1!.id);
+  assert.deepEqual(
+    c.stories().map((s) => s.id),
+    [late!.id],
+  );
+  const bounded = createMemoryStories({ ...opts, maxActive: 2 });
+  for (let i = 0; i < 5; i++) await bounded.assign(article(`b${i}`, unit(...[0, 0, 0, 0, 0].map((_, j) => (j === i ? 1 : 0))), T0 + i));
+  assert.equal(bounded.stories().length, 2);
+});
+
+test('storyInputOf: embedding, keywords, publication time clamped to now; null without an embedding', () => {
+  const now = new Date(T0);
+  const fused = {
+    articleId: 'x',
+    version: 3,
+    article: { publishedAt: new Date(T0 + 5 * H).toISOString() },
+    text: { embedding: [0.6, 0.8], keywords: [{ term: 'k', weight: 1 }] },
+  };
+  assert.deepEqual(storyInputOf(fused, now), {
+    articleId: 'x',
+    version: 3,
+    at: T0,
+    embedding: [0.6, 0.8],
+    keywords: [{ term: 'k', weight: 1 }],
+  });
+  assert.equal(storyInputOf({ ...fused, article: { publishedAt: '2026-10-31T00:00:00Z' } }, now)!.at, T0 - 24 * H);
+  assert.equal(storyInputOf({ ...fused, text: { keywords: [] } }, now), null);
+  assert.equal(storyInputOf({ ...fused, text: undefined }, now), null);
+});
