@@ -33,7 +33,7 @@ import {
   type VariantSel,
 } from '../services/score/src/eval/run.ts';
 import { rocAuc } from '../services/score/src/eval/metrics.ts';
-import { articleMentions, type CocoCategory } from '@newsfuse/models/lexical/coco';
+import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 
 const { values } = parseArgs({
   options: {
@@ -87,7 +87,7 @@ function floorSweep(d: DevSet) {
       if (img.status !== 'ok') return 0;
       const m = mentions.get(p.text)!;
       let best = 0;
-      for (const o of img.objects) if (o.score >= floor && m.has(o.label as CocoCategory)) best = Math.max(best, o.score);
+      for (const o of img.objects) if (o.score >= floor && m.has(o.label as CocoLabel)) best = Math.max(best, o.score);
       return best;
     });
     const auc = (subset: Subset, neg: 'random' | 'sibling') => {

@@ -26,7 +26,7 @@
  * A signal that does not apply is absent (never NaN). Failed images get caption_overlap only.
  */
 import { stemsOf, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
-import { articleMentions, type CocoCategory, type CocoMention } from '@newsfuse/models/lexical/coco';
+import { articleMentions, type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
 
 export const SIGNAL_NAMES = [
   'caption_overlap',
@@ -43,7 +43,7 @@ export type Signals = Partial<Record<string, number>>;
 /** What the signals need of the article, computed once per article. */
 export interface ArticleView {
   vocabulary: ReadonlySet<string>;
-  mentions: Map<CocoCategory, CocoMention[]>;
+  mentions: Map<CocoLabel, CocoMention[]>;
   embedding: number[] | undefined;
   joint: { vector: number[]; model: string | undefined } | undefined;
 }
@@ -88,7 +88,7 @@ export function ocrStems(img: ImageFeaturesOk): string[] {
 export function matchedObjects(img: ImageFeaturesOk, article: ArticleView): { label: string; score: number; via: CocoMention[] }[] {
   const out: { label: string; score: number; via: CocoMention[] }[] = [];
   for (const o of img.objects) {
-    const via = article.mentions.get(o.label as CocoCategory);
+    const via = article.mentions.get(o.label as CocoLabel);
     if (via && !out.some((m) => m.label === o.label)) out.push({ label: o.label, score: o.score, via });
     else if (via) {
       const m = out.find((x) => x.label === o.label)!;
@@ -107,7 +107,7 @@ export function imageSignals(img: ImageFeatures, article: ArticleView): Record<s
   const view = coverage(stemsOf(img.textView), article.vocabulary);
   if (view !== undefined) s.textview_overlap = view;
   s.object_match = matchedObjects(img, article)[0]?.score ?? 0;
-  s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoCategory)).map((o) => o.score));
+  s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoLabel)).map((o) => o.score));
   const ocr = coverage(ocrStems(img), article.vocabulary);
   if (ocr !== undefined) s.ocr_overlap = ocr;
   if (img.embedding && article.embedding) {

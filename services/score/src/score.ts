@@ -3,7 +3,7 @@
  * and topics. No Kafka, Redis or network in here.
  */
 import { termsOf, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
-import { articleMentions, type CocoCategory } from '@newsfuse/models/lexical/coco';
+import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 import { calibrate, loadCalibration, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
 
 /** The calibrators and thresholds fitted by scripts/train-fusion.ts (calibration.json). */
@@ -90,7 +90,7 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
     if (img.caption) add('caption', img.caption);
     if (img.status === 'ok') {
       for (const o of img.objects) {
-        const named = mentions.get(o.label as CocoCategory);
+        const named = mentions.get(o.label as CocoLabel);
         if (named && !seen.has(`object:${o.label}`)) {
           seen.add(`object:${o.label}`);
           matched.push({ kind: 'object', term: o.label });
@@ -104,7 +104,7 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
       const labels = img.objects
         .filter((o) => o.score >= EXPLAIN_MIN_OBJECT_SCORE)
         .map((o) => o.label)
-        .filter((l) => !mentions.has(l as CocoCategory) && !termsOf(l).some((t) => vocabulary.has(t.stem)));
+        .filter((l) => !mentions.has(l as CocoLabel) && !termsOf(l).some((t) => vocabulary.has(t.stem)));
       missed.push(...labels);
     }
   }
