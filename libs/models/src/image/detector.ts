@@ -28,7 +28,6 @@ export interface ObjectDetector {
   dispose(): void;
 }
 
-
 export interface CenterNetOptions {
   /** Path of centernet.json (weights beside it). Default: resolveModel('human-centernet'). */
   modelPath?: string;
