@@ -39,12 +39,14 @@ export function fullImageAnalyzerPort(): { port: ImageAnalyzerPort; key: string 
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-/** Hash of the image analyzer's source (the extract adapter and libs/models/src/image). */
+/** Hash of the image analyzer's source (the extract adapter, libs/models/src/image and the COCO label list). */
 async function analyzerSources(): Promise<string> {
   const h = createHash('sha256');
   const imageDir = join(REPO_ROOT, 'libs', 'models', 'src', 'image');
   const files = [
     join(REPO_ROOT, 'services', 'extract', 'src', 'adapters', 'analyzers.ts'),
+    // the detector's class names live outside image/ since the COCO label list became one leaf module
+    join(REPO_ROOT, 'libs', 'models', 'src', 'coco-labels.ts'),
     ...(await readdir(imageDir))
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .sort()
