@@ -2,7 +2,7 @@
  * Relevance evaluation: every fusion strategy and every single signal on the shared ImageNet dev photos,
  * 5-fold cross-validated. Prints the results and writes docs/evaluation.md and docs/evaluation.json.
  *
- *   npm run eval:relevance [-- --limit N] [--no-write] [--no-low-floor] [--refresh] [--out docs/evaluation]
+ *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--out docs/evaluation]
  *
  * Each photo (under an opaque content-hash name: file names carry the class) is paired, per text
  * variant (label / WordNet lemmas / gloss), with its own class text, a random other class's text and
@@ -16,7 +16,9 @@ import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCalibration } from '../services/score/src/calibration.ts';
 import { FUSION_WEIGHTS, DEFAULT_STRATEGY } from '../services/fuse/src/strategies.ts';
-import { missingShared, LOW_FLOOR, REPO_ROOT } from '../services/score/src/eval/features.ts';
+import { missingShared, REPO_ROOT } from '../services/score/src/eval/features.ts';
+import { loadExtractConfig } from '../services/extract/src/config.ts';
+import { CONFIDENT_OBJECT_SCORE, type ImageFeatures } from '@newsfuse/shared';
 import { loadDevSet, stepBar } from '../services/score/src/eval/load.ts';
 import { FOLDS, VARIANTS, type DevSet } from '../services/score/src/eval/dataset.ts';
 import {
@@ -33,7 +35,10 @@ import {
   type VariantSel,
 } from '../services/score/src/eval/run.ts';
 import { rocAuc } from '../services/score/src/eval/metrics.ts';
-import { articleMentions, type CocoCategory } from '@newsfuse/models/lexical/coco';
+import { objectEvidence } from '../services/fuse/src/signals.ts';
+
+const rowScoreOf = (c: Cell) => (c.aucRandom + c.aucSibling) / 2;
+import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +46,6 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/evaluation' },
     quiet: { type: 'boolean', default: false },
-    'no-low-floor': { type: 'boolean', default: false },
     refresh: { type: 'boolean', default: false },
   },
 });
@@ -53,7 +57,7 @@ const TARGETS = { cocoAucRandom: 0.9, cocoAucSibling: 0.7 };
 const started = Date.now();
 
 const limit = values.limit ? { limit: Number(values.limit) } : {};
-const { features, dev } = await loadDevSet({ ...limit, quiet: values.quiet, analyzer: 'services', refresh: values.refresh });
+const { features, dev } = await loadDevSet({ ...limit, quiet: values.quiet, refresh: values.refresh });
 const base = baseSignals(dev);
 
 const bar = stepBar(3 * FOLDS, 'cross-validation', values.quiet);
@@ -76,18 +80,20 @@ const cells = new Map<string, Cell>();
 for (const r of rows) for (const s of subsets) for (const v of variants) cells.set(`${r.name}|${s}|${v}`, cell(dev, r, s, v));
 const get = (r: string, s: Subset, v: VariantSel) => cells.get(`${r}|${s}|${v}`)!;
 
-// ---- the detector floor: object_match with only the objects at or above a detector score
+// ---- the detector floor: extract reports objects down to IMAGE_OBJECT_MIN_SCORE
+const objectFloor = loadExtractConfig({ ...process.env, IMAGE_ANALYSIS: 'full' }).IMAGE_OBJECT_MIN_SCORE;
+/** object_match alone, with only the objects at or above a detector score. */
 function floorSweep(d: DevSet) {
   const mentions = new Map<string, ReturnType<typeof articleMentions>>();
   for (const t of new Set(d.pairs.map((p) => p.text))) mentions.set(t, articleMentions(t, d.textFeatures(t).terms));
-  const floors = [LOW_FLOOR.minScore, 0.1, 0.2, 0.3];
+  const floors = [...new Set([objectFloor, 0.1, 0.2, CONFIDENT_OBJECT_SCORE])].sort((a, b) => a - b);
   return floors.map((floor) => {
     const vals = d.pairs.map((p) => {
       const img = d.imageFeatures(p.image);
       if (img.status !== 'ok') return 0;
       const m = mentions.get(p.text)!;
       let best = 0;
-      for (const o of img.objects) if (o.score >= floor && m.has(o.label as CocoCategory)) best = Math.max(best, o.score);
+      for (const o of img.objects) if (o.score >= floor && m.has(o.label as CocoLabel)) best = Math.max(best, o.score);
       return best;
     });
     const auc = (subset: Subset, neg: 'random' | 'sibling') => {
@@ -117,24 +123,60 @@ function floorSweep(d: DevSet) {
     };
   });
 }
-// ---- what-if: the same evaluation with objects reported down to a low detector score
-const lowFloor = values['no-low-floor']
-  ? null
-  : await loadDevSet({ ...limit, quiet: values.quiet, analyzer: 'low-floor', refresh: values.refresh });
-let low: { winner: string; rows: Row[]; sweep: ReturnType<typeof floorSweep>; model: string; dev: DevSet } | null = null;
-if (lowFloor) {
-  const lowBase = baseSignals(lowFloor.dev);
-  const lowBar = stepBar(FOLDS, 'cross-validation, low-floor objects', values.quiet);
-  const lowCv = crossValidate(lowFloor.dev, lowBase, { hybridKind: 'logistic', onFold: (k) => lowBar.tick(`fold ${k + 1}`) });
-  lowBar.stop();
-  low = {
-    winner: chooseWinner(lowFloor.dev, lowCv),
-    rows: lowCv.rows,
-    sweep: floorSweep(lowFloor.dev),
-    model: lowFloor.features.models.image,
-    dev: lowFloor.dev,
-  };
-}
+const sweep = floorSweep(dev);
+// The same evaluation with the objects extract reported before the low floor: score ≥ 0.3, at most 20.
+const OLD_MAX_OBJECTS = 20;
+const confidentOnly: DevSet = {
+  ...dev,
+  imageFeatures: (i: number): ImageFeatures => {
+    const f = dev.imageFeatures(i);
+    return f.status === 'ok' ? { ...f, objects: f.objects.filter((o) => o.score >= CONFIDENT_OBJECT_SCORE).slice(0, OLD_MAX_OBJECTS) } : f;
+  },
+};
+const confBar = stepBar(FOLDS, `cross-validation, objects ≥ ${CONFIDENT_OBJECT_SCORE} only`, values.quiet);
+const confCv = crossValidate(confidentOnly, baseSignals(confidentOnly), {
+  hybridKind: 'logistic',
+  onFold: (k) => confBar.tick(`fold ${k + 1}`),
+});
+confBar.stop();
+// ---- other cheap object signals, each added to the hybrid's inputs (5-fold CV as above)
+/** A candidate input must raise the winner's criterion by at least this to be worth a new weight. */
+const CANDIDATE_BAR = 0.005;
+const CANDIDATES = ['object_match_any', 'object_match_area', 'object_match_count', 'object_match_rel'];
+const candidateBase = baseSignals(dev, { signals: objectEvidence, features: [] });
+const candBar = stepBar(CANDIDATES.length + 1, 'cross-validation, candidate object signals', values.quiet);
+const candidateRuns = [...CANDIDATES.map((c) => [c]), CANDIDATES].map((features) => {
+  const res = crossValidate(dev, candidateBase, { hybridKind: 'logistic', candidate: { signals: objectEvidence, features } });
+  candBar.tick(features.join('+'));
+  return { features, hybrid: res.rows.find((r) => r.name === 'hybrid')! };
+});
+candBar.stop();
+const aloneAuc = (name: string, subset: Subset) => {
+  const idx = dev.pairs
+    .map((_p, i) => i)
+    .filter((i) => {
+      const p = dev.pairs[i]!;
+      return (
+        (p.kind === 'positive' || p.kind === 'random') &&
+        (subset === 'all' || (subset === 'coco') === (dev.classes[p.image]!.coco !== null))
+      );
+    });
+  return rocAuc(
+    idx.map((i) => candidateBase[i]![name] ?? 0),
+    idx.map((i) => dev.pairs[i]!.label),
+  );
+};
+const objectCounts = dev.images.map((im) => (im.features.status === 'ok' ? im.features.objects.length : 0)).sort((a, b) => a - b);
+const objectsPerImage = {
+  median: objectCounts[Math.floor(objectCounts.length / 2)] ?? 0,
+  max: objectCounts[objectCounts.length - 1] ?? 0,
+  confidentMedian: (() => {
+    const c = dev.images
+      .map((im) => (im.features.status === 'ok' ? im.features.objects.filter((o) => o.score >= CONFIDENT_OBJECT_SCORE).length : 0))
+      .sort((a, b) => a - b);
+    return c[Math.floor(c.length / 2)] ?? 0;
+  })(),
+};
 
 // ---- what the rest of the classes have to go on
 const restClasses = dev.classes.filter((c) => !c.coco);
@@ -146,7 +188,7 @@ const okImg = (i: number) => {
 };
 const evidence = (cs: typeof restClasses) => ({
   classes: cs.length,
-  confidentObject: share(cs, (i) => (okImg(i)?.objects ?? []).some((o) => o.score >= LOW_FLOOR.textViewMinScore)),
+  confidentObject: share(cs, (i) => (okImg(i)?.objects ?? []).some((o) => o.score >= CONFIDENT_OBJECT_SCORE)),
   ocrText: share(cs, (i) => (okImg(i)?.ocr.length ?? 0) > 0),
   emptyTextView: share(cs, (i) => !okImg(i)?.textView.trim()),
 });
@@ -228,44 +270,91 @@ const relTable = table(
   ['p (calibrated)', 'pairs (weighted)', 'mean p', 'observed'],
   rel.bins.map((b) => [`${b.lo.toFixed(1)}–${b.hi.toFixed(1)}`, b.n.toFixed(0), f3(b.meanPredicted), f3(b.observed)]),
 );
-const lowRows = low ? low.rows.filter((r) => r.kind === 'strategy' || r.name === 'object_match' || r.name === 'embed_cos') : [];
-const lowTable = low
-  ? table(
-      ['row', 'all AUC rnd', 'all AUC sib', 'COCO AUC rnd', 'COCO AUC sib', 'COCO acc rnd', 'COCO acc sib', 'rest AUC rnd', 'rest AUC sib'],
-      lowRows.map((r) => {
-        const a = cell(low!.dev, r, 'all', 'pooled');
-        const c = cell(low!.dev, r, 'coco', 'pooled');
-        const t = cell(low!.dev, r, 'rest', 'pooled');
-        const base = rows.find((x) => x.name === r.name)!;
-        const b = get(base.name, 'coco', 'pooled');
-        return [
-          r.name,
-          f3(a.aucRandom),
-          f3(a.aucSibling),
-          `${f3(c.aucRandom)} (${f3(b.aucRandom)})`,
-          `${f3(c.aucSibling)} (${f3(b.aucSibling)})`,
-          f3(c.accRandom),
-          f3(c.accSibling),
-          f3(t.aucRandom),
-          f3(t.aucSibling),
-        ];
-      }),
-    )
-  : '(skipped: --no-low-floor)';
-const sweepTable = low
-  ? table(
-      ['objects with detector score ≥', 'COCO classes whose label is found', 'object_match COCO AUC rnd', 'COCO AUC sib', 'all AUC rnd'],
-      low.sweep.map((x) => [String(x.floor), pct(x.cocoRecall), f3(x.cocoAucRandom), f3(x.cocoAucSibling), f3(x.allAucRandom)]),
-    )
-  : '';
-const lowWinnerCoco = low
-  ? cell(
-      low.dev,
-      low.rows.find((r) => r.name === low!.winner)!,
-      'coco',
-      'pooled',
-    )
-  : null;
+const floorRows = rows.filter(
+  (r) => r.kind === 'strategy' || r.name === 'object_match' || r.name === 'object_unnamed' || r.name === 'embed_cos',
+);
+const floorTable = table(
+  ['row', 'COCO AUC rnd', 'COCO AUC sib', 'COCO acc rnd', 'rest AUC rnd', 'rest AUC sib', 'all AUC rnd', 'all AUC sib'],
+  floorRows.map((r) => {
+    const old = confCv.rows.find((x) => x.name === (r.name === 'hybrid (MLP)' ? '' : r.name));
+    const pair = (s: Subset, k: 'aucRandom' | 'aucSibling' | 'accRandom') =>
+      `${f3(get(r.name, s, 'pooled')[k])}${old ? ` (${f3(cell(confidentOnly, old, s, 'pooled')[k])})` : ''}`;
+    return [
+      r.name,
+      pair('coco', 'aucRandom'),
+      pair('coco', 'aucSibling'),
+      pair('coco', 'accRandom'),
+      pair('rest', 'aucRandom'),
+      pair('rest', 'aucSibling'),
+      pair('all', 'aucRandom'),
+      pair('all', 'aucSibling'),
+    ];
+  }),
+);
+const hybridRow = rows.find((r) => r.name === 'hybrid')!;
+const signed = (d: number) => (Math.abs(d) < 0.0005 ? '±0.000' : `${d > 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`);
+const delta = (x: number, y: number) => `${f3(x)} (${signed(x - y)})`;
+const candidateCells = candidateRuns.map((c) => ({
+  name: c.features.length === 1 ? c.features[0]! : 'all four',
+  cells: Object.fromEntries(subsets.map((sub) => [sub, cell(dev, c.hybrid, sub, 'pooled')])) as Record<Subset, Cell>,
+  alone: c.features.length === 1 ? aloneAuc(c.features[0]!, 'coco') : NaN,
+}));
+const candidateTable = table(
+  [
+    'hybrid + signal',
+    'signal alone COCO AUC rnd',
+    'COCO AUC rnd',
+    'COCO AUC sib',
+    'rest AUC rnd',
+    'rest AUC sib',
+    'all AUC rnd',
+    'all AUC sib',
+  ],
+  [
+    [
+      '(as shipped)',
+      '',
+      ...subsets.flatMap((sub) => [f3(get('hybrid', sub, 'pooled').aucRandom), f3(get('hybrid', sub, 'pooled').aucSibling)]),
+    ],
+    ...candidateCells.map((c) => [
+      c.name,
+      f3(c.alone),
+      ...subsets.flatMap((sub) => [
+        delta(c.cells[sub].aucRandom, get('hybrid', sub, 'pooled').aucRandom),
+        delta(c.cells[sub].aucSibling, get('hybrid', sub, 'pooled').aucSibling),
+      ]),
+    ]),
+  ].map((r) => {
+    // columns: name, alone, coco rnd, coco sib, rest rnd, rest sib, all rnd, all sib (subsets are all, coco, rest)
+    const [name, alone, allR, allS, cocoR, cocoS, restR, restS] = r as string[];
+    return [name!, alone!, cocoR!, cocoS!, restR!, restS!, allR!, allS!];
+  }),
+);
+const candidateBestAll = Math.max(
+  ...candidateCells.map((c) => rowScoreOf(c.cells.all) - rowScoreOf(cell(dev, hybridRow, 'all', 'pooled'))),
+);
+const candidateMaxDelta = Math.max(
+  ...candidateCells.flatMap((c) =>
+    subsets.flatMap((sub) => [
+      Math.abs(c.cells[sub].aucRandom - get('hybrid', sub, 'pooled').aucRandom),
+      Math.abs(c.cells[sub].aucSibling - get('hybrid', sub, 'pooled').aucSibling),
+    ]),
+  ),
+);
+const oldHybrid = confCv.rows.find((r) => r.name === 'hybrid')!;
+const floorDelta = (sub: Subset) => {
+  const now = get('hybrid', sub, 'pooled');
+  const before = cell(confidentOnly, oldHybrid, sub, 'pooled');
+  return `${signed(now.aucRandom - before.aucRandom)} vs random / ${signed(now.aucSibling - before.aucSibling)} vs sibling`;
+};
+const floorSummary =
+  `The floor changes the hybrid's AUC by ${floorDelta('coco')} on the COCO-covered classes, by ${floorDelta('rest')} on the rest ` +
+  `(there the photo's class has no COCO label, so a weak detection that matches the text is more often a negative's: a random class's "golden retriever" meets a stray low-score "dog"; object_match alone has AUC ${f3(get('object_match', 'rest', 'pooled').aucRandom)} vs random there), ` +
+  `and by ${floorDelta('all')} over all classes.`;
+const sweepTable = table(
+  ['objects with detector score ≥', 'COCO classes whose label is found', 'object_match COCO AUC rnd', 'COCO AUC sib', 'all AUC rnd'],
+  sweep.map((x) => [String(x.floor), pct(x.cocoRecall), f3(x.cocoAucRandom), f3(x.cocoAucSibling), f3(x.allAucRandom)]),
+);
 const foldThresholds = cv.folds.map((f) => f.thresholds[winner]!.toFixed(3)).join(', ');
 const threshold = committed.strategies[winner]?.threshold;
 const stale = committed.defaultStrategy !== winner || DEFAULT_STRATEGY !== winner;
@@ -289,7 +378,7 @@ and text both come from the other folds, and scored on the pairs whose photo is 
 through the production code (\`createStrategies\` in services/fuse) with the fold's weights. No leakage: photos reach the pipeline as
 \`https://eval.invalid/sha256/<content hash>\`, no signal reads a URL or file name (a unit test holds this), there are no captions.
 
-**Image analysis.** ${features.models.stale ? '**Warning: the cached image features predate the analyzer code; rerun with `--refresh`.** ' : ''}${features.models.imagePortWired ? "The services' own `createImageAnalyzerPort` (IMAGE_ANALYSIS=full)" : "The services' `createImageAnalyzerPort` was not wired to the full models, so the evaluation built the full analyzer from libs/models' `createImageAnalyzer` with the library defaults (services/score/src/eval/features.ts)"}: model \`${features.models.image}\`; text: \`${features.models.text}\`. Features are computed once through \`createExtractor\` and cached in \`.cache/eval/\`.
+**Image analysis.** ${features.models.stale ? '**Warning: the cached image features predate the analyzer code; rerun with `--refresh`.** ' : ''}The services' own \`createImageAnalyzerPort\` (IMAGE_ANALYSIS=full, default settings): model \`${features.models.image}\`; text: \`${features.models.text}\`. Features are computed once through \`createExtractor\` and cached in \`.cache/eval/\`.
 
 ## Targets (COCO-covered classes, the winning strategy \`${winner}\`)
 
@@ -333,26 +422,43 @@ even prior odds. ECE ${f3(rel.ece)}, Brier ${f3(rel.brier)} (isotonic instead of
 
 ${relTable}
 
-## What-if: objects down to a low detector score
+## Objects down to a low detector score
 
-The services' analyzer reports objects at detector score ≥ 0.3 (the detector's default). object_match weighs each matched object by its
-score, so low-score detections can still count. The same evaluation on features from an analyzer that reports objects down to
-${LOW_FLOOR.minScore} (up to ${LOW_FLOOR.maxObjects}) and keeps the text view to objects ≥ ${LOW_FLOOR.textViewMinScore} (so embed_cos is unchanged),
-model \`${low?.model ?? 'n/a'}\` (COCO columns: what-if (services)):
+Extract reports objects down to detector score ${objectFloor} (\`IMAGE_OBJECT_MIN_SCORE\`, at most \`IMAGE_MAX_OBJECTS\`, each with its
+score; median ${objectsPerImage.median} per photo here, at most ${objectsPerImage.max}, of which a median ${objectsPerImage.confidentMedian} score ≥ ${CONFIDENT_OBJECT_SCORE}). object_match weighs
+a matched object by its score, so a "dog" at 0.12 counts for less than one at 0.8; the text view (and so embed_cos and textview_overlap)
+names only the objects scored ≥ ${CONFIDENT_OBJECT_SCORE}, and explanations call a lower-scored match "possibly". In parentheses: the
+same cross-validation with only the objects extract reported before (score ≥ ${CONFIDENT_OBJECT_SCORE}, at most ${OLD_MAX_OBJECTS}), combiners refitted:
 
-${lowTable}
+${floorTable}
 
-${low ? `Winner with low-floor objects: **${low.winner}**, COCO-covered AUC vs random ${f3(lowWinnerCoco!.aucRandom)} ${mark(lowWinnerCoco!.aucRandom, TARGETS.cocoAucRandom)} (target ${TARGETS.cocoAucRandom}), vs sibling ${f3(lowWinnerCoco!.aucSibling)} ${mark(lowWinnerCoco!.aucSibling, TARGETS.cocoAucSibling)} (target ${TARGETS.cocoAucSibling}).` : ''}
+${floorSummary}
 
-object_match alone, restricting those objects to a detector-score floor:
+object_match alone, restricting the objects to a detector-score floor:
 
 ${sweepTable}
+
+## Other cheap object signals
+
+Each added to the hybrid's inputs and cross-validated the same way (signals in \`objectEvidence\`, services/fuse/src/signals.ts, over the
+detections whose label the article names): \`object_match_any\` = 1 − Π(1 − score) (several weak detections add up), \`object_match_area\` =
+box area of the best one, \`object_match_count\` = how many, \`object_match_rel\` = its score over the image's top detection score. In
+parentheses: the change against the hybrid as shipped.
+
+${candidateTable}
+
+No candidate moves any AUC above by more than ${candidateMaxDelta.toFixed(3)}; the best change in the winner's criterion (mean of the
+all-class AUCs vs random and vs sibling) is ${signed(candidateBestAll)}. ${
+  candidateBestAll >= CANDIDATE_BAR
+    ? `That clears the bar for a new input (+${CANDIDATE_BAR}): consider adding it to HYBRID_FEATURES (services/score/src/eval/run.ts).`
+    : `Below the bar for a new input (+${CANDIDATE_BAR} in that criterion; a COCO gain paid for on the rest is no gain on news photos), so the shipped hybrid does not use them.`
+}
 
 ## The rest: what would move it most
 
 On the ${restClasses.length} classes COCO does not cover, the detector has no label for what the photo shows (object_match can only fire on a wrong or
 incidental label), ${pct(restEvidence.ocrText)} of the photos have OCR text (COCO-covered: ${pct(cocoEvidence.ocrText)}), ${pct(restEvidence.confidentObject)} have an object
-≥ ${LOW_FLOOR.textViewMinScore} (COCO-covered: ${pct(cocoEvidence.confidentObject)}) and ${pct(restEvidence.emptyTextView)} have an empty text view. The best single signal there is
+≥ ${CONFIDENT_OBJECT_SCORE} (COCO-covered: ${pct(cocoEvidence.confidentObject)}) and ${pct(restEvidence.emptyTextView)} have an empty text view. The best single signal there is
 \`${bestRestSignal.name}\`:
 
 ${table(['row', 'rest AUC rnd', 'rest AUC sib'], restRows)}
@@ -384,17 +490,17 @@ const json = {
   })),
   folds: cv.folds,
   reliability: { platt: rel, isotonic: relIso },
-  lowFloor: low
-    ? {
-        model: low.model,
-        winner: low.winner,
-        rows: low.rows.map((r) => ({
-          name: r.name,
-          cells: Object.fromEntries(subsets.map((sub) => [sub, cell(low!.dev, r, sub, 'pooled')])),
-        })),
-        floorSweep: low.sweep,
-      }
-    : null,
+  objectFloor: {
+    minScore: objectFloor,
+    confidentScore: CONFIDENT_OBJECT_SCORE,
+    objectsPerImage,
+    confidentOnly: confCv.rows.map((r) => ({
+      name: r.name,
+      cells: Object.fromEntries(subsets.map((sub) => [sub, cell(confidentOnly, r, sub, 'pooled')])),
+    })),
+    floorSweep: sweep,
+  },
+  candidateSignals: candidateCells.map((c) => ({ name: c.name, aloneCocoAucRandom: c.alone, hybrid: c.cells })),
   evidence: { coco: cocoEvidence, rest: restEvidence, cocoSiblingSameCategory: sameCocoSibling },
   classes: dev.classes.map((c) => ({
     synset: c.label.synset,
@@ -439,7 +545,9 @@ console.log(
   `\ndefault strategy ${winner}, threshold ${threshold ?? 'n/a'}${stale ? ' (committed defaults differ: run scripts/train-fusion.ts)' : ''}`,
 );
 console.log(`reliability (${winner}, Platt, out-of-fold): ECE ${f3(rel.ece)}, Brier ${f3(rel.brier)}\n${relTable}`);
-console.log(`\nwhat-if, objects down to detector score ${LOW_FLOOR.minScore} (COCO: what-if (services)):\n${lowTable}\n${sweepTable}`);
+console.log(
+  `\nobjects down to detector score ${objectFloor} (in parentheses: objects ≥ ${CONFIDENT_OBJECT_SCORE} only):\n${floorTable}\n${sweepTable}`,
+);
 console.log(
   `\nrest: best single signal ${bestRestSignal.name}; the signal that would move it most: a joint image–text embedding (joint_cos)`,
 );

@@ -4,7 +4,7 @@
  *   services/fuse/src/fusion-weights.json   the late and hybrid learned combiners
  *   services/score/src/calibration.json     per strategy: Platt calibrator + threshold; the default strategy
  *
- *   npx tsx scripts/train-fusion.ts [--hybrid logistic|mlp] [--analyzer services|low-floor] [--refresh] [--dry-run]
+ *   npx tsx scripts/train-fusion.ts [--hybrid logistic|mlp] [--refresh] [--dry-run]
  *
  * The combiners are fitted on every dev pair; each strategy's calibrator and threshold are fitted on its
  * out-of-fold scores from the same 5-fold cross-validation (by class) the evaluation reports, and the
@@ -13,7 +13,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { missingShared, type AnalyzerChoice } from '../services/score/src/eval/features.ts';
+import { missingShared } from '../services/score/src/eval/features.ts';
 import { loadDevSet, stepBar } from '../services/score/src/eval/load.ts';
 import { FOLDS } from '../services/score/src/eval/dataset.ts';
 import {
@@ -30,7 +30,6 @@ import {
 const { values } = parseArgs({
   options: {
     hybrid: { type: 'string', default: 'logistic' },
-    analyzer: { type: 'string', default: 'services' },
     refresh: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
   },
@@ -42,9 +41,7 @@ if (missingShared) {
 const hybridKind = values.hybrid as HybridKind;
 if (hybridKind !== 'logistic' && hybridKind !== 'mlp') throw new Error('--hybrid logistic|mlp');
 
-const analyzer = values.analyzer as AnalyzerChoice;
-if (analyzer !== 'services' && analyzer !== 'low-floor') throw new Error('--analyzer services|low-floor');
-const { features, dev } = await loadDevSet({ analyzer, refresh: values.refresh });
+const { features, dev } = await loadDevSet({ refresh: values.refresh });
 if (features.models.stale) console.warn('warning: training on image features cached by an older analyzer; rerun with --refresh');
 const base = baseSignals(dev);
 const bar = stepBar(FOLDS, 'cross-validation');

@@ -208,6 +208,10 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
     relevance: 0.04,
     sentiment: -0.35,
     images: [`${imageBase}/photo/4.svg`, `${imageBase}/photo/1.svg`],
+    matched: [
+      { kind: 'ocr', term: 'bridge' },
+      { kind: 'object', term: 'boat', score: 0.12, tentative: true },
+    ],
   });
   await publishScored(producer!, topics.scored, [breaking]);
   await page.waitForSelector('#topics tbody tr[data-id="cat:breaking-live-topic"]', { timeout: 30_000 });
@@ -217,6 +221,14 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
     { timeout: 30_000 },
   );
   assert.equal(await page.evaluate('window.__noReload'), true, 'updated in place, not reloaded');
+  // A low-score object match is shown as "possibly", apart from what was seen.
+  const chips = (await page.evaluate(
+    `[...document.querySelectorAll('#feed li:first-child .chip')].map((c) => [c.className, c.textContent])`,
+  )) as [string, string][];
+  assert.deepEqual(chips, [
+    ['chip', 'ocr: bridge'],
+    ['chip tentative', 'possibly object: boat (0.12)'],
+  ]);
   assert.equal(await page.textContent('#kpi-count .kpi-value'), '71');
 
   // Selecting a topic points the charts at it.

@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArticleEvent, DeadLetter, decode, encode, truncatePayload, MAX_DEADLETTER_PAYLOAD } from './events.ts';
+import {
+  ArticleEvent,
+  CONFIDENT_OBJECT_SCORE,
+  DeadLetter,
+  ImageFeatures,
+  MAX_OBJECTS,
+  decode,
+  encode,
+  truncatePayload,
+  MAX_DEADLETTER_PAYLOAD,
+} from './events.ts';
 import { DecodeError } from './errors.ts';
 
 const article = {
@@ -58,4 +68,33 @@ test('dead-letter payloads are truncated, never dropped', () => {
     at: new Date().toISOString(),
   });
   assert.equal(dl.stage, 's');
+});
+
+test('ImageFeatures: objects are bounded (MAX_OBJECTS) and a full list of low-score objects stays small', () => {
+  const obj = (i: number) => ({ label: 'traffic light', score: 0.05 + (i % 25) / 100, box: [0.1234, 0.5678, 0.0912, 0.3456] });
+  const img = {
+    schemaVersion: 1,
+    articleId: '0123456789abcdef',
+    version: 1,
+    index: 0,
+    url: 'https://example.org/a.jpg',
+    status: 'ok',
+    width: 640,
+    height: 480,
+    format: 'jpeg',
+    bytes: 1000,
+    colour: { mean: [1, 2, 3], std: [1, 1, 1], brightness: 0.5, saturation: 0.5 },
+    textView: '',
+    model: 'm',
+    ms: 1,
+  };
+  const full = decode(ImageFeatures, { ...img, objects: Array.from({ length: MAX_OBJECTS }, (_, i) => obj(i)) });
+  assert.equal(full.status === 'ok' && full.objects.length, MAX_OBJECTS);
+  // the worst case adds a few kB per image to the fused event
+  assert.ok(encode(ImageFeatures, full).length < 12_000);
+  assert.throws(
+    () => decode(ImageFeatures, { ...img, objects: Array.from({ length: MAX_OBJECTS + 1 }, (_, i) => obj(i)) }),
+    (e: unknown) => e instanceof DecodeError && e.code === 'EVENT_SCHEMA' && e.field === 'objects',
+  );
+  assert.ok(CONFIDENT_OBJECT_SCORE > 0 && CONFIDENT_OBJECT_SCORE < 1);
 });

@@ -79,6 +79,15 @@ export const TextFeatures = z.object({
 });
 export type TextFeatures = z.infer<typeof TextFeatures>;
 
+/**
+ * Detector score from which an object counts as seen: the image's text view names only these, and
+ * explanations and the dashboard show lower-scored objects as "possibly" at most. Lower-scored
+ * detections still travel in ImageFeatures.objects, where the fusion signals weigh them by score.
+ */
+export const CONFIDENT_OBJECT_SCORE = 0.3;
+/** Upper bound of ImageFeatures.objects (the extract stage's IMAGE_MAX_OBJECTS is at most this). */
+export const MAX_OBJECTS = 100;
+
 const ImageBase = z.object({
   schemaVersion: z.literal(1),
   articleId: z.string(),
@@ -101,7 +110,15 @@ export const ImageFeaturesOk = ImageBase.extend({
     saturation: z.number(),
   }),
   phash: z.string().optional(),
-  objects: z.array(z.object({ label: z.string(), score: prob, box: z.array(z.number()).length(4) })).default([]),
+  /**
+   * Every detection down to the extract stage's IMAGE_OBJECT_MIN_SCORE (default 0.05), best first,
+   * each with its detector score. Only those scored ≥ CONFIDENT_OBJECT_SCORE are named in the text
+   * view; a reader that shows objects as facts must apply the same floor.
+   */
+  objects: z
+    .array(z.object({ label: z.string(), score: prob, box: z.array(z.number()).length(4) }))
+    .max(MAX_OBJECTS)
+    .default([]),
   ocr: z.array(z.object({ text: z.string(), confidence: prob })).default([]),
   faces: z.array(z.object({ score: prob, box: z.array(z.number()).length(4), expressions: z.record(z.string(), prob) })).default([]),
   /** Object labels + OCR text + caption: the image seen as text. */
@@ -180,7 +197,16 @@ export const ScoredEvent = z.object({
     strategy: z.string(),
     perImage: z.array(z.object({ index: z.number().int(), url: z.string(), status: z.enum(['ok', 'failed']), score: prob.nullable() })),
     explanation: z.object({
-      matched: z.array(z.object({ kind: z.enum(['object', 'ocr', 'caption', 'face']), term: z.string() })),
+      matched: z.array(
+        z.object({
+          kind: z.enum(['object', 'ocr', 'caption', 'face']),
+          term: z.string(),
+          /** For objects: the detector score. */
+          score: prob.optional(),
+          /** For objects scored below CONFIDENT_OBJECT_SCORE: possibly there, not seen for sure. */
+          tentative: z.boolean().optional(),
+        }),
+      ),
       text: z.string(),
     }),
   }),

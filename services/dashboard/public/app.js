@@ -517,7 +517,15 @@ function renderFeed(items) {
         ? h(
             'div',
             { class: 'chips' },
-            r.matched.slice(0, 8).map((x) => h('span', { class: 'chip', text: `${x.kind}: ${x.term}` })),
+            r.matched.slice(0, 8).map((x) =>
+              x.tentative
+                ? h('span', {
+                    class: 'chip tentative',
+                    text: `possibly ${x.kind}: ${x.term}${typeof x.score === 'number' ? ` (${x.score.toFixed(2)})` : ''}`,
+                    title: 'low detector score: possibly in the photo, not seen for sure',
+                  })
+                : h('span', { class: 'chip', text: `${x.kind}: ${x.term}` }),
+            ),
           )
         : null,
     );

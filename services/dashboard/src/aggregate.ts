@@ -73,7 +73,8 @@ export interface MismatchItem {
     strategy: string;
     images: { index: number; url: string; status: 'ok' | 'failed'; score: number | null }[];
     explanation: string;
-    matched: { kind: string; term: string }[];
+    /** tentative: an object the detector scored below the confident floor (shown as "possibly"). */
+    matched: { kind: string; term: string; score?: number; tentative?: boolean }[];
   };
   sentiment: { fused: number; label: SentimentLabel };
 }

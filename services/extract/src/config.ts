@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+import { BaseConfigSchema, CONFIDENT_OBJECT_SCORE, MAX_OBJECTS, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
 
 export const ExtractConfigSchema = BaseConfigSchema.extend({
   HTTP_PORT: intVar(8082),
@@ -22,6 +22,14 @@ export const ExtractConfigSchema = BaseConfigSchema.extend({
   IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),
   /** Image analysis depth: `basic` = decode, size, colour, hash; `full` adds the detector, OCR and faces. */
   IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
+  /**
+   * Lowest detector score reported in ImageFeatures.objects (full analysis). Low-score detections carry
+   * much of the detector's recall, and fuse weighs each by its score; the text view and its embedding
+   * keep the objects scored ≥ CONFIDENT_OBJECT_SCORE (0.3) only. docs/evaluation.md measures the floor.
+   */
+  IMAGE_OBJECT_MIN_SCORE: z.coerce.number().min(0.01).max(CONFIDENT_OBJECT_SCORE).default(0.05),
+  /** At most this many objects per image, best first. */
+  IMAGE_MAX_OBJECTS: intVar(50, 1).pipe(z.number().max(MAX_OBJECTS)),
   TEXT_EMBEDDINGS: boolFlag.default(true),
   ORT_THREADS: intVar(1, 1),
   /** A CLIP-style encoder pair (visual.onnx, textual.onnx, tokenizer.json, config.json); see docs/joint-embedder.md. */

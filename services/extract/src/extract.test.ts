@@ -19,7 +19,14 @@ function deps(over: Partial<ExtractorDeps> = {}): ExtractorDeps {
   return {
     text: {
       model: 'fake-text',
-      analyze: async () => ({ language: 'en', tokens: 3, sentences: 1, keywords: [{ term: 'dog', weight: 1 }], embedding: [1, 0], sentiment: { vader: 0.1, afinn: 0.2, combined: 0.15 } }),
+      analyze: async () => ({
+        language: 'en',
+        tokens: 3,
+        sentences: 1,
+        keywords: [{ term: 'dog', weight: 1 }],
+        embedding: [1, 0],
+        sentiment: { vader: 0.1, afinn: 0.2, combined: 0.15 },
+      }),
     },
     image: { model: 'fake-image', analyze: async () => analysis },
     fetchImage: async () => Buffer.from('png'),

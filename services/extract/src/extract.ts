@@ -78,7 +78,9 @@ export function createExtractor(deps: ExtractorDeps) {
   async function text(job: TextJobData, attempt: Attempt = { number: 1, of: 1 }): Promise<TextFeatures> {
     const t0 = now();
     const body = [job.summary, job.body].filter(Boolean).join('\n\n');
-    const joint = deps.joint ? { jointEmbedding: await deps.joint.article({ title: job.title, summary: job.summary }), jointModel: deps.joint.model } : {};
+    const joint = deps.joint
+      ? { jointEmbedding: await deps.joint.article({ title: job.title, summary: job.summary }), jointModel: deps.joint.model }
+      : {};
     const a = await deps.text.analyze(
       { title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) },
       { observe: attempt.number === 1 },

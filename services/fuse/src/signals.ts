@@ -23,10 +23,13 @@
  * |                   |         | jointEmbedding (extract, when JOINT_EMBEDDER_DIR is set), of the same jointModel;|
  * |                   |         | absent otherwise                                                                 |
  *
+ * Objects come down to extract's IMAGE_OBJECT_MIN_SCORE (0.05), so object_match and object_unnamed see
+ * weak detections too, each counting by its score; the text view names only objects ≥ 0.3.
+ *
  * A signal that does not apply is absent (never NaN). Failed images get caption_overlap only.
  */
 import { stemsOf, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
-import { articleMentions, type CocoCategory, type CocoMention } from '@newsfuse/models/lexical/coco';
+import { articleMentions, type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
 
 export const SIGNAL_NAMES = [
   'caption_overlap',
@@ -43,7 +46,7 @@ export type Signals = Partial<Record<string, number>>;
 /** What the signals need of the article, computed once per article. */
 export interface ArticleView {
   vocabulary: ReadonlySet<string>;
-  mentions: Map<CocoCategory, CocoMention[]>;
+  mentions: Map<CocoLabel, CocoMention[]>;
   embedding: number[] | undefined;
   joint: { vector: number[]; model: string | undefined } | undefined;
 }
@@ -88,7 +91,7 @@ export function ocrStems(img: ImageFeaturesOk): string[] {
 export function matchedObjects(img: ImageFeaturesOk, article: ArticleView): { label: string; score: number; via: CocoMention[] }[] {
   const out: { label: string; score: number; via: CocoMention[] }[] = [];
   for (const o of img.objects) {
-    const via = article.mentions.get(o.label as CocoCategory);
+    const via = article.mentions.get(o.label as CocoLabel);
     if (via && !out.some((m) => m.label === o.label)) out.push({ label: o.label, score: o.score, via });
     else if (via) {
       const m = out.find((x) => x.label === o.label)!;
@@ -96,6 +99,29 @@ export function matchedObjects(img: ImageFeaturesOk, article: ArticleView): { la
     }
   }
   return out.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Further object evidence, measured as candidate hybrid inputs by the relevance evaluation and not
+ * used by the strategies (none moved the cross-validated AUC beyond noise: docs/evaluation.md, "Other
+ * cheap object signals"). Over the detections whose label the article names:
+ * object_match_any   1 − Π(1 − score): several weak detections of a named label add up
+ * object_match_area  box area (0..1 of the image) of the best one
+ * object_match_count how many there are
+ * object_match_rel   the best one's score over the image's top detection score (is it the main object?)
+ */
+export function objectEvidence(img: ImageFeaturesOk, article: ArticleView): Record<string, number> {
+  const named = img.objects.filter((o) => article.mentions.has(o.label as CocoLabel));
+  let none = 1;
+  for (const o of named) none *= 1 - o.score;
+  const best = named.reduce<(typeof named)[number] | undefined>((a, o) => (!a || o.score > a.score ? o : a), undefined);
+  const top = Math.max(0, ...img.objects.map((o) => o.score));
+  return {
+    object_match_any: 1 - none,
+    object_match_area: best ? best.box[2]! * best.box[3]! : 0,
+    object_match_count: named.length,
+    object_match_rel: best && top > 0 ? best.score / top : 0,
+  };
 }
 
 /** The signals of one image (see the table above). */
@@ -107,7 +133,7 @@ export function imageSignals(img: ImageFeatures, article: ArticleView): Record<s
   const view = coverage(stemsOf(img.textView), article.vocabulary);
   if (view !== undefined) s.textview_overlap = view;
   s.object_match = matchedObjects(img, article)[0]?.score ?? 0;
-  s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoCategory)).map((o) => o.score));
+  s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoLabel)).map((o) => o.score));
   const ocr = coverage(ocrStems(img), article.vocabulary);
   if (ocr !== undefined) s.ocr_overlap = ocr;
   if (img.embedding && article.embedding) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stemsOf, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { combine, sigmoid, type FusionWeights } from './combiner.ts';
-import { articleView, cosine, imageSignals } from './signals.ts';
+import { articleView, cosine, imageSignals, objectEvidence } from './signals.ts';
 import { createStrategies, DEFAULT_STRATEGY, STRATEGY_NAMES, strategies, type FusionInput } from './strategies.ts';
 
 const text = (title: string, embedding?: number[]): TextFeatures => ({
@@ -82,6 +82,36 @@ test('signals: object_match through WordNet hyponyms, weighted by the detector s
   assert.equal(imageSignals(image(0, { objects: [{ label: 'cat', score: 0.4, box: [0, 0, 1, 1] }] }), cats).object_match, 0.4);
   assert.equal(imageSignals(image(0), cats).object_match, 0); // nothing detected
   assert.equal(imageSignals(image(0), cats).object_unnamed, 0);
+});
+
+test('signals: low-score detections count by their score; the best detection of a named label wins', () => {
+  const view = articleView('Golden retriever rescued from a frozen lake', text('Golden retriever rescued from a frozen lake'));
+  const low = imageSignals(image(0, { objects: [{ label: 'person', score: 0.7, box: [0, 0, 1, 1] }, dog(0.12), dog(0.08)] }), view);
+  assert.equal(low.object_match, 0.12);
+  const high = imageSignals(image(0, { objects: [dog(0.6), dog(0.12)] }), view);
+  assert.ok(high.object_match! > low.object_match!);
+  // a hybrid with a positive object weight ranks the confident match above the weak one, the weak one above none
+  const h = (objects: ReturnType<typeof dog>[]) => S.hybrid(input('Golden retriever', [image(0, { objects })])).signals.relevance!;
+  assert.ok(h([dog(0.6)]) > h([dog(0.12)]));
+  assert.ok(h([dog(0.12)]) > h([]));
+});
+
+test('candidate object evidence (measured by the evaluation, not used by the strategies)', () => {
+  const view = articleView('Golden retriever', text('Golden retriever'));
+  const img = image(0, {
+    objects: [{ label: 'person', score: 0.8, box: [0, 0, 1, 1] }, dog(0.4), { label: 'dog', score: 0.2, box: [0, 0, 0.5, 0.2] }],
+  });
+  if (img.status !== 'ok') throw new Error('unreachable');
+  const e = objectEvidence(img, view);
+  assert.ok(Math.abs(e.object_match_any! - (1 - 0.6 * 0.8)) < 1e-12);
+  assert.equal(e.object_match_area, 1);
+  assert.equal(e.object_match_count, 2);
+  assert.equal(e.object_match_rel, 0.4 / 0.8);
+  assert.equal(imageSignals(img, view).object_match_any, undefined);
+  // the evaluation's hook adds them to every analysed image
+  const withExtra = createStrategies(WEIGHTS, objectEvidence).hybrid(input('Golden retriever', [img, failed(1)]));
+  assert.equal(withExtra.perImage[0]!.signals.object_match_count, 2);
+  assert.equal(withExtra.perImage[1]!.signals.object_match_count, undefined);
 });
 
 test('signals: caption, text view and OCR overlap, embedding cosine; failed images get the caption only', () => {

@@ -21,9 +21,9 @@
  * The learned weights come from scripts/train-fusion.ts; `createStrategies(weights)` lets the
  * evaluation run the same code with weights fitted on its training folds only.
  */
-import { stemsOf, type FuseJobData, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
+import { stemsOf, type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
 import { combine, loadFusionWeights, type FusionWeights } from './combiner.ts';
-import { articleView, bestOf, coverage, imageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
+import { articleView, bestOf, coverage, imageSignals as baseImageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
 
 export { coverage } from './signals.ts';
 
@@ -95,7 +95,14 @@ function run(input: FusionInput, perImageSignals: (img: ImageFeatures, view: Art
   return { perImage, signals: bestOf(perImage, names) };
 }
 
-export function createStrategies(weights: FusionWeights) {
+/** Signals added to every analysed image's (the evaluation measures candidate signals this way). */
+export type ExtraSignals = (img: ImageFeaturesOk, view: ArticleView) => Record<string, number>;
+
+export function createStrategies(weights: FusionWeights, extra?: ExtraSignals) {
+  const imageSignals = (img: ImageFeatures, view: ArticleView) => {
+    const s = baseImageSignals(img, view);
+    return extra && img.status === 'ok' ? Object.assign(s, extra(img, view)) : s;
+  };
   const early: Strategy = (input) =>
     run(input, (img, view) => {
       const s = imageSignals(img, view);

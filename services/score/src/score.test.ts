@@ -191,3 +191,30 @@ test('scores do not depend on image URLs or file names', () => {
     );
   }
 });
+
+test('explanation: low-score objects are "possibly" there at most, never stated as seen', () => {
+  const f = fused();
+  const img = f.images[0] as Extract<FusedEvent['images'][number], { status: 'ok' }>;
+  const objects = [
+    { label: 'person', score: 0.62, box: [0, 0, 1, 1] },
+    { label: 'dog', score: 0.12, box: [0, 0, 1, 1] },
+    { label: 'dog', score: 0.08, box: [0.5, 0.5, 0.2, 0.2] },
+    { label: 'bicycle', score: 0.1, box: [0, 0, 1, 1] },
+  ];
+  const s = score(fused({ images: [{ ...img, caption: undefined, objects }] }), OPTS, new Date());
+  const dog = s.relevance.explanation.matched.find((m) => m.kind === 'object' && m.term === 'dog');
+  assert.deepEqual(dog, { kind: 'object', term: 'dog', score: 0.12, tentative: true });
+  assert.match(s.relevance.explanation.text, /possibly object "dog" \(detector score 0\.12\)/);
+  assert.doesNotMatch(s.relevance.explanation.text, /matched object "dog"/);
+  // an unnamed object below the floor is not listed; a confident one is
+  assert.match(s.relevance.explanation.text, /not in the text: object "person"$/);
+  assert.doesNotMatch(s.relevance.explanation.text, /bicycle/);
+  // the same dog at a confident score is a plain match
+  const sure = score(
+    fused({ images: [{ ...img, caption: undefined, objects: [{ label: 'dog', score: 0.3, box: [0, 0, 1, 1] }] }] }),
+    OPTS,
+    new Date(),
+  );
+  assert.deepEqual(sure.relevance.explanation.matched, [{ kind: 'object', term: 'dog', score: 0.3 }]);
+  assert.match(sure.relevance.explanation.text, /^matched object "dog"$/);
+});

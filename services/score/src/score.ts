@@ -2,8 +2,8 @@
  * Pure scoring: fused record → calibrated relevance with an explanation, fused sentiment with a label,
  * and topics. No Kafka, Redis or network in here.
  */
-import { termsOf, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
-import { articleMentions, type CocoCategory } from '@newsfuse/models/lexical/coco';
+import { CONFIDENT_OBJECT_SCORE, termsOf, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
+import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 import { calibrate, loadCalibration, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
 import type { StoryTopic } from './stories.ts';
 
@@ -68,14 +68,21 @@ const stemKey = (text: string) =>
     .map((t) => t.stem)
     .join(' ');
 
-/** Unmatched objects below this detector score are left out of explanations. */
-export const EXPLAIN_MIN_OBJECT_SCORE = 0.3;
+/**
+ * Objects scored below this are not stated as seen: a named one is "possibly" there (with its score,
+ * `tentative` in `matched`), an unnamed one is left out. Extract reports detections down to
+ * IMAGE_OBJECT_MIN_SCORE (0.05), which fusion weighs by score; explanations must not turn them into facts.
+ */
+export const EXPLAIN_MIN_OBJECT_SCORE = CONFIDENT_OBJECT_SCORE;
+
+type Matched = ScoredEvent['relevance']['explanation']['matched'][number];
+const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   const vocabulary = new Set(fused.text?.terms ?? []);
   // COCO labels the article names, directly or through a WordNet synonym/hyponym ("puppy" → dog).
   const mentions: ReturnType<typeof articleMentions> = fused.text ? articleMentions(fused.article.title, fused.text.terms) : new Map();
-  const matched: ScoredEvent['relevance']['explanation']['matched'] = [];
+  const matched: Matched[] = [];
   const seen = new Set<string>();
   const via: string[] = [];
   const add = (kind: 'object' | 'ocr' | 'caption' | 'face', text: string) => {
@@ -86,31 +93,41 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
       }
     }
   };
+  // The best detector score of each object label the article names, over every image.
+  const named = new Map<string, number>();
+  for (const img of fused.images)
+    if (img.status === 'ok')
+      for (const o of img.objects) if (mentions.has(o.label as CocoLabel)) named.set(o.label, Math.max(named.get(o.label) ?? 0, o.score));
   const missed: string[] = [];
   for (const img of fused.images) {
     if (img.caption) add('caption', img.caption);
     if (img.status === 'ok') {
       for (const o of img.objects) {
-        const named = mentions.get(o.label as CocoCategory);
-        if (named && !seen.has(`object:${o.label}`)) {
+        const forms = mentions.get(o.label as CocoLabel);
+        if (forms && !seen.has(`object:${o.label}`)) {
           seen.add(`object:${o.label}`);
-          matched.push({ kind: 'object', term: o.label });
-          const words = [...new Set(named.map((m) => m.form))].filter((f) => stemKey(f) !== stemKey(o.label)).slice(0, 3);
+          const best = named.get(o.label)!;
+          const tentative = best < EXPLAIN_MIN_OBJECT_SCORE;
+          matched.push({ kind: 'object', term: o.label, score: best, ...(tentative ? { tentative } : {}) });
+          const words = [...new Set(forms.map((m) => m.form))].filter((f) => stemKey(f) !== stemKey(o.label)).slice(0, 3);
           if (words.length > 0) via.push(`object "${o.label}" ← ${words.map((w) => `"${w}"`).join(', ')}`);
-        } else if (!named && o.score >= EXPLAIN_MIN_OBJECT_SCORE) add('object', o.label);
+        } else if (!forms && o.score >= EXPLAIN_MIN_OBJECT_SCORE) add('object', o.label);
       }
       for (const line of img.ocr) add('ocr', line.text);
-      // Objects the article does not name are listed when the detector was confident about them
-      // (the image analysis reports low-score detections too; they only count when they match).
+      // Objects the article does not name are listed only when the detector was confident about them.
       const labels = img.objects
         .filter((o) => o.score >= EXPLAIN_MIN_OBJECT_SCORE)
         .map((o) => o.label)
-        .filter((l) => !mentions.has(l as CocoCategory) && !termsOf(l).some((t) => vocabulary.has(t.stem)));
+        .filter((l) => !mentions.has(l as CocoLabel) && !termsOf(l).some((t) => vocabulary.has(t.stem)));
       missed.push(...labels);
     }
   }
+  const sure = matched.filter((m) => !m.tentative);
+  const possible = matched.filter((m) => m.tentative);
   const parts: string[] = [];
-  if (matched.length > 0) parts.push(`matched ${matched.map((m) => `${m.kind} "${m.term}"`).join(', ')}`);
+  if (sure.length > 0) parts.push(`matched ${sure.map((m) => `${m.kind} "${m.term}"`).join(', ')}`);
+  if (possible.length > 0)
+    parts.push(`possibly ${possible.map((m) => `object "${m.term}" (detector score ${r2(m.score ?? 0).toFixed(2)})`).join(', ')}`);
   if (via.length > 0) parts.push(`named in the text as ${via.join('; ')}`);
   if (missed.length > 0) parts.push(`not in the text: ${[...new Set(missed)].map((l) => `object "${l}"`).join(', ')}`);
   if (fused.images.length === 0) parts.push('no image');

@@ -8,7 +8,10 @@
  * reference's class-agnostic NMS drops e.g. a rider overlapping their horse).
  */
 import type { RgbImage } from './decode.ts';
+import { COCO_LABELS } from '../coco-labels.ts';
 import { loadGraphModelFile, rgbTensor, tf, type GraphModel } from './tf.ts';
+
+export { COCO_LABELS } from '../coco-labels.ts';
 
 /** [x, y, w, h], normalised to 0..1 of the image width/height. */
 export type Box = [number, number, number, number];
@@ -24,89 +27,6 @@ export interface ObjectDetector {
   detect(img: RgbImage): Promise<DetectedObject[]>;
   dispose(): void;
 }
-
-export const COCO_LABELS = [
-  'person',
-  'bicycle',
-  'car',
-  'motorcycle',
-  'airplane',
-  'bus',
-  'train',
-  'truck',
-  'boat',
-  'traffic light',
-  'fire hydrant',
-  'stop sign',
-  'parking meter',
-  'bench',
-  'bird',
-  'cat',
-  'dog',
-  'horse',
-  'sheep',
-  'cow',
-  'elephant',
-  'bear',
-  'zebra',
-  'giraffe',
-  'backpack',
-  'umbrella',
-  'handbag',
-  'tie',
-  'suitcase',
-  'frisbee',
-  'skis',
-  'snowboard',
-  'sports ball',
-  'kite',
-  'baseball bat',
-  'baseball glove',
-  'skateboard',
-  'surfboard',
-  'tennis racket',
-  'bottle',
-  'wine glass',
-  'cup',
-  'fork',
-  'knife',
-  'spoon',
-  'bowl',
-  'banana',
-  'apple',
-  'sandwich',
-  'orange',
-  'broccoli',
-  'carrot',
-  'hot dog',
-  'pizza',
-  'donut',
-  'cake',
-  'chair',
-  'couch',
-  'potted plant',
-  'bed',
-  'dining table',
-  'toilet',
-  'tv',
-  'laptop',
-  'mouse',
-  'remote',
-  'keyboard',
-  'cell phone',
-  'microwave',
-  'oven',
-  'toaster',
-  'sink',
-  'refrigerator',
-  'book',
-  'clock',
-  'vase',
-  'scissors',
-  'teddy bear',
-  'hair drier',
-  'toothbrush',
-] as const;
 
 export interface CenterNetOptions {
   /** Path of centernet.json (weights beside it). Default: resolveModel('human-centernet'). */

@@ -28,6 +28,17 @@ test('text view joins labels, OCR text and caption', () => {
   assert.equal(buildTextView([], [], undefined), '');
 });
 
+test('analyzer: low-score objects are reported with their scores but stay out of the text view', async () => {
+  const detected = [obj('person', 0.82), obj('dog', 0.3), obj('dog', 0.12), obj('bicycle', 0.06)];
+  const analyzer = createImageAnalyzer({ detector: { name: 'fake-det', detect: async () => detected }, hog: false, textViewMinScore: 0.3 });
+  const res = await analyzer.analyze(await png(), { caption: 'In the park' });
+  assert.deepEqual(res.objects, detected);
+  assert.equal(res.textView, 'Photo showing person, dog. Caption: In the park');
+  // default: the text view names every reported object
+  const all = await createImageAnalyzer({ detector: { name: 'fake-det', detect: async () => detected }, hog: false }).analyze(await png());
+  assert.equal(all.textView, 'Photo showing person, 2 dogs, bicycle.');
+});
+
 test('analyzer: collaborators are called once on the decoded image; output is a plain object', async () => {
   const seen: string[] = [];
   const analyzer = createImageAnalyzer({

@@ -30,10 +30,11 @@ export interface ImageAnalysis {
   colour: ColourStats;
   /** HOG summary (default 4x4 cells x 8 bins = 128 values in 0..1), absent when disabled. */
   hog?: number[];
+  /** Every object the detector reported, each with its score (down to the detector's minScore). */
   objects: DetectedObject[];
   ocr: Pick<OcrLine, 'text' | 'confidence' | 'box'>[];
   faces: Face[];
-  /** Object labels + OCR text + caption, for the text encoder. */
+  /** Object labels (only those scored at or above `textViewMinScore`) + OCR text + caption, for the text encoder. */
   textView: string;
   /** Which collaborator produced what ('none' when not configured). */
   models: { detector: string; ocr: string; faces: string };
@@ -63,6 +64,12 @@ export interface ImageAnalyzerDeps {
   decode?: DecodeOptions;
   /** HOG settings, or false to skip it. */
   hog?: HogOptions | false;
+  /**
+   * Objects below this detector score stay in `objects` (with their score) but are left out of the
+   * text view, so a detector run with a low floor adds evidence without putting guesses into the
+   * text the encoder embeds. Default 0 (the text view names every reported object).
+   */
+  textViewMinScore?: number;
   /**
    * Run OCR (onnxruntime, native threads) while the tfjs models run on the JS thread. Default
    * true: on 2 cores this overlaps the two engines instead of queueing them.
@@ -122,6 +129,7 @@ export function buildTextView(objects: readonly DetectedObject[], ocr: readonly 
 export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {
   const { detector = null, ocr = null, faces = null } = deps;
   const overlap = deps.overlapOcr ?? true;
+  const textViewMinScore = deps.textViewMinScore ?? 0;
 
   async function timed<T>(timings: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
@@ -168,7 +176,11 @@ export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {
       objects,
       ocr: ocrLines,
       faces: faceList,
-      textView: buildTextView(objects, ocrLines, opts.caption),
+      textView: buildTextView(
+        objects.filter((o) => o.score >= textViewMinScore),
+        ocrLines,
+        opts.caption,
+      ),
       models: { detector: detector?.name ?? 'none', ocr: ocr?.name ?? 'none', faces: faces?.name ?? 'none' },
       timings,
       ...(Object.keys(errors).length ? { errors } : {}),
@@ -201,6 +213,8 @@ export interface DefaultAnalyzerOptions {
   decode?: DecodeOptions;
   hog?: HogOptions | false;
   overlapOcr?: boolean;
+  /** See ImageAnalyzerDeps.textViewMinScore. */
+  textViewMinScore?: number;
 }
 
 /** Load the default models (those not set to false) and build an analyzer that owns them. */
@@ -217,6 +231,7 @@ export async function createDefaultImageAnalyzer(opts: DefaultAnalyzerOptions = 
     ...(opts.decode ? { decode: opts.decode } : {}),
     ...(opts.hog !== undefined ? { hog: opts.hog } : {}),
     ...(opts.overlapOcr !== undefined ? { overlapOcr: opts.overlapOcr } : {}),
+    ...(opts.textViewMinScore !== undefined ? { textViewMinScore: opts.textViewMinScore } : {}),
     onDispose: async () => {
       detector?.dispose();
       faces?.dispose();

@@ -21,11 +21,11 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import natural from 'natural';
-import { COCO_CATEGORIES } from './coco-labels.ts';
+import { COCO_LABELS } from '../coco-labels.ts';
 import { stemSequence } from './stems.ts';
 import { commonSenses, loadWordNet, type Synset } from './wordnet.ts';
 
-export const SEEDS: Record<(typeof COCO_CATEGORIES)[number], string[]> = {
+export const SEEDS: Record<(typeof COCO_LABELS)[number], string[]> = {
   person: ['person.n.1'],
   bicycle: ['bicycle.n.1'],
   car: ['car.n.1'],
@@ -109,7 +109,7 @@ export const SEEDS: Record<(typeof COCO_CATEGORIES)[number], string[]> = {
 };
 
 /** Words WordNet files elsewhere (or whose COCO sense is not a common one), by hand. */
-export const EXTRA: Partial<Record<(typeof COCO_CATEGORIES)[number], string[]>> = {
+export const EXTRA: Partial<Record<(typeof COCO_LABELS)[number], string[]>> = {
   // group nouns ("people" is a group in WordNet, not a person)
   person: ['people', 'crowd', 'family', 'audience', 'police', 'team', 'troops', 'staff'],
   // young animals sit under "young mammal"
@@ -155,7 +155,7 @@ export async function buildCocoLexicon() {
   const wn = await loadWordNet();
   const seeds: Record<string, string[]> = {};
   const labelsOf = new Map<string, Set<string>>(); // synset offset → COCO labels it falls under
-  for (const coco of COCO_CATEGORIES) {
+  for (const coco of COCO_LABELS) {
     seeds[coco] = [];
     for (const ref of SEEDS[coco]) {
       const s: Synset = wn.byRef(ref);
@@ -193,7 +193,7 @@ export async function buildCocoLexicon() {
     }
     return support >= against;
   };
-  const byLabel = new Map<string, Set<string>>(COCO_CATEGORIES.map((c) => [c, new Set<string>()]));
+  const byLabel = new Map<string, Set<string>>(COCO_LABELS.map((c) => [c, new Set<string>()]));
   const dropped: string[] = [];
   for (const [lemma, labels] of lemmaLabels)
     for (const c of labels)
@@ -203,7 +203,7 @@ export async function buildCocoLexicon() {
         else dropped.push(`${f} (${c})`);
       }
   // The labels and the hand list always count.
-  for (const coco of COCO_CATEGORIES)
+  for (const coco of COCO_LABELS)
     for (const w of [coco, ...(EXTRA[coco] ?? [])]) for (const f of forms(w)) if (keyOf(f)) byLabel.get(coco)!.add(f);
   const lemmas: Record<string, string[]> = {};
   for (const [coco, set] of byLabel) lemmas[coco] = [...set].sort();
@@ -225,7 +225,7 @@ export async function buildCocoLexicon() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const lex = await buildCocoLexicon();
   if (process.argv.includes('--check')) {
-    for (const c of COCO_CATEGORIES) {
+    for (const c of COCO_LABELS) {
       const l = lex.lemmas[c]!;
       console.log(
         `${c} (${l.length}): ${lex.seeds[c]!.join(' | ')}\n    e.g. ${l.filter((_x, i) => i % Math.max(1, Math.floor(l.length / 12)) === 0).join(', ')}`,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { COCO_CATEGORIES, cocoLabelsOf, cocoLexicon, cocoMentions, mentionsByLabel, stemSequence } from './coco.ts';
+import { COCO_LABELS, cocoLabelsOf, cocoLexicon, cocoMentions, mentionsByLabel, stemSequence } from './coco.ts';
 import { buildCocoLexicon } from './build-coco-lexicon.ts';
 import { commonSenses, findSynset, loadWordNet } from './wordnet.ts';
 
@@ -20,7 +20,7 @@ test('WordNet → COCO: hyponyms, synonyms and plurals map to the detector label
   assert.deepEqual(cocoLabelsOf('airliner'), ['airplane']);
   assert.deepEqual(cocoLabelsOf('cheeseburger'), ['sandwich']);
   // every label names itself
-  for (const c of COCO_CATEGORIES) assert.ok(cocoLabelsOf(c).includes(c), c);
+  for (const c of COCO_LABELS) assert.ok(cocoLabelsOf(c).includes(c), c);
   // hypernyms and unrelated words do not match
   assert.deepEqual(cocoLabelsOf('animal'), []);
   assert.deepEqual(cocoLabelsOf('vehicle'), []);
@@ -44,11 +44,20 @@ test('cocoMentions matches n-grams of stem sequences, longest first', () => {
   assert.ok(cocoLexicon().maxN >= 3);
 });
 
-test('COCO categories are the detector labels, in order', async () => {
-  const src = await readFile(new URL('../image/detector.ts', import.meta.url), 'utf8');
-  const block = /export const COCO_LABELS = \[([\s\S]*?)\] as const/.exec(src)?.[1] ?? '';
-  const labels = [...block.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-  assert.deepEqual(labels, [...COCO_CATEGORIES]);
+test('one COCO label list, in a leaf module both the detector and the lexicon import', async () => {
+  const leaf = await readFile(new URL('../coco-labels.ts', import.meta.url), 'utf8');
+  assert.doesNotMatch(leaf, /^\s*(import|export\s.*\sfrom)\s/m, 'coco-labels.ts must import nothing (an import cycle empties the list)');
+  // the lexical side is loaded first (static import above), the detector after it: both see the same array
+  const detector = await import('../image/detector.ts');
+  assert.equal(COCO_LABELS.length, 80);
+  assert.equal(detector.COCO_LABELS, COCO_LABELS);
+  assert.equal(COCO_LABELS[0], 'person');
+  assert.equal(COCO_LABELS[16], 'dog');
+  assert.equal(COCO_LABELS[79], 'toothbrush');
+  for (const f of ['../image/detector.ts', './coco.ts', './build-coco-lexicon.ts']) {
+    const src = await readFile(new URL(f, import.meta.url), 'utf8');
+    assert.doesNotMatch(src, /'traffic light',\s*'fire hydrant'/, `${f} keeps its own copy of the list`);
+  }
 });
 
 test('the committed coco-lexicon.json is what the build script generates', async () => {

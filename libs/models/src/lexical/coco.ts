@@ -7,10 +7,10 @@
  * Pure and synchronous; the table is loaded once per process on first use (~22k forms).
  */
 import { readFileSync } from 'node:fs';
-import { COCO_CATEGORIES, type CocoCategory } from './coco-labels.ts';
+import { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
 import { stemSequence } from './stems.ts';
 
-export { COCO_CATEGORIES, type CocoCategory } from './coco-labels.ts';
+export { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
 export { stemSequence } from './stems.ts';
 
 interface LexiconFile {
@@ -23,7 +23,7 @@ export interface CocoLexicon {
   /** Longest phrase, in stems. */
   readonly maxN: number;
   /** COCO labels of a stem key ("golden retriev"), with the form the table lists for it. */
-  get(key: string): { labels: CocoCategory[]; form: string } | undefined;
+  get(key: string): { labels: CocoLabel[]; form: string } | undefined;
   /** Number of keys. */
   readonly size: number;
 }
@@ -33,9 +33,9 @@ let lexicon: CocoLexicon | null = null;
 export function cocoLexicon(): CocoLexicon {
   if (lexicon) return lexicon;
   const file = JSON.parse(readFileSync(new URL('./coco-lexicon.json', import.meta.url), 'utf8')) as LexiconFile;
-  const map = new Map<string, { labels: CocoCategory[]; form: string }>();
+  const map = new Map<string, { labels: CocoLabel[]; form: string }>();
   let maxN = 1;
-  for (const coco of COCO_CATEGORIES) {
+  for (const coco of COCO_LABELS) {
     for (const form of file.lemmas[coco] ?? []) {
       const seq = stemSequence(form);
       if (seq.length === 0) continue;
@@ -51,12 +51,12 @@ export function cocoLexicon(): CocoLexicon {
 }
 
 /** COCO labels a phrase names as a whole ("golden retriever" → ['dog']; "animal" → []). */
-export function cocoLabelsOf(phrase: string): CocoCategory[] {
+export function cocoLabelsOf(phrase: string): CocoLabel[] {
   return [...(cocoLexicon().get(stemSequence(phrase).join(' '))?.labels ?? [])];
 }
 
 export interface CocoMention {
-  label: CocoCategory;
+  label: CocoLabel;
   /** The stem n-gram of the text that matched, e.g. "golden retriev". */
   key: string;
   /** The table's form for it (a readable word), e.g. "golden retriever". */
@@ -96,8 +96,8 @@ export function cocoMentions(sequences: readonly (readonly string[])[], maxN = 3
 }
 
 /** The mentions grouped by label; the longest (most specific) phrase first within each. */
-export function mentionsByLabel(mentions: readonly CocoMention[]): Map<CocoCategory, CocoMention[]> {
-  const by = new Map<CocoCategory, CocoMention[]>();
+export function mentionsByLabel(mentions: readonly CocoMention[]): Map<CocoLabel, CocoMention[]> {
+  const by = new Map<CocoLabel, CocoMention[]>();
   for (const m of mentions) by.set(m.label, [...(by.get(m.label) ?? []), m]);
   for (const list of by.values()) list.sort((a, b) => b.key.split(' ').length - a.key.split(' ').length || a.key.localeCompare(b.key));
   return by;
@@ -108,7 +108,7 @@ export function mentionsByLabel(mentions: readonly CocoMention[]): Map<CocoCateg
  * stems of title and text in order of first appearance, stop words dropped: consecutive terms are
  * the text's bigrams where the words first occur).
  */
-export function articleMentions(title: string | undefined, terms: readonly string[] | undefined): Map<CocoCategory, CocoMention[]> {
+export function articleMentions(title: string | undefined, terms: readonly string[] | undefined): Map<CocoLabel, CocoMention[]> {
   const sequences = [title ? stemSequence(title) : [], terms ?? []];
   return mentionsByLabel(cocoMentions(sequences));
 }

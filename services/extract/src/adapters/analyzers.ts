@@ -3,7 +3,7 @@
  * document-frequency table, the SSRF-guarded image fetcher, and the image analyzer. Created once per
  * process (or worker thread) and reused.
  */
-import { createRedis, ImageError, key, safeFetch, ssrfPolicyFromEnv, type BaseConfig } from '@newsfuse/shared';
+import { CONFIDENT_OBJECT_SCORE, createRedis, ImageError, key, safeFetch, ssrfPolicyFromEnv, type BaseConfig } from '@newsfuse/shared';
 import { getEmbedder, MODEL_NAME } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer } from '@newsfuse/models/text/features';
 import { createMemoryDocFreq, createRedisDocFreq } from '@newsfuse/models/text/docfreq';
@@ -59,17 +59,25 @@ export function createBasicImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYT
   };
 }
 
+type FullAnalyzerConfig = Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_OBJECT_MIN_SCORE' | 'IMAGE_MAX_OBJECTS'>;
+
 /**
  * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions.
- * Models are loaded once per process or worker thread, on first use. A model that fails leaves its
- * field empty; only undecodable input throws.
+ * Objects are reported down to IMAGE_OBJECT_MIN_SCORE (at most IMAGE_MAX_OBJECTS, each with its
+ * score); the text view names only those scored ≥ CONFIDENT_OBJECT_SCORE, so the text-view embedding
+ * does not depend on the low floor. Models are loaded once per process or worker thread, on first use.
+ * A model that fails leaves its field empty; only undecodable input throws.
  */
-export function createFullImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS'>): ImageAnalyzerPort {
+export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerPort {
   let analyzer: Promise<ImageAnalyzer> | undefined;
   return {
-    model: 'centernet+ppocr-v4+blazeface-emotion',
+    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4+blazeface-emotion`,
     async analyze(bytes, { caption }) {
-      analyzer ??= createDefaultImageAnalyzer({ decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS } });
+      analyzer ??= createDefaultImageAnalyzer({
+        decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS },
+        detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS },
+        textViewMinScore: CONFIDENT_OBJECT_SCORE,
+      });
       let a;
       try {
         a = await (await analyzer).analyze(bytes, caption ? { caption } : {});
@@ -94,9 +102,7 @@ export function createFullImageAnalyzer(cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTE
 }
 
 /** The image analyzer the configuration asks for (IMAGE_ANALYSIS=full|basic). */
-export function createImageAnalyzerPort(
-  cfg: Pick<ExtractConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_ANALYSIS'>,
-): ImageAnalyzerPort {
+export function createImageAnalyzerPort(cfg: FullAnalyzerConfig & Pick<ExtractConfig, 'IMAGE_ANALYSIS'>): ImageAnalyzerPort {
   return cfg.IMAGE_ANALYSIS === 'full' ? createFullImageAnalyzer(cfg) : createBasicImageAnalyzer(cfg);
 }
 

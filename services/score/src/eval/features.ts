@@ -12,7 +12,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageFeatures, TextFeatures } from '@newsfuse/shared';
-import { buildTextView, getImageAnalyzer, type DefaultAnalyzerOptions } from '@newsfuse/models/image/features';
 import { createExtractor, type ImageAnalyzerPort } from '../../../extract/src/extract.ts';
 import { loadExtractConfig } from '../../../extract/src/config.ts';
 import { jointPortFromEnv } from '@newsfuse/models/joint/adapter';
@@ -29,82 +28,25 @@ export interface DevImage {
 }
 
 /**
- * The evaluation's own analyzer, a what-if beside the services' port: objects are reported down to a
- * low detector score (object_match weighs each by its score, and low-score detections carry much of
- * the recall: docs/evaluation.md), while the text view keeps the confident objects only.
+ * The services' own image analyzer port (createImageAnalyzerPort with IMAGE_ANALYSIS=full and the
+ * environment's IMAGE_OBJECT_MIN_SCORE / IMAGE_MAX_OBJECTS), so the evaluation measures what extract runs.
  */
-export const LOW_FLOOR = { minScore: 0.05, maxObjects: 50, textViewMinScore: 0.3 } as const;
-const LOW_FLOOR_KEY = `eval-adapter/v2 objects>=${LOW_FLOOR.minScore} max${LOW_FLOOR.maxObjects} view>=${LOW_FLOOR.textViewMinScore}`;
-/** Used only while the services' port is not wired to the full models: the library defaults. */
-const FALLBACK_KEY = 'eval-adapter/v1 library defaults';
-
-export type AnalyzerChoice = 'services' | 'low-floor';
-
-/**
- * The full image analyzer (detector, OCR, faces) as an extract port.
- * - `services`: the services' own createImageAnalyzerPort (IMAGE_ANALYSIS=full); while it is not wired
- *   to the full models (model 'basic/sharp'), one built here from libs/models' createImageAnalyzer with
- *   the library defaults.
- * - `low-floor`: built here with objects down to LOW_FLOOR.minScore and the text view from objects
- *   ≥ LOW_FLOOR.textViewMinScore.
- */
-export async function fullImageAnalyzerPort(
-  choice: AnalyzerChoice,
-  opts: DefaultAnalyzerOptions = {},
-): Promise<{ port: ImageAnalyzerPort; key: string; wired: boolean }> {
+export function fullImageAnalyzerPort(): { port: ImageAnalyzerPort; key: string } {
   const cfg = loadExtractConfig({ ...process.env, IMAGE_ANALYSIS: 'full' });
-  const services = createImageAnalyzerPort(cfg);
-  if (choice === 'services' && services.model !== 'basic/sharp') return { port: services, key: services.model, wired: true };
-  const lowFloor = choice === 'low-floor';
-  const key = lowFloor ? LOW_FLOOR_KEY : FALLBACK_KEY;
-  let analyzer: Promise<Awaited<ReturnType<typeof getImageAnalyzer>>> | undefined;
-  let model = key;
-  return {
-    key,
-    wired: false,
-    port: {
-      get model() {
-        return model;
-      },
-      async analyze(bytes, { caption }) {
-        analyzer ??= getImageAnalyzer({
-          hog: false,
-          ...(lowFloor ? { detector: { minScore: LOW_FLOOR.minScore, maxObjects: LOW_FLOOR.maxObjects } } : {}),
-          ...opts,
-        });
-        const a = await (await analyzer).analyze(bytes, caption ? { caption } : {});
-        model = `full/${a.models.detector}+${a.models.ocr}+${a.models.faces} (${key})`;
-        return {
-          width: a.original.width,
-          height: a.original.height,
-          format: a.format,
-          bytes: a.bytes,
-          colour: { mean: a.colour.mean, std: a.colour.std, brightness: a.colour.brightness, saturation: a.colour.saturation },
-          phash: a.phash,
-          objects: a.objects.map(({ label, score, box }) => ({ label, score, box: [...box] })),
-          ocr: a.ocr.map(({ text, confidence }) => ({ text, confidence: Math.min(1, Math.max(0, confidence)) })),
-          faces: a.faces.map(({ score, box, expressions }) => ({ score, box: [...box], expressions: { ...expressions } })),
-          textView: lowFloor
-            ? buildTextView(
-                a.objects.filter((o) => o.score >= LOW_FLOOR.textViewMinScore),
-                a.ocr,
-                caption,
-              )
-            : a.textView,
-        };
-      },
-    },
-  };
+  const port = createImageAnalyzerPort(cfg);
+  return { port, key: port.model };
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-/** Hash of the image analyzer's source (the extract adapter and libs/models/src/image). */
+/** Hash of the image analyzer's source (the extract adapter, libs/models/src/image and the COCO label list). */
 async function analyzerSources(): Promise<string> {
   const h = createHash('sha256');
   const imageDir = join(REPO_ROOT, 'libs', 'models', 'src', 'image');
   const files = [
     join(REPO_ROOT, 'services', 'extract', 'src', 'adapters', 'analyzers.ts'),
+    // the detector's class names live outside image/ since the COCO label list became one leaf module
+    join(REPO_ROOT, 'libs', 'models', 'src', 'coco-labels.ts'),
     ...(await readdir(imageDir))
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .sort()
@@ -127,8 +69,6 @@ export interface DevFeatureOptions {
   onPhase?: (phase: 'images' | 'texts', total: number) => void;
   /** Only the first N photos (smoke runs). */
   limit?: number;
-  /** Which image analyzer (default: the services' port). */
-  analyzer?: AnalyzerChoice;
   /** Recompute the image features even when cached. */
   refresh?: boolean;
 }
@@ -138,7 +78,7 @@ export interface DevFeatures {
   /** TextFeatures of a text, by the text itself. */
   text: (text: string) => TextFeatures;
   /** stale: the cached image features predate the analyzer's current code (rerun with refresh). */
-  models: { image: string; text: string; imagePortWired: boolean; analyzer: AnalyzerChoice; stale: boolean };
+  models: { image: string; text: string; stale: boolean };
 }
 
 /**
@@ -166,7 +106,7 @@ export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts:
     hashes.push(h);
   }
   // One cache folder per analyzer.
-  const image = await fullImageAnalyzerPort(opts.analyzer ?? 'services');
+  const image = fullImageAnalyzerPort();
   const imageDir = join(EVAL_CACHE, 'images', sha256(image.key + jointTag).slice(0, 16));
   await mkdir(imageDir, { recursive: true });
   const indexPath = join(imageDir, 'analyzer.json');
@@ -203,7 +143,7 @@ export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts:
       if (imageModel !== image.port.model || index.sources === undefined) {
         index.sources = sources;
         imageModel = image.port.model;
-        await writeJsonAtomic(indexPath, { key: image.key, model: imageModel, wired: image.wired, sources });
+        await writeJsonAtomic(indexPath, { key: image.key, model: imageModel, sources });
       }
     }
     images.push({ hash: h, label: labels[i]!, features });
@@ -212,12 +152,10 @@ export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts:
 
   if (index.sources === undefined && images.length === labels.length) {
     // a cache from before the code stamp: stamp it with the current code
-    await writeJsonAtomic(indexPath, { key: image.key, model: imageModel ?? image.port.model, wired: image.wired, sources });
+    await writeJsonAtomic(indexPath, { key: image.key, model: imageModel ?? image.port.model, sources });
   }
   if (stale)
-    process.stderr.write(
-      `warning: the cached ${opts.analyzer ?? 'services'} image features predate the image analyzer's current code; --refresh recomputes them\n`,
-    );
+    process.stderr.write(`warning: the cached image features predate the image analyzer's current code; --refresh recomputes them\n`);
 
   // Text features of every text the evaluation pairs with the photos.
   const wanted = [...new Set(texts(labels))];
@@ -256,8 +194,6 @@ export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts:
     models: {
       image: (imageModel ?? image.port.model) + jointTag,
       text: textPort.model + jointTag,
-      imagePortWired: image.wired,
-      analyzer: opts.analyzer ?? 'services',
       stale,
     },
   };

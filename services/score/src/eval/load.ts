@@ -3,7 +3,7 @@
  * features are computed or read from the cache.
  */
 import cliProgress from 'cli-progress';
-import { devFeatures, type AnalyzerChoice, type DevFeatures } from './features.ts';
+import { devFeatures, type DevFeatures } from './features.ts';
 import { allTexts, devSet, type DevSet } from './dataset.ts';
 
 export interface Loaded {
@@ -11,9 +11,7 @@ export interface Loaded {
   dev: DevSet;
 }
 
-export async function loadDevSet(
-  opts: { limit?: number; quiet?: boolean; analyzer?: AnalyzerChoice; refresh?: boolean } = {},
-): Promise<Loaded> {
+export async function loadDevSet(opts: { limit?: number; quiet?: boolean; refresh?: boolean } = {}): Promise<Loaded> {
   const bar = new cliProgress.SingleBar(
     {
       format: '{phase} [{bar}] {value}/{total} {cached} | {duration_formatted} (eta {eta_formatted})',
@@ -26,15 +24,11 @@ export async function loadDevSet(
   let cachedCount = 0;
   const features = await devFeatures(allTexts, {
     ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-    ...(opts.analyzer ? { analyzer: opts.analyzer } : {}),
     ...(opts.refresh ? { refresh: true } : {}),
     onPhase: (p, total) => {
       if (opts.quiet) return;
       if (phase) bar.stop();
-      phase =
-        p === 'images'
-          ? `image features, ${opts.analyzer ?? 'services'} analyzer (detector, OCR, faces, MiniLM)`
-          : 'text features (MiniLM, terms)';
+      phase = p === 'images' ? 'image features (detector, OCR, faces, MiniLM)' : 'text features (MiniLM, terms)';
       cachedCount = 0;
       bar.start(total, 0, { phase, cached: '' });
     },

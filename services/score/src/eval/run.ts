@@ -12,7 +12,7 @@
  * - Classes are balanced in every fit (each positive weighs as much as its negatives together).
  */
 import type { FusionWeights } from '../../../fuse/src/combiner.ts';
-import { createStrategies, lateScores, type FusionInput } from '../../../fuse/src/strategies.ts';
+import { createStrategies, lateScores, type ExtraSignals, type FusionInput } from '../../../fuse/src/strategies.ts';
 import { chooseThreshold, calibrate, fitIsotonic, fitPlatt, type CalibrationFile, type Calibrator } from '../calibration.ts';
 import { FOLDS, NEGATIVES, VARIANTS, type DevSet, type Pair } from './dataset.ts';
 import { fitLogistic, fitMlp, roundModel, type Example } from './learn.ts';
@@ -42,8 +42,15 @@ export const HYBRID_FEATURES = [
   'late_learned',
 ];
 /** The hybrid's inputs: with the joint-space similarity when the data has it (JOINT_EMBEDDER_DIR set). */
-export function hybridFeatures(examples: readonly Example[]): string[] {
-  return examples.some((e) => e.signals.joint_cos !== undefined) ? [...HYBRID_FEATURES, 'joint_cos', 'has:joint_cos'] : HYBRID_FEATURES;
+export function hybridFeatures(examples: readonly Example[], extra: readonly string[] = []): string[] {
+  const joint = examples.some((e) => e.signals.joint_cos !== undefined) ? ['joint_cos', 'has:joint_cos'] : [];
+  return [...HYBRID_FEATURES, ...joint, ...extra];
+}
+
+/** Candidate hybrid inputs the evaluation measures: extra per-image signals and the features read from them. */
+export interface Candidate {
+  signals: ExtraSignals;
+  features: string[];
 }
 export const LATE_PRIOR_WEIGHTS = { object_match: 0.5, caption_overlap: 0.3, ocr_overlap: 0.2 };
 
@@ -77,8 +84,8 @@ export function fusionInput(dev: DevSet, p: Pair): FusionInput {
 }
 
 /** Base signals of every pair (the strategies' shared per-image signals). */
-export function baseSignals(dev: DevSet): Record<string, number>[] {
-  const plain = createStrategies(placeholderWeights());
+export function baseSignals(dev: DevSet, candidate?: Candidate): Record<string, number>[] {
+  const plain = createStrategies(placeholderWeights(), candidate?.signals);
   return dev.pairs.map((p) => {
     const s = { ...plain.early(fusionInput(dev, p)).perImage[0]!.signals };
     delete s.relevance;
@@ -98,7 +105,12 @@ export function placeholderWeights(): FusionWeights {
 }
 
 /** Fits the learned combiners on examples (base signals + labels). */
-export function fitWeights(examples: Example[], hybridKind: HybridKind, data: string): FusionWeights {
+export function fitWeights(
+  examples: Example[],
+  hybridKind: HybridKind,
+  data: string,
+  extraFeatures: readonly string[] = [],
+): FusionWeights {
   const late = fitLogistic(examples, LATE_FEATURES, { l2: 1e-3 });
   // Captions are absent from the dev data, so their coefficient cannot be learned: it is fixed to the
   // coefficient learned for a matched object (a caption word found in the article ~ a named object).
@@ -107,7 +119,7 @@ export function fitWeights(examples: Example[], hybridKind: HybridKind, data: st
   const w0 = { ...placeholderWeights(), late };
   // the late combiners' outputs are hybrid inputs too
   const ex = examples.map((e) => ({ ...e, signals: { ...e.signals, ...lateScores(e.signals as Record<string, number>, w0) } }));
-  const features = hybridFeatures(examples);
+  const features = hybridFeatures(examples, extraFeatures);
   const hybrid =
     hybridKind === 'logistic'
       ? fitLogistic(ex, features, { l2: 1e-3 })
@@ -139,8 +151,14 @@ export function rowNames(): { name: string; kind: Row['kind'] }[] {
 }
 
 /** Raw score of every row for a set of pairs, under given weights. */
-function scoreRows(dev: DevSet, pairIdx: readonly number[], weights: FusionWeights, base: Record<string, number>[]): Map<string, number[]> {
-  const st = createStrategies(weights);
+function scoreRows(
+  dev: DevSet,
+  pairIdx: readonly number[],
+  weights: FusionWeights,
+  base: Record<string, number>[],
+  candidate?: Candidate,
+): Map<string, number[]> {
+  const st = createStrategies(weights, candidate?.signals);
   const out = new Map<string, number[]>(rowNames().map((r) => [r.name, []]));
   for (const i of pairIdx) {
     const input = fusionInput(dev, dev.pairs[i]!);
@@ -161,6 +179,8 @@ function scoreRows(dev: DevSet, pairIdx: readonly number[], weights: FusionWeigh
 export interface CvOptions {
   hybridKind: HybridKind;
   calibration?: 'platt' | 'isotonic';
+  /** Extra signals given to the strategies and read by the hybrid (base must come from baseSignals(dev, candidate)). */
+  candidate?: Candidate;
   onFold?: (fold: number) => void;
 }
 
@@ -178,9 +198,9 @@ export function crossValidate(dev: DevSet, base: Record<string, number>[], opts:
     const labels = train.map((i) => dev.pairs[i]!.label);
     const bw = balanceWeights(labels);
     const examples: Example[] = train.map((i, j) => ({ signals: base[i]!, label: labels[j]!, weight: bw[j]! }));
-    const weights = fitWeights(examples, opts.hybridKind, `fold ${k}`);
-    const trainScores = scoreRows(dev, train, weights, base);
-    const testScores = scoreRows(dev, test, weights, base);
+    const weights = fitWeights(examples, opts.hybridKind, `fold ${k}`, opts.candidate?.features);
+    const trainScores = scoreRows(dev, train, weights, base, opts.candidate);
+    const testScores = scoreRows(dev, test, weights, base, opts.candidate);
     const thresholds: Record<string, number> = {};
     for (const { name } of names) {
       const tr = trainScores.get(name)!;

@@ -1,5 +1,9 @@
-/** The 80 COCO object categories in the detector's class order (as libs/models/src/image/detector.ts's COCO_LABELS; a test keeps them equal). */
-export const COCO_CATEGORIES = [
+/**
+ * The 80 COCO object categories, in the detector's class order (class index i is COCO_LABELS[i]).
+ * A leaf module: it imports nothing, so both the detector (libs/models/src/image) and the lexical
+ * side (libs/models/src/lexical) can import it without an import cycle.
+ */
+export const COCO_LABELS = [
   'person',
   'bicycle',
   'car',
@@ -81,4 +85,5 @@ export const COCO_CATEGORIES = [
   'hair drier',
   'toothbrush',
 ] as const;
-export type CocoCategory = (typeof COCO_CATEGORIES)[number];
+
+export type CocoLabel = (typeof COCO_LABELS)[number];
