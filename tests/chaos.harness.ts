@@ -7,6 +7,8 @@
  * reduced sizes that are part of `npm test`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { appendFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -260,6 +262,78 @@ export function streamMessages(
   done.catch(() => undefined);
   return { sent: () => sent, done };
 }
+
+// ------------------------------------------------------------------------------------------ a feed
+
+export interface FeedItem {
+  guid: string;
+  url: string;
+  title: string;
+  summary: string;
+  publishedAt: string;
+  images: { url: string; caption?: string }[];
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * An RSS 2.0 feed on loopback that grows while a trial streams: `stream(items)` releases them in chunks
+ * (like {@link streamMessages}); the document lists every item released so far, with an ETag per state
+ * (a conditional GET of an unchanged feed gets 304). `requests()` counts GETs.
+ */
+export async function startFeedServer() {
+  let items: FeedItem[] = [];
+  let released = 0;
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const visible = items.slice(0, released);
+    const etag = `"${visible.length}-${visible[visible.length - 1]?.guid ?? 'empty'}"`;
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag }).end();
+      return;
+    }
+    const body = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>',
+      '<title>Chaos feed</title><link>http://127.0.0.1/</link><description>articles of the chaos suite</description>',
+      ...visible.map((it) =>
+        [
+          '<item>',
+          `<title>${xml(it.title)}</title><link>${xml(it.url)}</link><guid isPermaLink="false">${xml(it.guid)}</guid>`,
+          `<description>${xml(it.summary)}</description><pubDate>${new Date(it.publishedAt).toUTCString()}</pubDate>`,
+          ...it.images.map(
+            (im) =>
+              `<media:content url="${xml(im.url)}" medium="image" type="image/png">${im.caption ? `<media:description>${xml(im.caption)}</media:description>` : ''}</media:content>`,
+          ),
+          '</item>',
+        ].join(''),
+      ),
+      '</channel></rss>',
+    ].join('\n');
+    res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', etag }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.xml`;
+  return {
+    url,
+    requests: () => requests,
+    /** Releases `list` into the feed (replacing what it held) `chunk` items every `everyMs`. */
+    stream(list: FeedItem[], opts: { chunk: number; everyMs: number }) {
+      items = list;
+      released = 0;
+      const done = (async () => {
+        while (released < items.length) {
+          released = Math.min(items.length, released + opts.chunk);
+          if (released < items.length) await new Promise((r) => setTimeout(r, opts.everyMs));
+        }
+      })();
+      return { sent: () => released, done };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+export type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;
 
 // ------------------------------------------------------------------------------------------ counting
 

@@ -1,12 +1,18 @@
 /**
- * Chaos: faults while articles stream through extract → fuse → score (→ dashboard), each stage its own
- * process, on a Kafka broker and a Redis (AOF) that this file starts for itself, so that restarting
- * them never touches the shared CI broker.
+ * Chaos: faults while articles stream through ingest → extract → fuse → score → dashboard, each service
+ * its own process, on a Kafka broker and a Redis (AOF) that this file starts for itself, so that
+ * restarting them never touches the shared CI broker.
  *
- * Trials, in turn, each with a fresh stream of articles (CHAOS_FULL=1: 8 trials of 500 articles; else
- * 3 trials of 33 — the three stages killed together, broker and Redis restarted together, the three
- * stages stopped together):
- *   kill -9 extract / fuse / score mid-stream, then restart it;
+ * Articles enter either straight on news.articles.v1 or, for the ingest trials, through ingest: a
+ * loopback RSS feed that grows while the trial streams, which ingest polls (conditional GET, every 1–2 s).
+ *
+ * Trials, in turn, each with a fresh stream of articles (CHAOS_FULL=1: 11 trials of 500 articles; else
+ * 4 trials of 33 — the three stages killed together, broker and Redis restarted together, the three
+ * stages stopped together, ingest killed between a version claim and its publish together with a kill -9
+ * of the dashboard):
+ *   kill -9 extract / fuse / score / dashboard mid-stream, then restart it;
+ *   kill -9 ingest mid-stream (from outside, and from inside right after a version claim, before its
+ *   publish: INGEST_CRASH_AFTER_CLAIMS), then restart it;
  *   restart the broker (kafka.sh stop + start on the same data dir); restart Redis (same AOF dir);
  *   SIGTERM extract / fuse / score mid-stream (graceful: in-flight work drained, offsets committed), restart.
  * After each: every article is on news.scored.v1 (nothing lost, nothing dead-lettered), raw duplicates
@@ -20,6 +26,7 @@ import { join } from 'node:path';
 import type kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
 import { ArticleEvent, DeadLetter, FusedEvent, ScoredEvent, decode, encode, topicsFor } from '@newsfuse/shared';
+import { articleIdFor } from '../services/ingest/src/urls.ts';
 import { OUTPUT, groupCaughtUp, startService, uniqueId, waitFor, type ServiceHandle } from './harness.ts';
 import {
   FULL,
@@ -28,6 +35,7 @@ import {
   createOwnBroker,
   createOwnRedis,
   createSummary,
+  exited,
   followTopic,
   kafkaClient,
   offsetConsistency,
@@ -36,6 +44,9 @@ import {
   type OwnBroker,
   type OwnRedis,
   progressLog,
+  startFeedServer,
+  type FeedItem,
+  type FeedServer,
   type TopicMessage,
 } from './chaos.harness.ts';
 import { startImageServer, type ImageServer } from './fixtures/images.ts';
@@ -43,7 +54,7 @@ import { makeArticle } from './fixtures/articles.ts';
 
 const PER_TRIAL = Number(process.env.CHAOS_ARTICLES ?? (FULL ? 500 : 33));
 const TRIAL_DEADLINE_MS = FULL ? 420_000 : 240_000;
-const SERVICES = ['extract', 'fuse', 'score', 'dashboard'] as const;
+const SERVICES = ['ingest', 'extract', 'fuse', 'score', 'dashboard'] as const;
 type Name = (typeof SERVICES)[number];
 
 describe('chaos: faults while articles stream through the pipeline', { timeout: FULL ? 3_600_000 : 1_200_000 }, () => {
@@ -72,11 +83,19 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
     SHUTDOWN_TIMEOUT_MS: '25000',
     DASHBOARD_TOKEN: dashboardToken,
     DASHBOARD_BULLBOARD: 'false',
+    // ingest polls the trial's feed every 1–2 s (FEEDS is set once the feed server is up).
+    POLL_MIN_SECONDS: '1',
+    POLL_DEFAULT_SECONDS: '1',
+    POLL_MAX_SECONDS: '2',
+    POLL_PER_HOST_GAP_MS: '0',
+    POLL_BACKOFF_BASE_SECONDS: '1',
+    POLL_BACKOFF_MAX_SECONDS: '4',
   };
   let broker: OwnBroker | undefined;
   let redisServer: OwnRedis | undefined;
   let redis: Redis;
   let images: ImageServer;
+  let feed: FeedServer;
   let producer: kafkajs.Producer;
   let scoredFollower: Awaited<ReturnType<typeof followTopic<ScoredEvent>>> | undefined;
   const services = new Map<Name, ServiceHandle>();
@@ -87,9 +106,10 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
   let dashboardBaseline = 0;
   let trialIndex = 0;
 
-  async function start(name: Name): Promise<ServiceHandle> {
-    log(`starting ${name}`);
-    const h = await startService(name, env, `${runId}-${name}`);
+  async function start(name: Name, extraEnv: Record<string, string> = {}): Promise<ServiceHandle> {
+    log(`starting ${name}${Object.keys(extraEnv).length ? ` with ${JSON.stringify(extraEnv)}` : ''}`);
+    // Generous: on 2 loaded cores a service's start (tsx, models, connections) has taken over 2 minutes.
+    const h = await startService(name, { ...env, ...extraEnv }, `${runId}-${name}`, 300_000);
     h.child.once('exit', (code, signal) => {
       if (h.child.pid !== undefined && expectedExit.has(h.child.pid)) return;
       summary.crash();
@@ -122,6 +142,8 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
     redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
     redis.on('error', () => undefined); // reconnects by itself across the Redis restart
     images = await startImageServer();
+    feed = await startFeedServer();
+    env.FEEDS = feed.url;
     const kafka = kafkaClient(broker.brokers, 'chaos-producer');
     const admin = kafka.admin();
     await admin.connect();
@@ -135,13 +157,15 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
     producer = kafka.producer({ maxInFlightRequests: 1 });
     await producer.connect();
     scoredFollower = await followTopic(broker.brokers, topics.scored, (v) => decode(ScoredEvent, v));
-    await Promise.all(SERVICES.map((name) => start(name)));
+    // ingest last: five processes starting at once on two cores starve each other.
+    await Promise.all(SERVICES.filter((name) => name !== 'ingest').map((name) => start(name)));
+    await start('ingest');
     log(`pipeline up: broker ${broker.brokers}, redis ${redisServer.url}`);
   });
 
   after(async () => {
     await Promise.allSettled(SERVICES.filter((n) => services.has(n)).map((n) => stop(n, 'SIGTERM')));
-    await Promise.allSettled([scoredFollower?.stop(), producer?.disconnect(), images?.close()]);
+    await Promise.allSettled([scoredFollower?.stop(), producer?.disconnect(), images?.close(), feed?.close()]);
     redis?.disconnect();
     await Promise.allSettled([broker?.dispose(), redisServer?.dispose()]);
     // Secrets never reach the logs.
@@ -153,19 +177,25 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
     summary.write();
   });
 
-  function buildArticles(index: number) {
+  function buildArticles(index: number, via: 'kafka' | 'feed') {
     const list: ArticleEvent[] = [];
+    const items: FeedItem[] = [];
     const labels = new Map<string, ScoredEvent['modality']>();
     for (let j = 0; j < PER_TRIAL; j++) {
       const i = index * 10_000 + j;
       let imgs: ArticleEvent['images'] = [];
       if (j % 4 === 1) imgs = [{ url: `${images.url}/img/${i}.png`, caption: 'a photo' }];
-      else if (j % 4 === 3) imgs = [0, 1].map((n) => ({ url: `${images.url}/img/${i * 10 + n}.png`, alt: `picture ${n}` }));
+      else if (j % 4 === 3) imgs = [0, 1].map((n) => ({ url: `${images.url}/img/${i * 10 + n}.png`, caption: `picture ${n}` }));
       const a = makeArticle(i, imgs, runId);
-      list.push(a);
-      labels.set(a.articleId, imgs.length > 0 ? 'complete' : 'text-only');
+      if (via === 'feed') {
+        // Through ingest, the id is ingest's: a hash of the canonical URL; the first version is 1.
+        const publishedAt = new Date(Date.parse('2026-01-01T00:00:00Z') + i * 1000).toISOString();
+        items.push({ guid: `${runId}-${i}`, url: a.url, title: a.title, summary: a.summary ?? a.title, publishedAt, images: imgs });
+        list.push({ ...a, articleId: articleIdFor({ url: a.url }), version: 1, publishedAt });
+      } else list.push(a);
+      labels.set(list[list.length - 1]!.articleId, imgs.length > 0 ? 'complete' : 'text-only');
     }
-    return { list, labels };
+    return { list, items, labels };
   }
 
   /** Where each lost article stopped: its message, its flow's jobs in Redis, its fused event. */
@@ -212,6 +242,10 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
   interface Trial {
     name: string;
     graceful?: boolean;
+    /** How articles enter: published on news.articles.v1 (default), or through ingest polling the feed. */
+    via?: 'kafka' | 'feed';
+    /** Runs before the stream starts. */
+    prepare?(): Promise<void>;
     /** Injects the fault; resolves once the pipeline is whole again. Returns a note for the table. */
     fault(): Promise<string | void>;
   }
@@ -219,7 +253,8 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
   async function runTrial(trial: Trial) {
     const index = ++trialIndex;
     const t0 = Date.now();
-    const { list, labels } = buildArticles(index);
+    const via = trial.via ?? 'kafka';
+    const { list, items, labels } = buildArticles(index, via);
     const expected = new Map(list.map((a) => [a.articleId, a.version]));
     for (const [id, v] of expected) published.set(id, v);
     const follower = scoredFollower!;
@@ -228,13 +263,18 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
       for (const s of follower.items) if (expected.has(s.articleId)) ids.add(s.articleId);
       return ids.size;
     };
+    await trial.prepare?.();
     // A stream at a steady pace: 10 articles a second (full), 5 (reduced).
-    const stream = streamMessages(
-      producer,
-      topics.articles,
-      list.map((a) => ({ key: a.articleId, value: encode(ArticleEvent, a) })),
-      { chunk: FULL ? 10 : 5, everyMs: 1000 },
-    );
+    const pace = { chunk: FULL ? 10 : 5, everyMs: 1000 };
+    const stream =
+      via === 'feed'
+        ? feed.stream(items, pace)
+        : streamMessages(
+            producer,
+            topics.articles,
+            list.map((a) => ({ key: a.articleId, value: encode(ArticleEvent, a) })),
+            pace,
+          );
     let note: string | void = undefined;
     let row = { lost: PER_TRIAL, rawDuplicates: 0, dedupDuplicates: 0, deadLetters: 0 };
     try {
@@ -321,15 +361,57 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
   }
 
   type Stage = 'extract' | 'fuse' | 'score';
-  const names = (stages: Stage[]) => stages.join(' + ');
+  const names = (stages: Name[]) => stages.join(' + ');
 
-  const kill9 = (...stages: Stage[]): Trial => ({
-    name: `kill -9 ${names(stages)}`,
+  const kill9 = (...stages: Name[]): Trial => ({
+    name: `kill -9 ${names(stages)}${stages.includes('ingest') ? ' (articles through ingest)' : ''}`,
+    ...(stages.includes('ingest') ? { via: 'feed' as const } : {}),
     async fault() {
       await Promise.all(stages.map((n) => stop(n, 'SIGKILL')));
       await Promise.all(stages.map((n) => start(n)));
     },
   });
+
+  /** ingest's republished pending claims (its metrics), so a trial can tell the claim crash was recovered. */
+  const ingestRepublished = async (): Promise<number> => {
+    const text = await (await fetch(`${services.get('ingest')!.url}/metrics`)).text();
+    const m = /^newsfuse_messages_total\{[^}]*outcome="republished"[^}]*\} (\d+)/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+
+  /**
+   * ingest kills itself (SIGKILL, INGEST_CRASH_AFTER_CLAIMS) right after a version claim, before its
+   * publish, about a third into the stream; restarted, it must publish that article (the pending claim,
+   * same version) and everything after it. With `alsoKill`, those services are killed -9 at that moment too.
+   */
+  const ingestClaimCrash = (...alsoKill: Name[]): Trial => {
+    const claims = Math.max(2, Math.ceil(PER_TRIAL * 0.3));
+    return {
+      name: `kill -9 ingest between a version claim and its publish${alsoKill.length ? ` + kill -9 ${names(alsoKill)}` : ''}`,
+      via: 'feed',
+      async prepare() {
+        await stop('ingest', 'SIGTERM');
+        const h = await start('ingest', { INGEST_CRASH_AFTER_CLAIMS: String(claims) });
+        expectedExit.add(h.child.pid!);
+      },
+      async fault() {
+        // ingest kills itself at its claim (it may have already): wait for that exit, send nothing.
+        const h = services.get('ingest')!;
+        await exited(h.child, 120_000);
+        log(`ingest exited (${h.child.signalCode ?? h.child.exitCode}) after claim ${claims}`);
+        assert.equal(h.child.signalCode, 'SIGKILL', 'ingest killed itself after its claim');
+        await Promise.all(alsoKill.map((n) => stop(n, 'SIGKILL')));
+        await Promise.all([start('ingest'), ...alsoKill.map((n) => start(n))]);
+        await waitFor(
+          async () => ((await ingestRepublished()) >= 1 ? true : undefined),
+          120_000,
+          'ingest to re-publish the pending claim',
+          500,
+        );
+        return `ingest killed itself after claim ${claims}; the pending claim was re-published under its version after the restart`;
+      },
+    };
+  };
 
   /** Checks, right after a graceful stop, that in-flight work was drained and offsets committed. */
   async function checkDrained(name: Stage): Promise<string> {
@@ -426,10 +508,23 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
   };
 
   // Full: every fault on its own. Reduced (npm test): the three stages killed together, the broker and
-  // Redis restarted together, the three stages stopped together.
+  // Redis restarted together, the three stages stopped together, ingest's claim crash with a kill -9 of
+  // the dashboard.
   const trials: Trial[] = FULL
-    ? [kill9('extract'), kill9('fuse'), kill9('score'), restartBroker, restartRedis, sigterm('extract'), sigterm('fuse'), sigterm('score')]
-    : [kill9('extract', 'fuse', 'score'), restartBoth, sigterm('extract', 'fuse', 'score')];
+    ? [
+        kill9('extract'),
+        kill9('fuse'),
+        kill9('score'),
+        kill9('dashboard'),
+        kill9('ingest'),
+        ingestClaimCrash(),
+        restartBroker,
+        restartRedis,
+        sigterm('extract'),
+        sigterm('fuse'),
+        sigterm('score'),
+      ]
+    : [kill9('extract', 'fuse', 'score'), restartBoth, sigterm('extract', 'fuse', 'score'), ingestClaimCrash('dashboard')];
 
   // CHAOS_TRIALS=kill,redis runs only the trials whose names contain one of the words (development).
   const only = (process.env.CHAOS_TRIALS ?? '')

@@ -95,7 +95,12 @@ export interface ServiceHandle {
 }
 
 /** Starts `services/<name>/src/main.ts` as its own process and waits until /healthz says ready. */
-export async function startService(name: string, env: Record<string, string>, logTag = name): Promise<ServiceHandle> {
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  logTag = name,
+  readyTimeoutMs = 120_000,
+): Promise<ServiceHandle> {
   mkdirSync(OUTPUT, { recursive: true });
   const port = await freePort();
   const log = createWriteStream(join(OUTPUT, `${logTag}.log`), { flags: 'a' });
@@ -115,7 +120,7 @@ export async function startService(name: string, env: Record<string, string>, lo
       const res = await fetch(`${url}/healthz`).catch(() => undefined);
       return res?.ok ? true : undefined;
     },
-    120_000,
+    readyTimeoutMs,
     `${name} to become ready`,
     250,
   ).catch((err: unknown) => {

@@ -17,6 +17,11 @@ export const BaseConfigSchema = z.object({
   KAFKA_PARTITIONS: int(4, 1),
   /** Consumer group session timeout: how soon the group notices a consumer that died without leaving. */
   KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000),
+  /**
+   * Retries of a Kafka request (a send, a metadata refresh) before it fails: 10 is about 100 s of
+   * broker outage. A consumer then redelivers its input rather than dead-lettering it.
+   */
+  KAFKA_RETRIES: int(10, 0),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key and BullMQ queue, so tests and deployments can share a server. */
   NEWSFUSE_PREFIX: z

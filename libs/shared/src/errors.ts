@@ -79,3 +79,40 @@ export function toNewsFuseError(err: unknown): NewsFuseError {
 export function isRetriable(err: unknown): boolean {
   return err instanceof NewsFuseError ? err.retriable : false;
 }
+
+/** The innermost `cause` of an error chain (kafkajs wraps the broker's error in retry errors). */
+function rootCause(err: unknown): unknown {
+  let e = err;
+  for (let i = 0; i < 10 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  return e;
+}
+
+const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * Whether a failure is the infrastructure's, not the input's: the same input may succeed later, so it
+ * must be retried (redelivered, not committed), never dead-lettered.
+ *
+ * - a NewsFuseError: its `retriable` flag;
+ * - a kafkajs error (`KafkaJS…`): a send or request that ran out of retries (`KafkaJSNumberOfRetriesExceeded`),
+ *   or whose root cause kafkajs marks retriable (connection refused or closed, request timeout, leader not
+ *   available…), as kafkajs' own consumer decides whether to restart; a broker's non-retriable answer
+ *   (`MESSAGE_TOO_LARGE`, `INVALID_RECORD`, …) is permanent;
+ * - an ioredis error: the connection closed or refused, or MaxRetriesPerRequestError;
+ * - anything else (a decode error, a bug): not transient.
+ */
+export function isTransientInfraError(err: unknown): boolean {
+  if (err instanceof NewsFuseError) return err.retriable;
+  if (!(err instanceof Error)) return false;
+  const root = rootCause(err);
+  if (err.name === 'KafkaJSAggregateError') return ((err as { errors?: unknown[] }).errors ?? []).some(isTransientInfraError);
+  if (err.name.startsWith('KafkaJS')) {
+    if (root instanceof Error && root.name.startsWith('KafkaJS') && root !== err) {
+      return (root as { retriable?: boolean }).retriable === true || root.name === 'KafkaJSConnectionError';
+    }
+    return err.name === 'KafkaJSNumberOfRetriesExceeded' || (err as { retriable?: boolean }).retriable === true;
+  }
+  if (err.name === 'MaxRetriesPerRequestError' || /^Connection is closed\.?$/.test(err.message)) return true;
+  const code = (root as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown }).code;
+  return typeof code === 'string' && TRANSIENT_NET_CODES.has(code);
+}

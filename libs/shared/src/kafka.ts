@@ -6,7 +6,7 @@ import kafkajs, { type Admin, type Consumer, type KafkaMessage, type Producer, t
 import type { Logger } from './logger.ts';
 import type { BaseConfig } from './config.ts';
 import { DeadLetter, TOPICS, encode, truncatePayload } from './events.ts';
-import { toNewsFuseError, NewsFuseError } from './errors.ts';
+import { toNewsFuseError, isTransientInfraError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { topicName } from './config.ts';
 
@@ -23,7 +23,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 export function createKafka(
-  cfg: Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'>,
+  cfg: Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'> & Partial<Pick<BaseConfig, 'KAFKA_RETRIES'>>,
   logger: Logger,
   clientId = cfg.KAFKA_CLIENT_ID,
 ): Kafka {
@@ -33,7 +33,9 @@ export function createKafka(
     brokers: cfg.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 200, retries: 10 },
+    // A request (a send, a metadata refresh) gives up after this many retries, about 100 s with the
+    // default 10; what consumes then redelivers the input (runConsumer, fuse) rather than losing it.
+    retry: { initialRetryTime: 200, retries: cfg.KAFKA_RETRIES ?? 10 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -141,26 +143,72 @@ export interface ConsumeOptions {
   metrics?: Metrics;
   deadLetters: DeadLetterSink;
   partitionsConsumedConcurrently?: number;
-  /** Handle one message. Throw a retriable NewsFuseError to have it redelivered; anything else is dead-lettered. */
+  /** Pause of a partition after a transient failure: doubles from `min` up to `max` while failures last. */
+  retryBackoffMs?: { min: number; max: number };
+  /**
+   * Handle one message. A transient failure ({@link isTransientInfraError}: a retriable NewsFuseError, a
+   * Kafka send out of retries, Redis unreachable) is redelivered; anything else is dead-lettered.
+   */
   handle(message: KafkaMessage, ctx: { partition: number; topic: string; heartbeat(): Promise<void> }): Promise<void>;
 }
 
-/** Runs a consumer loop with at-least-once delivery: offsets advance only after handle() or dead-lettering. */
+/** Exponential pause per key (a topic-partition), reset by a success. */
+export function createBackoff(min: number, max: number) {
+  const failures = new Map<string, number>();
+  return {
+    next(key: string): number {
+      const n = failures.get(key) ?? 0;
+      failures.set(key, n + 1);
+      return Math.min(max, min * 2 ** Math.min(n, 30));
+    },
+    reset(key: string): void {
+      failures.delete(key);
+    },
+  };
+}
+
+/**
+ * Runs a consumer loop with at-least-once delivery: offsets advance only after handle() or dead-lettering.
+ *
+ * A transient failure pauses the message's partition (exponential back-off, 1 s up to 30 s by default)
+ * and throws, so its offset is not committed; the partition resumes at that message once the pause is
+ * over, as often as it takes for the broker or Redis to come back (kafkajs' pause/resume pattern; if the
+ * failures last past the consumer's own retries, kafkajs restarts the consumer, which resumes from the
+ * committed offset). Only input that fails for another reason is dead-lettered.
+ */
 export async function runConsumer(opts: ConsumeOptions): Promise<void> {
   const { consumer, topic, stage, logger, metrics } = opts;
+  const backoff = createBackoff(opts.retryBackoffMs?.min ?? 1_000, opts.retryBackoffMs?.max ?? 30_000);
+  const timers = new Set<NodeJS.Timeout>();
+  consumer.on(consumer.events.STOP, () => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 2,
-    eachMessage: async ({ message, partition, topic: t, heartbeat }) => {
+    eachMessage: async ({ message, partition, topic: t, heartbeat, pause }) => {
       const end = metrics?.stageSeconds.startTimer({ stage });
+      const where = `${t}:${partition}`;
       try {
         await opts.handle(message, { partition, topic: t, heartbeat });
+        backoff.reset(where);
         metrics?.messages.inc({ stage, outcome: 'ok' });
       } catch (error) {
-        if (error instanceof NewsFuseError && error.retriable) {
+        if (isTransientInfraError(error)) {
           metrics?.messages.inc({ stage, outcome: 'retry' });
-          logger.warn({ err: error, partition, offset: message.offset }, 'retriable failure; will be redelivered');
+          const ms = backoff.next(where);
+          logger.warn(
+            { err: error, partition, offset: message.offset, retryInMs: ms },
+            'transient failure; the message is not committed and is retried after a pause',
+          );
+          const resume = pause();
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            resume();
+          }, ms);
+          timers.add(timer);
           throw error;
         }
         metrics?.messages.inc({ stage, outcome: 'deadletter' });

@@ -2,12 +2,13 @@
  * fuse: runs the parent job of each article's flow once every child has finished or failed for good,
  * joins the features, applies the fusion strategy and publishes news.fused.v1.
  */
-import { MetricsTime, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, MetricsTime, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   DecodeError,
   FusedEvent,
   QUEUES,
   bullConnection,
+  createBackoff,
   createDeadLetterSink,
   createKafka,
   createLifecycle,
@@ -17,6 +18,7 @@ import {
   deadLetterFinalFailures,
   encode,
   ensureTopics,
+  isTransientInfraError,
   sampleQueueDepth,
   startOpsServer,
   topicsFor,
@@ -39,10 +41,13 @@ async function main(): Promise<void> {
   const producer = await createProducer(kafka);
   const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'fuse', logger, metrics });
   const { connection, prefix } = bullConnection(cfg);
+  // A publish that fails because Kafka is down (still failing after the producer's retries) is not the
+  // job's fault: the job is delayed and run again, without using up an attempt, until the broker is back.
+  const backoff = createBackoff(1_000, 30_000);
 
   const worker = new Worker<FuseJobData>(
     QUEUES.fuse,
-    async (job: Job<FuseJobData>) => {
+    async (job: Job<FuseJobData>, token?: string) => {
       const started = Date.now();
       const log = logger.child({ articleId: job.data.article.articleId, version: job.data.article.version });
       try {
@@ -56,8 +61,16 @@ async function main(): Promise<void> {
         metrics.joins.inc({ label: event.modalities.label });
         metrics.stageSeconds.observe({ stage: 'fuse' }, (Date.now() - started) / 1000);
         log.debug({ label: event.modalities.label }, 'fused');
+        backoff.reset(job.id ?? '');
       } catch (err) {
         if (err instanceof DecodeError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        if (isTransientInfraError(err) && token) {
+          const ms = backoff.next(job.id ?? '');
+          log.warn({ err, retryInMs: ms }, 'transient failure; the job is delayed and run again');
+          metrics.messages.inc({ stage: 'fuse', outcome: 'retry' });
+          await job.moveToDelayed(Date.now() + ms, token);
+          throw new DelayedError();
+        }
         throw err;
       }
     },

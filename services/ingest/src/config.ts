@@ -37,6 +37,11 @@ export const IngestConfigSchema = BaseConfigSchema.extend({
   /** Largest accepted POST /articles body. */
   PUSH_MAX_BYTES: intVar(1_048_576, 1024),
   USER_AGENT: z.string().default('NewsFuse/0.1 (+news feed reader; polite polling)'),
+  /**
+   * Fault injection for the crash tests: the process kills itself (SIGKILL) right after its Nth version
+   * claim, before publishing it. 0 (the default) never does.
+   */
+  INGEST_CRASH_AFTER_CLAIMS: intVar(0),
   NEWSFUSE_FETCH_ALLOW_PRIVATE: boolFlag.default(false),
   NEWSFUSE_FETCH_ALLOW_HOSTS: z.string().default(''),
 });

@@ -43,16 +43,26 @@ export async function connectIngestInfra(cfg: IngestConfig, logger: Logger, metr
     let kafkaUp = true;
     producer.on(producer.events.CONNECT, () => (kafkaUp = true));
     producer.on(producer.events.DISCONNECT, () => (kafkaUp = false));
+    let claims = 0;
     const base = createIngestor({
       store: createRedisIngestStore({ redis, prefix: cfg.NEWSFUSE_PREFIX, ttlSeconds: cfg.DEDUP_TTL_SECONDS }),
       publisher: createKafkaPublisher({ producer, topic: topics.articles }),
+      ...(cfg.INGEST_CRASH_AFTER_CLAIMS > 0
+        ? {
+            afterClaim: (articleId: string) => {
+              if (++claims < cfg.INGEST_CRASH_AFTER_CLAIMS) return;
+              logger.fatal({ articleId, claims }, 'INGEST_CRASH_AFTER_CLAIMS reached: killing the process between claim and publish');
+              process.kill(process.pid, 'SIGKILL');
+            },
+          }
+        : {}),
     });
     const ingestor: Ingestor = {
       async ingest(c) {
         const end = metrics?.stageSeconds.startTimer({ stage: 'ingest' });
         try {
           const r = await base.ingest(c);
-          metrics?.messages.inc({ stage: 'ingest', outcome: r.duplicate ? 'duplicate' : 'published' });
+          metrics?.messages.inc({ stage: 'ingest', outcome: r.duplicate ? 'duplicate' : r.republished ? 'republished' : 'published' });
           return r;
         } catch (err) {
           metrics?.messages.inc({ stage: 'ingest', outcome: 'error' });

@@ -20,19 +20,29 @@ after(async () => {
   await redis.quit();
 });
 
-test('claim: new → v1, same fingerprint → duplicate, changed → v2; release restores; TTL set', { skip }, async () => {
+test('claim: new → v1 pending; replayed → pending again; confirmed → duplicate; changed → v2 pending; TTL set', { skip }, async () => {
   const store = createRedisIngestStore({ redis, prefix, ttlSeconds: 120 });
-  assert.deepEqual(await store.claim('id1', 'fpA'), { version: 1, duplicate: false });
-  assert.deepEqual(await store.claim('id1', 'fpA'), { version: 1, duplicate: true, previous: { fingerprint: 'fpA', version: 1 } });
-  const c2 = await store.claim('id1', 'fpB');
-  assert.deepEqual(c2, { version: 2, duplicate: false, previous: { fingerprint: 'fpA', version: 1 } });
-  await store.release('id1', 'fpB', c2);
-  assert.equal((await store.claim('id1', 'fpA')).duplicate, true, 'rolled back to fpA v1');
+  assert.deepEqual(await store.claim('id1', 'fpA'), { version: 1, duplicate: false, pending: false });
+  assert.equal(await redis.hget(`${prefix}:ingest:a:id1`, 's'), 'p');
+  assert.deepEqual(await store.claim('id1', 'fpA'), { version: 1, duplicate: false, pending: true }, 'a replay re-publishes');
+  await store.confirm('id1', 'fpA', 1);
+  assert.equal(await redis.hget(`${prefix}:ingest:a:id1`, 's'), 'd');
+  assert.deepEqual(await store.claim('id1', 'fpA'), { version: 1, duplicate: true, pending: false });
+  assert.deepEqual(await store.claim('id1', 'fpB'), { version: 2, duplicate: false, pending: false });
+  await store.confirm('id1', 'fpA', 1);
+  assert.deepEqual(
+    await store.claim('id1', 'fpB'),
+    { version: 2, duplicate: false, pending: true },
+    'an older confirmation does not confirm v2',
+  );
+  await store.confirm('id1', 'fpB', 2);
+  assert.equal((await store.claim('id1', 'fpB')).duplicate, true);
   const ttl = await redis.ttl(`${prefix}:ingest:a:id1`);
   assert.ok(ttl > 0 && ttl <= 120);
-  const n = await store.claim('id2', 'x');
-  await store.release('id2', 'x', n);
-  assert.equal(await redis.exists(`${prefix}:ingest:a:id2`), 0, 'a first claim rolled back leaves nothing');
+  // A record written before the state field existed counts as published.
+  await redis.hset(`${prefix}:ingest:a:old`, 'f', 'fpO', 'v', '4');
+  assert.deepEqual(await store.claim('old', 'fpO'), { version: 4, duplicate: true, pending: false });
+  assert.deepEqual(await store.claim('old', 'fpP'), { version: 5, duplicate: false, pending: false });
 });
 
 test('alias is SET NX EX; related returns the other ids of a story', { skip }, async () => {

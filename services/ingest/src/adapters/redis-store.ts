@@ -2,7 +2,8 @@
  * Redis state of ingest: article versions and fingerprints, guid aliases, story fingerprints and the
  * feeds' conditional-GET validators. Every key starts with NEWSFUSE_PREFIX and carries a TTL.
  *
- *   {prefix}:ingest:a:{articleId}    hash f (content fingerprint), v (version)   TTL refreshed on sight
+ *   {prefix}:ingest:a:{articleId}    hash f (content fingerprint), v (version),    TTL refreshed on sight
+ *                                    s ('p' claimed, not yet confirmed published; 'd' published)
  *   {prefix}:ingest:alias:{hash}     articleId first seen for a feed's guid       SET NX EX
  *   {prefix}:ingest:story:{fp}       set of articleIds carrying the same story    TTL
  *   {prefix}:ingest:feed:{hash}      hash etag, lastModified, intervalMs, nextAt, hintMs
@@ -15,27 +16,30 @@ import type { IngestStore, VersionClaim } from '../ingestor.ts';
 import type { FeedStateStore } from '../poller.ts';
 import type { FeedState } from '../scheduler.ts';
 
+/**
+ * The claim. Same fingerprint: its version, duplicate if confirmed ('d', or a record from before the
+ * state field existed), pending if not ('p': publish again). Other content: previous + 1, pending.
+ * Replayed by a client after a lost reply, it finds its own pending record: re-publish, never a loss.
+ */
 const CLAIM = `
-local cur = redis.call('HMGET', KEYS[1], 'f', 'v')
+local cur = redis.call('HMGET', KEYS[1], 'f', 'v', 's')
 local ttl = tonumber(ARGV[2])
 if cur[1] == ARGV[1] then
   redis.call('EXPIRE', KEYS[1], ttl)
-  return {tonumber(cur[2]) or 1, 1, cur[1] or '', cur[2] or ''}
+  if cur[3] == 'p' then return {tonumber(cur[2]) or 1, 2} end
+  return {tonumber(cur[2]) or 1, 1}
 end
 local v = (tonumber(cur[2]) or 0) + 1
-redis.call('HSET', KEYS[1], 'f', ARGV[1], 'v', v)
+redis.call('HSET', KEYS[1], 'f', ARGV[1], 'v', v, 's', 'p')
 redis.call('EXPIRE', KEYS[1], ttl)
-return {v, 0, cur[1] or '', cur[2] or ''}
+return {v, 0}
 `;
 
-const RELEASE = `
+/** Confirms a claim once the broker acknowledged its publish (a no-op if a newer claim replaced it). */
+const CONFIRM = `
 local cur = redis.call('HMGET', KEYS[1], 'f', 'v')
 if cur[1] ~= ARGV[1] or tonumber(cur[2]) ~= tonumber(ARGV[2]) then return 0 end
-if ARGV[3] == '' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 'f', ARGV[3], 'v', ARGV[4])
-end
+redis.call('HSET', KEYS[1], 's', 'd')
 return 1
 `;
 
@@ -49,28 +53,11 @@ export function createRedisIngestStore({ redis, prefix, ttlSeconds }: RedisStore
   const k = (...parts: string[]) => key({ NEWSFUSE_PREFIX: prefix }, 'ingest', ...parts);
   return {
     async claim(articleId, fingerprint): Promise<VersionClaim> {
-      const [version, dup, pf, pv] = (await redis.eval(CLAIM, 1, k('a', articleId), fingerprint, ttlSeconds)) as [
-        number,
-        number,
-        string,
-        string,
-      ];
-      return {
-        version: Number(version),
-        duplicate: Number(dup) === 1,
-        ...(pf ? { previous: { fingerprint: pf, version: Number(pv) } } : {}),
-      };
+      const [version, state] = (await redis.eval(CLAIM, 1, k('a', articleId), fingerprint, ttlSeconds)) as [number, number];
+      return { version: Number(version), duplicate: Number(state) === 1, pending: Number(state) === 2 };
     },
-    async release(articleId, fingerprint, claim) {
-      await redis.eval(
-        RELEASE,
-        1,
-        k('a', articleId),
-        fingerprint,
-        claim.version,
-        claim.previous?.fingerprint ?? '',
-        claim.previous?.version ?? '',
-      );
+    async confirm(articleId, fingerprint, version) {
+      await redis.eval(CONFIRM, 1, k('a', articleId), fingerprint, version);
     },
     async alias(alias, articleId) {
       const name = k('alias', sha256hexShort(alias));
