@@ -133,4 +133,3 @@ export async function bullFlowRaw(
   connection.disconnect();
   return { flows: finished, images, flowsPerS: finished / wallS, jobsPerS: (finished * (images + 2)) / wallS };
 }
-
