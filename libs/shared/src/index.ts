@@ -11,3 +11,4 @@ export * from './net.ts';
 export * from './terms.ts';
 export * from './jobs.ts';
 export * from './bullmq.ts';
+export * from './service.ts';

@@ -9,19 +9,13 @@ import {
   NewsFuseError,
   QUEUES,
   ScoredEvent,
+  bootStage,
   bullConnection,
-  createDeadLetterSink,
-  createKafka,
-  createLifecycle,
-  createLogger,
-  createMetrics,
-  createProducer,
   createRedis,
   decode,
-  ensureTopics,
   runConsumer,
+  runMain,
   startOpsServer,
-  topicsFor,
   type Consumer,
 } from '@newsfuse/shared';
 import { loadDashboardConfig } from './config.ts';
@@ -40,11 +34,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 
 async function main(): Promise<void> {
   const cfg = loadDashboardConfig();
-  const logger = createLogger('dashboard', cfg.LOG_LEVEL);
-  const metrics = createMetrics('dashboard');
+  const { logger, metrics, lifecycle, topics, kafka, producer, deadLetters, consumer: consumerFor } = await bootStage('dashboard', cfg);
   const dm = createDashboardMetrics(metrics);
-  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.installSignalHandlers();
 
   const options: AggregateOptions = {
     minuteRetentionSeconds: cfg.DASHBOARD_MINUTE_RETENTION_SECONDS,
@@ -55,10 +46,6 @@ async function main(): Promise<void> {
     maxIndex: cfg.DASHBOARD_MAX_INDEX,
   };
 
-  const topics = topicsFor(cfg);
-  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-dashboard`);
-  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
-  const producer = await createProducer(kafka);
   const admin = kafka.admin();
   await admin.connect();
   const redis = createRedis(cfg);
@@ -74,8 +61,8 @@ async function main(): Promise<void> {
   // --- consumers ---------------------------------------------------------------------------------
   const groupId = `${cfg.NEWSFUSE_PREFIX}-dashboard`;
   const dlGroupId = `${cfg.NEWSFUSE_PREFIX}-dashboard-deadletter`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
-  const dlConsumer = kafka.consumer({ groupId: dlGroupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
+  const consumer = consumerFor(groupId);
+  const dlConsumer = consumerFor(dlGroupId);
   const up = { scored: false, deadletter: false };
   const track = (c: Consumer, name: keyof typeof up) => {
     c.on(c.events.GROUP_JOIN, () => {
@@ -91,7 +78,6 @@ async function main(): Promise<void> {
   track(dlConsumer, 'deadletter');
 
   const outcomes: Record<Outcome, number> = { applied: 0, duplicate: 0, superseded: 0, stale: 0 };
-  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'dashboard', logger, metrics });
 
   await runConsumer({
     consumer,
@@ -277,7 +263,4 @@ async function main(): Promise<void> {
   lifecycle.onClose('redis', () => redis.quit());
 }
 
-main().catch((err: unknown) => {
-  createLogger('dashboard').fatal({ err }, 'dashboard failed to start');
-  process.exit(1);
-});
+runMain('dashboard', main);

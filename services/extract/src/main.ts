@@ -8,20 +8,14 @@ import { FlowProducer, MetricsTime, Queue, Worker } from 'bullmq';
 import {
   ArticleEvent,
   QUEUES,
+  bootStage,
   bullConnection,
-  createDeadLetterSink,
-  createKafka,
-  createLifecycle,
-  createLogger,
-  createMetrics,
-  createProducer,
   deadLetterFinalFailures,
   decode,
-  ensureTopics,
   runConsumer,
+  runMain,
   sampleQueueDepth,
   startOpsServer,
-  topicsFor,
 } from '@newsfuse/shared';
 import { loadJointConfig } from '@newsfuse/models/joint/config';
 import { loadExtractConfig } from './config.ts';
@@ -31,18 +25,9 @@ const processorPath = (name: string) => fileURLToPath(new URL(`./processors/${na
 
 async function main(): Promise<void> {
   const cfg = loadExtractConfig();
-  const logger = createLogger('extract', cfg.LOG_LEVEL);
-  const metrics = createMetrics('extract');
-  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.installSignalHandlers();
-
   // A bad joint-embedder directory fails here, before any job runs (the workers load it lazily).
   if (cfg.JOINT_EMBEDDER_DIR) loadJointConfig(cfg.JOINT_EMBEDDER_DIR);
-  const topics = topicsFor(cfg);
-  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-extract`);
-  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
-  const producer = await createProducer(kafka);
-  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'extract', logger, metrics });
+  const { logger, metrics, lifecycle, topics, producer, deadLetters, consumer: consumerFor } = await bootStage('extract', cfg);
   const { connection, prefix } = bullConnection(cfg);
   const flows = new FlowProducer({ connection, prefix });
   const textQueue = new Queue(QUEUES.text, { connection, prefix });
@@ -78,7 +63,7 @@ async function main(): Promise<void> {
   const stopSampling = sampleQueueDepth([textQueue, imageQueue, fuseQueue], metrics);
 
   const groupId = `${cfg.NEWSFUSE_PREFIX}-extract`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
+  const consumer = consumerFor(groupId);
   const flowOptions = {
     attempts: cfg.JOB_ATTEMPTS,
     backoffMs: cfg.JOB_BACKOFF_MS,
@@ -134,7 +119,4 @@ async function main(): Promise<void> {
   lifecycle.onClose('redis', () => connection.quit());
 }
 
-main().catch((err: unknown) => {
-  createLogger('extract').fatal({ err }, 'extract failed to start');
-  process.exit(1);
-});
+runMain('extract', main);

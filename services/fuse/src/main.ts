@@ -7,21 +7,15 @@ import {
   DecodeError,
   FusedEvent,
   QUEUES,
+  bootStage,
   bullConnection,
   createBackoff,
-  createDeadLetterSink,
-  createKafka,
-  createLifecycle,
-  createLogger,
-  createMetrics,
-  createProducer,
   deadLetterFinalFailures,
   encode,
-  ensureTopics,
   isTransientInfraError,
+  runMain,
   sampleQueueDepth,
   startOpsServer,
-  topicsFor,
   type FuseJobData,
 } from '@newsfuse/shared';
 import { loadFuseConfig } from './config.ts';
@@ -30,16 +24,8 @@ import type { StrategyName } from './strategies.ts';
 
 async function main(): Promise<void> {
   const cfg = loadFuseConfig();
-  const logger = createLogger('fuse', cfg.LOG_LEVEL);
-  const metrics = createMetrics('fuse');
-  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.installSignalHandlers();
+  const { logger, metrics, lifecycle, topics, producer, deadLetters } = await bootStage('fuse', cfg);
 
-  const topics = topicsFor(cfg);
-  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-fuse`);
-  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
-  const producer = await createProducer(kafka);
-  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'fuse', logger, metrics });
   const { connection, prefix } = bullConnection(cfg);
   // A publish that fails because Kafka is down (still failing after the producer's retries) is not the
   // job's fault: the job is delayed and run again, without using up an attempt, until the broker is back.
@@ -104,7 +90,4 @@ async function main(): Promise<void> {
   lifecycle.onClose('redis', () => connection.quit());
 }
 
-main().catch((err: unknown) => {
-  createLogger('fuse').fatal({ err }, 'fuse failed to start');
-  process.exit(1);
-});
+runMain('fuse', main);

@@ -2,7 +2,7 @@
  * ingest: wires config, connections, the feed poller and the push endpoint. No logic lives here.
  */
 import { readFile } from 'node:fs/promises';
-import { createLifecycle, createLogger, createMetrics, startOpsServer, ssrfPolicyFromEnv } from '@newsfuse/shared';
+import { bootService, runMain, startOpsServer, ssrfPolicyFromEnv } from '@newsfuse/shared';
 import { feedList, loadIngestConfig } from './config.ts';
 import { connectIngestInfra } from './adapters/infra.ts';
 import { createFeedFetcher } from './adapters/fetcher.ts';
@@ -15,10 +15,7 @@ import { createFeedPoller } from './poller.ts';
 
 async function main(): Promise<void> {
   const cfg = loadIngestConfig();
-  const logger = createLogger('ingest', cfg.LOG_LEVEL);
-  const metrics = createMetrics('ingest');
-  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.installSignalHandlers();
+  const { logger, metrics, lifecycle } = bootService('ingest', cfg);
 
   const policy = ssrfPolicyFromEnv(process.env);
   const infra = await connectIngestInfra(cfg, logger, metrics);
@@ -100,7 +97,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  createLogger('ingest').fatal({ err }, 'ingest failed to start');
-  process.exit(1);
-});
+runMain('ingest', main);

@@ -5,20 +5,14 @@
 import {
   FusedEvent,
   ScoredEvent,
-  createDeadLetterSink,
-  createKafka,
-  createLifecycle,
-  createLogger,
-  createMetrics,
-  createProducer,
+  bootStage,
   createRedis,
   decode,
   encode,
-  ensureTopics,
   key,
   runConsumer,
+  runMain,
   startOpsServer,
-  topicsFor,
 } from '@newsfuse/shared';
 import { loadScoreConfig, storyOptionsOf } from './config.ts';
 import { DEFAULT_SCORE_OPTIONS, score } from './score.ts';
@@ -27,19 +21,11 @@ import { createRedisStories } from './adapters/stories-redis.ts';
 
 async function main(): Promise<void> {
   const cfg = loadScoreConfig();
-  const logger = createLogger('score', cfg.LOG_LEVEL);
-  const metrics = createMetrics('score');
-  const lifecycle = createLifecycle(logger, cfg.SHUTDOWN_TIMEOUT_MS);
-  lifecycle.installSignalHandlers();
+  const { logger, metrics, lifecycle, topics, producer, deadLetters, consumer: consumerFor } = await bootStage('score', cfg);
 
-  const topics = topicsFor(cfg);
-  const kafka = createKafka(cfg, logger, `${cfg.KAFKA_CLIENT_ID}-score`);
-  await ensureTopics(kafka, Object.values(topics), cfg.KAFKA_PARTITIONS);
-  const producer = await createProducer(kafka);
   const redis = createRedis(cfg);
-  const deadLetters = createDeadLetterSink({ producer, topic: topics.deadletter, stage: 'score', logger, metrics });
   const groupId = `${cfg.NEWSFUSE_PREFIX}-score`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS });
+  const consumer = consumerFor(groupId);
   const stories = cfg.STORIES
     ? createRedisStories(redis, {
         ...storyOptionsOf(cfg),
@@ -102,7 +88,4 @@ async function main(): Promise<void> {
   lifecycle.onClose('redis', () => redis.quit());
 }
 
-main().catch((err: unknown) => {
-  createLogger('score').fatal({ err }, 'score failed to start');
-  process.exit(1);
-});
+runMain('score', main);
