@@ -23,8 +23,11 @@
  *   npm run bench -- --quick            a quarter of the articles (a smoke run; figures are noisier)
  *   npm run bench -- --skip models,transport,scaling
  *   npm run bench -- --no-docs          results JSON only
+ *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
+ *                                       one mix; every service writes a CPU profile (--cpu-prof, all
+ *                                       threads) to bench/results/profiles/<run>/ for a flame graph
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +49,7 @@ import {
   type PhotoServer,
   type Text,
 } from './lib/workload.ts';
-import { cpuOf, percentile, watchMemory } from './lib/procs.ts';
+import { cpuOf, percentile, procStat, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
 import { writeReport, type BenchResult, type E2eRow } from './lib/report.ts';
 
@@ -55,8 +58,11 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     skip: { type: 'string', default: '' },
     'no-docs': { type: 'boolean', default: false },
+    kinds: { type: 'string', default: KINDS.join(',') },
+    profile: { type: 'boolean', default: false },
   },
 });
+const kinds = values.kinds.split(',').filter((k): k is Kind => (KINDS as string[]).includes(k));
 const skip = new Set(values.skip.split(',').filter(Boolean));
 const scale = values.quick ? 0.25 : 1;
 /** Articles per mix at the maximum rate; half rate sends half as many, paced. */
@@ -64,6 +70,7 @@ const SIZES: Record<Kind, number> = { text: 400, img1: 60, img3: 24 };
 const sizeOf = (k: Kind) => Math.max(4, Math.round(SIZES[k] * scale));
 const TOKEN = 'bench-push-token-0123456789';
 
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const say = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
@@ -156,6 +163,8 @@ interface Pipeline {
   extracts: ServiceHandle[];
   ingest: ServiceHandle;
   scored: Map<string, number>;
+  /** Broker and Redis pids: CPU counted, memory not (they are not services). */
+  infra: Record<string, number>;
   failedImages: number;
   deadLetters: number;
   stop(): Promise<void>;
@@ -193,13 +202,17 @@ async function startPipeline(brokers: string, redisUrl: string, run: string, ext
       }
     },
   });
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', run)}`] : [];
   say(`starting ingest, ${extractCount} × extract, fuse, score, dashboard (${run})`);
   const extracts: ServiceHandle[] = [];
-  for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`));
+  for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`, 120_000, nodeArgs));
   const [ingest, fuse, score, dashboard] = await Promise.all(
-    ['ingest', 'fuse', 'score', 'dashboard'].map((name) => startService(name, env, `${run}-${name}`)),
+    ['ingest', 'fuse', 'score', 'dashboard'].map((name) => startService(name, env, `${run}-${name}`, 120_000, nodeArgs)),
   );
   const services = [ingest!, ...extracts, fuse!, score!, dashboard!];
+  const redisClient = new Redis(redisUrl);
+  const infra = await infraPids(brokers, redisClient);
+  redisClient.disconnect();
   const names = services.map((s) => (s.name === 'extract' && extracts.length > 1 ? `extract#${extracts.indexOf(s) + 1}` : s.name));
   return {
     run,
@@ -207,6 +220,7 @@ async function startPipeline(brokers: string, redisUrl: string, run: string, ext
     extracts,
     ingest: ingest!,
     scored,
+    infra,
     get failedImages() {
       return failedImages;
     },
@@ -219,6 +233,22 @@ async function startPipeline(brokers: string, redisUrl: string, run: string, ext
       await consumer.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** The broker's and Redis's pids, so their CPU per article is counted too (when they run on this machine). */
+async function infraPids(brokers: string, redis: Redis): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const rpid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+  if (rpid && procStat(rpid)) out.redis = rpid;
+  const port = brokers.split(',')[0]!.split(':').pop();
+  const r = spawnSync('pgrep', ['-f', 'kafka\\.Kafka'], { encoding: 'utf8' });
+  for (const pid of r.stdout.split('\n').filter(Boolean).map(Number)) {
+    const props = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .find((a) => a.endsWith('.properties') && !a.startsWith('-'));
+    if (props && readFileSync(props, 'utf8').includes(`:${port}`)) out.kafka = pid;
+  }
+  return out;
 }
 
 async function push(p: Pipeline, body: unknown): Promise<string> {
@@ -239,7 +269,7 @@ async function push(p: Pipeline, body: unknown): Promise<string> {
 async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kind: Kind, n: number, rate?: number): Promise<E2eRow> {
   const tag = uniqueId(`${kind}-`);
   const sentAt = new Map<string, number>();
-  const cpu0 = cpuOf(p.pids());
+  const cpu0 = cpuOf({ ...p.pids(), ...p.infra });
   const t0 = Date.now();
   if (rate === undefined) {
     let next = 0;
@@ -270,7 +300,7 @@ async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, 
     `${n} ${kind} articles scored`,
     200,
   );
-  const cpu1 = cpuOf(p.pids());
+  const cpu1 = cpuOf({ ...p.pids(), ...p.infra });
   const lat = [...sentAt].map(([id, at]) => p.scored.get(id)! - at).sort((a, b) => a - b);
   const first = Math.min(...sentAt.values());
   const last = Math.max(...[...sentAt.keys()].map((id) => p.scored.get(id)!));
@@ -364,12 +394,12 @@ async function main() {
   };
   try {
     if (!skip.has('models')) result.models = await perModel(extractCfg.IMAGE_CONCURRENCY);
-    if (!skip.has('alone')) for (const k of KINDS) result.alone[k] = await alone(k, photos, run);
+    if (!skip.has('alone')) for (const k of kinds) result.alone[k] = await alone(k, photos, run);
     if (!skip.has('transport')) {
       say('transport: raw kafkajs and raw BullMQ flows');
       for (const bytes of [1_000, 10_000, 100_000])
         result.transport.kafka.push(await kafkaRaw(infra.brokers, run, Math.round(2000 * Math.max(scale, 0.5)), bytes));
-      for (const k of KINDS)
+      for (const k of kinds)
         result.transport.flows.push(
           await bullFlowRaw(infra.redisUrl, run, Math.round(1000 * Math.max(scale, 0.5)), IMAGES_PER_KIND[k], {
             text: extractCfg.TEXT_CONCURRENCY,
@@ -383,7 +413,7 @@ async function main() {
       const p = await startPipeline(infra.brokers, infra.redisUrl, run, 1);
       const mem = watchMemory(() => p.pids());
       try {
-        result.e2e.push(...(await e2e(p, ctx, KINDS, true)));
+        result.e2e.push(...(await e2e(p, ctx, kinds, true)));
       } finally {
         result.peakRssMb = mem.stop();
         result.failedImages = p.failedImages;
@@ -413,7 +443,14 @@ async function main() {
       const p = await startPipeline(infra.brokers, infra.redisUrl, run2, 2);
       const mem = watchMemory(() => p.pids());
       try {
-        result.e2e.push(...(await e2e(p, ctx, ['text', 'img1'], false)));
+        result.e2e.push(
+          ...(await e2e(
+            p,
+            ctx,
+            kinds.filter((k) => k !== 'img3'),
+            false,
+          )),
+        );
       } finally {
         result.peakRssMb2 = mem.stop();
         await p.stop();

@@ -100,11 +100,13 @@ export async function startService(
   env: Record<string, string>,
   logTag = name,
   readyTimeoutMs = 120_000,
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (not allowed in NODE_OPTIONS). */
+  nodeArgs: string[] = [],
 ): Promise<ServiceHandle> {
   mkdirSync(OUTPUT, { recursive: true });
   const port = await freePort();
   const log = createWriteStream(join(OUTPUT, `${logTag}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -173,15 +173,17 @@ export function renderTables(r: BenchResult): string {
     const max = e2e1(k, 'max');
     const a = r.alone[k];
     if (!max) return [];
-    const total = sum(max.cpuSPerArticle);
-    const extract = max.cpuSPerArticle.extract ?? 0;
+    const { kafka, redis, ...services } = max.cpuSPerArticle;
+    const total = sum(services);
+    const extract = services.extract ?? 0;
     return [
       [
         KIND_LABEL[k],
         `${f(total * 1000, 0)} ms`,
-        ...['ingest', 'extract', 'fuse', 'score', 'dashboard'].map((s) => `${f((max.cpuSPerArticle[s] ?? 0) * 1000, 0)}`),
+        ...['ingest', 'extract', 'fuse', 'score', 'dashboard'].map((s) => `${f((services[s] ?? 0) * 1000, 0)}`),
         a ? `${f(a.cpuSPerArticle * 1000, 0)} ms` : '–',
         a ? `${f((total - a.cpuSPerArticle) * 1000, 0)} ms (extract: ${f((extract - a.cpuSPerArticle) * 1000, 0)} ms)` : '–',
+        kafka === undefined && redis === undefined ? '–' : `${f((kafka ?? 0) * 1000, 0)} + ${f((redis ?? 0) * 1000, 0)} ms`,
       ],
     ];
   });
@@ -310,7 +312,7 @@ async function chart(r: BenchResult): Promise<string> {
       bars('latency at half rate (s)', 'ingest → scored latency at half rate (s)'),
     ],
     resolve: { scale: { color: 'independent' } },
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 400 } },
   };
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
