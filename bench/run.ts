@@ -23,6 +23,7 @@
  *   npm run bench -- --quick            a quarter of the articles (a smoke run; figures are noisier)
  *   npm run bench -- --skip models,transport,scaling
  *   npm run bench -- --no-docs          results JSON only
+ *   npm run bench -- --report bench/results/<file>.json   regenerate the docs from a saved run
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
  *                                       threads) to bench/results/profiles/<run>/ for a flame graph
@@ -30,7 +31,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     'no-docs': { type: 'boolean', default: false },
     kinds: { type: 'string', default: KINDS.join(',') },
     profile: { type: 'boolean', default: false },
+    report: { type: 'string' },
   },
 });
 const kinds = values.kinds.split(',').filter((k): k is Kind => (KINDS as string[]).includes(k));
@@ -474,7 +476,13 @@ async function main() {
   say(`results: ${file}${values['no-docs'] ? '' : '; docs/benchmarks.md and docs/benchmarks.svg regenerated'}`);
 }
 
-main().then(
+async function regenerate(file: string) {
+  const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: true });
+  process.stdout.write(md.table + '\n');
+}
+
+(values.report ? regenerate(values.report) : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -5,16 +5,21 @@
  * (images still fetched from the loopback photo server, as extract does). No Kafka, no BullMQ, no
  * fuse or score. Runs as its own process so its CPU and RSS are its own:
  *
- *   node --import tsx bench/lib/alone.ts --kind img1 --articles 40 --photos http://127.0.0.1:PORT
+ *   node --import tsx bench/lib/alone.ts --kind img1 --articles 40 [--photos http://127.0.0.1:PORT]
+ *
+ * Without --photos it serves the photos itself. The thread settings come from the environment like the
+ * service's (TEXT_CONCURRENCY, IMAGE_CONCURRENCY, ORT_THREADS), so it also measures what one more
+ * thread costs in RSS, e.g. IMAGE_CONCURRENCY=1 vs 2.
  *
  * Prints one JSON line: wall seconds, articles/s, CPU seconds per article, peak RSS.
  */
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { loadExtractConfig } from '../../services/extract/src/config.ts';
-import { IMAGES_PER_KIND, loadTexts, type Kind } from './workload.ts';
+import { IMAGES_PER_KIND, loadTexts, startPhotoServer, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
 
 const { values } = parseArgs({
@@ -29,10 +34,16 @@ const { values } = parseArgs({
 type Job = { kind: 'text'; job: TextJobData } | { kind: 'image'; job: ImageJobData };
 
 async function main() {
+  // Standalone runs: fetch from the loopback photo server, keep the document-frequency table apart.
+  process.env.NEWSFUSE_FETCH_ALLOW_HOSTS ??= '127.0.0.1';
+  const ownPrefix = process.env.NEWSFUSE_PREFIX ? undefined : `${values.run}-${process.pid}`;
+  if (ownPrefix) process.env.NEWSFUSE_PREFIX = ownPrefix;
   const cfg = loadExtractConfig();
   const kind = values.kind as Kind;
   const n = Number(values.articles);
   const { texts } = loadTexts();
+  const server = values.photos ? undefined : await startPhotoServer();
+  const photos = values.photos ?? server!.url;
   const entry = fileURLToPath(new URL('./alone.thread.mjs', import.meta.url));
   const spawnPool = (size: number, role: 'text' | 'image') =>
     Promise.all(
@@ -59,7 +70,7 @@ async function main() {
       const articleId = `${values.run}-${tag}-${i}`;
       text.push({ kind: 'text', job: { articleId, version: 1, title: `${t.title} (${i})`, summary: t.summary, body: t.body } });
       for (let k = 0; k < IMAGES_PER_KIND[kind]; k++)
-        image.push({ kind: 'image', job: { articleId, version: 1, index: k, url: `${values.photos}/p/${i * 3 + k}.jpg` } });
+        image.push({ kind: 'image', job: { articleId, version: 1, index: k, url: `${photos}/p/${i * 3 + k}.jpg` } });
     }
     return { text, image };
   };
@@ -98,6 +109,13 @@ async function main() {
   const cpu = process.cpuUsage(cpu0);
   const stat = procStat(process.pid);
   await Promise.all([...textPool, ...imagePool].map((w) => w.terminate()));
+  await server?.close();
+  if (ownPrefix) {
+    const redis = new Redis(cfg.REDIS_URL);
+    const keys = await redis.keys(`${ownPrefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
   process.stdout.write(
     JSON.stringify({
       kind,

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import * as prettier from 'prettier';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { ROOT } from '../../scripts/infra.ts';
@@ -191,7 +192,18 @@ export function renderTables(r: BenchResult): string {
     parts.push('CPU per article (user + system, all threads, from /proc), max-rate runs:');
     parts.push(
       table(
-        ['articles', 'pipeline total', 'ingest', 'extract', 'fuse', 'score', 'dashboard', 'extract work alone', 'outside model work'],
+        [
+          'articles',
+          'services total',
+          'ingest',
+          'extract',
+          'fuse',
+          'score',
+          'dashboard',
+          'extract work alone',
+          'services outside model work',
+          'Kafka broker + Redis',
+        ],
         overheadRows,
       ),
     );
@@ -349,6 +361,6 @@ ${NOTES}
 
 ${notes}
 `;
-  writeFileSync(docPath, md);
+  writeFileSync(docPath, await prettier.format(md, { parser: 'markdown', printWidth: 140 }));
   return { table: tables };
 }

@@ -4,8 +4,8 @@
  * spinning off unless asked for. Sessions are cached per process by (file, threads, spin), so the
  * text embedder, the joint embedder and OCR never load one file twice in a thread.
  *
- * The CPU memory arena stays on: turning it off raised OCR's peak RSS from 377 to 544 MB and made it
- * slower (measured while writing docs/benchmarks.md).
+ * The CPU memory arena stays on: in a probe while writing docs/benchmarks.md, turning it off raised
+ * OCR's peak RSS and made it slower.
  */
 import * as ort from 'onnxruntime-node';
 

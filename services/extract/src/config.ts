@@ -13,7 +13,12 @@ export const ExtractConfigSchema = BaseConfigSchema.extend({
   /** Job lock; a job whose process died is taken over once its lock expires (checked every JOB_STALLED_INTERVAL_MS). */
   JOB_LOCK_MS: intVar(60_000, 1000),
   JOB_STALLED_INTERVAL_MS: intVar(30_000, 500),
-  KEEP_COMPLETED_SECONDS: intVar(24 * 3600, 10),
+  /**
+   * How long finished jobs (and their results, ~75 kB per article) stay in Redis; fuse has read the
+   * children's results by then. An hour bounds Redis to about 75 kB × articles per hour
+   * (docs/benchmarks.md); was 24 h.
+   */
+  KEEP_COMPLETED_SECONDS: intVar(3600, 10),
   KEEP_FAILED_SECONDS: intVar(7 * 24 * 3600, 10),
   /** Kafka intake pauses while more than this many extract jobs wait (backpressure). */
   QUEUE_HIGH_WATER: intVar(2000, 1),
