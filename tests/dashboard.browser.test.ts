@@ -28,10 +28,20 @@ import {
   startDashboard,
   topicsOf,
   uniqueNames,
+  waitFor,
   type DashboardProcess,
 } from './dashboard.harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Polls an in-page expression from here (page.evaluate of a string runs over the DevTools protocol).
+ * Not page.waitForFunction with a string: its polling evals the string inside the page, which the
+ * dashboard's Content-Security-Policy (no 'unsafe-eval') refuses whenever the first check is false.
+ */
+async function until(page: Page, expr: string, timeoutMs: number): Promise<void> {
+  await waitFor(async () => ((await page.evaluate(expr)) ? true : undefined), timeoutMs, expr, 100);
+}
 const TOKEN = 'browser-token-7a1e55c0';
 const SCREENSHOT = join(REPO_ROOT, 'test-output', 'dashboard.png');
 
@@ -181,21 +191,18 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
 
   await page.waitForSelector('#status[data-state="live"]', { timeout: 30_000 });
   // In-page code is passed as strings: the tests compile without the DOM library.
-  await page.waitForFunction(`document.querySelectorAll('#topics tbody tr[data-id^="cat:"]').length >= 5`, null, { timeout: 60_000 });
+  await until(page, `document.querySelectorAll('#topics tbody tr[data-id^="cat:"]').length >= 5`, 60_000);
+  // The page may open while the dashboard is still consuming the 70 events: wait for all of them.
+  await until(page, `document.querySelector('#kpi-count .kpi-value')?.textContent === '70'`, 30_000).catch(() => undefined);
   const labels = (await page.evaluate(
     `[...document.querySelectorAll('#topics tbody tr[data-id^="cat:"] td.name')].map((td) => td.firstChild.textContent)`,
   )) as string[];
   assert.ok(labels.includes('Climate') && labels.includes('Economy'), labels.join(', '));
-  const total = await page.textContent('#kpi-count .kpi-value');
-  assert.equal(total, '70');
+  assert.equal(await page.textContent('#kpi-count .kpi-value'), '70');
 
   // The mismatch feed shows articles with their photos, scores and explanations.
   await page.waitForSelector('#feed li .thumb img', { timeout: 30_000 });
-  await page.waitForFunction(
-    `[...document.querySelectorAll('#feed img')].slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)`,
-    null,
-    { timeout: 30_000 },
-  );
+  await until(page, `[...document.querySelectorAll('#feed img')].slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)`, 30_000);
   const why = await page.textContent('#feed li .why');
   assert.match(why ?? '', /not in the text/);
 
@@ -215,11 +222,7 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
   });
   await publishScored(producer!, topics.scored, [breaking]);
   await page.waitForSelector('#topics tbody tr[data-id="cat:breaking-live-topic"]', { timeout: 30_000 });
-  await page.waitForFunction(
-    `document.querySelector('#feed li')?.getAttribute('data-article') === ${JSON.stringify(breaking.articleId)}`,
-    null,
-    { timeout: 30_000 },
-  );
+  await until(page, `document.querySelector('#feed li')?.getAttribute('data-article') === ${JSON.stringify(breaking.articleId)}`, 30_000);
   assert.equal(await page.evaluate('window.__noReload'), true, 'updated in place, not reloaded');
   // A low-score object match is shown as "possibly", apart from what was seen.
   const chips = (await page.evaluate(
@@ -233,18 +236,16 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
 
   // Selecting a topic points the charts at it.
   await page.click('#topics tbody tr[data-id="cat:climate"]');
-  await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === 'Climate'`, null, { timeout: 10_000 });
+  await until(page, `document.querySelector('.chart-topic')?.textContent === 'Climate'`, 10_000);
   await page.click('#topics tbody tr[data-id="_all"]');
-  await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === 'All topics'`, null, { timeout: 10_000 });
+  await until(page, `document.querySelector('.chart-topic')?.textContent === 'All topics'`, 10_000);
 
   // Stories are rows of their own, marked as stories; a story's label follows its newest article,
   // in the table and in the charts' titles while it is selected.
   const flood = STORIES.Climate!;
   assert.equal(await page.textContent(`#topics tbody tr[data-id="${flood.id}"] td.name .sub`), 'story');
   await page.click(`#topics tbody tr[data-id="${flood.id}"]`);
-  await page.waitForFunction(`document.querySelector('.chart-topic')?.textContent === ${JSON.stringify(flood.label)}`, null, {
-    timeout: 10_000,
-  });
+  await until(page, `document.querySelector('.chart-topic')?.textContent === ${JSON.stringify(flood.label)}`, 10_000);
   const grown = { ...flood, label: 'flood · river · evacuation' };
   await publishScored(producer!, topics.scored, [
     scoredEvent({ topics: [grown, 'Climate'], title: 'Towns evacuated as the river keeps rising', outlet: 'Coastal Herald' }),
@@ -260,7 +261,7 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
   await page.click('#topics th button[data-sort="volume"]');
 
   // Pipeline health and dead letters are on the page.
-  await page.waitForFunction(`document.querySelector('#dl-total')?.textContent?.startsWith('1 in 24 h')`, null, { timeout: 30_000 });
+  await until(page, `document.querySelector('#dl-total')?.textContent?.startsWith('1 in 24 h')`, 30_000);
   assert.ok((await page.$$('#stages tbody tr')).length >= 7);
 
   await page.evaluate('window.scrollTo(0, 0)');

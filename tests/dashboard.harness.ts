@@ -10,36 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, TOPICS, createKafka, createLogger, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
 import { scoredMessage } from './fixtures/scored.ts';
-import { freePort } from './harness.ts';
+import { freePort, waitFor } from './harness.ts';
 
-export { freePort };
+export { freePort, waitFor };
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Polls `fn` until it returns something truthy; throws with the last value/error after the deadline. */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  opts: { timeoutMs?: number; intervalMs?: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${opts.what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 500)}`,
-      );
-    await sleep(opts.intervalMs ?? 200);
-  }
-}
 
 export function uniqueNames(tag: string) {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -172,9 +149,11 @@ export async function startDashboard(env: Record<string, string>, opts: { readyT
       async () => {
         if (exited !== undefined) throw new Error(`dashboard exited with ${exited}:\n${logs.slice(-30).join('\n')}`);
         const res = await fetch(`${url}/healthz`).catch(() => null);
-        return res?.status === 200;
+        return res?.status === 200 ? true : undefined;
       },
-      { timeoutMs: opts.readyTimeoutMs ?? 120_000, intervalMs: 300, what: 'dashboard /healthz to be ready' },
+      opts.readyTimeoutMs ?? 120_000,
+      'dashboard /healthz to be ready',
+      300,
     );
   } catch (err) {
     await stop();

@@ -126,7 +126,8 @@ test('aggregates per topic and source; redeliveries are counted once; a newer ve
       const s = body.topics.find((t) => t.id === 'cat:sport');
       return c?.count === 3 && s?.count === 2 && s.mismatchCount === 1 ? body.topics : undefined;
     },
-    { timeoutMs: 60_000, what: 'topics to be aggregated' },
+    60_000,
+    'topics to be aggregated',
   );
   const climateRow = rows.find((t) => t.id === 'cat:climate')!;
   assert.equal(climateRow.label, 'Climate');
@@ -212,7 +213,8 @@ test('pipeline health: queue depth per state, consumer lag, dead letters per sta
       const lag = body.lag.find((l) => l.group === `${names.prefix}-dashboard`);
       return body.deadLetters.total >= 2 && lag && lag.messages === 0 ? body : undefined;
     },
-    { timeoutMs: 60_000, what: 'dead letters to be counted and the dashboard group to catch up' },
+    60_000,
+    'dead letters to be counted and the dashboard group to catch up',
   );
   assert.deepEqual(h.queues.map((q) => q.name).sort(), ['extract-image', 'extract-text', 'fuse']);
   for (const q of h.queues)
@@ -293,7 +295,9 @@ test('SSE: a snapshot on connect, and a new one when a scored event arrives', as
         }
         return found;
       },
-      { timeoutMs: 60_000, intervalMs: 0, what: 'an SSE snapshot' },
+      60_000,
+      'an SSE snapshot',
+      0,
     );
   try {
     const first = await nextSnapshot(() => true);
