@@ -30,6 +30,7 @@
  */
 import { stemsOf, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
 import { articleMentions, type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
+import { cosineOf } from '@newsfuse/models/math';
 
 export const SIGNAL_NAMES = [
   'caption_overlap',
@@ -68,18 +69,7 @@ export function coverage(stems: string[], vocabulary: ReadonlySet<string>): numb
   return hit / stems.length;
 }
 
-export function cosine(a: readonly number[], b: readonly number[]): number | undefined {
-  if (a.length === 0 || a.length !== b.length) return undefined;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : undefined;
-}
+export const cosine = (a: readonly number[], b: readonly number[]): number | undefined => cosineOf(a, b);
 
 /** The OCR words worth matching: alphabetic tokens of ≥ 3 letters (short tokens are mostly noise). */
 export function ocrStems(img: ImageFeaturesOk): string[] {

@@ -6,6 +6,7 @@
  */
 import { decodeImage } from '../image/decode.ts';
 import { createJointEmbedder, type JointEmbedder, type RgbInput } from './embedder.ts';
+import { cosineOf } from '../math.ts';
 
 export interface JointPort {
   /** Model id for `models` / logs (config.json `name`). */
@@ -46,15 +47,7 @@ export function toWire(v: Float32Array): number[] {
 /** Cosine similarity of two joint embeddings (≈ dot product: both are unit length). */
 export function jointSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`joint embeddings of different sizes (${a.length}, ${b.length})`);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+  return cosineOf(a, b) ?? 0;
 }
 
 export function createJointPort(embedder: JointEmbedder): JointPort {

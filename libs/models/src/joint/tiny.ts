@@ -17,6 +17,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeModel, node, tensor, valueInfo } from './onnx.ts';
+import { mulberry32 } from '../math.ts';
 
 export const TINY_DIM = 8;
 
@@ -68,16 +69,7 @@ export interface TinyClip {
 }
 
 /** mulberry32: small deterministic PRNG in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export function tinyClipWeights(seed = 1): TinyClipWeights {
   const D = TINY_DIM;

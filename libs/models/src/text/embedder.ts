@@ -19,6 +19,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
 import { resolveModel } from '../registry.ts';
+import { cosineOf } from '../math.ts';
 
 export const EMBEDDING_DIM = 384;
 export const MODEL_NAME = 'all-minilm-l6-v2-q';
@@ -214,14 +215,4 @@ export function l2normalise(v: Float32Array): Float32Array {
 }
 
 /** Cosine similarity (dot product for unit vectors, but safe for any). */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}
+export const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => cosineOf(a, b) ?? 0;

@@ -20,20 +20,12 @@
  * The deployed model is refitted on everything with the same recipe (hyper-parameters by 5-fold
  * CV; the stacker on out-of-fold regressor outputs).
  */
+import { mulberry32 } from '../math.ts';
 
 export type Vec = Float64Array;
 
 /** Deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Fold index (0…k−1) per item: each group (data set) is shuffled and dealt round-robin. */
 export function stratifiedFolds(groups: readonly string[], k: number, seed: number): Int32Array {

@@ -1,4 +1,5 @@
 /** Evaluation metrics: ROC-AUC (ties count half), accuracy at a threshold, a reliability table. */
+import { mulberry32 } from '@newsfuse/models/math';
 
 /** Area under the ROC curve: P(score of a random positive > score of a random negative), ties ½. */
 export function rocAuc(scores: readonly number[], labels: readonly (0 | 1)[]): number {
@@ -64,13 +65,4 @@ export function reliability(
 }
 
 /** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
