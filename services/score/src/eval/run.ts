@@ -13,21 +13,15 @@
  */
 import type { FusionWeights } from '../../../fuse/src/combiner.ts';
 import { createStrategies, lateScores, type ExtraSignals, type FusionInput } from '../../../fuse/src/strategies.ts';
+import { SIGNAL_NAMES } from '../../../fuse/src/signals.ts';
 import { chooseThreshold, calibrate, fitIsotonic, fitPlatt, type CalibrationFile, type Calibrator } from '../calibration.ts';
 import { FOLDS, NEGATIVES, VARIANTS, type DevSet, type Pair } from './dataset.ts';
 import { fitLogistic, fitMlp, roundModel, type Example } from './learn.ts';
 import { accuracyAt, reliability, rocAuc } from './metrics.ts';
 
 /** Base signals evaluated alone (absent → the signal's floor). */
-export const SIGNAL_ROWS = [
-  'caption_overlap',
-  'textview_overlap',
-  'object_match',
-  'object_unnamed',
-  'ocr_overlap',
-  'embed_cos',
-  'joint_cos',
-] as const;
+/** Every per-image signal is also scored on its own. */
+export const SIGNAL_ROWS = SIGNAL_NAMES;
 const FLOOR: Record<string, number> = { embed_cos: -1, joint_cos: -1 };
 
 /** Features of the learned combiners. Captions never occur in the dev set: their weight is fixed. */
