@@ -1,8 +1,7 @@
 /**
  * The parts of `natural` the project uses, loaded one module at a time. `import natural from 'natural'`
  * loads the whole library — classifiers, WordNet, the Brill tagger's lexicon, every language's
- * stemmers — which costs every process about 100 MB of RSS and 2–3 s at start-up
- * (docs/benchmarks.md); these five modules cost about 10 MB (35 MB with the sentiment vocabularies).
+ * stemmers — in every process that imports it; the before/after peak RSS is in docs/benchmarks.md.
  * The types are natural's own.
  */
 import { createRequire } from 'node:module';
