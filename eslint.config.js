@@ -18,4 +18,27 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // One config module per process owns every environment variable it reads (docs/architecture.md).
+    files: ['libs/**/*.ts', 'services/**/*.ts'],
+    ignores: ['**/config.ts', '**/*.test.ts', 'libs/testkit/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read environment variables in the config.ts of the process (a schema + loadConfig).',
+        },
+      ],
+    },
+  },
+  {
+    // Stage logic is pure: no process at all (exit codes, argv, env, stdout belong to the service).
+    files: ['libs/stages/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'process', message: 'A stage is pure: the service wires process concerns.' }],
+    },
+  },
 );

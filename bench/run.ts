@@ -36,9 +36,13 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { QUEUES, createKafka, createLogger, ensureTopics, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels } from '../scripts/infra.ts';
-import { startService, uniqueId, waitFor, type ServiceHandle } from '../tests/harness.ts';
-import { loadExtractConfig } from '../services/extract/src/config.ts';
+import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
+import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
+import { AnalysisConfigSchema } from '@newsfuse/models/config';
+
+const loadExtractConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
 import {
   KINDS,
   KIND_LABEL,

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './infra.ts';
+import { ROOT } from '@newsfuse/testkit/infra';
 import { SUMMARY_DIR, readSummaries, renderSummary } from '../tests/chaos.harness.ts';
 
 const files = readdirSync(join(ROOT, 'tests'))

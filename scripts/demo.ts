@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ROOT } from './infra.ts';
+import { ROOT } from '@newsfuse/testkit/infra';
 
 interface DemoArticle {
   slug: string;

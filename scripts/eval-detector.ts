@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { createCenterNetDetector, type DetectedObject } from '@newsfuse/models/image/detector';
-import { acceptedLabels, cocoTargetFor, type ClassGroup, type CocoTarget } from '@newsfuse/models/image/imagenet-coco';
+import { acceptedLabels, cocoTargetFor, type ClassGroup, type CocoTarget } from '../tools/relevance/imagenet-coco.ts';
 import { imagenetImage, imagenetLabels, skipWithoutShared } from '@newsfuse/models/image/testing';
 
 const { values } = parseArgs({

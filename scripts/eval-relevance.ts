@@ -9,18 +9,19 @@
  * its nearest WordNet sibling's text. Features come from the same createExtractor path the services
  * use, computed once and cached in .cache/eval/. Everything learned (combiners, calibrators,
  * thresholds) is fitted on training folds only (folds by class; a training pair has photo and text
- * from training classes). Details: services/score/src/eval/.
+ * from training classes). Details: tools/relevance/.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadCalibration } from '../services/score/src/calibration.ts';
-import { FUSION_WEIGHTS, DEFAULT_STRATEGY } from '../services/fuse/src/strategies.ts';
-import { missingShared, REPO_ROOT } from '../services/score/src/eval/features.ts';
-import { loadExtractConfig } from '../services/extract/src/config.ts';
+import { loadCalibration, loadFusionWeights } from '@newsfuse/pipeline/weights';
+import { DEFAULT_STRATEGY } from '@newsfuse/stage-fuse/strategies';
+import { missingShared, REPO_ROOT } from '../tools/relevance/features.ts';
+import { loadConfig } from '@newsfuse/shared';
+import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { CONFIDENT_OBJECT_SCORE, type ImageFeatures } from '@newsfuse/shared';
-import { loadDevSet, stepBar } from '../services/score/src/eval/load.ts';
-import { FOLDS, VARIANTS, type DevSet } from '../services/score/src/eval/dataset.ts';
+import { loadDevSet, stepBar } from '../tools/relevance/load.ts';
+import { FOLDS, VARIANTS, type DevSet } from '../tools/relevance/dataset.ts';
 import {
   baseSignals,
   cell,
@@ -33,9 +34,9 @@ import {
   type Row,
   type Subset,
   type VariantSel,
-} from '../services/score/src/eval/run.ts';
-import { rocAuc } from '../services/score/src/eval/metrics.ts';
-import { objectEvidence } from '../services/fuse/src/signals.ts';
+} from '../tools/relevance/run.ts';
+import { rocAuc } from '../tools/relevance/metrics.ts';
+import { objectEvidence } from '@newsfuse/stage-fuse/signals';
 
 const rowScoreOf = (c: Cell) => (c.aucRandom + c.aucSibling) / 2;
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
@@ -74,6 +75,7 @@ const rows: Row[] = [...cv.rows.filter((r) => r.kind === 'strategy'), mlpRow, ..
 
 const winner = chooseWinner(dev, cv);
 const committed = loadCalibration();
+const FUSION_WEIGHTS = loadFusionWeights();
 const subsets: Subset[] = ['all', 'coco', 'rest'];
 const variants: VariantSel[] = ['pooled', ...VARIANTS];
 const cells = new Map<string, Cell>();
@@ -81,7 +83,7 @@ for (const r of rows) for (const s of subsets) for (const v of variants) cells.s
 const get = (r: string, s: Subset, v: VariantSel) => cells.get(`${r}|${s}|${v}`)!;
 
 // ---- the detector floor: extract reports objects down to IMAGE_OBJECT_MIN_SCORE
-const objectFloor = loadExtractConfig({ ...process.env, IMAGE_ANALYSIS: 'full' }).IMAGE_OBJECT_MIN_SCORE;
+const objectFloor = loadConfig(AnalysisConfigSchema).IMAGE_OBJECT_MIN_SCORE;
 /** object_match alone, with only the objects at or above a detector score. */
 function floorSweep(d: DevSet) {
   const mentions = new Map<string, ReturnType<typeof articleMentions>>();
@@ -411,9 +413,9 @@ ${variantTable('rest')}
 
 ## Default strategy and threshold
 
-- Winner by cross-validated AUC (mean of vs-random and vs-sibling, all classes, pooled): **${winner}**${stale ? ` — NOTE: the committed defaults (calibration.json: ${committed.defaultStrategy}, strategies.ts: ${DEFAULT_STRATEGY}) differ; run \`npx tsx scripts/train-fusion.ts\`` : ' (the committed default)'}.
+- Winner by cross-validated AUC (mean of vs-random and vs-sibling, all classes, pooled): **${winner}**${stale ? ` — NOTE: the committed defaults (models/weights/calibration.json: ${committed.defaultStrategy}, strategies.ts: ${DEFAULT_STRATEGY}) differ; run \`npx tsx scripts/train-fusion.ts\`` : ' (the committed default)'}.
 - Threshold on the calibrated relevance: **${threshold ?? 'n/a'}** (calibration.json, chosen on the out-of-fold calibrated scores of all dev pairs; per-fold thresholds chosen on training folds: ${foldThresholds}).
-- Committed combiners (fusion-weights.json, trained ${FUSION_WEIGHTS.trainedAt.slice(0, 10)}): hybrid = \`${JSON.stringify(FUSION_WEIGHTS.hybrid)}\`.
+- Committed combiners (models/weights/fusion.json, trained ${FUSION_WEIGHTS.trainedAt.slice(0, 10)}): hybrid = \`${JSON.stringify(FUSION_WEIGHTS.hybrid)}\`.
 
 ## Reliability of \`${winner}\` (out-of-fold, Platt)
 
@@ -440,7 +442,7 @@ ${sweepTable}
 
 ## Other cheap object signals
 
-Each added to the hybrid's inputs and cross-validated the same way (signals in \`objectEvidence\`, services/fuse/src/signals.ts, over the
+Each added to the hybrid's inputs and cross-validated the same way (signals in \`objectEvidence\`, libs/stages/fuse/src/signals.ts, over the
 detections whose label the article names): \`object_match_any\` = 1 − Π(1 − score) (several weak detections add up), \`object_match_area\` =
 box area of the best one, \`object_match_count\` = how many, \`object_match_rel\` = its score over the image's top detection score. In
 parentheses: the change against the hybrid as shipped.
@@ -450,7 +452,7 @@ ${candidateTable}
 No candidate moves any AUC above by more than ${candidateMaxDelta.toFixed(3)}; the best change in the winner's criterion (mean of the
 all-class AUCs vs random and vs sibling) is ${signed(candidateBestAll)}. ${
   candidateBestAll >= CANDIDATE_BAR
-    ? `That clears the bar for a new input (+${CANDIDATE_BAR}): consider adding it to HYBRID_FEATURES (services/score/src/eval/run.ts).`
+    ? `That clears the bar for a new input (+${CANDIDATE_BAR}): consider adding it to HYBRID_FEATURES (tools/relevance/run.ts).`
     : `Below the bar for a new input (+${CANDIDATE_BAR} in that criterion; a COCO gain paid for on the rest is no gain on news photos), so the shipped hybrid does not use them.`
 }
 

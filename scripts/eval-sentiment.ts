@@ -8,7 +8,7 @@
  * human rating and sign accuracy (items with |rating| > 0.05; a score of exactly 0 counts as wrong)
  * for each lexicon (natural AFINN, senticon, pattern; VADER), the lexicon `combined` blend, the
  * learned lexicon-only stack, the MiniLM regressors and the fused models — the learned ones by
- * nested 5-fold cross-validation (libs/models/src/text/sentiment-cv.ts), never on data they were
+ * nested 5-fold cross-validation (tools/sentiment/sentiment-cv.ts), never on data they were
  * fitted on. Then the cost of the model per article: createTextAnalyzer with and without it on the
  * English readability test pages in ../shared. Prints the table and writes it as Markdown and JSON.
  */
@@ -28,8 +28,8 @@ import {
   VARIANTS,
   type SetMetrics,
   type VariantName,
-} from '@newsfuse/models/text/sentiment-cv';
-import { prepareSentimentData, SHARED_DIR, skipWithoutShared, VADER_SETS, type LexiconRow } from '@newsfuse/models/text/sentiment-data';
+} from '../tools/sentiment/sentiment-cv.ts';
+import { prepareSentimentData, SHARED_DIR, skipWithoutShared, VADER_SETS, type LexiconRow } from '../tools/sentiment/sentiment-data.ts';
 import { DEFAULT_SENTIMENT_WEIGHTS_PATH, defaultSentimentModel, sentimentWeightsPresent } from '@newsfuse/models/text/sentiment-model';
 
 const { values } = parseArgs({

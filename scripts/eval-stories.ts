@@ -1,6 +1,6 @@
 /**
  * Story clustering evaluation: streams labelled articles in time order through the score service's
- * clusterer (services/score/src/stories.ts, the in-memory store) at a sweep of similarity thresholds
+ * clusterer (libs/stages/score/src/stories.ts, the in-memory store) at a sweep of similarity thresholds
  * and prints purity, inverse purity, NMI, B-cubed and the number of stories as Markdown tables.
  *
  *   npm run eval:stories [-- --thresholds 0.3,0.35,...] [--show 0.55,0.6]
@@ -17,14 +17,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SHARED_DIR, skipWithoutShared } from '@newsfuse/models/text/sentiment-data';
+import { SHARED_DIR, skipWithoutShared } from '../tools/sentiment/sentiment-data.ts';
 import { createEmbedder } from '@newsfuse/models/text/embedder';
-import { parseFeedDocument } from '../services/ingest/src/feed.ts';
-import { candidatesOf } from '../services/ingest/src/poller.ts';
-import { createExtractor } from '../services/extract/src/extract.ts';
-import { createLocalTextAnalyzerPort } from '../services/extract/src/adapters/analyzers.ts';
-import { createMemoryStories, DEFAULT_STORY_OPTIONS, usableEmbedding, type StoryInput } from '../services/score/src/stories.ts';
-import { clusteringScores, type ClusteringScores } from '../services/score/src/eval/clustering.ts';
+import { parseFeedDocument } from '@newsfuse/stage-ingest/feed';
+import { candidatesOf } from '@newsfuse/stage-ingest/poller';
+import { createExtractor } from '@newsfuse/stage-extract/extract';
+import { createTextAnalyzerPort } from '@newsfuse/pipeline/analyzers';
+import { createMemoryStories, DEFAULT_STORY_OPTIONS, usableEmbedding, type StoryInput } from '@newsfuse/stage-score/stories';
+import { clusteringScores, type ClusteringScores } from '../tools/relevance/clustering.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +50,7 @@ interface Item {
 
 const embedder = createEmbedder({ intraOpNumThreads: 1 });
 const extractor = createExtractor({
-  text: createLocalTextAnalyzerPort(embedder),
+  text: createTextAnalyzerPort(embedder),
   image: {
     model: 'none',
     analyze: () => Promise.reject(new Error('no images here')),

@@ -1,18 +1,35 @@
 /**
  * The project CLI: `npm run newsfuse -- <command> [args]`.
- * Each command is a module under scripts/cli/ whose default export is `(argv) => Promise<exit code>`,
- * loaded only when used. To add one, add a line to COMMANDS.
+ * A command is either a module under scripts/cli/ whose default export is `(argv) => Promise<exit code>`
+ * (loaded only when used), or a service's own entry point run as a child process (scripts never import
+ * a service's modules). To add one, add a line to COMMANDS.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 type Handler = (argv: string[]) => Promise<number>;
+
+/** Runs a service's entry point (a path from the repository root) with tsx, passing stdio through. */
+const entryPoint =
+  (path: string): (() => Promise<{ default: Handler }>) =>
+  async () => ({
+    default: (argv) =>
+      new Promise<number>((resolve, reject) => {
+        const file = fileURLToPath(new URL(`../${path}`, import.meta.url));
+        const child = spawn(process.execPath, ['--import', 'tsx', file, ...argv], { stdio: 'inherit' });
+        child.once('error', reject);
+        child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+      }),
+  });
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Handler }> }> = {
   score: {
     summary: 'score articles in-process (extract → fuse → score, no Kafka or Redis); prints ScoredEvent JSONL',
-    load: () => import('../services/score/src/oneshot.ts'),
+    load: () => import('./cli/score.ts'),
   },
   'parse-feed': {
     summary: 'print a feed (file or URL) as ArticleEvent JSONL, via the poller code path',
-    load: () => import('./cli/parse-feed.ts'),
+    load: entryPoint('services/ingest/src/parse-feed.ts'),
   },
 };
 

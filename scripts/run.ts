@@ -9,7 +9,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels } from './infra.ts';
+import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
 import { startDemoServer } from './demo.ts';
 
 const SERVICES = [

@@ -1,8 +1,8 @@
 /**
  * Trains what the relevance path learns, on the shared dev photos, and writes it where the services
  * read it:
- *   services/fuse/src/fusion-weights.json   the late and hybrid learned combiners
- *   services/score/src/calibration.json     per strategy: Platt calibrator + threshold; the default strategy
+ *   models/weights/fusion.json             the late and hybrid learned combiners
+ *   models/weights/calibration.json        per strategy: Platt calibrator + threshold; the default strategy
  *
  *   npx tsx scripts/train-fusion.ts [--hybrid logistic|mlp] [--refresh] [--dry-run]
  *
@@ -13,9 +13,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { missingShared } from '../services/score/src/eval/features.ts';
-import { loadDevSet, stepBar } from '../services/score/src/eval/load.ts';
-import { FOLDS } from '../services/score/src/eval/dataset.ts';
+import { missingShared } from '../tools/relevance/features.ts';
+import { loadDevSet, stepBar } from '../tools/relevance/load.ts';
+import { FOLDS } from '../tools/relevance/dataset.ts';
 import {
   baseSignals,
   cell,
@@ -25,7 +25,7 @@ import {
   finalArtifacts,
   STRATEGY_ROWS,
   type HybridKind,
-} from '../services/score/src/eval/run.ts';
+} from '../tools/relevance/run.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,8 +64,8 @@ for (const name of STRATEGY_ROWS) {
 console.log(`hybrid (${hybridKind}): ${JSON.stringify(weights.hybrid)}`);
 console.log(`late: ${JSON.stringify(weights.late)}`);
 if (values['dry-run']) process.exit(0);
-const weightsPath = new URL('../services/fuse/src/fusion-weights.json', import.meta.url);
-const calibrationPath = new URL('../services/score/src/calibration.json', import.meta.url);
+const weightsPath = new URL('../models/weights/fusion.json', import.meta.url);
+const calibrationPath = new URL('../models/weights/calibration.json', import.meta.url);
 /** Formats a generated file the way `npm run lint` checks it. */
 async function pretty(path: URL, value: unknown): Promise<string> {
   const prettier = await import('prettier');
@@ -76,5 +76,5 @@ await writeFile(calibrationPath, await pretty(calibrationPath, calibration));
 console.log(
   `wrote ${weightsPath.pathname} and ${calibrationPath.pathname}; default strategy ${winner}, threshold ${calibration.strategies[winner]!.threshold}`,
 );
-if (winner !== 'hybrid') console.log(`note: set DEFAULT_STRATEGY in services/fuse/src/strategies.ts to '${winner}'`);
+if (winner !== 'hybrid') console.log(`note: set DEFAULT_STRATEGY in libs/stages/fuse/src/strategies.ts to '${winner}'`);
 process.exit(0);

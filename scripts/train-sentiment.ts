@@ -11,10 +11,10 @@
  * 2. Nested 5-fold CV (stratified by data set) of two regressors on the embeddings — ridge
  *    (λ by inner CV) and a small MLP (fixed hyper-parameters) — each followed by the second-stage
  *    linear model on [regressor, vader, afinn, senticon, pattern], fitted pooled or with the three
- *    sets weighted equally (see libs/models/src/text/sentiment-cv.ts).
+ *    sets weighted equally (see tools/sentiment/sentiment-cv.ts).
  * 3. Picks the variant with the best fused mean Pearson r over the three sets, refits it on all
  *    the data (second stage on out-of-fold regressor outputs) and writes
- *    libs/models/src/text/weights/sentiment-fused.json with the data description, the
+ *    models/weights/sentiment-en.json with the data description, the
  *    hyper-parameters, the CV figures and the date.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -31,8 +31,8 @@ import {
   VARIANTS,
   type SetMetrics,
   type VariantName,
-} from '@newsfuse/models/text/sentiment-cv';
-import { prepareSentimentData, skipWithoutShared, VADER_DIR, VADER_SETS } from '@newsfuse/models/text/sentiment-data';
+} from '../tools/sentiment/sentiment-cv.ts';
+import { prepareSentimentData, skipWithoutShared, VADER_DIR, VADER_SETS } from '../tools/sentiment/sentiment-data.ts';
 import {
   DEFAULT_SENTIMENT_WEIGHTS_PATH,
   FUSION_FEATURES,
@@ -41,7 +41,7 @@ import {
   validateSentimentWeights,
   type SentimentWeights,
 } from '@newsfuse/models/text/sentiment-model';
-import { fitFinal, foldRows, mlpLearner, ridgeLearner, type Learner, type MlpOptions } from '@newsfuse/models/text/sentiment-train';
+import { fitFinal, foldRows, mlpLearner, ridgeLearner, type Learner, type MlpOptions } from '../tools/sentiment/sentiment-train.ts';
 
 const { values } = parseArgs({
   options: {

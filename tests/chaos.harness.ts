@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
-import { OUTPUT, ROOT, freePort, uniqueId, waitFor } from './harness.ts';
+import { OUTPUT, ROOT, freePort, uniqueId, waitFor } from '@newsfuse/testkit/harness';
 
 export const FULL = ['1', 'true', 'yes'].includes((process.env.CHAOS_FULL ?? '').toLowerCase());
 export const SUMMARY_DIR = join(OUTPUT, 'chaos-summary');

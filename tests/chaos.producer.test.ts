@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { createKafka, createLogger, createProducer, type Producer } from '@newsfuse/shared';
-import { getInfra, uniqueId } from './harness.ts';
+import { getInfra, uniqueId } from '@newsfuse/testkit/harness';
 import { createSummary, readTopic } from './chaos.harness.ts';
 
 const require = createRequire(import.meta.url);

@@ -23,7 +23,7 @@ import {
   type DeadLetterSink,
   type Producer,
 } from '@newsfuse/shared';
-import { groupCaughtUp, uniqueId, waitFor } from './harness.ts';
+import { groupCaughtUp, uniqueId, waitFor } from '@newsfuse/testkit/harness';
 import { createOwnBroker, createSummary, kafkaClient, readTopic, type OwnBroker } from './chaos.harness.ts';
 import { makeArticle } from './fixtures/articles.ts';
 

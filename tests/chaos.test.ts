@@ -26,8 +26,8 @@ import { join } from 'node:path';
 import type kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
 import { ArticleEvent, DeadLetter, FusedEvent, ScoredEvent, decode, encode, topicsFor } from '@newsfuse/shared';
-import { articleIdFor } from '../services/ingest/src/urls.ts';
-import { OUTPUT, groupCaughtUp, startService, uniqueId, waitFor, type ServiceHandle } from './harness.ts';
+import { articleIdFor } from '@newsfuse/stage-ingest/urls';
+import { OUTPUT, groupCaughtUp, startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 import {
   FULL,
   committedOffsets,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, TOPICS, createKafka, createLogger, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
 import { scoredMessage } from './fixtures/scored.ts';
-import { freePort, waitFor } from './harness.ts';
+import { freePort, waitFor } from '@newsfuse/testkit/harness';
 
 export { freePort, waitFor };
 

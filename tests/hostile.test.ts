@@ -40,7 +40,7 @@ import {
   topicsFor,
   type Resolver,
 } from '@newsfuse/shared';
-import { OUTPUT, collectTopic, getInfra, startService, uniqueId, waitFor, type ServiceHandle } from './harness.ts';
+import { OUTPUT, collectTopic, getInfra, startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 import { FULL, createSummary } from './chaos.harness.ts';
 import { startHostileServer, type HostileServer } from './fixtures/hostile.ts';
 import { makeArticle } from './fixtures/articles.ts';

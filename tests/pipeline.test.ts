@@ -17,7 +17,16 @@ import {
   createLogger,
   createKafka,
 } from '@newsfuse/shared';
-import { collectTopic, freePort, getInfra, startService, uniqueId, waitFor, waitForQuiescence, type ServiceHandle } from './harness.ts';
+import {
+  collectTopic,
+  freePort,
+  getInfra,
+  startService,
+  uniqueId,
+  waitFor,
+  waitForQuiescence,
+  type ServiceHandle,
+} from '@newsfuse/testkit/harness';
 import { startImageServer, type ImageServer } from './fixtures/images.ts';
 import { makeArticle } from './fixtures/articles.ts';
 

@@ -18,7 +18,11 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
-import { loadExtractConfig } from '../../services/extract/src/config.ts';
+import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
+import { AnalysisConfigSchema } from '@newsfuse/models/config';
+
+const loadExtractConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
 import { IMAGES_PER_KIND, loadTexts, startPhotoServer, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
 

@@ -1,15 +1,17 @@
 /**
- * One worker thread of the "extract work alone" run: the same extractor the extract service's sandboxed
- * processors use (services/extract/src/processors/shared.ts), fed jobs over a message port instead of
- * BullMQ — no Kafka, no Redis queues, no flows.
+ * One worker thread of the "extract work alone" run: the extractor the extract service's sandboxed
+ * processors build (@newsfuse/pipeline/extractor), fed jobs over a message port instead of BullMQ — no
+ * Kafka, no Redis queues, no flows; document frequencies are counted in memory instead of Redis.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
-import { getExtractor } from '../../services/extract/src/processors/shared.ts';
+import { loadConfig } from '@newsfuse/shared';
+import { AnalysisConfigSchema } from '@newsfuse/models/config';
+import { createAnalysisExtractor } from '@newsfuse/pipeline/extractor';
 
 type Msg = { id: number; kind: 'text'; job: TextJobData } | { id: number; kind: 'image'; job: ImageJobData };
 
-const extractor = getExtractor((workerData as { role: 'text' | 'image' }).role);
+const extractor = createAnalysisExtractor(loadConfig(AnalysisConfigSchema), { role: (workerData as { role: 'text' | 'image' }).role });
 parentPort!.on('message', (m: Msg) => {
   const t0 = performance.now();
   const work = m.kind === 'text' ? extractor.text(m.job) : extractor.image(m.job, { number: 1, of: 1 });

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import * as prettier from 'prettier';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import { ROOT } from '../../scripts/infra.ts';
+import { ROOT } from '@newsfuse/testkit/infra';
 import { KINDS, KIND_LABEL, type Kind } from './workload.ts';
 import type { FlowRaw, KafkaRaw } from './transport.ts';
 

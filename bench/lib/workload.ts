@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { parseHTML } from 'linkedom';
-import { ROOT } from '../../scripts/infra.ts';
+import { ROOT } from '@newsfuse/testkit/infra';
 
 export const SHARED = join(ROOT, '..', 'shared');
 const PAGES = join(SHARED, 'data/articles/readability/test-pages');

@@ -7,6 +7,7 @@
  * The CPU memory arena stays on: in a probe while writing docs/benchmarks.md, turning it off raised
  * OCR's peak RSS and made it slower.
  */
+import { modelEnv } from './config.ts';
 import * as ort from 'onnxruntime-node';
 
 export interface OrtSessionOptions {
@@ -17,8 +18,7 @@ export interface OrtSessionOptions {
 }
 
 export function defaultOrtThreads(): number {
-  const n = Number(process.env.NEWSFUSE_ORT_THREADS ?? 1);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+  return modelEnv().NEWSFUSE_ORT_THREADS;
 }
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();

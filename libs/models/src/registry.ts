@@ -13,6 +13,7 @@
  *   NEWSFUSE_MODELS_MANIFEST manifest path (default `<repo>/models/manifest.json`)
  *   NEWSFUSE_MODELS_OFFLINE  "1": never download; fail if a source archive is missing
  */
+import { modelEnv } from './config.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -55,11 +56,11 @@ export interface ManifestEntry {
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function manifestPath(): string {
-  return process.env.NEWSFUSE_MODELS_MANIFEST ?? join(REPO_ROOT, 'models', 'manifest.json');
+  return modelEnv().NEWSFUSE_MODELS_MANIFEST ?? join(REPO_ROOT, 'models', 'manifest.json');
 }
 
 export function cacheRoot(): string {
-  return join(process.env.NEWSFUSE_CACHE ?? join(REPO_ROOT, '.cache'), 'models');
+  return join(modelEnv().NEWSFUSE_CACHE ?? join(REPO_ROOT, '.cache'), 'models');
 }
 
 export async function loadManifest(path = manifestPath()): Promise<ManifestEntry[]> {
@@ -153,7 +154,7 @@ export function ensureSource(s: ModelSource, events: FetchEvents = {}): Promise<
     p = (async () => {
       const archive = sourceArchive(s);
       if (await exists(archive)) return archive;
-      if (process.env.NEWSFUSE_MODELS_OFFLINE === '1') throw new Error(`${id} is not cached (${archive}) and NEWSFUSE_MODELS_OFFLINE=1`);
+      if (modelEnv().NEWSFUSE_MODELS_OFFLINE === '1') throw new Error(`${id} is not cached (${archive}) and NEWSFUSE_MODELS_OFFLINE=1`);
       events.onDownload?.(id);
       await mkdir(dirname(archive), { recursive: true });
       const work = await mkdtemp(join(tmpdir(), 'newsfuse-fetch-'));

@@ -40,6 +40,14 @@ export const BaseConfigSchema = z.object({
 });
 export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 
+/** Which private addresses and hosts an outbound fetch (feeds, pages, images) may reach; see net.ts. */
+export const FetchPolicyConfigSchema = z.object({
+  NEWSFUSE_FETCH_ALLOW_PRIVATE: bool.default(false),
+  /** Comma-separated host names (or IP literals) allowed even though they resolve to private addresses. */
+  NEWSFUSE_FETCH_ALLOW_HOSTS: z.string().default(''),
+});
+export type FetchPolicyConfig = z.infer<typeof FetchPolicyConfigSchema>;
+
 export { bool as boolFlag, int as intVar };
 
 /** Validates `env` against `schema`; throws ConfigError naming the first bad variable. */

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   FEED_TOO_LARGE: 'a feed document exceeds the size or item limit',
   JOIN_INCOMPLETE: 'the fusion join found no usable modality',
   MODEL_UNAVAILABLE: 'a model file is missing or failed verification',
+  WEIGHTS_INVALID: 'a committed weights or calibration file is missing or does not match its schema',
   INFRA_UNAVAILABLE: 'Kafka or Redis is not reachable',
   AUTH_REQUIRED: 'a request lacks a valid bearer token',
   INTERNAL: 'an unexpected internal error',

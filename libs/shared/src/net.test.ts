@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { safeFetch, blockedRange, ssrfPolicyFromEnv, parseRetryAfter, guardedLookup, type Resolver } from './net.ts';
+import { safeFetch, blockedRange, ssrfPolicyOf, parseRetryAfter, guardedLookup, type Resolver } from './net.ts';
 import { FetchError } from './errors.ts';
 
 let server: http.Server;
@@ -308,9 +308,12 @@ test('blockedRange classifies addresses', () => {
   assert.equal(blockedRange('nonsense'), 'invalid');
 });
 
-test('ssrfPolicyFromEnv and parseRetryAfter', () => {
-  assert.deepEqual(ssrfPolicyFromEnv({}), { allowPrivate: false, allowHosts: [] });
-  assert.deepEqual(ssrfPolicyFromEnv({ NEWSFUSE_FETCH_ALLOW_PRIVATE: 'true', NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1, LocalHost,' }), {
+test('ssrfPolicyOf and parseRetryAfter', () => {
+  assert.deepEqual(ssrfPolicyOf({ NEWSFUSE_FETCH_ALLOW_PRIVATE: false, NEWSFUSE_FETCH_ALLOW_HOSTS: '' }), {
+    allowPrivate: false,
+    allowHosts: [],
+  });
+  assert.deepEqual(ssrfPolicyOf({ NEWSFUSE_FETCH_ALLOW_PRIVATE: true, NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1, LocalHost,' }), {
     allowPrivate: true,
     allowHosts: ['127.0.0.1', 'localhost'],
   });

@@ -10,6 +10,7 @@
  *  3. on every redirect hop (redirects are followed by hand), which repeats 1 and 2.
  * As a last belt, the connected socket's remote address is classified again.
  */
+import type { FetchPolicyConfig } from './config.ts';
 import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns';
@@ -60,13 +61,13 @@ export interface SafeFetchResult {
 export const DEFAULT_USER_AGENT = 'NewsFuse/0.1 (+news feed reader)';
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** Reads NEWSFUSE_FETCH_ALLOW_PRIVATE (default false) and NEWSFUSE_FETCH_ALLOW_HOSTS (comma list). */
-export function ssrfPolicyFromEnv(env: Record<string, string | undefined> = process.env): Required<SsrfPolicy> {
-  const flag = (env.NEWSFUSE_FETCH_ALLOW_PRIVATE ?? '').trim().toLowerCase();
+/** The fetch policy from a process's configuration (FetchPolicyConfigSchema: NEWSFUSE_FETCH_ALLOW_PRIVATE, NEWSFUSE_FETCH_ALLOW_HOSTS). */
+export function ssrfPolicyOf(
+  cfg: Pick<FetchPolicyConfig, 'NEWSFUSE_FETCH_ALLOW_PRIVATE' | 'NEWSFUSE_FETCH_ALLOW_HOSTS'>,
+): Required<SsrfPolicy> {
   return {
-    allowPrivate: flag === 'true' || flag === '1' || flag === 'yes',
-    allowHosts: (env.NEWSFUSE_FETCH_ALLOW_HOSTS ?? '')
-      .split(',')
+    allowPrivate: cfg.NEWSFUSE_FETCH_ALLOW_PRIVATE,
+    allowHosts: cfg.NEWSFUSE_FETCH_ALLOW_HOSTS.split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
   };

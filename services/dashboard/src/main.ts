@@ -19,13 +19,13 @@ import {
   type Consumer,
 } from '@newsfuse/shared';
 import { loadDashboardConfig } from './config.ts';
-import { createAggregator, type AggregateOptions, type Outcome, type WindowName } from './aggregate.ts';
-import { createAuth } from './auth.ts';
-import { deadLetterPlan } from './deadletters.ts';
-import { createHealthModel, defaultStages, QUEUE_STATES, type TopicKey } from './health.ts';
-import { createLiveHub } from './live.ts';
+import { createAggregator, type AggregateOptions, type Outcome, type WindowName } from '@newsfuse/stage-dashboard/aggregate';
+import { createAuth } from '@newsfuse/stage-dashboard/auth';
+import { deadLetterPlan } from '@newsfuse/stage-dashboard/deadletters';
+import { createHealthModel, defaultStages, QUEUE_STATES, type TopicKey } from '@newsfuse/stage-dashboard/health';
+import { createLiveHub } from '@newsfuse/stage-dashboard/live';
 import { createDashboardMetrics } from './metrics.ts';
-import { createViews } from './views.ts';
+import { createViews } from '@newsfuse/stage-dashboard/views';
 import { createRedisStore } from './adapters/redis-store.ts';
 import { createPipelineSampler } from './adapters/pipeline.ts';
 import { registerDashboardRoutes } from './adapters/http.ts';

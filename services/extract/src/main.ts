@@ -19,7 +19,7 @@ import {
 } from '@newsfuse/shared';
 import { loadJointConfig } from '@newsfuse/models/joint/config';
 import { loadExtractConfig } from './config.ts';
-import { buildFlow } from './flow.ts';
+import { buildFlow } from './adapters/flow.ts';
 
 const processorPath = (name: string) => fileURLToPath(new URL(`./processors/${name}.thread.mjs`, import.meta.url));
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BaseConfigSchema, intVar, loadConfig } from '@newsfuse/shared';
-import { DEFAULT_STRATEGY, STRATEGY_NAMES } from './strategies.ts';
+import { DEFAULT_STRATEGY, STRATEGY_NAMES } from '@newsfuse/stage-fuse/strategies';
 
 export const FuseConfigSchema = BaseConfigSchema.extend({
   HTTP_PORT: intVar(8083),

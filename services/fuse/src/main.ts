@@ -19,11 +19,13 @@ import {
   type FuseJobData,
 } from '@newsfuse/shared';
 import { loadFuseConfig } from './config.ts';
-import { fuse, joinChildren } from './fuse.ts';
-import type { StrategyName } from './strategies.ts';
+import { loadStrategies } from './adapters/weights.ts';
+import { fuse, joinChildren } from '@newsfuse/stage-fuse/fuse';
+import type { StrategyName } from '@newsfuse/stage-fuse/strategies';
 
 async function main(): Promise<void> {
   const cfg = loadFuseConfig();
+  const strategies = loadStrategies();
   const { logger, metrics, lifecycle, topics, producer, deadLetters } = await bootStage('fuse', cfg);
 
   const { connection, prefix } = bullConnection(cfg);
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
       try {
         const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
         const joined = joinChildren(job.data, values, failures);
-        const event = fuse(job.data, joined, cfg.FUSION_STRATEGY as StrategyName, new Date(), {
+        const event = fuse(job.data, joined, strategies, cfg.FUSION_STRATEGY as StrategyName, new Date(), {
           queue_ms: started - Date.parse(job.data.ingestedAt),
           fuse_ms: Date.now() - started,
         });

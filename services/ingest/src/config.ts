@@ -2,9 +2,9 @@
  * Ingest configuration: every variable, its default and its bounds, validated once and frozen.
  */
 import { z } from 'zod';
-import { BaseConfigSchema, boolFlag, intVar, loadConfig, ConfigError } from '@newsfuse/shared';
+import { BaseConfigSchema, FetchPolicyConfigSchema, boolFlag, intVar, loadConfig, ConfigError } from '@newsfuse/shared';
 
-export const IngestConfigSchema = BaseConfigSchema.extend({
+export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchema.shape).extend({
   HTTP_PORT: intVar(8081),
   KAFKA_CLIENT_ID: z.string().default('newsfuse-ingest'),
   /** Bearer token for POST /articles. Without it the push endpoint answers 401 to everyone. */
@@ -42,8 +42,6 @@ export const IngestConfigSchema = BaseConfigSchema.extend({
    * claim, before publishing it. 0 (the default) never does.
    */
   INGEST_CRASH_AFTER_CLAIMS: intVar(0),
-  NEWSFUSE_FETCH_ALLOW_PRIVATE: boolFlag.default(false),
-  NEWSFUSE_FETCH_ALLOW_HOSTS: z.string().default(''),
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
@@ -68,3 +66,7 @@ export function feedList(text: string): string[] {
     .map((l) => l.replace(/#.*$/, '').trim())
     .filter(Boolean);
 }
+
+/** `newsfuse parse-feed` (parse-feed.ts): the ingest settings, quieter by default. */
+export const loadParseFeedConfig = (env: Record<string, string | undefined> = process.env) =>
+  loadIngestConfig({ LOG_LEVEL: 'warn', ...env });

@@ -2,22 +2,22 @@
  * ingest: wires config, connections, the feed poller and the push endpoint. No logic lives here.
  */
 import { readFile } from 'node:fs/promises';
-import { bootService, runMain, startOpsServer, ssrfPolicyFromEnv } from '@newsfuse/shared';
+import { bootService, runMain, startOpsServer, ssrfPolicyOf } from '@newsfuse/shared';
 import { feedList, loadIngestConfig } from './config.ts';
 import { connectIngestInfra } from './adapters/infra.ts';
 import { createFeedFetcher } from './adapters/fetcher.ts';
 import { createRedisFeedStateStore } from './adapters/redis-store.ts';
 import { pushRoutes } from './adapters/http.ts';
 import { createArticleEnricher } from './adapters/enricher.ts';
-import { createPushHandler } from './push.ts';
-import { FeedScheduler } from './scheduler.ts';
-import { createFeedPoller } from './poller.ts';
+import { createPushHandler } from '@newsfuse/stage-ingest/push';
+import { FeedScheduler } from '@newsfuse/stage-ingest/scheduler';
+import { createFeedPoller } from '@newsfuse/stage-ingest/poller';
 
 async function main(): Promise<void> {
   const cfg = loadIngestConfig();
   const { logger, metrics, lifecycle } = bootService('ingest', cfg);
 
-  const policy = ssrfPolicyFromEnv(process.env);
+  const policy = ssrfPolicyOf(cfg);
   const infra = await connectIngestInfra(cfg, logger, metrics);
 
   const feeds = new Set(feedList(cfg.FEEDS));
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   });
   const fetchOpts = {
     userAgent: cfg.USER_AGENT,
-    allowPrivate: policy.allowPrivate || cfg.NEWSFUSE_FETCH_ALLOW_PRIVATE,
+    allowPrivate: policy.allowPrivate,
     allowHosts: policy.allowHosts,
   };
   const poller = createFeedPoller({

@@ -15,8 +15,8 @@ import cliProgress from 'cli-progress';
 import { createLogger, isRetriable, toNewsFuseError } from '@newsfuse/shared';
 import { loadIngestConfig } from './config.ts';
 import { connectIngestInfra } from './adapters/infra.ts';
-import { createIngestor, createMemoryStore, type Ingestor } from './ingestor.ts';
-import { candidateFromLine, paceDelayMs } from './jsonl.ts';
+import { createIngestor, createMemoryStore, type Ingestor } from '@newsfuse/stage-ingest/ingestor';
+import { candidateFromLine, paceDelayMs } from '@newsfuse/stage-ingest/jsonl';
 
 const KINDS = ['replay', 'demo', 'feed', 'push'] as const;
 

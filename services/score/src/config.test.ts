@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@newsfuse/shared';
-import { loadScoreConfig, storyOptionsOf } from './config.ts';
-import { DEFAULT_STORY_OPTIONS } from './stories.ts';
+import { loadScoreConfig } from './config.ts';
+import { storyOptionsOf } from '@newsfuse/stage-score/config';
+import { DEFAULT_STORY_OPTIONS } from '@newsfuse/stage-score/stories';
 
 test('story settings: defaults, overrides, and a bad value names its variable', () => {
   const cfg = loadScoreConfig({});

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
-import { DEFAULT_STORY_OPTIONS, type StoryOptions } from './stories.ts';
+import { BaseConfigSchema, intVar, loadConfig } from '@newsfuse/shared';
+import { StoryConfigSchema } from '@newsfuse/stage-score/config';
 
-export const ScoreConfigSchema = BaseConfigSchema.extend({
+export const ScoreConfigSchema = BaseConfigSchema.extend(StoryConfigSchema.shape).extend({
   HTTP_PORT: intVar(8084),
   /**
    * Calibrated relevance at or above this is `relevant`. Unset (the default): the threshold chosen on
@@ -11,28 +11,6 @@ export const ScoreConfigSchema = BaseConfigSchema.extend({
   RELEVANCE_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   /** How long the (articleId, version) dedup marks live. */
   DEDUP_TTL_SECONDS: intVar(7 * 24 * 3600, 60),
-  /** Stories: cosine (title+lead embeddings) at or above which an article joins a story (docs/stories.md). */
-  STORY_SIMILARITY: z.coerce.number().gt(0).max(1).default(DEFAULT_STORY_OPTIONS.similarity),
-  /** A story with no new member for this long (event time) is closed. */
-  STORY_WINDOW_HOURS: z.coerce
-    .number()
-    .gt(0)
-    .max(24 * 365)
-    .default(DEFAULT_STORY_OPTIONS.windowMs / 3600_000),
-  /** At most this many active stories in Redis; the least recently seen are evicted. */
-  STORY_MAX_ACTIVE: intVar(DEFAULT_STORY_OPTIONS.maxActive, 1),
-  /** `false` turns story clustering off (topics are categories/keywords only). */
-  STORIES: boolFlag.default(true),
 });
 export type ScoreConfig = z.infer<typeof ScoreConfigSchema>;
 export const loadScoreConfig = (env?: Record<string, string | undefined>) => loadConfig(ScoreConfigSchema, env);
-
-/** The clusterer's options from the configuration. */
-export function storyOptionsOf(cfg: Pick<ScoreConfig, 'STORY_SIMILARITY' | 'STORY_WINDOW_HOURS' | 'STORY_MAX_ACTIVE'>): StoryOptions {
-  return {
-    ...DEFAULT_STORY_OPTIONS,
-    similarity: cfg.STORY_SIMILARITY,
-    windowMs: Math.round(cfg.STORY_WINDOW_HOURS * 3600_000),
-    maxActive: cfg.STORY_MAX_ACTIVE,
-  };
-}

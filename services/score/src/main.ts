@@ -14,9 +14,11 @@ import {
   runMain,
   startOpsServer,
 } from '@newsfuse/shared';
-import { loadScoreConfig, storyOptionsOf } from './config.ts';
-import { DEFAULT_SCORE_OPTIONS, score } from './score.ts';
-import { storyInputOf } from './stories.ts';
+import { loadScoreConfig } from './config.ts';
+import { storyOptionsOf } from '@newsfuse/stage-score/config';
+import { defaultScoreOptions, score } from '@newsfuse/stage-score/score';
+import { loadCalibration } from './adapters/weights.ts';
+import { storyInputOf } from '@newsfuse/stage-score/stories';
 import { createRedisStories } from './adapters/stories-redis.ts';
 
 async function main(): Promise<void> {
@@ -35,7 +37,10 @@ async function main(): Promise<void> {
         onOutcome: (outcome) => metrics.messages.inc({ stage: 'stories', outcome }),
       })
     : null;
-  const options = { ...DEFAULT_SCORE_OPTIONS, ...(cfg.RELEVANCE_THRESHOLD !== undefined ? { threshold: cfg.RELEVANCE_THRESHOLD } : {}) };
+  const options = {
+    ...defaultScoreOptions(loadCalibration()),
+    ...(cfg.RELEVANCE_THRESHOLD !== undefined ? { threshold: cfg.RELEVANCE_THRESHOLD } : {}),
+  };
 
   await runConsumer({
     consumer,

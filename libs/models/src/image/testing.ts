@@ -2,6 +2,7 @@
  * Test helpers: where the shared labelled photos live. Tests that need them skip (with a
  * message) only when the shared folder itself is absent.
  */
+import { modelEnv } from '../config.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** `../shared` beside the repo; NEWSFUSE_SHARED_DIR overrides (e.g. to check the skip path). */
-export const SHARED_DIR = resolve(process.env.NEWSFUSE_SHARED_DIR ?? join(REPO_ROOT, '..', 'shared'));
+export const SHARED_DIR = resolve(modelEnv().NEWSFUSE_SHARED_DIR ?? join(REPO_ROOT, '..', 'shared'));
 export const IMAGENET_DEV = join(SHARED_DIR, 'data', 'relevance', 'imagenet-dev');
 
 /** A reason to skip when ../shared is missing, else false (node:test's `skip` option). */

@@ -8,6 +8,7 @@
  * parallelism for these models comes from running more worker threads/processes, each with its
  * own backend. SIMD is used when available (it is on Node 20).
  */
+import { modelEnv } from '../config.ts';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -28,7 +29,7 @@ let ready: Promise<string> | null = null;
 /** Initialise the tfjs backend once per process; later calls return the same promise. */
 export function initTf(opts: TfRuntimeOptions = {}): Promise<string> {
   ready ??= (async () => {
-    const want = opts.backend ?? (process.env.NEWSFUSE_TF_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm';
+    const want = opts.backend ?? modelEnv().NEWSFUSE_TF_BACKEND ?? 'wasm';
     if (want === 'wasm') {
       const main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
       setWasmPaths(dirname(main) + '/');

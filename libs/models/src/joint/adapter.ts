@@ -70,11 +70,11 @@ const ports = new Map<string, JointPort>();
  * Throws (JointConfigError) at once when the directory's config.json is missing or invalid, so a
  * misconfigured service fails at start-up rather than on the first image.
  */
-export function jointPortFromEnv(
-  env: Record<string, string | undefined> = process.env,
+export function jointPortOf(
+  cfg: { JOINT_EMBEDDER_DIR?: string | undefined },
   options: { intraOpNumThreads?: number } = {},
 ): JointPort | undefined {
-  const dir = env.JOINT_EMBEDDER_DIR?.trim();
+  const dir = cfg.JOINT_EMBEDDER_DIR?.trim();
   if (!dir) return undefined;
   let port = ports.get(dir);
   if (!port) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createJointEmbedder, jointSessionCount, JointEmbedderError, resizedSize, type RgbInput } from './embedder.ts';
 import { JointConfigError } from './config.ts';
-import { createJointPort, jointArticleText, jointPortFromEnv, jointSimilarity } from './adapter.ts';
+import { createJointPort, jointArticleText, jointPortOf, jointSimilarity } from './adapter.ts';
 import { CLIP_MEAN, CLIP_STD, TINY_DIM, TINY_VOCAB, writeTinyClip, type TinyClip, type TinyClipWeights } from './tiny.ts';
 import { decodeModel } from './onnx.ts';
 
@@ -273,11 +273,11 @@ describe('joint embedder on the tiny generated CLIP', () => {
   });
 
   it('adapter: off without JOINT_EMBEDDER_DIR; on, embeds encoded image bytes and the article', async () => {
-    assert.equal(jointPortFromEnv({}), undefined);
-    assert.equal(jointPortFromEnv({ JOINT_EMBEDDER_DIR: ' ' }), undefined);
-    const port = jointPortFromEnv({ JOINT_EMBEDDER_DIR: tiny.dir });
+    assert.equal(jointPortOf({}), undefined);
+    assert.equal(jointPortOf({ JOINT_EMBEDDER_DIR: ' ' }), undefined);
+    const port = jointPortOf({ JOINT_EMBEDDER_DIR: tiny.dir });
     assert.ok(port);
-    assert.equal(jointPortFromEnv({ JOINT_EMBEDDER_DIR: tiny.dir }), port, 'one port per directory');
+    assert.equal(jointPortOf({ JOINT_EMBEDDER_DIR: tiny.dir }), port, 'one port per directory');
     assert.equal(port.model, 'newsfuse-tiny-clip');
     assert.equal(jointArticleText({ title: 'Fire in the house', summary: 'A red truck came.' }), 'Fire in the house. A red truck came.');
     assert.equal(jointArticleText({ title: 'Fire!', summary: ' ' }), 'Fire!');

@@ -15,6 +15,7 @@
  * - One InferenceSession per process per (model file, threads), created lazily on first use of that
  *   encoder (a text-only user never loads the visual model).
  */
+import { modelEnv } from '../config.ts';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -220,7 +221,7 @@ function readEmbedding(t: ort.Tensor | undefined, file: string, name: string, di
  * JointConfigError); the ONNX sessions and the tokenizer load on first use (or `warmup()`).
  */
 export function createJointEmbedder(options: JointEmbedderOptions = {}): JointEmbedder {
-  const dirOpt = options.dir ?? process.env.JOINT_EMBEDDER_DIR;
+  const dirOpt = options.dir ?? modelEnv().JOINT_EMBEDDER_DIR;
   if (!dirOpt) throw new JointEmbedderError('no joint embedder directory: pass { dir } or set JOINT_EMBEDDER_DIR');
   const dir = resolve(dirOpt);
   const config = loadJointConfig(dir);

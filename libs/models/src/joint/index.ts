@@ -3,5 +3,5 @@ export { createJointEmbedder, preprocessImage, resizedSize, jointSessionCount, J
 export type { JointEmbedder, JointEmbedderOptions, JointTokens, RgbInput } from './embedder.ts';
 export { loadJointConfig, parseJointConfig, JointConfigError } from './config.ts';
 export type { JointConfig, JointImageConfig, JointTextConfig } from './config.ts';
-export { jointPortFromEnv, createJointPort, jointArticleText, jointSimilarity, toWire } from './adapter.ts';
+export { jointPortOf, createJointPort, jointArticleText, jointSimilarity, toWire } from './adapter.ts';
 export type { JointPort, JointArticle } from './adapter.ts';

@@ -21,7 +21,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const SENTIMENT_WEIGHTS_FORMAT = 'newsfuse.sentiment-fused/1';
-export const DEFAULT_SENTIMENT_WEIGHTS_PATH = fileURLToPath(new URL('./weights/sentiment-fused.json', import.meta.url));
+export const DEFAULT_SENTIMENT_WEIGHTS_PATH = fileURLToPath(new URL('../../../../models/weights/sentiment-en.json', import.meta.url));
 
 export const FUSION_FEATURES = ['regressor', 'vader', 'afinn', 'senticon', 'pattern'] as const;
 export const LEXICON_ONLY_FEATURES = ['vader', 'afinn', 'senticon', 'pattern'] as const;

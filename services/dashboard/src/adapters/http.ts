@@ -17,11 +17,11 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Logger } from '@newsfuse/shared';
-import { ALL_ID, SORT_KEYS, WINDOWS, type WindowName } from '../aggregate.ts';
-import { withoutToken, type Auth } from '../auth.ts';
-import type { LiveHub, LiveClient } from '../live.ts';
-import type { Views } from '../views.ts';
-import type { PipelineHealth } from '../health.ts';
+import { ALL_ID, SORT_KEYS, WINDOWS, type WindowName } from '@newsfuse/stage-dashboard/aggregate';
+import { withoutToken, type Auth } from '@newsfuse/stage-dashboard/auth';
+import type { LiveHub, LiveClient } from '@newsfuse/stage-dashboard/live';
+import type { Views } from '@newsfuse/stage-dashboard/views';
+import type { PipelineHealth } from '@newsfuse/stage-dashboard/health';
 
 export interface HttpDeps {
   auth: Auth;

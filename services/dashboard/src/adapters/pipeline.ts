@@ -5,7 +5,14 @@
  */
 import type { Queue } from 'bullmq';
 import type { Admin, Logger } from '@newsfuse/shared';
-import { QUEUE_STATES, type GroupSample, type HealthSample, type QueueSample, type TopicKey, type TopicSample } from '../health.ts';
+import {
+  QUEUE_STATES,
+  type GroupSample,
+  type HealthSample,
+  type QueueSample,
+  type TopicKey,
+  type TopicSample,
+} from '@newsfuse/stage-dashboard/health';
 
 export interface PipelineSamplerOptions {
   admin: Admin;

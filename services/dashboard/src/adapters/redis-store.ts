@@ -32,9 +32,15 @@ import {
   type IndexEntry,
   type MismatchItem,
   type Scope,
-} from '../aggregate.ts';
-import { countsFromHash, mergeCounts, type DeadLetterCount, type DeadLetterEntry, type DeadLetterPlan } from '../deadletters.ts';
-import type { AggregateReader } from '../views.ts';
+} from '@newsfuse/stage-dashboard/aggregate';
+import {
+  countsFromHash,
+  mergeCounts,
+  type DeadLetterCount,
+  type DeadLetterEntry,
+  type DeadLetterPlan,
+} from '@newsfuse/stage-dashboard/deadletters';
+import type { AggregateReader } from '@newsfuse/stage-dashboard/views';
 
 const FLOAT_FIELDS = new Set<string>(['rel_sum', 'sent_sum', 'e2e_sum']);
 const RES = { minute: 'm', hour: 'h' } as const;

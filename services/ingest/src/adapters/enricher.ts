@@ -4,10 +4,10 @@
  * fetched or parsed leaves the candidate as it was.
  */
 import { safeFetch, toNewsFuseError, type Logger, type SsrfPolicy } from '@newsfuse/shared';
-import type { ArticleCandidate } from '../article.ts';
-import { decodeFeedBytes } from '../feed.ts';
-import { enrichCandidate, extractPage, type DomImpl } from '../page.ts';
-import type { Enricher } from '../poller.ts';
+import type { ArticleCandidate } from '@newsfuse/stage-ingest/article';
+import { decodeFeedBytes } from '@newsfuse/stage-ingest/feed';
+import { enrichCandidate, extractPage, type DomImpl } from '@newsfuse/stage-ingest/page';
+import type { Enricher } from '@newsfuse/stage-ingest/poller';
 
 export function createArticleEnricher(
   opts: SsrfPolicy & { timeoutMs: number; maxBytes: number; userAgent: string; dom?: DomImpl; logger: Pick<Logger, 'debug'> },

@@ -2,7 +2,7 @@
  * HTTP fetching for ingest, always through the shared SSRF-guarded `safeFetch`.
  */
 import { safeFetch, type SsrfPolicy } from '@newsfuse/shared';
-import type { FeedFetcher } from '../poller.ts';
+import type { FeedFetcher } from '@newsfuse/stage-ingest/poller';
 
 export const FEED_ACCEPT =
   'application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5';

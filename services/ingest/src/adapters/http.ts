@@ -3,7 +3,7 @@
  * is even parsed, so an unauthenticated caller learns nothing about validation).
  */
 import type { FastifyInstance } from 'fastify';
-import { bearerMatches, type createPushHandler } from '../push.ts';
+import { bearerMatches, type createPushHandler } from '@newsfuse/stage-ingest/push';
 
 export function pushRoutes(handler: ReturnType<typeof createPushHandler>, token: string | undefined) {
   return async (app: FastifyInstance) => {

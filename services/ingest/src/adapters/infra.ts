@@ -16,7 +16,7 @@ import {
   type Redis,
 } from '@newsfuse/shared';
 import type { IngestConfig } from '../config.ts';
-import { createIngestor, type Ingestor } from '../ingestor.ts';
+import { createIngestor, type Ingestor } from '@newsfuse/stage-ingest/ingestor';
 import { createKafkaPublisher } from './kafka-publisher.ts';
 import { createRedisIngestStore } from './redis-store.ts';
 

@@ -3,7 +3,7 @@
  * partition, in order), value = the validated JSON, through the shared at-least-once producer (duplicates are dropped downstream by articleId+version).
  */
 import { ArticleEvent, NewsFuseError, encode, type Producer } from '@newsfuse/shared';
-import type { ArticlePublisher } from '../ingestor.ts';
+import type { ArticlePublisher } from '@newsfuse/stage-ingest/ingestor';
 
 export function createKafkaPublisher(opts: { producer: Producer; topic: string }): ArticlePublisher {
   return {

@@ -9,12 +9,12 @@
  *   {prefix}:ingest:feed:{hash}      hash etag, lastModified, intervalMs, nextAt, hintMs
  */
 import { key, type Redis } from '@newsfuse/shared';
-import { sha256hex } from '../urls.ts';
+import { sha256hex } from '@newsfuse/stage-ingest/urls';
 
 const sha256hexShort = (s: string) => sha256hex(s).slice(0, 32);
-import type { IngestStore, VersionClaim } from '../ingestor.ts';
-import type { FeedStateStore } from '../poller.ts';
-import type { FeedState } from '../scheduler.ts';
+import type { IngestStore, VersionClaim } from '@newsfuse/stage-ingest/ingestor';
+import type { FeedStateStore } from '@newsfuse/stage-ingest/poller';
+import type { FeedState } from '@newsfuse/stage-ingest/scheduler';
 
 /**
  * The claim. Same fingerprint: its version, duplicate if confirmed ('d', or a record from before the

@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createRedis } from '@newsfuse/shared';
-import { createMemoryStories, normalise, type StoryInput } from '../stories.ts';
+import { createMemoryStories, normalise, type StoryInput } from '@newsfuse/stage-score/stories';
 import { createRedisStories } from './stories-redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

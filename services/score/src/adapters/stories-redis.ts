@@ -29,7 +29,7 @@ import {
   type StoryMeta,
   type StoryOptions,
   type StoryTopic,
-} from '../stories.ts';
+} from '@newsfuse/stage-score/stories';
 
 export interface RedisStoriesOptions extends Partial<StoryOptions> {
   /** Key prefix, e.g. `nf:stories`. */

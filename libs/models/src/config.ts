@@ -1,0 +1,54 @@
+/**
+ * The model-side settings every process that analyses articles shares (the extract service, the
+ * one-shot `newsfuse score`, the evaluations): a schema only; each process's config module loads it.
+ */
+import { z } from 'zod';
+import { CONFIDENT_OBJECT_SCORE, FetchPolicyConfigSchema, MAX_OBJECTS, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+
+export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
+  /** Worker threads per queue; each thread loads its own models (text ≈ 230 MB, image ≈ 450 MB: docs/benchmarks.md). */
+  TEXT_CONCURRENCY: intVar(1, 1),
+  IMAGE_CONCURRENCY: intVar(2, 1),
+  IMAGE_TIMEOUT_MS: intVar(10_000, 100),
+  IMAGE_MAX_BYTES: intVar(15 * 1024 * 1024, 1024),
+  IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),
+  /** Image analysis depth: `basic` = decode, size, colour, hash; `full` adds the detector, OCR and faces. */
+  IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
+  /**
+   * Lowest detector score reported in ImageFeatures.objects (full analysis). Low-score detections carry
+   * much of the detector's recall, and fuse weighs each by its score; the text view and its embedding
+   * keep the objects scored ≥ CONFIDENT_OBJECT_SCORE (0.3) only. docs/evaluation.md measures the floor.
+   */
+  IMAGE_OBJECT_MIN_SCORE: z.coerce.number().min(0.01).max(CONFIDENT_OBJECT_SCORE).default(0.05),
+  /** At most this many objects per image, best first. */
+  IMAGE_MAX_OBJECTS: intVar(50, 1).pipe(z.number().max(MAX_OBJECTS)),
+  TEXT_EMBEDDINGS: boolFlag.default(true),
+  ORT_THREADS: intVar(1, 1),
+  /** A CLIP-style encoder pair (visual.onnx, textual.onnx, tokenizer.json, config.json); see docs/joint-embedder.md. */
+  JOINT_EMBEDDER_DIR: z.string().optional(),
+});
+export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
+
+/**
+ * Where the models library finds its files and how it runs them, in every process that loads a
+ * model (services, CLI, evaluations, tests): read once, here.
+ */
+export const ModelEnvSchema = z.object({
+  /** The model manifest (default models/manifest.json). */
+  NEWSFUSE_MODELS_MANIFEST: z.string().optional(),
+  /** The cache root; models live in <root>/models (default .cache). */
+  NEWSFUSE_CACHE: z.string().optional(),
+  /** `1`: never download; a model not in the cache is an error. */
+  NEWSFUSE_MODELS_OFFLINE: z.string().optional(),
+  /** Intra-op threads of an ONNX Runtime session when the caller does not say. */
+  NEWSFUSE_ORT_THREADS: intVar(1, 1),
+  /** tfjs backend of the tfjs models: `wasm` (default) or `cpu`. */
+  NEWSFUSE_TF_BACKEND: z.enum(['wasm', 'cpu']).optional(),
+  /** `../shared` beside the repo unless set (test and evaluation data). */
+  NEWSFUSE_SHARED_DIR: z.string().optional(),
+  JOINT_EMBEDDER_DIR: z.string().optional(),
+});
+export type ModelEnv = z.infer<typeof ModelEnvSchema>;
+let modelEnvCache: Readonly<ModelEnv> | undefined;
+/** The models library's settings from the environment (read once per process). */
+export const modelEnv = (): Readonly<ModelEnv> => (modelEnvCache ??= loadConfig(ModelEnvSchema));

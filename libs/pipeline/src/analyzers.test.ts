@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { CONFIDENT_OBJECT_SCORE, ConfigError } from '@newsfuse/shared';
+import { buildTextView } from '@newsfuse/models/image/features';
+import type { Box } from '@newsfuse/models/image/detector';
+import { loadConfig } from '@newsfuse/shared';
+import { AnalysisConfigSchema } from '@newsfuse/models/config';
+
+const loadExtractConfig = (env: Record<string, string>) => loadConfig(AnalysisConfigSchema, env);
+import { createImageAnalyzerPort } from './analyzers.ts';
+
+test('config: objects down to IMAGE_OBJECT_MIN_SCORE (default 0.05), at most IMAGE_MAX_OBJECTS (default 50)', () => {
+  const cfg = loadExtractConfig({});
+  assert.equal(cfg.IMAGE_OBJECT_MIN_SCORE, 0.05);
+  assert.equal(cfg.IMAGE_MAX_OBJECTS, 50);
+  assert.equal(loadExtractConfig({ IMAGE_OBJECT_MIN_SCORE: '0.1', IMAGE_MAX_OBJECTS: '20' }).IMAGE_OBJECT_MIN_SCORE, 0.1);
+  for (const [name, value] of [
+    ['IMAGE_OBJECT_MIN_SCORE', '0.5'], // above the confident floor: would drop objects the text view names
+    ['IMAGE_OBJECT_MIN_SCORE', '0'],
+    ['IMAGE_OBJECT_MIN_SCORE', 'low'],
+    ['IMAGE_MAX_OBJECTS', '0'],
+    ['IMAGE_MAX_OBJECTS', '500'],
+  ] as const)
+    assert.throws(
+      () => loadExtractConfig({ [name]: value }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(name),
+      `${name}=${value}`,
+    );
+});
+
+// A real photo and the real models (detector, OCR, faces): a hen, which CenterNet sees as a bird.
+const photo = new URL('../../../../../shared/data/relevance/imagenet-dev/images/n01514859_hen.JPEG', import.meta.url);
+const missing = existsSync(photo) ? false : `shared photo not found at ${photo.pathname} (../shared beside the repo)`;
+
+test(
+  'full analyzer: low-score objects reported with their scores; the text view names only confident ones',
+  { skip: missing },
+  async () => {
+    const port = createImageAnalyzerPort(loadExtractConfig({ IMAGE_ANALYSIS: 'full', IMAGE_MAX_OBJECTS: '30' }));
+    assert.match(port.model, /objects>=0\.05,max30,view>=0\.3/);
+    const a = await port.analyze(await readFile(photo), {});
+    const scores = a.objects.map((o) => o.score);
+    assert.ok(a.objects.length > 0 && a.objects.length <= 30);
+    assert.ok(scores.every((s) => s >= 0.05 && s <= 1));
+    assert.deepEqual(
+      scores,
+      [...scores].sort((x, y) => y - x),
+      'best first',
+    );
+    const confident = a.objects.filter((o) => o.score >= CONFIDENT_OBJECT_SCORE);
+    assert.ok(
+      confident.some((o) => o.label === 'bird'),
+      JSON.stringify(a.objects),
+    );
+    assert.ok(
+      a.objects.some((o) => o.score < CONFIDENT_OBJECT_SCORE),
+      'the low floor adds detections',
+    );
+    assert.equal(
+      a.textView,
+      buildTextView(
+        confident.map((o) => ({ ...o, box: o.box as Box })),
+        a.ocr,
+      ),
+    );
+    for (const o of a.objects.filter((x) => !confident.some((c) => c.label === x.label))) assert.ok(!a.textView.includes(o.label), o.label);
+  },
+);

@@ -1,0 +1,120 @@
+/**
+ * Builds the real, model-backed collaborators of the extractor: MiniLM + natural/VADER text analysis
+ * over a document-frequency table the caller passes in (Redis in the extract service, memory in the
+ * one-shot command and the evaluations), the SSRF-guarded image fetcher, and the image analyzer.
+ * Created once per process (or worker thread) and reused.
+ */
+import { CONFIDENT_OBJECT_SCORE, ImageError, safeFetch, ssrfPolicyOf } from '@newsfuse/shared';
+import { getEmbedder, MODEL_NAME } from '@newsfuse/models/text/embedder';
+import { createTextAnalyzer } from '@newsfuse/models/text/features';
+import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
+import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
+import { colourStats } from '@newsfuse/models/image/colour';
+import { perceptualHash } from '@newsfuse/models/image/phash';
+import { createDefaultImageAnalyzer, type ImageAnalyzer } from '@newsfuse/models/image/features';
+import type { EmbedderPort, Fetcher, ImageAnalyzerPort, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
+import type { AnalysisConfig } from '@newsfuse/models/config';
+
+export function createImageFetcher(
+  cfg: Pick<AnalysisConfig, 'IMAGE_TIMEOUT_MS' | 'IMAGE_MAX_BYTES' | 'NEWSFUSE_FETCH_ALLOW_PRIVATE' | 'NEWSFUSE_FETCH_ALLOW_HOSTS'>,
+): Fetcher {
+  const policy = ssrfPolicyOf(cfg);
+  return async (url) => {
+    const res = await safeFetch(url, { ...policy, timeoutMs: cfg.IMAGE_TIMEOUT_MS, maxBytes: cfg.IMAGE_MAX_BYTES, accept: 'image/*' });
+    return res.body;
+  };
+}
+
+const IMAGE_CODES = {
+  'too-many-bytes': 'IMAGE_TOO_LARGE',
+  'too-many-pixels': 'IMAGE_TOO_LARGE',
+  'unsupported-format': 'IMAGE_UNSUPPORTED',
+  corrupt: 'IMAGE_DECODE',
+  timeout: 'IMAGE_DECODE',
+} as const;
+
+/** Decode, size, colour statistics and a perceptual hash; the caption is the image's text view. */
+export function createBasicImageAnalyzer(cfg: Pick<AnalysisConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS'>): ImageAnalyzerPort {
+  return {
+    model: 'basic/sharp',
+    async analyze(bytes, { caption }) {
+      let img;
+      try {
+        img = await decodeImage(bytes, { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS });
+      } catch (err) {
+        if (err instanceof ImageDecodeError) throw new ImageError(IMAGE_CODES[err.code], err.message, { cause: err });
+        throw err;
+      }
+      const c = colourStats(img);
+      return {
+        width: img.original.width,
+        height: img.original.height,
+        format: img.format,
+        bytes: img.bytes,
+        colour: { mean: c.mean, std: c.std, brightness: c.brightness, saturation: c.saturation },
+        phash: await perceptualHash(img),
+        objects: [],
+        ocr: [],
+        faces: [],
+        textView: caption ?? '',
+      };
+    },
+  };
+}
+
+type FullAnalyzerConfig = Pick<AnalysisConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_OBJECT_MIN_SCORE' | 'IMAGE_MAX_OBJECTS'>;
+
+/**
+ * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions.
+ * Objects are reported down to IMAGE_OBJECT_MIN_SCORE (at most IMAGE_MAX_OBJECTS, each with its
+ * score); the text view names only those scored ≥ CONFIDENT_OBJECT_SCORE, so the text-view embedding
+ * does not depend on the low floor. Models are loaded once per process or worker thread, on first use.
+ * A model that fails leaves its field empty; only undecodable input throws.
+ */
+export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerPort {
+  let analyzer: Promise<ImageAnalyzer> | undefined;
+  return {
+    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4+blazeface-emotion`,
+    async analyze(bytes, { caption }) {
+      analyzer ??= createDefaultImageAnalyzer({
+        decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS },
+        detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS },
+        textViewMinScore: CONFIDENT_OBJECT_SCORE,
+      });
+      let a;
+      try {
+        a = await (await analyzer).analyze(bytes, caption ? { caption } : {});
+      } catch (err) {
+        if (err instanceof ImageDecodeError) throw new ImageError(IMAGE_CODES[err.code], err.message, { cause: err });
+        throw err;
+      }
+      return {
+        width: a.original.width,
+        height: a.original.height,
+        format: a.format,
+        bytes: a.bytes,
+        colour: { mean: a.colour.mean, std: a.colour.std, brightness: a.colour.brightness, saturation: a.colour.saturation },
+        phash: a.phash,
+        objects: a.objects.map((o) => ({ label: o.label, score: o.score, box: o.box })),
+        ocr: a.ocr.map((l) => ({ text: l.text, confidence: Math.min(1, Math.max(0, l.confidence)) })),
+        faces: a.faces.map((f) => ({ score: f.score, box: f.box, expressions: f.expressions })),
+        textView: a.textView,
+      };
+    },
+  };
+}
+
+/** The image analyzer the configuration asks for (IMAGE_ANALYSIS=full|basic). */
+export function createImageAnalyzerPort(cfg: FullAnalyzerConfig & Pick<AnalysisConfig, 'IMAGE_ANALYSIS'>): ImageAnalyzerPort {
+  return cfg.IMAGE_ANALYSIS === 'full' ? createFullImageAnalyzer(cfg) : createBasicImageAnalyzer(cfg);
+}
+
+/** The text analyzer over a document-frequency table: Redis-backed in the service, in memory elsewhere. */
+export function createTextAnalyzerPort(embedder: EmbedderPort | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
+  const analyzer = createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq });
+  return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input, opts) => analyzer.analyze(input, opts) };
+}
+
+export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): EmbedderPort | undefined {
+  return cfg.TEXT_EMBEDDINGS ? getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS }) : undefined;
+}

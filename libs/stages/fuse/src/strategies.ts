@@ -1,0 +1,136 @@
+/**
+ * Fusion strategies. Each maps the joined features to named signals, per image and per article, and
+ * a `relevance` signal in [0, 1] (higher = the photo more likely shows what the article is about)
+ * that score calibrates. The signals themselves are defined in signals.ts.
+ *
+ * - `baseline` (lexical): the share of an image's caption (and, when the image was analysed, its
+ *   text view) terms that also occur in the article text. relevance = textview_overlap, else
+ *   caption_overlap.
+ * - `early` (feature-level): both modalities projected into one space and compared there: the joint
+ *   CLIP-style space when the extract stage has a joint embedder (joint_cos), else the sentence-embedding space where the image
+ *   is its text view (embed_cos). relevance = max(0, cosine); 0 for an analysed image with nothing
+ *   in its text view (no object, no readable text, no caption: nothing to compare).
+ * - `late` (model-level): one score per modality — detector (object_match), OCR (ocr_overlap),
+ *   caption (caption_overlap) — combined four ways: weighted sum (late_wsum, fixed prior weights,
+ *   over the modalities present), mean (late_mean), max (late_max) and a learned logistic combiner
+ *   (late_learned, which also sees the detector's negative evidence object_unnamed).
+ *   relevance = late_learned.
+ * - `hybrid`: a learned combiner (fusion-weights.json) over the early similarities and the late
+ *   per-modality scores. relevance = its probability.
+ *
+ * The learned weights come from scripts/train-fusion.ts; `createStrategies(weights)` lets the
+ * evaluation run the same code with weights fitted on its training folds only.
+ */
+import { stemsOf, type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { combine, type FusionWeights } from './combiner.ts';
+import { articleView, bestOf, coverage, imageSignals as baseImageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
+
+export { coverage } from './signals.ts';
+
+export interface FusionInput {
+  article: Pick<FuseJobData['article'], 'title'> & Partial<FuseJobData['article']>;
+  text: TextFeatures | undefined;
+  images: ImageFeatures[];
+}
+export interface FusionOutput {
+  perImage: { index: number; signals: Record<string, number> }[];
+  signals: Record<string, number>;
+}
+export type Strategy = (input: FusionInput) => FusionOutput;
+
+export const baseline: Strategy = ({ text, images }) => {
+  const vocabulary = new Set(text?.terms ?? []);
+  const perImage = images.map((img) => {
+    const signals: Record<string, number> = {};
+    const caption = coverage(stemsOf(img.caption ?? ''), vocabulary);
+    if (caption !== undefined) signals.caption_overlap = caption;
+    if (img.status === 'ok') {
+      const view = coverage(stemsOf(img.textView), vocabulary);
+      if (view !== undefined) signals.textview_overlap = view;
+      const rel = signals.textview_overlap ?? signals.caption_overlap;
+      if (rel !== undefined) signals.relevance = rel;
+    }
+    return { index: img.index, signals };
+  });
+  const best = (name: string) => Math.max(...perImage.map((p) => p.signals[name] ?? -1));
+  const signals: Record<string, number> = {};
+  for (const name of ['caption_overlap', 'textview_overlap', 'relevance']) {
+    const b = best(name);
+    if (b >= 0) signals[name] = b;
+  }
+  return { perImage, signals };
+};
+
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/** Late combiners over the per-modality scores present for an image. */
+export function lateScores(s: Record<string, number>, weights: FusionWeights): Record<string, number> {
+  const modalities = ['object_match', 'ocr_overlap', 'caption_overlap'].filter((m) => s[m] !== undefined);
+  if (modalities.length === 0) return {};
+  const values = modalities.map((m) => clamp01(s[m]!));
+  let wsum = 0;
+  let wtot = 0;
+  modalities.forEach((m, i) => {
+    const w = weights.lateWeights[m] ?? 0;
+    wsum += w * values[i]!;
+    wtot += w;
+  });
+  return {
+    late_wsum: wtot > 0 ? wsum / wtot : 0,
+    late_mean: values.reduce((a, b) => a + b, 0) / values.length,
+    late_max: Math.max(...values),
+    late_learned: combine(weights.late, s),
+  };
+}
+
+/** Early (feature-level) relevance: the shared-space similarity. */
+export function earlyRelevance(s: Record<string, number>): number {
+  return clamp01(s.joint_cos ?? s.embed_cos ?? 0);
+}
+
+function run(input: FusionInput, perImageSignals: (img: ImageFeatures, view: ArticleView) => Record<string, number>): FusionOutput {
+  const view = articleView(input.article.title, input.text);
+  const perImage = input.images.map((img) => ({ index: img.index, signals: perImageSignals(img, view) }));
+  const names = [...new Set(perImage.flatMap((p) => Object.keys(p.signals)))];
+  return { perImage, signals: bestOf(perImage, names) };
+}
+
+/** Signals added to every analysed image's (the evaluation measures candidate signals this way). */
+export type ExtraSignals = (img: ImageFeaturesOk, view: ArticleView) => Record<string, number>;
+
+export function createStrategies(weights: FusionWeights, extra?: ExtraSignals) {
+  const imageSignals = (img: ImageFeatures, view: ArticleView) => {
+    const s = baseImageSignals(img, view);
+    return extra && img.status === 'ok' ? Object.assign(s, extra(img, view)) : s;
+  };
+  const early: Strategy = (input) =>
+    run(input, (img, view) => {
+      const s = imageSignals(img, view);
+      if (img.status === 'ok') s.relevance = earlyRelevance(s);
+      return s;
+    });
+  const late: Strategy = (input) =>
+    run(input, (img, view) => {
+      const s = imageSignals(img, view);
+      if (img.status !== 'ok') return s;
+      Object.assign(s, lateScores(s, weights));
+      s.relevance = s.late_learned ?? 0;
+      return s;
+    });
+  const hybrid: Strategy = (input) =>
+    run(input, (img, view) => {
+      const s = imageSignals(img, view);
+      if (img.status !== 'ok') return s;
+      Object.assign(s, lateScores(s, weights));
+      s.relevance = combine(weights.hybrid, s);
+      return s;
+    });
+  return { baseline, early, late, hybrid } satisfies Record<string, Strategy>;
+}
+
+export type Strategies = ReturnType<typeof createStrategies>;
+export type StrategyName = keyof Strategies;
+export const STRATEGY_NAMES: readonly StrategyName[] = ['baseline', 'early', 'late', 'hybrid'];
+/** The strategy that won the relevance evaluation (docs/evaluation.md). */
+export const DEFAULT_STRATEGY: StrategyName = 'hybrid';
+export { SIGNAL_NAMES };

@@ -1,0 +1,207 @@
+/**
+ * Test harness: finds or starts Kafka and Redis (explicit env → testcontainers when a Docker engine
+ * answers → the project's local broker and Redis), runs services as separate processes, and waits
+ * for results by polling with a deadline.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { ensureInfra } from './infra.ts';
+
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const OUTPUT = join(ROOT, 'test-output');
+export const SHARED = join(ROOT, '..', 'shared');
+
+export interface Infra {
+  brokers: string;
+  redisUrl: string;
+}
+
+let infra: Promise<Infra> | undefined;
+
+function dockerAnswers(): boolean {
+  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 && r.stdout.trim().length > 0;
+}
+
+async function resolveInfra(): Promise<Infra> {
+  const envBrokers = process.env.KAFKA_BROKERS;
+  const envRedis = process.env.REDIS_URL;
+  if (envBrokers && envRedis) return { brokers: envBrokers, redisUrl: envRedis };
+  if (!envBrokers && !envRedis && dockerAnswers()) {
+    const { KafkaContainer } = await import('@testcontainers/kafka');
+    const { RedisContainer } = await import('@testcontainers/redis');
+    const [kafka, redis] = await Promise.all([
+      new KafkaContainer('apache/kafka:4.1.1').withKraft().start(),
+      new RedisContainer('redis:7').start(),
+    ]);
+    return { brokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`, redisUrl: redis.getConnectionUrl() };
+  }
+  // The project's local broker and Redis; stopped by whoever started them (npm test / .ci/run) —
+  // a broker this process starts is left running for the other test files.
+  const local = await ensureInfra();
+  return { brokers: local.brokers, redisUrl: local.redisUrl };
+}
+
+export function getInfra(): Promise<Infra> {
+  infra ??= resolveInfra();
+  return infra;
+}
+
+export const uniqueId = (label: string) => `${label}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  everyMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface ServiceHandle {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `services/<name>/src/main.ts` as its own process and waits until /healthz says ready. */
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  logTag = name,
+  readyTimeoutMs = 120_000,
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (not allowed in NODE_OPTIONS). */
+  nodeArgs: string[] = [],
+): Promise<ServiceHandle> {
+  mkdirSync(OUTPUT, { recursive: true });
+  const port = await freePort();
+  const log = createWriteStream(join(OUTPUT, `${logTag}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (exited !== undefined) throw new Error(`${name} exited with ${exited}; see test-output/${logTag}.log`);
+      const res = await fetch(`${url}/healthz`).catch(() => undefined);
+      return res?.ok ? true : undefined;
+    },
+    readyTimeoutMs,
+    `${name} to become ready`,
+    250,
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
+  return {
+    name,
+    port,
+    url,
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (exited !== undefined) return exited;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Collects every message of `topic` from the beginning into an array (decoded by `map`). */
+export async function collectTopic<T>(brokers: string, topic: string, map: (value: Buffer, key: string | undefined) => T) {
+  const kafka = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, clientId: 'test-collector' });
+  const consumer = kafka.consumer({ groupId: uniqueId('collector-') });
+  const items: T[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (message.value) items.push(map(message.value, message.key?.toString()));
+    },
+  });
+  return { items, stop: () => consumer.disconnect() };
+}
+
+/** True when consumer group `groupId` has committed every message of `topic`. */
+export async function groupCaughtUp(admin: kafkajs.Admin, groupId: string, topic: string): Promise<boolean> {
+  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
+  return ends.every((e) => (done.get(e.partition) ?? 0n) >= BigInt(e.high));
+}
+
+/**
+ * Waits until the whole pipeline is idle: extract has consumed every article, no BullMQ job is
+ * pending, and score has consumed every fused event.
+ */
+export async function waitForQuiescence(opts: {
+  brokers: string;
+  redis: Redis;
+  prefix: string;
+  topics: { articles: string; fused: string };
+  timeoutMs?: number;
+}) {
+  const kafka = new kafkajs.Kafka({ brokers: opts.brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        if (!(await groupCaughtUp(admin, `${opts.prefix}-extract`, opts.topics.articles))) return undefined;
+        for (const q of ['extract-text', 'extract-image', 'fuse']) {
+          const base = `${opts.prefix}:bull:${q}`;
+          const pending =
+            (await opts.redis.llen(`${base}:wait`)) +
+            (await opts.redis.llen(`${base}:active`)) +
+            (await opts.redis.zcard(`${base}:waiting-children`)) +
+            (await opts.redis.zcard(`${base}:delayed`)) +
+            (await opts.redis.zcard(`${base}:prioritized`));
+          if (pending > 0) return undefined;
+        }
+        return (await groupCaughtUp(admin, `${opts.prefix}-score`, opts.topics.fused)) ? true : undefined;
+      },
+      opts.timeoutMs ?? 60_000,
+      'the pipeline to become idle',
+      300,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
