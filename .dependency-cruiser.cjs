@@ -80,6 +80,19 @@ module.exports = {
       extensions: ['.ts', '.mjs', '.js', '.cjs', '.json'],
     },
     reporterOptions: {
+      archi: {
+        collapsePattern: '^(libs/stages/[^/]+|libs/[^/]+|services/[^/]+|tools/[^/]+|scripts|bench|tests)/',
+        filters: { includeOnly: { path: '^(libs|services|tools|scripts|bench|tests)/' } },
+        theme: {
+          graph: { rankdir: 'LR', splines: 'ortho', fontname: 'Helvetica' },
+          modules: [
+            { criteria: { source: '^services/' }, attributes: { fillcolor: '#ffd9b3' } },
+            { criteria: { source: '^libs/stages/' }, attributes: { fillcolor: '#c6e5ff' } },
+            { criteria: { source: '^libs/' }, attributes: { fillcolor: '#d9f2d9' } },
+            { criteria: { source: '^tools/' }, attributes: { fillcolor: '#eeeeee' } },
+          ],
+        },
+      },
       dot: {
         collapsePattern: '^(libs/stages/[^/]+|libs/[^/]+|services/[^/]+|tools/[^/]+|scripts|bench|tests|node_modules/(@[^/]+/)?[^/]+)',
       },

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, '..', '..', '..', '..');
+export const REPO_ROOT = path.resolve(here, '..', '..');
 export const SHARED_DIR = process.env.NEWSFUSE_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared');
 export const BASELINE_FILE = path.join(here, 'baseline.json');
 

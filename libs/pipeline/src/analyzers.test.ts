@@ -31,7 +31,7 @@ test('config: objects down to IMAGE_OBJECT_MIN_SCORE (default 0.05), at most IMA
 });
 
 // A real photo and the real models (detector, OCR, faces): a hen, which CenterNet sees as a bird.
-const photo = new URL('../../../../../shared/data/relevance/imagenet-dev/images/n01514859_hen.JPEG', import.meta.url);
+const photo = new URL('../../../../shared/data/relevance/imagenet-dev/images/n01514859_hen.JPEG', import.meta.url);
 const missing = existsSync(photo) ? false : `shared photo not found at ${photo.pathname} (../shared beside the repo)`;
 
 test(
