@@ -7,9 +7,6 @@
  */
 import type { ScoredEvent } from '@newsfuse/shared';
 
-// The windows and the table's sort order are shared with the page: the HTTP adapter serves table.js to the browser.
-export { SORT_KEYS, WINDOWS, isWindow, sortRows, type SortKey, type WindowName } from './table.js';
-
 export type Resolution = 'minute' | 'hour';
 export const RESOLUTION_SECONDS: Record<Resolution, number> = { minute: 60, hour: 3600 };
 export const RESOLUTIONS: readonly Resolution[] = ['minute', 'hour'];
@@ -385,6 +382,9 @@ export function summarise(f: BucketFields): Summary {
   };
 }
 
+// The windows (and, below, the table's sort order) are shared with the page: the HTTP adapter serves table.js to the browser.
+export { WINDOWS, isWindow, type WindowName } from './table.js';
+
 /**
  * The buckets that cover [now − window, now] for one scope/id: minute buckets up to the first whole
  * hour, then hour buckets (the current hour's bucket holds exactly hh:00 → now). Minute buckets older
@@ -453,6 +453,8 @@ export function foldSeries(p: SeriesPlan, values: BucketFields[]): SeriesPoint[]
   });
   return p.points.map((t) => ({ t: t * 1000, ...summarise(byPoint.get(t) ?? emptyFields()) }));
 }
+
+export { SORT_KEYS, sortRows, type SortKey } from './table.js';
 
 export interface Row extends Named, Summary {
   lastSeen: number;
