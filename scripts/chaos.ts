@@ -1,6 +1,6 @@
 /**
  * `npm run test:chaos`: the chaos and hostile-input suite at full size (CHAOS_FULL=1) — every
- * tests/chaos*.test.ts and tests/hostile*.test.ts through the normal test command — then the combined
+ * tests/chaos*.test.ts and tests/hostile/*.test.ts through the normal test command — then the combined
  * summary table (the one docs/reliability.md quotes). `npm test` runs the same files at reduced size.
  *
  *   npm run test:chaos                    full sizes
@@ -12,10 +12,13 @@ import { join } from 'node:path';
 import { ROOT } from '@newsfuse/testkit/infra';
 import { SUMMARY_DIR, readSummaries, renderSummary } from '../tests/chaos.harness.ts';
 
-const files = readdirSync(join(ROOT, 'tests'))
-  .filter((n) => /^(chaos|hostile).*\.test\.ts$/.test(n))
-  .sort()
-  .map((n) => join('tests', n));
+const testFiles = (dir: string, pattern: RegExp) =>
+  readdirSync(join(ROOT, dir))
+    .filter((n) => pattern.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+// tests/chaos*.test.ts, tests/hostile*.test.ts and the hostile files per attack surface in tests/hostile/.
+const files = [...testFiles('tests', /^(chaos|hostile).*\.test\.ts$/), ...testFiles('tests/hostile', /\.test\.ts$/)];
 rmSync(SUMMARY_DIR, { recursive: true, force: true });
 const started = Date.now();
 const env = { ...process.env, CHAOS_FULL: process.env.CHAOS_FULL ?? '1' };

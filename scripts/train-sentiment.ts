@@ -41,7 +41,8 @@ import {
   validateSentimentWeights,
   type SentimentWeights,
 } from '@newsfuse/models/text/sentiment-model';
-import { fitFinal, foldRows, mlpLearner, ridgeLearner, type Learner, type MlpOptions } from '../tools/sentiment/sentiment-train.ts';
+import { fitFinal, foldRows, type Learner } from '../tools/sentiment/nested-cv.ts';
+import { mlpLearner, ridgeLearner, type MlpOptions } from '../tools/sentiment/sentiment-train.ts';
 
 const { values } = parseArgs({
   options: {

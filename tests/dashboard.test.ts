@@ -243,6 +243,8 @@ test('token: 401 without it, bearer or cookie with it; ?token= on the page sets 
   assert.equal((await get('/healthz', {})).status, 200);
   assert.equal((await get('/metrics', {})).status, 200);
   assert.equal((await get('/static/app.js', {})).status, 200);
+  assert.equal((await get('/static/js/tables.js', {})).status, 200);
+  assert.equal((await get('/static/lib/table.js', {})).status, 200);
 
   const signin = await get(`/?token=${TOKEN}&window=1h`, { accept: 'text/html' });
   assert.equal(signin.status, 302);

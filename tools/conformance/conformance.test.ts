@@ -1,5 +1,5 @@
 /**
- * The chosen parser (feedsmith + src/feed.ts) must not regress below the figures measured by
+ * The chosen parser (feedsmith + libs/stages/ingest/src/feed/) must not regress below the figures measured by
  * `npm run feeds:conformance -- --update-baseline` (baseline.json), folder by folder.
  */
 import { test } from 'node:test';

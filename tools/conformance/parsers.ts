@@ -1,6 +1,6 @@
 /**
  * The parsers under comparison, each mapped onto the same canonical view with a thin, good-faith
- * adapter. "feedsmith" is the production path (feedsmith + src/feed.ts normaliser, exactly what the
+ * adapter. "feedsmith" is the production path (feedsmith + libs/stages/ingest/src/feed/ normaliser, exactly what the
  * poller runs); the others use their own normalised output plus the obvious raw fields.
  */
 import { parseFeedDocument } from '@newsfuse/stage-ingest/feed';

@@ -63,7 +63,7 @@ canonical form (tracking parameters and fragments dropped, as the pipeline does)
 folder checks format detection and that empty, unknown and invalid documents are rejected. rss-parser's folder is its own
 test data (home advantage).
 
-**Chosen: ${chosen.name}** (production path: feedsmith + \`libs/stages/ingest/src/feed.ts\`); runner-up: ${scored[1]!.name}.
+**Chosen: ${chosen.name}** (production path: feedsmith + \`libs/stages/ingest/src/feed/\`); runner-up: ${scored[1]!.name}.
 
 ${lines.join('\n')}
 
@@ -83,7 +83,7 @@ Why feedsmith: it reads all four formats (RSS 0.9x/2.0, RDF, Atom 0.3/1.0, JSON 
 keeps media:content/thumbnail attributes and credits without custom field lists. rss-parser has no JSON Feed support and
 needs custom fields for media; feed-extractor normalises to a narrow model (title, link, description, published) and
 needs raw-field access for the rest. The XML hardening (no DTD entities, size and item caps) sits in front of the parser
-in \`feed.ts\`, whichever parser is used.
+in \`feed/\`, whichever parser is used.
 `;
   const out = path.join(REPO_ROOT, 'docs', 'feed-conformance.md');
   mkdirSync(path.dirname(out), { recursive: true });

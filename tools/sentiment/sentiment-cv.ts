@@ -7,7 +7,7 @@
  *   second stage linear on [regressor, vader, afinn, senticon, pattern] (fused) and on the four
  *                lexicon scores alone, fitted either on the pooled rows or with each data set
  *                weighted equally ("balanced");
- *   all of it by nested 5-fold CV stratified by data set (see sentiment-train.ts), so every figure
+ *   all of it by nested 5-fold CV stratified by data set (see nested-cv.ts), so every figure
  *   is on rows the scored model never saw.
  *
  * The out-of-fold predictions are cached in `<cache>/sentiment/cv-<key>.json`, keyed by a hash
@@ -19,23 +19,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheDir, VADER_SETS, type PreparedSentimentData, type RatedItem, type VaderSetName } from './sentiment-data.ts';
+import { pearson, signAccuracy } from './metrics.ts';
 import {
   balancedWeights,
   crossValidate,
-  DEFAULT_MLP,
   DEFAULT_STACK_LAMBDA_PER_ROW,
   foldRows,
-  mlpLearner,
-  pearson,
-  ridgeLearner,
-  signAccuracy,
   stratifiedFolds,
   type CvInput,
   type Learner,
-  type MlpLearner,
-  type MlpOptions,
-  type RidgeLearner,
-} from './sentiment-train.ts';
+} from './nested-cv.ts';
+import { DEFAULT_MLP, mlpLearner, ridgeLearner, type MlpLearner, type MlpOptions, type RidgeLearner } from './sentiment-train.ts';
 
 /** Bump when the experiment's code changes in a way that changes its results. */
 export const CV_CODE_VERSION = 1;

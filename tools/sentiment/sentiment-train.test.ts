@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadVaderData, parseVaderFile, skipWithoutShared } from './sentiment-data.ts';
-import {
-  accumulate,
-  balancedWeights,
-  choleskySolve,
-  chooseLambda,
-  crossValidate,
-  emptyStats,
-  foldRows,
-  mlpFit,
-  mlpPredict,
-  mulberry32,
-  pearson,
-  predictRow,
-  ridgeFit,
-  ridgeFromStats,
-  ridgeLearner,
-  signAccuracy,
-  sseFromStats,
-  stratifiedFolds,
-} from './sentiment-train.ts';
+import { mulberry32 } from '@newsfuse/models/math';
+import { pearson, signAccuracy } from './metrics.ts';
+import { balancedWeights, crossValidate, foldRows, stratifiedFolds } from './nested-cv.ts';
+import { accumulate, choleskySolve, chooseLambda, emptyStats, predictRow, ridgeFit, ridgeFromStats, sseFromStats } from './ridge.ts';
+import { mlpFit, mlpPredict, ridgeLearner } from './sentiment-train.ts';
 
 const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} ≠ ${b}`);
 

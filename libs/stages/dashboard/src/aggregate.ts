@@ -19,8 +19,8 @@ export const FIELDS = ['n', 'rel_n', 'rel_sum', 'mismatch', 'unknown', 'sent_sum
 export type Field = (typeof FIELDS)[number];
 export type BucketFields = Record<Field, number>;
 
-export type SentimentLabel = 'negative' | 'neutral' | 'positive';
-export type RelevanceLabel = 'relevant' | 'mismatch' | 'unknown';
+export type SentimentLabel = ScoredEvent['sentiment']['label'];
+export type RelevanceLabel = ScoredEvent['relevance']['label'];
 
 export interface Named {
   id: string;
@@ -71,10 +71,10 @@ export interface MismatchItem {
     score: number | null;
     threshold: number;
     strategy: string;
-    images: { index: number; url: string; status: 'ok' | 'failed'; score: number | null }[];
+    images: Pick<ScoredEvent['relevance']['perImage'][number], 'index' | 'url' | 'status' | 'score'>[];
     explanation: string;
     /** tentative: an object the detector scored below the confident floor (shown as "possibly"). */
-    matched: { kind: string; term: string; score?: number; tentative?: boolean }[];
+    matched: ScoredEvent['relevance']['explanation']['matched'];
   };
   sentiment: { fused: number; label: SentimentLabel };
 }
@@ -382,9 +382,8 @@ export function summarise(f: BucketFields): Summary {
   };
 }
 
-export const WINDOWS = { '15m': 900, '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 24 * 3600 } as const;
-export type WindowName = keyof typeof WINDOWS;
-export const isWindow = (w: unknown): w is WindowName => typeof w === 'string' && Object.hasOwn(WINDOWS, w);
+// The windows (and, below, the table's sort order) are shared with the page: the HTTP adapter serves table.js to the browser.
+export { WINDOWS, isWindow, type WindowName } from './table.js';
 
 /**
  * The buckets that cover [now − window, now] for one scope/id: minute buckets up to the first whole
@@ -455,33 +454,8 @@ export function foldSeries(p: SeriesPlan, values: BucketFields[]): SeriesPoint[]
   return p.points.map((t) => ({ t: t * 1000, ...summarise(byPoint.get(t) ?? emptyFields()) }));
 }
 
-export type SortKey = 'volume' | 'relevance' | 'mismatch' | 'sentiment' | 'recent';
-export const SORT_KEYS: readonly SortKey[] = ['volume', 'relevance', 'mismatch', 'sentiment', 'recent'];
+export { SORT_KEYS, sortRows, type SortKey } from './table.js';
 
 export interface Row extends Named, Summary {
   lastSeen: number;
-}
-
-/** Sorts rows; nulls always last; ties broken by volume then id for a stable table. */
-export function sortRows<T extends Row>(rows: T[], key: SortKey, order: 'asc' | 'desc'): T[] {
-  const value = (r: T): number | null =>
-    key === 'volume'
-      ? r.count
-      : key === 'relevance'
-        ? r.relevanceMean
-        : key === 'mismatch'
-          ? r.mismatchShare
-          : key === 'sentiment'
-            ? r.sentimentMean
-            : r.lastSeen;
-  const dir = order === 'asc' ? 1 : -1;
-  return [...rows].sort((a, b) => {
-    const va = value(a);
-    const vb = value(b);
-    if (va === null && vb !== null) return 1;
-    if (vb === null && va !== null) return -1;
-    if (va !== null && vb !== null && va !== vb) return (va - vb) * dir;
-    if (a.count !== b.count) return b.count - a.count;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  });
 }

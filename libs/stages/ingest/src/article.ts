@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { ArticleEvent, ImageRef } from '@newsfuse/shared';
-import type { FeedItem } from './feed.ts';
+import type { FeedItem } from './feed/index.ts';
 import { htmlToText, oneLine } from './html.ts';
 import { canonicalUrl, sha256hex } from './urls.ts';
 import { parseDate } from './dates.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFeedDocument, decodeFeedBytes } from './feed.ts';
+import { parseFeedDocument, decodeFeedBytes } from './feed/index.ts';
 import { FeedError } from '@newsfuse/shared';
 
 const rss = (items: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>

@@ -4,7 +4,7 @@
  */
 import { FeedError, NewsFuseError, toNewsFuseError, type Logger } from '@newsfuse/shared';
 import { FeedScheduler, type FeedState, type PollOutcome } from './scheduler.ts';
-import { parseFeedDocument, type ParsedFeed, type ParseLimits } from './feed.ts';
+import { parseFeedDocument, type ParsedFeed, type ParseLimits } from './feed/index.ts';
 import { candidateFromFeedItem, type ArticleCandidate } from './article.ts';
 import type { IngestResult } from './ingestor.ts';
 

@@ -67,12 +67,16 @@ function listFiles(dir: string, filter: (f: string) => boolean): string[] {
   return out;
 }
 
-/** The static files: the page's own, and chart.js + its one dependency from node_modules (no CDN). */
+/**
+ * The static files: the page's own modules, the stage's table module the page shares with the server
+ * (windows, sort order), and chart.js + its one dependency from node_modules (no CDN, no build step).
+ */
 export function loadAssets(): { index: Asset; csp: string; files: Map<string, Asset> } {
   const files = new Map<string, Asset>();
   for (const f of listFiles(PUBLIC_DIR, (p) => /\.(js|css|svg)$/.test(p)))
     files.set(`/static/${relative(PUBLIC_DIR, f).split(sep).join('/')}`, asset(f));
   const require = createRequire(import.meta.url);
+  files.set('/static/lib/table.js', asset(require.resolve('@newsfuse/stage-dashboard/table.js')));
   const chartDir = dirname(require.resolve('chart.js'));
   for (const f of listFiles(chartDir, (p) => p.endsWith('.js') && !p.endsWith('.cjs')))
     files.set(`/vendor/chart.js/${relative(chartDir, f).split(sep).join('/')}`, asset(f));

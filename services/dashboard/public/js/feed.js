@@ -1,0 +1,95 @@
+// The mismatch feed: the snapshot's latest mismatches, or the selected topic's from the API; new ones are marked fresh.
+import { api } from './api.js';
+import { $, h, safeUrl } from './dom.js';
+import { ago, relClass, sentClass, signed, topicKind } from './format.js';
+import { state } from './state.js';
+
+function thumb(img, threshold, articleUrl) {
+  const src = safeUrl(img.url);
+  const scoreText = img.status === 'failed' ? 'failed' : img.score === null ? 'n/a' : img.score.toFixed(2);
+  const badge = h('span', { class: `score ${img.status === 'failed' ? 'warn' : relClass(img.score, threshold)}`, text: scoreText });
+  const box = h('a', {
+    class: 'thumb',
+    href: safeUrl(articleUrl) || undefined,
+    target: '_blank',
+    rel: 'noopener noreferrer',
+    title: img.url,
+  });
+  if (src) {
+    const el = h('img', { src, alt: `Photo ${img.index + 1}`, loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer' });
+    el.addEventListener('error', () => el.replaceWith(h('span', { class: 'noimg', text: 'image unavailable' })), { once: true });
+    box.append(el);
+  } else box.append(h('span', { class: 'noimg', text: 'no image URL' }));
+  box.append(badge);
+  return box;
+}
+
+export function renderFeed(items) {
+  const list = $('#feed');
+  const nodes = items.map((m) => {
+    const key = `${m.articleId}:${m.version}`;
+    const fresh = !state.firstFeed && !state.seenMismatches.has(key);
+    state.seenMismatches.add(key);
+    const r = m.relevance;
+    const link = safeUrl(m.url);
+    return h(
+      'li',
+      { class: fresh ? 'fresh' : undefined, 'data-article': m.articleId },
+      r.images.length > 0
+        ? h(
+            'div',
+            { class: 'imgs' },
+            r.images.slice(0, 2).map((img) => thumb(img, r.threshold, m.url)),
+          )
+        : null,
+      link
+        ? h('a', { class: 'title', href: link, target: '_blank', rel: 'noopener noreferrer', text: m.title })
+        : h('span', { class: 'title', text: m.title }),
+      h('div', {
+        class: 'meta',
+        text: `${m.source.label} · ${m.topics.map((t) => (topicKind(t.id) === 'story' ? `story: ${t.label}` : t.label)).join(', ')} · ${ago(Date.parse(m.emittedAt))}`,
+      }),
+      h(
+        'div',
+        { class: 'scores' },
+        h('span', { class: 'pill bad', text: `relevance ${r.score === null ? 'n/a' : r.score.toFixed(2)} < ${r.threshold.toFixed(2)}` }),
+        h('span', { class: `pill ${sentClass(m.sentiment.fused)}`, text: `sentiment ${signed(m.sentiment.fused)} ${m.sentiment.label}` }),
+        h('span', { class: 'pill', text: m.modality }),
+        h('span', { class: 'pill', text: r.strategy }),
+      ),
+      r.explanation ? h('div', { class: 'why', text: r.explanation }) : null,
+      r.matched.length > 0
+        ? h(
+            'div',
+            { class: 'chips' },
+            r.matched.slice(0, 8).map((x) =>
+              x.tentative
+                ? h('span', {
+                    class: 'chip tentative',
+                    text: `possibly ${x.kind}: ${x.term}${typeof x.score === 'number' ? ` (${x.score.toFixed(2)})` : ''}`,
+                    title: 'low detector score: possibly in the photo, not seen for sure',
+                  })
+                : h('span', { class: 'chip', text: `${x.kind}: ${x.term}` }),
+            ),
+          )
+        : null,
+    );
+  });
+  list.replaceChildren(...nodes);
+  $('#feed-empty').hidden = items.length > 0;
+  state.firstFeed = false;
+  if (state.seenMismatches.size > 2000) state.seenMismatches = new Set(items.map((m) => `${m.articleId}:${m.version}`));
+}
+
+export async function refreshFeed() {
+  if (state.topic === '_all') {
+    if (state.snapshot) renderFeed(state.snapshot.mismatches);
+    return;
+  }
+  try {
+    const res = await api(`./api/mismatches?limit=24&topic=${encodeURIComponent(state.topic)}`);
+    renderFeed(res.items);
+  } catch (err) {
+    if (err.message !== 'unauthorised') console.warn('mismatches', err.message);
+  }
+}
