@@ -12,3 +12,4 @@ export * from './terms.ts';
 export * from './jobs.ts';
 export * from './bullmq.ts';
 export * from './service.ts';
+export * from './supervision.ts';

@@ -1,0 +1,13 @@
+/**
+ * Preloaded into every service the main job starts (`node --import <this> …`): if the supervisor
+ * dies without stopping its services (kill -9, a crash), the service notices that its parent changed
+ * and stops itself with SIGTERM (a normal drain), instead of running on unsupervised.
+ */
+const parent = process.ppid;
+const timer = setInterval(() => {
+  if (process.ppid !== parent) {
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }
+}, 1_000);
+timer.unref();
