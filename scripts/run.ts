@@ -98,7 +98,13 @@ async function main(): Promise<void> {
   const specs: ServiceSpec[] = names.map((name) => ({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', '--import', join(ROOT, 'scripts/supervisor/orphan-guard.ts'), join(ROOT, 'services', name, 'src', 'main.ts')],
+    args: [
+      '--import',
+      'tsx',
+      '--import',
+      join(ROOT, 'scripts/supervisor/orphan-guard.mjs'),
+      join(ROOT, 'services', name, 'src', 'main.ts'),
+    ],
     env: { ...env, HTTP_PORT: String(portOf(cfg, name)) },
     cwd: ROOT,
     logFile: join(logs, `${name}${logTag}.log`),
@@ -122,10 +128,11 @@ async function main(): Promise<void> {
   });
   const stop = (code: number): Promise<void> =>
     (stopping ??= (async () => {
-      say('\nstopping… (Ctrl-C again kills the services at once)');
-      await watch.consumer?.disconnect().catch(() => undefined);
+      say('\nstopping… (Ctrl-C again, a second later, kills the services at once)');
       // Intake first, the consumers after it, so in-flight work drains downstream.
-      await supervisor.stop(['ingest', 'extract', 'fuse', 'score', 'dashboard']);
+      const services = supervisor.stop(['ingest', 'extract', 'fuse', 'score', 'dashboard']);
+      await watch.consumer?.disconnect().catch(() => undefined);
+      await services;
       demo?.server.close();
       await status.close().catch(() => undefined);
       infra?.stop();
@@ -133,11 +140,16 @@ async function main(): Promise<void> {
         `stopped (${supervisor
           .status()
           .map((s) => `${s.name}: ${s.restarts} restarts`)
-          .join(', ')})`,
+          .join(', ')}); exit code ${code}`,
       );
       process.exit(code);
     })());
+  // npm and tsx forward a terminal's Ctrl-C that the process group also received: a repeat within a
+  // second is the same Ctrl-C.
+  let lastSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (Date.now() - lastSignalAt < 1_000) return;
+    lastSignalAt = Date.now();
     signals++;
     if (signals === 1) void stop(0);
     else if (signals === 2) {

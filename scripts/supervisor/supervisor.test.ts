@@ -159,3 +159,25 @@ test('a child that ignores SIGTERM is killed after the stop timeout', async () =
   assert.equal(sup.status()[0]!.lastExit?.signal, 'SIGKILL');
   assert.ok(o.lines.some((l) => /stubborn did not stop in 0.3 s; killing it/.test(l)));
 });
+
+test('killAll (a second Ctrl-C) kills at once and counts no crash or restart', async () => {
+  const o = opts({ stopTimeoutMs: 10_000 });
+  const sup = new Supervisor([spec('a', stubborn), spec('b', steady)], o);
+  sup.start();
+  await sup.ready();
+  const pids = sup.status().map((s) => s.pid!);
+  const stopping = sup.stop();
+  sup.killAll();
+  const t0 = Date.now();
+  await stopping;
+  assert.ok(Date.now() - t0 < 3_000);
+  assert.ok(pids.every((p) => !alive(p)));
+  assert.deepEqual(
+    sup.status().map((s) => [s.state, s.restarts]),
+    [
+      ['stopped', 0],
+      ['stopped', 0],
+    ],
+  );
+  assert.ok(!o.lines.some((l) => /unexpectedly/.test(l)), o.lines.join('\n'));
+});

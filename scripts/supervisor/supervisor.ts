@@ -71,6 +71,8 @@ export class Supervisor {
   readonly #opts: SupervisorOptions;
   readonly #services: Managed[];
   #stopping: Promise<void> | undefined;
+  /** Set by stop() and killAll(): from then on an exit is expected and nothing is restarted. */
+  #halted = false;
   #gaveUp = false;
 
   constructor(specs: ServiceSpec[], opts: SupervisorOptions) {
@@ -86,7 +88,7 @@ export class Supervisor {
   }
 
   get stopping(): boolean {
-    return this.#stopping !== undefined;
+    return this.#halted;
   }
 
   status(): ServiceStatus[] {
@@ -102,7 +104,7 @@ export class Supervisor {
   async ready(): Promise<void> {
     const deadline = Date.now() + this.#opts.readyTimeoutMs;
     for (;;) {
-      if (this.#stopping) throw new Error('stopping');
+      if (this.#halted) throw new Error('stopping');
       const failed = this.#services.find((m) => m.status.state === 'failed');
       if (failed) throw new Error(`${failed.spec.name} kept crashing; see ${failed.spec.logFile ?? 'its log'}`);
       if (this.#services.every((m) => m.status.state === 'running')) return;
@@ -119,6 +121,7 @@ export class Supervisor {
    * other: SIGTERM, SIGKILL after stopTimeoutMs. Idempotent: a second call returns the same promise.
    */
   stop(order?: string[]): Promise<void> {
+    this.#halted = true;
     this.#stopping ??= (async () => {
       for (const m of this.#services) clearTimeout(m.timer);
       const byName = new Map(this.#services.map((m) => [m.spec.name, m]));
@@ -131,6 +134,7 @@ export class Supervisor {
 
   /** Kills every live child at once (a second Ctrl-C). */
   killAll(): void {
+    this.#halted = true;
     for (const m of this.#services) {
       clearTimeout(m.timer);
       if (m.alive) m.child?.kill('SIGKILL');
@@ -182,9 +186,9 @@ export class Supervisor {
     const started = Date.now();
     const deadline = started + this.#opts.readyTimeoutMs;
     let warned = false;
-    while (m.generation === generation && m.alive && !this.#stopping) {
+    while (m.generation === generation && m.alive && !this.#halted) {
       if (!url || (await probe(url, m.status.pid))) {
-        if (m.generation !== generation || !m.alive || this.#stopping) return;
+        if (m.generation !== generation || !m.alive || this.#halted) return;
         this.#set(m, { state: 'running' });
         if (m.status.restarts > 0)
           this.#opts.log(
@@ -202,7 +206,7 @@ export class Supervisor {
 
   #exited(m: Managed, code: number | null, signal: NodeJS.Signals | null): void {
     const lastExit = { code, signal, at: new Date() };
-    if (this.#stopping) {
+    if (this.#halted) {
       this.#set(m, { state: 'stopped', pid: null, lastExit });
       return;
     }
@@ -225,7 +229,7 @@ export class Supervisor {
       `${m.spec.name} exited unexpectedly (${how}); restart #${m.status.restarts + 1} in ${(decision.delayMs / 1000).toFixed(1)} s (${decision.inWindow} of ${this.#opts.policy.limit} allowed within ${Math.round(this.#opts.policy.windowMs / 1000)} s); see ${m.spec.logFile ?? 'its log'}`,
     );
     m.timer = setTimeout(() => {
-      if (this.#stopping) return;
+      if (this.#halted) return;
       m.status.restarts++;
       this.#spawn(m);
     }, decision.delayMs);
