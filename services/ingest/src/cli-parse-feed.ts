@@ -8,13 +8,14 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ArticleEvent, createLogger, encode, ssrfPolicyFromEnv } from '@newsfuse/shared';
 import { FeedScheduler } from './scheduler.ts';
-import { createFeedPoller, type FeedFetcher } from './poller.ts';
+import { createFeedPoller, type FeedFetcher, type SkippedItem } from './poller.ts';
 import { createIngestor, createMemoryStore } from './ingestor.ts';
 import { createFeedFetcher } from './adapters/fetcher.ts';
 import { createArticleEnricher } from './adapters/enricher.ts';
 
 const USAGE = `usage: newsfuse parse-feed <file-or-url> [--base URL] [--fetch-pages] [--max-items N] [--max-bytes N]
-  Prints one ArticleEvent per line (JSONL) on stdout; a summary on stderr.
+  Prints one ArticleEvent per line (JSONL) on stdout; on stderr, each item that yields no article
+  and why (no link, no title) and a summary.
   --base URL      base for relative links when reading a file (default: the feed's own link)
   --fetch-pages   fetch each article page (full text, byline, og:image, language), as FETCH_ARTICLE_PAGES does
   Env: NEWSFUSE_FETCH_ALLOW_HOSTS / NEWSFUSE_FETCH_ALLOW_PRIVATE for feeds on loopback.`;
@@ -36,9 +37,13 @@ export async function parseFeedCommand(
     },
   });
   const target = positionals[0];
-  if (values.help || !target) {
-    err.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!target) {
+    err.write(`parse-feed: name a feed file or URL\n${USAGE}\n`);
+    return 2;
   }
   const policy = ssrfPolicyFromEnv();
   const userAgent = 'NewsFuse/0.1 (+news feed reader; parse-feed)';
@@ -50,6 +55,8 @@ export async function parseFeedCommand(
     : async () => ({ status: 200, url: values.base ?? feedUrl, body: await readFile(target) });
   const logger = createLogger('newsfuse', process.env.LOG_LEVEL ?? 'warn');
   let count = 0;
+  let duplicates = 0;
+  let read: { items: number; truncated: boolean; skipped: SkippedItem[] } | undefined;
   const ingestor = createIngestor({
     store: createMemoryStore(),
     publisher: {
@@ -72,7 +79,12 @@ export async function parseFeedCommand(
       perHostGapMs: 0,
     }),
     fetcher,
-    ingest: (c) => ingestor.ingest(c),
+    ingest: async (c) => {
+      const r = await ingestor.ingest(c);
+      if (r.duplicate) duplicates++;
+      return r;
+    },
+    onRead: (_url, r) => (read = r),
     reject: async (c, e) => {
       rejected++;
       err.write(`rejected ${c.url}: ${e.code} ${e.message}\n`);
@@ -88,6 +100,20 @@ export async function parseFeedCommand(
     err.write(`parse-feed: ${outcome.message}\n`);
     return 1;
   }
-  err.write(`parse-feed: ${count} articles${rejected ? `, ${rejected} rejected` : ''}\n`);
+  const skipped = read?.skipped ?? [];
+  for (const item of skipped) {
+    const name = item.title ? `"${item.title.slice(0, 80)}"` : item.guid ? `guid ${item.guid.slice(0, 80)}` : 'untitled';
+    err.write(`skipped item ${item.index + 1} (${name}): ${item.reason}\n`);
+  }
+  const reasons = new Map<string, number>();
+  for (const item of skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
+  const parts = [
+    `${count} articles from ${read?.items ?? 0} items`,
+    ...(skipped.length ? [`${skipped.length} skipped (${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')})`] : []),
+    ...(duplicates ? [`${duplicates} duplicates of an earlier item`] : []),
+    ...(rejected ? [`${rejected} rejected`] : []),
+    ...(read?.truncated ? [`only the first ${values['max-items']} items read (--max-items)`] : []),
+  ];
+  err.write(`parse-feed: ${parts.join(', ')}\n`);
   return 0;
 }
