@@ -53,7 +53,7 @@ export async function parseFeedCommand(
   const fetcher: FeedFetcher = isUrl
     ? createFeedFetcher({ ...policy, timeoutMs: 20_000, maxBytes, userAgent })
     : async () => ({ status: 200, url: values.base ?? feedUrl, body: await readFile(target) });
-  const logger = createLogger('newsfuse', process.env.LOG_LEVEL ?? 'warn');
+  const logger = createLogger('newsfuse', process.env.LOG_LEVEL ?? 'warn', 'stderr');
   let count = 0;
   let duplicates = 0;
   let read: { items: number; truncated: boolean; skipped: SkippedItem[] } | undefined;
