@@ -56,12 +56,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Exit when the command is done, even if a failed command left a connection open (stdout and stderr
+// are written synchronously to files and pipes on Linux, so nothing is lost).
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`newsfuse: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`newsfuse: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   },
 );

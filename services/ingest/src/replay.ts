@@ -55,6 +55,7 @@ export async function replayCommand(args: string[] = process.argv.slice(2)): Pro
   const kind = values.kind as (typeof KINDS)[number];
   if (!KINDS.includes(kind)) throw new Error(`--kind must be one of ${KINDS.join(', ')}`);
 
+  const size = statSync(file).size; // a missing file fails here, before any connection
   const cfg = loadIngestConfig();
   const logger = createLogger('ingest-replay', cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL, 'stderr');
   const dry = values['dry-run'];
@@ -62,7 +63,6 @@ export async function replayCommand(args: string[] = process.argv.slice(2)): Pro
   const ingestor: Ingestor =
     infra?.ingestor ?? createIngestor({ store: createMemoryStore(), publisher: { publish: async () => undefined } });
 
-  const size = statSync(file).size;
   const raw = createReadStream(file);
   let bytes = 0;
   raw.on('data', (chunk) => (bytes += chunk.length));
