@@ -1,5 +1,7 @@
 /**
- * The project CLI: `npm run newsfuse -- <command> [args]`.
+ * The project CLI: `npx newsfuse <command> [args]` (the root package's bin, scripts/bin/newsfuse.mjs),
+ * or `npm run newsfuse -- <command> [args]`. Output on stdout (JSON lines), logs and errors on
+ * stderr, a non-zero exit on failure; `newsfuse <command> --help` for each command.
  * A command is either a module under scripts/cli/ whose default export is `(argv) => Promise<exit code>`
  * (loaded only when used), or a service's own entry point run as a child process (scripts never import
  * a service's modules). To add one, add a line to COMMANDS.
@@ -31,20 +33,30 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'print a feed (file or URL) as ArticleEvent JSONL, via the poller code path',
     load: entryPoint('services/ingest/src/parse-feed.ts'),
   },
+  replay: {
+    summary: 'publish a JSONL(.gz) file of articles to news.articles.v1, keeping event time (backfill)',
+    load: entryPoint('services/ingest/src/replay.ts'),
+  },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return `usage: newsfuse <command> [args]\n\ncommands:\n${Object.entries(COMMANDS)
+  return `usage: newsfuse <command> [args]   (newsfuse <command> --help for its options)\n\ncommands:\n${Object.entries(COMMANDS)
     .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
     .join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '-h' || name === '--help' || name === 'help') {
+  const [first, ...others] = argv;
+  // `newsfuse help score` = `newsfuse score --help`
+  const [name, ...rest] = first === 'help' && others[0] ? [others[0], '--help'] : argv;
+  if (!name) {
+    process.stderr.write(usage());
+    return 2;
+  }
+  if (name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(usage());
-    return name ? 0 : 2;
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -61,12 +73,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Exit when the command is done, even if a failed command left a connection open (stdout and stderr
+// are written synchronously to files and pipes on Linux, so nothing is lost).
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`newsfuse: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`newsfuse: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   },
 );

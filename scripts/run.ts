@@ -1,115 +1,189 @@
 /**
  * The main job (`npm start`): on a fresh clone with no internet, brings up Kafka and Redis, fetches
- * the models, starts the five services as separate processes, serves the bundled demo feed (or polls
- * the feeds in FEEDS / FEEDS_FILE), prints scored articles as they arrive and where the dashboard is.
- * Ctrl-C stops everything it started.
+ * the models, starts the five services as separate supervised processes, serves the bundled demo feed
+ * (or polls the feeds in FEEDS / FEEDS_FILE), prints scored articles as they arrive and where the
+ * dashboard is. A service that exits unexpectedly is restarted with backoff while the others keep
+ * running (scripts/supervisor/). Ctrl-C stops everything it started, in order: ingest first, the
+ * broker last; a second Ctrl-C kills the services at once.
+ *
+ *   npm start                                  the whole pipeline on this machine
+ *   npm start -- --only extract,fuse           a role: only these services, against KAFKA_BROKERS and
+ *                                              REDIS_URL (no broker, Redis or demo started here)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { ROOT, ensureInfra, ensureModels, kafkaAnswers, redisAnswers, type LocalInfra } from '@newsfuse/testkit/infra';
 import { startDemoServer } from './demo.ts';
-
-const SERVICES = [
-  { name: 'dashboard', port: Number(process.env.DASHBOARD_PORT ?? 8080) },
-  { name: 'score', port: 8084 },
-  { name: 'fuse', port: 8083 },
-  { name: 'extract', port: 8082 },
-  { name: 'ingest', port: 8081 },
-];
+import { Supervisor, type ServiceSpec } from './supervisor/supervisor.ts';
+import { createStatusWriter, type StatusWriter } from './supervisor/status.ts';
+import {
+  SERVICE_NAMES,
+  inheritedEnv,
+  loadRunConfig,
+  parseServiceList,
+  portOf,
+  restartPolicyOf,
+  type ServiceName,
+} from './supervisor/config.ts';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see .run/logs/${name}.log`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${name} did not become ready in ${timeoutMs / 1000} s; see .run/logs/${name}.log`);
-}
+const USAGE = `usage: npm start [-- --only SERVICES]
+  Runs the pipeline's services as supervised processes (restart with backoff on an unexpected exit).
+  --only extract,fuse   run only these (${SERVICE_NAMES.join(', ')}) against an existing broker and
+                        Redis (KAFKA_BROKERS and REDIS_URL required); no broker, Redis or demo feed is
+                        started. Same as NEWSFUSE_SERVICES. Run it on more machines to scale out.
+  Env: NEWSFUSE_RESTART_BACKOFF_MS, NEWSFUSE_RESTART_MAX_BACKOFF_MS, NEWSFUSE_RESTART_LIMIT,
+       NEWSFUSE_RESTART_WINDOW_MS, <SERVICE>_PORT (DASHBOARD_PORT=8080, INGEST_PORT=8081, …); README.md.`;
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    say(USAGE);
+    return;
+  }
   const started = Date.now();
-  ensureModels();
-  const infra = await ensureInfra(say);
-  const children: ChildProcess[] = [];
-  let demo: Awaited<ReturnType<typeof startDemoServer>> | undefined;
-  const watch: { consumer?: kafkajs.Consumer } = {};
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('\nstopping…');
-    await watch.consumer?.disconnect().catch(() => undefined);
-    // Reverse start order: ingest first, dashboard last.
-    for (const child of [...children].reverse()) {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => {
-          const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          child.once('exit', () => (clearTimeout(t), r(undefined)));
-        });
-      }
-    }
-    demo?.server.close();
-    infra.stop();
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  const cfg = loadRunConfig();
+  const only = values.only ?? cfg.NEWSFUSE_SERVICES;
+  const role = only ? parseServiceList(only, values.only !== undefined ? '--only' : 'NEWSFUSE_SERVICES') : [];
+  if (only && role.length === 0) throw new Error('--only: name at least one service');
+  const subset = role.length > 0;
+  const names: ServiceName[] = subset ? role : [...SERVICE_NAMES];
+  if (subset && (!cfg.KAFKA_BROKERS || !cfg.REDIS_URL)) {
+    throw new Error('--only runs against an existing broker and Redis: set KAFKA_BROKERS and REDIS_URL');
+  }
 
-  const feedsConfigured = Boolean(process.env.FEEDS || process.env.FEEDS_FILE);
-  if (!feedsConfigured) {
-    demo = await startDemoServer(Number(process.env.DEMO_PORT ?? 0));
+  ensureModels();
+  let infra: LocalInfra | undefined;
+  let brokers: string;
+  let redisUrl: string;
+  if (subset) {
+    brokers = cfg.KAFKA_BROKERS!;
+    redisUrl = cfg.REDIS_URL!;
+    if (!(await kafkaAnswers(brokers))) throw new Error(`KAFKA_BROKERS=${brokers} does not answer`);
+    if (!(await redisAnswers(redisUrl))) throw new Error(`REDIS_URL=${redisUrl} does not answer`);
+    say(`role: ${names.join(', ')} on ${cfg.NEWSFUSE_HOST} (kafka ${brokers}, redis ${redisUrl})`);
+  } else {
+    infra = await ensureInfra(say);
+    brokers = infra.brokers;
+    redisUrl = infra.redisUrl;
+  }
+
+  let demo: Awaited<ReturnType<typeof startDemoServer>> | undefined;
+  const feedsConfigured = Boolean(cfg.FEEDS || cfg.FEEDS_FILE);
+  if (!subset && !feedsConfigured) {
+    demo = await startDemoServer(cfg.DEMO_PORT);
     say(`demo feed: ${demo.feedUrl} (${demo.count} articles, generated images, CC0)`);
   }
   const logs = join(ROOT, '.run', 'logs');
   mkdirSync(logs, { recursive: true });
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    KAFKA_BROKERS: infra.brokers,
-    REDIS_URL: infra.redisUrl,
+    ...inheritedEnv(),
+    KAFKA_BROKERS: brokers,
+    REDIS_URL: redisUrl,
     ...(demo
       ? {
           FEEDS: demo.feedUrl,
-          NEWSFUSE_FETCH_ALLOW_HOSTS: ['127.0.0.1', process.env.NEWSFUSE_FETCH_ALLOW_HOSTS].filter(Boolean).join(','),
-          POLL_MIN_SECONDS: process.env.POLL_MIN_SECONDS ?? '30',
-          POLL_DEFAULT_SECONDS: process.env.POLL_DEFAULT_SECONDS ?? '60',
+          NEWSFUSE_FETCH_ALLOW_HOSTS: ['127.0.0.1', cfg.NEWSFUSE_FETCH_ALLOW_HOSTS].filter(Boolean).join(','),
+          POLL_MIN_SECONDS: cfg.POLL_MIN_SECONDS,
+          POLL_DEFAULT_SECONDS: cfg.POLL_DEFAULT_SECONDS,
           POLL_PER_HOST_GAP_MS: '0',
         }
       : {}),
   };
-  for (const s of SERVICES) {
-    const log = createWriteStream(join(logs, `${s.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', s.name, 'src', 'main.ts')], {
-      cwd: ROOT,
-      env: { ...env, HTTP_PORT: String(s.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    child.once('exit', (code) => {
-      if (!stopping) {
-        say(`${s.name} exited with code ${code}; see .run/logs/${s.name}.log`);
-        void stop(1);
-      }
-    });
-    children.push(child);
-  }
-  await Promise.all(SERVICES.map((s, i) => waitReady(`http://127.0.0.1:${s.port}`, children[i]!, s.name)));
-  say(`all five services ready in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in .run/logs/)`);
-  say(`dashboard: http://127.0.0.1:${SERVICES[0]!.port}/`);
+  const logTag = subset ? `-${cfg.NEWSFUSE_HOST}` : '';
+  const specs: ServiceSpec[] = names.map((name) => ({
+    name,
+    command: process.execPath,
+    args: [
+      '--import',
+      'tsx',
+      '--import',
+      join(ROOT, 'scripts/supervisor/orphan-guard.mjs'),
+      join(ROOT, 'services', name, 'src', 'main.ts'),
+    ],
+    env: { ...env, HTTP_PORT: String(portOf(cfg, name)) },
+    cwd: ROOT,
+    logFile: join(logs, `${name}${logTag}.log`),
+    healthUrl: `http://127.0.0.1:${portOf(cfg, name)}`,
+  }));
 
-  const topics = topicsFor({ TOPIC_SUFFIX: process.env.TOPIC_SUFFIX ?? '' });
-  const kafka = new kafkajs.Kafka({ brokers: infra.brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, clientId: 'newsfuse-run' });
+  const status: StatusWriter = createStatusWriter({ redisUrl, prefix: cfg.NEWSFUSE_PREFIX, host: cfg.NEWSFUSE_HOST, log: say });
+  const watch: { consumer?: kafkajs.Consumer } = {};
+  let stopping: Promise<void> | undefined;
+  let signals = 0;
+  const supervisor = new Supervisor(specs, {
+    policy: restartPolicyOf(cfg),
+    stopTimeoutMs: cfg.NEWSFUSE_STOP_TIMEOUT_MS,
+    readyTimeoutMs: cfg.NEWSFUSE_READY_TIMEOUT_MS,
+    log: say,
+    onChange: (s) => status.publish(s),
+    onGiveUp: (s) => {
+      say(`${s.name} keeps crashing (${s.restarts} restarts); stopping everything (exit code 1)`);
+      void stop(1);
+    },
+  });
+  const stop = (code: number): Promise<void> =>
+    (stopping ??= (async () => {
+      say('\nstopping… (Ctrl-C again, a second later, kills the services at once)');
+      // Intake first, the consumers after it, so in-flight work drains downstream.
+      const services = supervisor.stop(['ingest', 'extract', 'fuse', 'score', 'dashboard']);
+      await watch.consumer?.disconnect().catch(() => undefined);
+      await services;
+      demo?.server.close();
+      await status.close().catch(() => undefined);
+      infra?.stop();
+      say(
+        `stopped (${supervisor
+          .status()
+          .map((s) => `${s.name}: ${s.restarts} restarts`)
+          .join(', ')}); exit code ${code}`,
+      );
+      process.exit(code);
+    })());
+  // npm and tsx forward a terminal's Ctrl-C that the process group also received: a repeat within a
+  // second is the same Ctrl-C.
+  let lastSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (Date.now() - lastSignalAt < 1_000) return;
+    lastSignalAt = Date.now();
+    signals++;
+    if (signals === 1) void stop(0);
+    else if (signals === 2) {
+      say(`${signal} again: killing the services now`);
+      supervisor.killAll();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  supervisor.start();
+  try {
+    await supervisor.ready();
+  } catch (err) {
+    if (stopping) return;
+    say(`${err instanceof Error ? err.message : String(err)}; logs in .run/logs/`);
+    await stop(1);
+    return;
+  }
+  say(
+    `${names.length === 5 ? 'all five services' : names.join(', ')} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in .run/logs/, pids ${supervisor
+      .status()
+      .map((s) => `${s.name} ${s.pid}`)
+      .join(', ')})`,
+  );
+  if (names.includes('dashboard')) say(`dashboard: http://127.0.0.1:${portOf(cfg, 'dashboard')}/`);
+  if (!(cfg.NEWSFUSE_WATCH ?? !subset)) {
+    say('supervising; Ctrl-C stops the services this command started');
+    return;
+  }
+
+  const topics = topicsFor({ TOPIC_SUFFIX: cfg.TOPIC_SUFFIX });
+  const kafka = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, clientId: 'newsfuse-run' });
   const consumer = kafka.consumer({ groupId: `newsfuse-run-${process.pid}-${Date.now()}` });
   watch.consumer = consumer;
   await consumer.connect();

@@ -15,9 +15,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Kafka, Producer, ScoredEvent } from '@newsfuse/shared';
+import { Redis, SupervisedService, encode, supervisionKey, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
 import { scoredEvent } from './fixtures/scored.ts';
 import {
+  REDIS_URL,
   REPO_ROOT,
   assertBroker,
   createTopics,
@@ -263,6 +264,23 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
   // Pipeline health and dead letters are on the page.
   await until(page, `document.querySelector('#dl-total')?.textContent?.startsWith('1 in 24 h')`, 30_000);
   assert.ok((await page.$$('#stages tbody tr')).length >= 7);
+
+  // Restarts reported by npm start's supervisors (two machines) are summed per service in the table.
+  const redis = new Redis(REDIS_URL);
+  const record = (host: string, restarts: number, state: SupervisedService['state']) =>
+    encode(SupervisedService, { service: 'score', host, state, pid: 4242, restarts, lastExit: null, updatedAt: new Date().toISOString() });
+  await redis.hset(supervisionKey({ NEWSFUSE_PREFIX: names.prefix }), {
+    'box-1/score': record('box-1', 2, 'running'),
+    'box-2/score': record('box-2', 1, 'backoff'),
+  });
+  redis.disconnect();
+  await until(page, `document.querySelector('#stages tr[data-stage="score"] td[data-restarts]')?.dataset.restarts === '3'`, 30_000);
+  assert.equal(await page.textContent('#stages tr[data-stage="score"] td[data-restarts]'), '3 · backoff');
+  assert.match(
+    (await page.getAttribute('#stages tr[data-stage="score"] td[data-restarts]', 'title')) ?? '',
+    /box-2: backoff \(pid 4242\), 1 restarts/,
+  );
+  assert.equal(await page.getAttribute('#stages tr[data-stage="fuse"] td[data-restarts]', 'data-restarts'), '');
 
   await page.evaluate('window.scrollTo(0, 0)');
   await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');

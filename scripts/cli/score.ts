@@ -37,9 +37,13 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || (!values.title && !values.jsonl)) {
-    process.stderr.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.title && !values.jsonl) {
+    process.stderr.write(`score: give --title or --jsonl\n${USAGE}\n`);
+    return 2;
   }
   const strategy = values.strategy as StrategyName;
   if (!STRATEGY_NAMES.includes(strategy)) {
@@ -57,18 +61,27 @@ export default async function scoreCommand(argv: string[]): Promise<number> {
     let failed = 0;
     const lines = createInterface({ input: values.jsonl === '-' ? process.stdin : createReadStream(values.jsonl), crlfDelay: Infinity });
     let n = 0;
+    let ok = 0;
     for await (const line of lines) {
       n++;
       if (!line.trim()) continue;
+      let id: unknown;
       try {
         const row = JSON.parse(line) as OneShotInput;
+        id = (row as { id?: unknown } | null)?.id;
+        if (id !== undefined && typeof id !== 'string') throw new Error('"id" must be a string');
         if (typeof row.title !== 'string') throw new Error('"title" must be a string');
+        if (row.images !== undefined && !(Array.isArray(row.images) && row.images.every((x) => typeof x === 'string')))
+          throw new Error('"images" must be an array of paths or URLs');
         emit(await scoreOne(extractor, row, weights.strategies, strategy, options, stories));
+        ok++;
       } catch (err) {
         failed++;
-        process.stderr.write(`line ${n}: ${err instanceof Error ? err.message : String(err)}\n`);
+        const who = id === undefined ? 'no id' : `id ${JSON.stringify(id)}`;
+        process.stderr.write(`score: line ${n} (${who}) failed: ${err instanceof Error ? err.message : String(err)}\n`);
       }
     }
+    process.stderr.write(`score: ${ok} scored, ${failed} failed\n`);
     return failed > 0 ? 1 : 0;
   }
   emit(

@@ -74,7 +74,10 @@ export async function scoreOne(
   const fused = fuse(data, joined, strategies, strategy, new Date(), { oneshot_ms: Date.now() - started });
   const scoredAt = new Date();
   const storyInput = stories ? storyInputOf(fused, scoredAt) : null;
-  return score(fused, options, scoredAt, storyInput ? await stories!.assign(storyInput) : null);
+  const scored = score(fused, options, scoredAt, storyInput ? await stories!.assign(storyInput) : null);
+  // The caller's id comes back exactly as given (the internal id is hashed when it is too short for
+  // an ArticleEvent); without one, the hash of the title and text.
+  return input.id !== undefined ? { ...scored, articleId: input.id } : scored;
 }
 
 /**

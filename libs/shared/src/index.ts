@@ -13,3 +13,4 @@ export * from './jobs.ts';
 export * from './bullmq.ts';
 export * from './service.ts';
 export * from './json-file.ts';
+export * from './supervision.ts';

@@ -1,10 +1,13 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-/** Structured JSON logs; secrets are redacted wherever they appear under these keys. */
-export function createLogger(service: string, level = 'info'): Logger {
-  return pino({
+/**
+ * Structured JSON logs; secrets are redacted wherever they appear under these keys. Services log to
+ * stdout; command-line tools pass `stderr` so their stdout carries only their output.
+ */
+export function createLogger(service: string, level = 'info', to: 'stdout' | 'stderr' = 'stdout'): Logger {
+  const options: LoggerOptions = {
     name: service,
     level,
     base: { service, pid: process.pid },
@@ -22,5 +25,6 @@ export function createLogger(service: string, level = 'info'): Logger {
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return to === 'stderr' ? pino(options, pino.destination({ dest: 2, sync: true })) : pino(options);
 }

@@ -185,7 +185,13 @@ async function main(): Promise<void> {
   pruneTimer.unref();
 
   const dashboardState = () => ({ consumers: { ...up }, outcomes: { ...outcomes }, groups: { scored: groupId, deadletter: dlGroupId } });
-  const pipelineHealth = async () => ({ ...health.view(await store.deadLetters(Date.now())), dashboard: dashboardState() });
+  const pipelineHealth = async () => {
+    const [deadLetters, services] = await Promise.all([
+      store.deadLetters(Date.now()),
+      store.supervision().catch((err: unknown) => (logger.warn({ err }, 'could not read supervisor status'), [])),
+    ]);
+    return { ...health.view(deadLetters), services, dashboard: dashboardState() };
+  };
   const liveHealth = async () => {
     const { history: _history, ...rest } = await pipelineHealth();
     return rest;

@@ -8,14 +8,15 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ArticleEvent, createLogger, encode, ssrfPolicyOf } from '@newsfuse/shared';
 import { FeedScheduler } from '@newsfuse/stage-ingest/scheduler';
-import { createFeedPoller, type FeedFetcher } from '@newsfuse/stage-ingest/poller';
+import { createFeedPoller, type FeedFetcher, type SkippedItem } from '@newsfuse/stage-ingest/poller';
 import { createIngestor, createMemoryStore } from '@newsfuse/stage-ingest/ingestor';
 import { createFeedFetcher } from './adapters/fetcher.ts';
 import { createArticleEnricher } from './adapters/enricher.ts';
 import { loadParseFeedConfig } from './config.ts';
 
 const USAGE = `usage: newsfuse parse-feed <file-or-url> [--base URL] [--fetch-pages] [--max-items N] [--max-bytes N]
-  Prints one ArticleEvent per line (JSONL) on stdout; a summary on stderr.
+  Prints one ArticleEvent per line (JSONL) on stdout; on stderr, each item that yields no article
+  and why (no link, no title) and a summary.
   --base URL      base for relative links when reading a file (default: the feed's own link)
   --fetch-pages   fetch each article page (full text, byline, og:image, language), as FETCH_ARTICLE_PAGES does
   Env: NEWSFUSE_FETCH_ALLOW_HOSTS / NEWSFUSE_FETCH_ALLOW_PRIVATE for feeds on loopback.`;
@@ -37,9 +38,13 @@ export async function parseFeedCommand(
     },
   });
   const target = positionals[0];
-  if (values.help || !target) {
-    err.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!target) {
+    err.write(`parse-feed: name a feed file or URL\n${USAGE}\n`);
+    return 2;
   }
   const cfg = loadParseFeedConfig();
   const policy = ssrfPolicyOf(cfg);
@@ -50,8 +55,10 @@ export async function parseFeedCommand(
   const fetcher: FeedFetcher = isUrl
     ? createFeedFetcher({ ...policy, timeoutMs: 20_000, maxBytes, userAgent })
     : async () => ({ status: 200, url: values.base ?? feedUrl, body: await readFile(target) });
-  const logger = createLogger('newsfuse', cfg.LOG_LEVEL);
+  const logger = createLogger('newsfuse', cfg.LOG_LEVEL, 'stderr');
   let count = 0;
+  let duplicates = 0;
+  let read: { items: number; truncated: boolean; skipped: SkippedItem[] } | undefined;
   const ingestor = createIngestor({
     store: createMemoryStore(),
     publisher: {
@@ -74,7 +81,12 @@ export async function parseFeedCommand(
       perHostGapMs: 0,
     }),
     fetcher,
-    ingest: (c) => ingestor.ingest(c),
+    ingest: async (c) => {
+      const r = await ingestor.ingest(c);
+      if (r.duplicate) duplicates++;
+      return r;
+    },
+    onRead: (_url, r) => (read = r),
     reject: async (c, e) => {
       rejected++;
       err.write(`rejected ${c.url}: ${e.code} ${e.message}\n`);
@@ -90,7 +102,21 @@ export async function parseFeedCommand(
     err.write(`parse-feed: ${outcome.message}\n`);
     return 1;
   }
-  err.write(`parse-feed: ${count} articles${rejected ? `, ${rejected} rejected` : ''}\n`);
+  const skipped = read?.skipped ?? [];
+  for (const item of skipped) {
+    const name = item.title ? `"${item.title.slice(0, 80)}"` : item.guid ? `guid ${item.guid.slice(0, 80)}` : 'untitled';
+    err.write(`skipped item ${item.index + 1} (${name}): ${item.reason}\n`);
+  }
+  const reasons = new Map<string, number>();
+  for (const item of skipped) reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
+  const parts = [
+    `${count} articles from ${read?.items ?? 0} items`,
+    ...(skipped.length ? [`${skipped.length} skipped (${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')})`] : []),
+    ...(duplicates ? [`${duplicates} duplicates of an earlier item`] : []),
+    ...(rejected ? [`${rejected} rejected`] : []),
+    ...(read?.truncated ? [`only the first ${values['max-items']} items read (--max-items)`] : []),
+  ];
+  err.write(`parse-feed: ${parts.join(', ')}\n`);
   return 0;
 }
 

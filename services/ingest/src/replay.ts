@@ -11,6 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { createLogger, isRetriable, toNewsFuseError } from '@newsfuse/shared';
 import { loadIngestConfig } from './config.ts';
@@ -20,8 +21,18 @@ import { candidateFromLine, paceDelayMs } from '@newsfuse/stage-ingest/jsonl';
 
 const KINDS = ['replay', 'demo', 'feed', 'push'] as const;
 
-async function main(): Promise<number> {
+const USAGE = `usage: newsfuse replay <file.jsonl[.gz]> [--rate N] [--kind replay|demo] [--dry-run]
+       (or npm run replay -- …)
+  Publishes the file's articles to news.articles.v1 keeping their event time; invalid lines are
+  dead-lettered, duplicates skipped (Redis dedup, as live ingest). Prints a JSON summary on stdout.
+  --rate N     articles per second (0 = as fast as possible)
+  --dry-run    parse and count only; no Kafka or Redis
+  Env: as the ingest service (KAFKA_BROKERS, REDIS_URL, NEWSFUSE_PREFIX, TOPIC_SUFFIX, …).`;
+
+/** `newsfuse replay` / `npm run replay`: returns the exit code. */
+export async function replayCommand(args: string[] = process.argv.slice(2)): Promise<number> {
   const { values, positionals } = parseArgs({
+    args,
     allowPositionals: true,
     options: {
       rate: { type: 'string', default: '0' },
@@ -31,23 +42,27 @@ async function main(): Promise<number> {
     },
   });
   const file = positionals[0];
-  if (values.help || !file) {
-    process.stderr.write('usage: npm run replay -- <file.jsonl[.gz]> [--rate N] [--kind replay|demo] [--dry-run]\n');
-    return values.help ? 0 : 2;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!file) {
+    process.stderr.write(`replay: name a JSONL file\n${USAGE}\n`);
+    return 2;
   }
   const rate = Number(values.rate);
   if (!Number.isFinite(rate) || rate < 0) throw new Error(`--rate must be a number >= 0, got ${values.rate}`);
   const kind = values.kind as (typeof KINDS)[number];
   if (!KINDS.includes(kind)) throw new Error(`--kind must be one of ${KINDS.join(', ')}`);
 
+  const size = statSync(file).size; // a missing file fails here, before any connection
   const cfg = loadIngestConfig();
-  const logger = createLogger('ingest-replay', cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
+  const logger = createLogger('ingest-replay', cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL, 'stderr');
   const dry = values['dry-run'];
   const infra = dry ? undefined : await connectIngestInfra(cfg, logger);
   const ingestor: Ingestor =
     infra?.ingestor ?? createIngestor({ store: createMemoryStore(), publisher: { publish: async () => undefined } });
 
-  const size = statSync(file).size;
   const raw = createReadStream(file);
   let bytes = 0;
   raw.on('data', (chunk) => (bytes += chunk.length));
@@ -124,10 +139,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    createLogger('ingest-replay').fatal({ err }, 'replay failed');
-    process.exit(1);
-  },
-);
+// Run directly (`npm run replay`), not when imported by the newsfuse CLI.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  replayCommand().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      createLogger('ingest-replay', undefined, 'stderr').fatal({ err }, 'replay failed');
+      process.exit(1);
+    },
+  );
+}

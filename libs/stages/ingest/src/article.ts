@@ -30,14 +30,27 @@ const clip = (s: string | undefined, max: number) => (s && s.length > max ? `${s
 
 /** Maps a normalised feed item to a candidate; returns undefined when it has neither URL nor title. */
 export function candidateFromFeedItem(item: FeedItem, source: ArticleEvent['source'], feedLanguage?: string): ArticleCandidate | undefined {
+  const r = feedItemCandidate(item, source, feedLanguage);
+  return 'candidate' in r ? r.candidate : undefined;
+}
+
+/** Why a feed item yields no article, in words (`newsfuse parse-feed` reports them). */
+export type FeedItemSkip = 'no link (none, or not an http(s) URL)' | 'no title, summary or content';
+
+/** A feed item's candidate, or the reason it has none. */
+export function feedItemCandidate(
+  item: FeedItem,
+  source: ArticleEvent['source'],
+  feedLanguage?: string,
+): { candidate: ArticleCandidate } | { skip: FeedItemSkip } {
   const url = item.url;
-  if (!url) return undefined;
+  if (!url) return { skip: 'no link (none, or not an http(s) URL)' };
   const body = item.contentHtml ? htmlToText(item.contentHtml) : undefined;
   const summary = item.summary ?? (body ? clip(body, 600) : undefined);
   const title = item.title ?? (summary ? clip(oneLine(summary), 160) : undefined);
-  if (!title) return undefined;
+  if (!title) return { skip: 'no title, summary or content' };
   const language = item.language ?? feedLanguage;
-  return {
+  const candidate: ArticleCandidate = {
     url,
     ...(item.guid ? { guid: item.guid } : {}),
     title: clip(title, 2000)!,
@@ -50,6 +63,7 @@ export function candidateFromFeedItem(item: FeedItem, source: ArticleEvent['sour
     authors: item.authors.map((a) => a.slice(0, 200)).slice(0, 32),
     source,
   };
+  return { candidate };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { FeedError, NewsFuseError, toNewsFuseError, type Logger } from '@newsfuse/shared';
 import { FeedScheduler, type FeedState, type PollOutcome } from './scheduler.ts';
 import { parseFeedDocument, type ParsedFeed, type ParseLimits } from './feed/index.ts';
-import { candidateFromFeedItem, type ArticleCandidate } from './article.ts';
+import { feedItemCandidate, type ArticleCandidate, type FeedItemSkip } from './article.ts';
 import type { IngestResult } from './ingestor.ts';
 
 export interface FetchedDocument {
@@ -49,14 +49,15 @@ export const systemClock: Clock = {
 };
 
 /** The candidates of a parsed feed, oldest first (so consumers see them in publication order). */
-export function candidatesOf(parsed: ParsedFeed, feedUrl: string): ArticleCandidate[] {
+export function candidatesOf(parsed: ParsedFeed, feedUrl: string, skipped?: SkippedItem[]): ArticleCandidate[] {
   const outlet = parsed.title?.slice(0, 256);
   const source = { kind: 'feed' as const, feedUrl, ...(outlet ? { outlet } : {}) };
   const out: ArticleCandidate[] = [];
-  for (const item of parsed.items) {
-    const c = candidateFromFeedItem(item, source, parsed.language);
-    if (c) out.push(c);
-  }
+  parsed.items.forEach((item, index) => {
+    const r = feedItemCandidate(item, source, parsed.language);
+    if ('candidate' in r) out.push(r.candidate);
+    else skipped?.push({ index, reason: r.skip, ...(item.title ? { title: item.title } : {}), ...(item.guid ? { guid: item.guid } : {}) });
+  });
   return out.sort((a, b) => (a.publishedAt ?? '').localeCompare(b.publishedAt ?? ''));
 }
 
@@ -66,11 +67,20 @@ export async function readFeed(
   url: string,
   conditional: { etag?: string; lastModified?: string },
   limits: Partial<ParseLimits>,
-): Promise<{ doc: FetchedDocument; parsed?: ParsedFeed; candidates: ArticleCandidate[] }> {
+): Promise<{ doc: FetchedDocument; parsed?: ParsedFeed; candidates: ArticleCandidate[]; skipped: SkippedItem[] }> {
   const doc = await fetcher(url, conditional);
-  if (doc.status === 304) return { doc, candidates: [] };
+  if (doc.status === 304) return { doc, candidates: [], skipped: [] };
   const parsed = parseFeedDocument(doc.body, { baseUrl: doc.url, ...(doc.contentType ? { contentType: doc.contentType } : {}), limits });
-  return { doc, parsed, candidates: candidatesOf(parsed, url) };
+  const skipped: SkippedItem[] = [];
+  return { doc, parsed, candidates: candidatesOf(parsed, url, skipped), skipped };
+}
+
+/** A feed item that yields no article: its position in the feed and why. */
+export interface SkippedItem {
+  index: number;
+  reason: FeedItemSkip;
+  title?: string;
+  guid?: string;
 }
 
 export interface PollerDeps {
@@ -87,6 +97,8 @@ export interface PollerDeps {
   limits?: Partial<ParseLimits>;
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
   onPoll?(feed: FeedState, outcome: PollOutcome, seconds: number): void;
+  /** Called after a feed was read and parsed: its item count and the items that yield no article. */
+  onRead?(feedUrl: string, read: { items: number; truncated: boolean; skipped: SkippedItem[] }): void;
 }
 
 export interface FeedPoller {
@@ -119,8 +131,9 @@ export function createFeedPoller(deps: PollerDeps): FeedPoller {
 
   async function poll(feed: FeedState): Promise<PollOutcome> {
     const conditional = { ...(feed.etag ? { etag: feed.etag } : {}), ...(feed.lastModified ? { lastModified: feed.lastModified } : {}) };
-    const { doc, parsed, candidates } = await readFeed(deps.fetcher, feed.url, conditional, deps.limits ?? {});
+    const { doc, parsed, candidates, skipped } = await readFeed(deps.fetcher, feed.url, conditional, deps.limits ?? {});
     if (doc.status === 304) return { kind: 'ok', newItems: 0, notModified: true };
+    deps.onRead?.(feed.url, { items: parsed?.items.length ?? 0, truncated: parsed?.truncated ?? false, skipped });
     let newItems = 0;
     for (const raw of candidates) {
       let c = raw;

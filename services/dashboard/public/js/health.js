@@ -5,6 +5,21 @@ import { renderThroughput } from './charts.js';
 import { renderHealthKpis } from './kpis.js';
 import { state } from './state.js';
 
+// Restarts of a service as reported by npm start's supervisor(s), one record per machine.
+function restartsCell(stage, services) {
+  const rows = services.filter((x) => x.service === stage);
+  if (rows.length === 0) return h('td', { class: 'num muted', 'data-restarts': '', text: '' });
+  const total = rows.reduce((a, x) => a + x.restarts, 0);
+  const down = rows.filter((x) => x.state === 'backoff' || x.state === 'failed' || x.state === 'starting');
+  const exit = (x) => (x.lastExit ? `, last exit ${x.lastExit.signal || `code ${x.lastExit.code}`} ${ago(Date.parse(x.lastExit.at))}` : '');
+  return h('td', {
+    class: `num ${rows.some((x) => x.state === 'failed') ? 'bad' : down.length > 0 || total > 0 ? 'warn' : ''}`,
+    'data-restarts': String(total),
+    title: rows.map((x) => `${x.host}: ${x.state}${x.pid ? ` (pid ${x.pid})` : ''}, ${x.restarts} restarts${exit(x)}`).join('\n'),
+    text: down.length > 0 ? `${fmtInt(total)} · ${down.map((x) => x.state).join(', ')}` : fmtInt(total),
+  });
+}
+
 export function renderHealth(p) {
   if (!p) return;
   renderHealthKpis(p);
@@ -35,6 +50,7 @@ export function renderHealth(p) {
         h('td', { class: 'num', text: c ? fmtInt(c.active) : '' }),
         h('td', { class: 'num', text: c ? fmtInt(c.delayed) : '' }),
         h('td', { class: `num ${c && c.failed > 0 ? 'bad' : ''}`, text: c ? fmtInt(c.failed) : '' }),
+        restartsCell(s.stage, p.services || []),
       );
     }),
   );

@@ -20,7 +20,7 @@
  * was dropped as a duplicate — and an executed MULTI runs twice — the event was counted twice.
  * A process dying between claim and write also left a mark with nothing counted.) Reads are pipelined.
  */
-import { key, type BaseConfig, type Redis } from '@newsfuse/shared';
+import { decodeSupervision, key, supervisionKey, type BaseConfig, type Redis, type SupervisedService } from '@newsfuse/shared';
 import {
   parseFields,
   type AggregateOptions,
@@ -87,6 +87,8 @@ export interface DashboardStore extends AggregateStore, AggregateReader {
   /** Counts one dead-letter record once; false when this message was already counted. */
   recordDeadLetter(plan: DeadLetterPlan): Promise<boolean>;
   deadLetters(nowMs: number): Promise<DeadLetterSummary>;
+  /** What the main job's supervisors (`npm start`, one per machine) report about their services. */
+  supervision(): Promise<SupervisedService[]>;
   /** Drops index entries not seen within the hour retention and beyond the cap. */
   prune(nowMs: number, opts: AggregateOptions): Promise<{ removed: number }>;
   /** Every key of this deployment's dashboard (for tests and tooling). */
@@ -218,6 +220,10 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
         ['LTRIM', k('dl', 'latest'), 0, DL_LATEST - 1],
         ['INCR', k('rev')],
       ]);
+    },
+
+    async supervision() {
+      return decodeSupervision(await redis.hgetall(supervisionKey(cfg)));
     },
 
     async deadLetters(nowMs) {
