@@ -27,7 +27,7 @@ const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore', tim
 async function main(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
   const args = process.argv.slice(2).filter((a) => a !== '--unit');
-  const dirs = unitOnly ? ['libs', 'services'] : ['libs', 'services', 'tests'];
+  const dirs = unitOnly ? ['libs', 'services', 'tools'] : ['libs', 'services', 'tools', 'tests'];
   const files = args.length > 0 ? args : dirs.flatMap((d) => findTests(join(ROOT, d))).sort();
   ensureModels();
   // Unit tests need no broker; with a Docker engine and no explicit env, testcontainers provides them.

@@ -23,8 +23,9 @@ import { readWeights, transpose, type Const, type WeightGroup } from './weights.
 
 export const CONVERTER_VERSION = '1';
 
-interface TfAttr {
+export interface TfAttr {
   b?: boolean;
+  tensor?: unknown;
   i?: string | number;
   f?: number;
   s?: string;
@@ -33,11 +34,11 @@ interface TfAttr {
   shape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
 }
 
-interface TfNode {
+export interface TfNode {
   name: string;
   op: string;
   input?: string[];
-  attr?: Record<string, TfAttr>;
+  attr?: Record<string, TfAttr | undefined>;
 }
 
 export interface ModelJson {
