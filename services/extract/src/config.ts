@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_ENGINES } from '@newsfuse/models/image/engine';
 import { BaseConfigSchema, CONFIDENT_OBJECT_SCORE, MAX_OBJECTS, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
 
 export const ExtractConfigSchema = BaseConfigSchema.extend({
@@ -27,6 +28,12 @@ export const ExtractConfigSchema = BaseConfigSchema.extend({
   IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),
   /** Image analysis depth: `basic` = decode, size, colour, hash; `full` adds the detector, OCR and faces. */
   IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
+  /**
+   * Runtime of the detector, face and expression models (full analysis): `onnx` runs the graphs
+   * converted from TFJS at models:fetch time on onnxruntime; `tfjs` the original TFJS graphs on tfjs
+   * wasm (the old path, ~2.5x the CPU per image: docs/benchmarks.md), kept for side-by-side runs.
+   */
+  MODEL_ENGINE: z.enum(MODEL_ENGINES).default('onnx'),
   /**
    * Lowest detector score reported in ImageFeatures.objects (full analysis). Low-score detections carry
    * much of the detector's recall, and fuse weighs each by its score; the text view and its embedding
