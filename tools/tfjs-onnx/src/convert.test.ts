@@ -10,6 +10,7 @@ import { mulberry32 } from '@newsfuse/models/math';
 import { initTf, tf } from '@newsfuse/models/image/tf';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { convertModel, UnsupportedOpError, type ModelJson, type TfNode } from './convert.ts';
+import { countFlops } from './flops.ts';
 import { decodeWeights, halfToFloat, transpose, type WeightSpec } from './weights.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -217,5 +218,25 @@ describe('weights', () => {
     const t = transpose(Float32Array.from([0, 1, 2, 3, 4, 5]), [1, 1, 2, 3], [3, 2, 0, 1]);
     assert.deepEqual(t.shape, [3, 2, 1, 1]);
     assert.deepEqual([...t.data], [0, 3, 1, 4, 2, 5]);
+  });
+});
+
+describe('flops', () => {
+  test('counted on the synthetic graph: a convolution is 2·kh·kw·Cin·Cout per output element, shapes propagate', () => {
+    const { model, specs, buf } = syntheticGraph();
+    const w = decodeWeights(specs, buf);
+    const f = countFlops(model, w, ['c1']);
+    // 10x12 input, stride 2 SAME → 5x6x8 outputs; 3x3x3 filter; + bias + Relu6
+    assert.equal(f.conv, 2 * 3 * 3 * 3 * 8 * 5 * 6);
+    assert.equal(f.total, f.conv + 2 * 5 * 6 * 8);
+    assert.deepEqual(f.outputs, [[1, 5, 6, 8]]);
+    const all = countFlops(model, w, ['probs', 'gap', 'out_map']);
+    assert.deepEqual(all.outputs, [
+      [1, 54], // 9x9x6 → 3x3 average pool → 3x3x6 → reshape [1, -1]
+
+      [1, 6],
+      [1, 9, 9, 6],
+    ]);
+    assert.ok(all.total > all.conv && all.conv > f.conv);
   });
 });
