@@ -24,6 +24,7 @@
  *   npm run bench -- --skip models,transport,scaling
  *   npm run bench -- --no-docs          results JSON only
  *   npm run bench -- --report bench/results/<file>.json   regenerate the docs from a saved run
+ *                                       (with --no-docs: only print its tables)
  *   npm run bench -- --engine onnx       only the default model engine (default: both, old and new
  *                                       side by side — models, extract alone and end to end run once
  *                                       per engine: MODEL_ENGINE=onnx|tfjs)
@@ -526,7 +527,7 @@ async function main() {
 
 async function regenerate(file: string) {
   const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: true });
+  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: !values['no-docs'] });
   process.stdout.write(md.table + '\n');
 }
 

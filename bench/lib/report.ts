@@ -97,17 +97,19 @@ function stageLimits(r: BenchResult, kind: Kind) {
 }
 
 /** Old and new engine in the same run: per model, the image analyzer, extract alone and end to end. */
-function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
+export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
   const [base, other] = [e.list[0]!, e.list[1]!];
   const out: string[] = [`### Model engines side by side (MODEL_ENGINE=${e.list.join(' vs ')}, same run)`];
+  const fewest = Math.min(...e.imageModels.map((m) => m.threads));
   if (e.peak)
     out.push(
       `Peak: a float32 ${e.peak.n}² MatMul on onnxruntime measured in this run: ${f(e.peak.perCoreGflops, 1)} GFLOP/s per core ` +
         `(1 thread, per CPU second), ${f(e.peak.machineGflops, 1)} GFLOP/s with ${e.peak.machineThreads} threads (wall). ` +
         `"of peak" = the model's FLOPs per input ÷ its CPU seconds per input ÷ one core's peak. Bare graphs: the model alone on a prepared ` +
-        `input (emotion: one face crop); detector/faces: with their pre/post-processing; 1 worker process, 1 intra-op thread.`,
+        `input (emotion: one face crop); detector/faces: with their pre/post-processing; ${fewest} worker process(es), 1 intra-op thread each.`,
     );
-  const one = e.imageModels.filter((m) => m.threads === 1 && m.model !== 'ocr');
+  // one row per model and engine: the fewest workers measured
+  const one = e.imageModels.filter((m) => m.threads === fewest && m.model !== 'ocr');
   const models = [...new Set(one.map((m) => m.model))];
   if (models.length)
     out.push(
