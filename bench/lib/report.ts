@@ -142,7 +142,16 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
   if (kinds.length)
     out.push(
       table(
-        ['articles', 'engine', 'extract alone: articles/s', 'CPU s / article', 'peak RSS', 'end to end, max rate', 'p95 at half rate'],
+        [
+          'articles',
+          'engine',
+          'extract alone: articles/s',
+          'CPU s / article',
+          'peak RSS',
+          'end to end, max rate',
+          'extract CPU s / article (end to end)',
+          'p95 at half rate',
+        ],
         kinds.flatMap((k) =>
           e.list.map((x) => {
             const a = e.alone[x]?.[k];
@@ -155,6 +164,7 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
               f(a?.cpuSPerArticle, 3),
               a ? `${f(a.peakRssMb, 0)} MB` : '–',
               max ? `${f(max.articlesPerS, 2)}/s` : '–',
+              f(max?.cpuSPerArticle.extract, 3),
               half ? ms(half.p95Ms) : '–',
             ];
           }),
