@@ -16,6 +16,10 @@ USER node
 # .dockerignore) and install. Dev dependencies stay: the services run through tsx.
 COPY --chown=node:node . .
 RUN npm ci
+# The ONNX files converted from the TFJS graphs (tools/tfjs-onnx) are written only by models:fetch
+# (services never convert at run time); their source is an npm package. Other models are fetched on
+# first use as before.
+RUN npm run models:fetch -- --only human-centernet,human-blazeface,human-emotion,human-centernet-onnx,human-blazeface-onnx,human-emotion-onnx
 
 ENV HTTP_HOST=0.0.0.0
 CMD ["node", "-e", "console.error('choose a service: npx tsx services/<ingest|extract|fuse|score|dashboard>/src/main.ts'); process.exit(2)"]

@@ -24,6 +24,10 @@
  *   npm run bench -- --skip models,transport,scaling
  *   npm run bench -- --no-docs          results JSON only
  *   npm run bench -- --report bench/results/<file>.json   regenerate the docs from a saved run
+ *                                       (with --no-docs: only print its tables)
+ *   npm run bench -- --engine onnx       only the default model engine (default: both, old and new
+ *                                       side by side — models, extract alone and end to end run once
+ *                                       per engine: MODEL_ENGINE=onnx|tfjs)
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
  *                                       threads) to bench/results/profiles/<run>/ for a flame graph
@@ -57,6 +61,8 @@ import {
 import { cpuOf, percentile, procStat, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
 import { writeReport, type BenchResult, type E2eRow } from './lib/report.ts';
+import type { ImageModelRow, MatmulPeak } from './models-image.ts';
+import { MODEL_ENGINES, type ModelEngine } from '@newsfuse/models/image/engine';
 
 const { values } = parseArgs({
   options: {
@@ -66,8 +72,12 @@ const { values } = parseArgs({
     kinds: { type: 'string', default: KINDS.join(',') },
     profile: { type: 'boolean', default: false },
     report: { type: 'string' },
+    engine: { type: 'string', default: 'both' },
   },
 });
+/** Model engines to run, the default (extract's MODEL_ENGINE default) first. */
+const ENGINES: ModelEngine[] = values.engine === 'both' ? ['onnx', 'tfjs'] : [values.engine as ModelEngine];
+if (!ENGINES.every((e) => (MODEL_ENGINES as readonly string[]).includes(e))) throw new Error(`--engine: onnx, tfjs or both`);
 const kinds = values.kinds.split(',').filter((k): k is Kind => (KINDS as string[]).includes(k));
 const skip = new Set(values.skip.split(',').filter(Boolean));
 const scale = values.quick ? 0.25 : 1;
@@ -102,16 +112,19 @@ async function perModel(imageThreads: number) {
     '--images',
     String(Math.max(8, Math.round(16 * scale))),
     '--models',
-    'detector,faces,ocr,analyzer',
+    'centernet,blazeface,emotion,detector,faces,ocr,analyzer',
+    '--engines',
+    ENGINES.join(','),
   ]);
   const text = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-text.json'), 'utf8')) as {
     results: Array<{ threads: number; loadMs: number; msPerItem: number; analyzer?: { msPerArticle: number }; peakRssMb: number }>;
   };
   const image = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-image.json'), 'utf8')) as {
-    rows: Array<{ model: string; mode: string; loadMs: number; msPerImage: number; cpuMsPerImage: number; peakRssMb: number }>;
+    rows: ImageModelRow[];
+    peak: MatmulPeak;
   };
   const t = text.results[0]!;
-  return [
+  const models = [
     {
       model: 'MiniLM-L6-v2 (embedding only)',
       threads: '1 ORT thread',
@@ -133,7 +146,7 @@ async function perModel(imageThreads: number) {
         ]
       : []),
     ...image.rows.map((r) => ({
-      model: r.model === 'analyzer' ? 'image analyzer (decode + detector + faces + OCR + descriptors)' : r.model,
+      model: `${r.model === 'analyzer' ? 'image analyzer (decode + detector + faces + OCR + descriptors)' : r.model}${r.model === 'ocr' ? '' : ` [${r.engine}]`}`,
       threads: r.mode,
       perS: 1000 / r.msPerImage,
       unit: 'images/s',
@@ -141,17 +154,19 @@ async function perModel(imageThreads: number) {
       peakRssMb: r.peakRssMb,
     })),
   ];
+  return { models, image };
 }
 
-async function alone(kind: Kind, photos: PhotoServer, run: string) {
+async function alone(kind: Kind, photos: PhotoServer, run: string, engine: ModelEngine) {
   const n = sizeOf(kind) / (kind === 'text' ? 2 : 1);
-  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles`);
+  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles, MODEL_ENGINE=${engine}`);
   const out = await runChild(
     ['bench/lib/alone.ts', '--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run],
     {
       NEWSFUSE_PREFIX: `${run}-alone`,
       NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      MODEL_ENGINE: engine,
     },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as {
@@ -177,8 +192,15 @@ interface Pipeline {
   pids(): Record<string, number>;
 }
 
-async function startPipeline(brokers: string, redisUrl: string, run: string, extractCount: number): Promise<Pipeline> {
+async function startPipeline(
+  brokers: string,
+  redisUrl: string,
+  run: string,
+  extractCount: number,
+  engine: ModelEngine = ENGINES[0]!,
+): Promise<Pipeline> {
   const env: Record<string, string> = {
+    MODEL_ENGINE: engine,
     KAFKA_BROKERS: brokers,
     REDIS_URL: redisUrl,
     TOPIC_SUFFIX: run,
@@ -209,7 +231,7 @@ async function startPipeline(brokers: string, redisUrl: string, run: string, ext
     },
   });
   const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', run)}`] : [];
-  say(`starting ingest, ${extractCount} × extract, fuse, score, dashboard (${run})`);
+  say(`starting ingest, ${extractCount} × extract (MODEL_ENGINE=${engine}), fuse, score, dashboard (${run})`);
   const extracts: ServiceHandle[] = [];
   for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`, 120_000, nodeArgs));
   const [ingest, fuse, score, dashboard] = await Promise.all(
@@ -371,7 +393,7 @@ async function main() {
   const run = uniqueId('bench');
   const result: BenchResult = {
     at: new Date().toISOString(),
-    command: `npm run bench${values.quick ? ' -- --quick' : ''}`,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: {
       cores: cpus().length,
       cpu: cpus()[0]?.model ?? '?',
@@ -391,6 +413,7 @@ async function main() {
       ORT_THREADS: extractCfg.ORT_THREADS,
       KAFKA_PARTITIONS: 4,
     },
+    engines: { list: ENGINES, imageModels: [], alone: {}, e2e: {}, peakRssMb: {} },
     models: [],
     alone: {},
     transport: { kafka: [], flows: [] },
@@ -399,8 +422,20 @@ async function main() {
     redis: undefined,
   };
   try {
-    if (!skip.has('models')) result.models = await perModel(extractCfg.IMAGE_CONCURRENCY);
-    if (!skip.has('alone')) for (const k of kinds) result.alone[k] = await alone(k, photos, run);
+    const eng = result.engines!;
+    if (!skip.has('models')) {
+      const { models, image } = await perModel(extractCfg.IMAGE_CONCURRENCY);
+      result.models = models;
+      eng.imageModels = image.rows;
+      eng.peak = image.peak;
+    }
+    if (!skip.has('alone'))
+      for (const engine of ENGINES) {
+        const rows: BenchResult['alone'] = {};
+        for (const k of kinds) rows[k] = await alone(k, photos, run, engine);
+        eng.alone[engine] = rows;
+        if (engine === ENGINES[0]) result.alone = rows;
+      }
     if (!skip.has('transport')) {
       say('transport: raw kafkajs and raw BullMQ flows');
       for (const bytes of [1_000, 10_000, 100_000])
@@ -425,6 +460,20 @@ async function main() {
         result.failedImages = p.failedImages;
         result.deadLetters = p.deadLetters;
         await p.stop();
+      }
+      eng.e2e[ENGINES[0]!] = result.e2e.filter((e) => e.extracts === 1);
+      eng.peakRssMb[ENGINES[0]!] = result.peakRssMb;
+      // The other engines: the same mixes through a fresh pipeline whose extract uses that engine.
+      for (const engine of ENGINES.slice(1)) {
+        const runE = `${run}${engine}`;
+        const pe = await startPipeline(infra.brokers, infra.redisUrl, runE, 1, engine);
+        const memE = watchMemory(() => pe.pids());
+        try {
+          eng.e2e[engine] = await e2e(pe, ctx, kinds, true);
+        } finally {
+          eng.peakRssMb[engine] = memE.stop();
+          await pe.stop();
+        }
       }
       const retained = await redisMemory(redis, run);
       for (const q of Object.values(QUEUES)) {
@@ -464,7 +513,7 @@ async function main() {
     }
   } finally {
     await photos.close();
-    for (const prefix of [run, `${run}x2`, `${run}-alone`]) {
+    for (const prefix of [run, `${run}x2`, `${run}-alone`, ...ENGINES.map((e) => `${run}${e}`)]) {
       const keys = await redis.keys(`${prefix}:*`);
       for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
     }
@@ -482,7 +531,7 @@ async function main() {
 
 async function regenerate(file: string) {
   const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: true });
+  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: !values['no-docs'] });
   process.stdout.write(md.table + '\n');
 }
 

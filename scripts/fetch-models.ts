@@ -8,6 +8,8 @@
  *   npm run models:fetch -- --readme        only regenerate the table in models/README.md from the manifest
  *
  * Idempotent: a second run only re-hashes the cached files (no network).
+ * Entries of kind "converted" (the TFJS models as ONNX) are made here from their source entry by the
+ * project's converter (tools/tfjs-onnx) and verified against their pinned sha256 like the others.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -24,6 +26,7 @@ import {
   sourceId,
   type ModelReport,
 } from '@newsfuse/models/registry';
+import { CONVERTERS } from '../tools/tfjs-onnx/src/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +53,8 @@ if (values.readme) {
 }
 
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
-const entries = (await loadManifest()).filter((e) => !only || only.has(e.name));
+const manifest = await loadManifest();
+const entries = manifest.filter((e) => !only || only.has(e.name));
 const t0 = performance.now();
 const reports: ModelReport[] = [];
 const failures: string[] = [];
@@ -58,7 +62,13 @@ const downloads: string[] = [];
 
 for (const entry of entries) {
   try {
-    reports.push(await ensureModel(entry, { onDownload: (s) => (downloads.push(s), console.log(`downloading ${s} ...`)) }));
+    reports.push(
+      await ensureModel(entry, {
+        onDownload: (s) => (downloads.push(s), console.log(`downloading ${s} ...`)),
+        converters: CONVERTERS,
+        manifest,
+      }),
+    );
   } catch (err) {
     failures.push(`${entry.name}: ${(err as Error).message}`);
   }

@@ -11,6 +11,7 @@ import * as vl from 'vega-lite';
 import { ROOT } from '@newsfuse/testkit/infra';
 import { KINDS, KIND_LABEL, type Kind } from './workload.ts';
 import type { FlowRaw, KafkaRaw } from './transport.ts';
+import type { ImageModelRow, MatmulPeak } from '../models-image.ts';
 
 export interface E2eRow {
   kind: Kind;
@@ -39,6 +40,18 @@ export interface BenchResult {
   e2e: E2eRow[];
   peakRssMb: Record<string, number>;
   peakRssMb2?: Record<string, number>;
+  /** Old and new model engine side by side (MODEL_ENGINE; `--engine both`), the default engine first. */
+  engines?: {
+    list: string[];
+    imageModels: ImageModelRow[];
+    peak?: MatmulPeak;
+    alone: Record<
+      string,
+      Partial<Record<Kind, { articlesPerS: number; cpuSPerArticle: number; peakRssMb: number; failures: number; wallS: number }>>
+    >;
+    e2e: Record<string, E2eRow[]>;
+    peakRssMb: Record<string, Record<string, number>>;
+  };
   failedImages?: number;
   deadLetters?: number;
   redis:
@@ -81,6 +94,90 @@ function stageLimits(r: BenchResult, kind: Kind) {
     }
   const slowest = Object.entries(limits).sort((x, y) => x[1] - y[1])[0];
   return { limits, slowest };
+}
+
+/** Old and new engine in the same run: per model, the image analyzer, extract alone and end to end. */
+export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
+  const [base, other] = [e.list[0]!, e.list[1]!];
+  const out: string[] = [`### Model engines side by side (MODEL_ENGINE=${e.list.join(' vs ')}, same run)`];
+  const fewest = Math.min(...e.imageModels.map((m) => m.threads));
+  if (e.peak)
+    out.push(
+      `Peak: a float32 ${e.peak.n}² MatMul on onnxruntime measured in this run: ${f(e.peak.perCoreGflops, 1)} GFLOP/s per core ` +
+        `(1 thread, per CPU second), ${f(e.peak.machineGflops, 1)} GFLOP/s with ${e.peak.machineThreads} threads (wall). ` +
+        `"of peak" = the model's FLOPs per input ÷ its CPU seconds per input ÷ one core's peak. Bare graphs: the model alone on a prepared ` +
+        `input (emotion: one face crop); detector/faces: with their pre/post-processing; ${fewest} worker process(es), 1 intra-op thread each.`,
+    );
+  // one row per model and engine: the fewest workers measured
+  const one = e.imageModels.filter((m) => m.threads === fewest && m.model !== 'ocr');
+  const models = [...new Set(one.map((m) => m.model))];
+  if (models.length)
+    out.push(
+      table(
+        ['model', 'GFLOP / input', ...e.list.flatMap((x) => [`${x}: CPU ms / input`, `${x}: of peak`]), `${base} ÷ ${other} CPU`],
+        models.map((m) => {
+          const row = (x: string) => one.find((o) => o.model === m && o.engine === x);
+          const [a, b] = [row(base), row(other)];
+          return [
+            m,
+            a?.gflops === undefined ? '–' : f(a.gflops, 3),
+            ...e.list.flatMap((x) => {
+              const o = row(x);
+              return [f(o?.cpuMsPerImage, 1), o?.shareOfPeak === undefined ? '–' : `${f(o.shareOfPeak * 100, 0)} %`];
+            }),
+            a && b ? f(a.cpuMsPerImage / b.cpuMsPerImage, 2) : '–',
+          ];
+        }),
+      ),
+    );
+  const analyzer = e.imageModels.filter((m) => m.model === 'analyzer');
+  if (analyzer.length)
+    out.push(
+      table(
+        ['image analyzer (decode + detector + OCR + faces + descriptors)', 'workers', 'images/s', 'CPU ms / image', 'peak RSS'],
+        analyzer.map((m) => [m.engine, m.mode, f(1000 / m.msPerImage, 2), f(m.cpuMsPerImage, 0), `${f(m.peakRssMb, 0)} MB`]),
+      ),
+    );
+  const kinds = KINDS.filter((k) => e.list.some((x) => e.alone[x]?.[k] || e.e2e[x]?.some((row) => row.kind === k)));
+  if (kinds.length)
+    out.push(
+      table(
+        [
+          'articles',
+          'engine',
+          'extract alone: articles/s',
+          'CPU s / article',
+          'peak RSS',
+          'end to end, max rate',
+          'extract CPU s / article (end to end)',
+          'p95 at half rate',
+        ],
+        kinds.flatMap((k) =>
+          e.list.map((x) => {
+            const a = e.alone[x]?.[k];
+            const max = e.e2e[x]?.find((row) => row.kind === k && row.mode === 'max');
+            const half = e.e2e[x]?.find((row) => row.kind === k && row.mode === 'half');
+            return [
+              KIND_LABEL[k],
+              x,
+              f(a?.articlesPerS, 2),
+              f(a?.cpuSPerArticle, 3),
+              a ? `${f(a.peakRssMb, 0)} MB` : '–',
+              max ? `${f(max.articlesPerS, 2)}/s` : '–',
+              f(max?.cpuSPerArticle.extract, 3),
+              half ? ms(half.p95Ms) : '–',
+            ];
+          }),
+        ),
+      ),
+    );
+  const rss = e.list.filter((x) => e.peakRssMb[x]?.extract !== undefined);
+  if (rss.length)
+    out.push(
+      `Extract service peak RSS over its end-to-end runs: ${rss.map((x) => `${x} ${f(e.peakRssMb[x]!.extract, 0)} MB`).join(', ')} ` +
+        `(IMAGE_CONCURRENCY=${r.settings.IMAGE_CONCURRENCY} image threads, each with its own models).`,
+    );
+  return out.join('\n\n');
 }
 
 export function renderTables(r: BenchResult): string {
@@ -143,6 +240,8 @@ export function renderTables(r: BenchResult): string {
       ),
     );
   }
+
+  if (r.engines && r.engines.list.length > 1) parts.push(renderEngines(r, r.engines));
 
   parts.push('### Transport and overhead');
   if (r.transport.kafka.length)

@@ -3,6 +3,7 @@
  * one-shot `newsfuse score`, the evaluations): a schema only; each process's config module loads it.
  */
 import { z } from 'zod';
+import { MODEL_ENGINES } from './image/engine.ts';
 import { CONFIDENT_OBJECT_SCORE, FetchPolicyConfigSchema, MAX_OBJECTS, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
 
 export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
@@ -14,6 +15,12 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),
   /** Image analysis depth: `basic` = decode, size, colour, hash; `full` adds the detector, OCR and faces. */
   IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
+  /**
+   * Runtime of the detector, face and expression models (full analysis): `onnx` runs the graphs
+   * converted from TFJS at models:fetch time on onnxruntime; `tfjs` the original TFJS graphs on tfjs
+   * wasm (the old path, ~2.5x the CPU per image: docs/benchmarks.md), kept for side-by-side runs.
+   */
+  MODEL_ENGINE: z.enum(MODEL_ENGINES).default('onnx'),
   /**
    * Lowest detector score reported in ImageFeatures.objects (full analysis). Low-score detections carry
    * much of the detector's recall, and fuse weighs each by its score; the text view and its embedding

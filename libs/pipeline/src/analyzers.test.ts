@@ -30,6 +30,18 @@ test('config: objects down to IMAGE_OBJECT_MIN_SCORE (default 0.05), at most IMA
     );
 });
 
+test('config: MODEL_ENGINE onnx by default, tfjs selectable (and named in the port), nothing else', () => {
+  assert.equal(loadExtractConfig({}).MODEL_ENGINE, 'onnx');
+  assert.equal(loadExtractConfig({ MODEL_ENGINE: 'tfjs' }).MODEL_ENGINE, 'tfjs');
+  assert.throws(
+    () => loadExtractConfig({ MODEL_ENGINE: 'tensorflow' }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('MODEL_ENGINE'),
+  );
+  const model = (env: Record<string, string>) => createImageAnalyzerPort(loadExtractConfig({ IMAGE_ANALYSIS: 'full', ...env })).model;
+  assert.doesNotMatch(model({}), /@tfjs/);
+  assert.match(model({ MODEL_ENGINE: 'tfjs' }), /blazeface-emotion@tfjs$/);
+});
+
 // A real photo and the real models (detector, OCR, faces): a hen, which CenterNet sees as a bird.
 const photo = new URL('../../../../shared/data/relevance/imagenet-dev/images/n01514859_hen.JPEG', import.meta.url);
 const missing = existsSync(photo) ? false : `shared photo not found at ${photo.pathname} (../shared beside the repo)`;

@@ -62,10 +62,14 @@ export function createBasicImageAnalyzer(cfg: Pick<AnalysisConfig, 'IMAGE_MAX_BY
   };
 }
 
-type FullAnalyzerConfig = Pick<AnalysisConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_OBJECT_MIN_SCORE' | 'IMAGE_MAX_OBJECTS'>;
+type FullAnalyzerConfig = Pick<
+  AnalysisConfig,
+  'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_OBJECT_MIN_SCORE' | 'IMAGE_MAX_OBJECTS' | 'MODEL_ENGINE'
+>;
 
 /**
- * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions.
+ * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions,
+ * the detector and face models on MODEL_ENGINE (onnx by default; `@tfjs` ends the model name otherwise).
  * Objects are reported down to IMAGE_OBJECT_MIN_SCORE (at most IMAGE_MAX_OBJECTS, each with its
  * score); the text view names only those scored ≥ CONFIDENT_OBJECT_SCORE, so the text-view embedding
  * does not depend on the low floor. Models are loaded once per process or worker thread, on first use.
@@ -74,12 +78,13 @@ type FullAnalyzerConfig = Pick<AnalysisConfig, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PI
 export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerPort {
   let analyzer: Promise<ImageAnalyzer> | undefined;
   return {
-    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4+blazeface-emotion`,
+    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4+blazeface-emotion${cfg.MODEL_ENGINE === 'onnx' ? '' : `@${cfg.MODEL_ENGINE}`}`,
     async analyze(bytes, { caption }) {
       analyzer ??= createDefaultImageAnalyzer({
         decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS },
         detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS },
         textViewMinScore: CONFIDENT_OBJECT_SCORE,
+        engine: cfg.MODEL_ENGINE,
       });
       let a;
       try {

@@ -1,6 +1,7 @@
 /**
  * COCO-80 object detection: MB3-CenterNet (TFJS graph model shipped in @vladmandic/human), run on
- * the tfjs wasm backend. Pre/post-processing follows the reference implementation in
+ * onnxruntime after conversion (engine 'onnx', the default: detector-onnx.ts) or on the tfjs wasm
+ * backend (engine 'tfjs', kept for comparison: MODEL_ENGINE). Pre/post-processing follows the reference implementation in
  * @vladmandic/human (src/object/centernet.ts): the RGB image (0..255) is resized to 512x512
  * and the graph's `tower_0/detections` output holds up to 100 rows [x1, y1, x2, y2, score, class]
  * in input pixels. Two deliberate differences, both measured in docs/models.md: the image is
@@ -9,7 +10,8 @@
  */
 import type { RgbImage } from './decode.ts';
 import { COCO_LABELS } from '../coco-labels.ts';
-import { loadGraphModelFile, rgbTensor, tf, type GraphModel } from './tf.ts';
+import type { ModelEngine } from './engine.ts';
+import type { GraphModel, tf as TF } from './tf.ts';
 
 export { COCO_LABELS } from '../coco-labels.ts';
 
@@ -29,8 +31,15 @@ export interface ObjectDetector {
 }
 
 export interface CenterNetOptions {
-  /** Path of centernet.json (weights beside it). Default: resolveModel('human-centernet'). */
+  /** 'onnx' (default): the converted graph on onnxruntime; 'tfjs': the original on tfjs wasm. */
+  engine?: ModelEngine;
+  /**
+   * Path of the model: centernet.onnx for 'onnx' (default resolveModel('human-centernet-onnx')),
+   * centernet.json with its weights beside it for 'tfjs' (default resolveModel('human-centernet')).
+   */
   modelPath?: string;
+  /** onnxruntime intra-op threads (engine 'onnx'). Default: NEWSFUSE_ORT_THREADS or 1. */
+  threads?: number;
   /** Minimum score kept. Default 0.3 (reference default 0.2; see docs/models.md). */
   minScore?: number;
   /** IoU above which a lower-scored box of the same class is dropped. Default 0.5. */
@@ -98,18 +107,26 @@ export function decodeCenterNet(
 }
 
 export async function createCenterNetDetector(options: CenterNetOptions = {}): Promise<ObjectDetector> {
+  const { engine = 'onnx', ...rest } = options;
+  if (engine === 'onnx') return (await import('./detector-onnx.ts')).createCenterNetOnnxDetector(rest);
+  return createCenterNetTfjsDetector(rest);
+}
+
+/** The original TFJS graph on the tfjs wasm backend. */
+export async function createCenterNetTfjsDetector(options: Omit<CenterNetOptions, 'engine'> = {}): Promise<ObjectDetector> {
+  const { loadGraphModelFile, rgbTensor, tf } = await import('./tf.ts');
   const modelPath = options.modelPath ?? (await (await import('../registry.ts')).resolveModel('human-centernet'));
   const opts = { minScore: 0.3, iouThreshold: 0.5, maxObjects: 20, resize: 'letterbox', padValue: 127, ...options };
   const model: GraphModel = await loadGraphModelFile(modelPath);
   const shape = model.inputs[0]?.shape;
   const inputSize = shape && shape[1] && shape[1] > 0 ? shape[1] : 512;
   return {
-    name: 'centernet-mb3@human-3.3.6',
+    name: 'centernet-mb3@human-3.3.6/tfjs',
     async detect(img: RgbImage): Promise<DetectedObject[]> {
       const side = Math.max(img.width, img.height);
       const cover: [number, number] = opts.resize === 'letterbox' ? [img.width / side, img.height / side] : [1, 1];
       const out = tf.tidy(() => {
-        let input: tf.Tensor4D = rgbTensor(img);
+        let input: TF.Tensor4D = rgbTensor(img);
         if (opts.resize === 'letterbox' && img.width !== img.height)
           input = tf.pad(
             input,
@@ -122,7 +139,7 @@ export async function createCenterNetDetector(options: CenterNetOptions = {}): P
             opts.padValue,
           );
         const resized = tf.image.resizeBilinear(input, [inputSize, inputSize]);
-        return model.execute(resized, 'tower_0/detections') as tf.Tensor;
+        return model.execute(resized, 'tower_0/detections') as TF.Tensor;
       });
       try {
         return decodeCenterNet((await out.data()) as Float32Array, inputSize, opts, cover);

@@ -1,7 +1,8 @@
 /**
  * Faces and 7-class facial expressions: BlazeFace (back/full-range, 256x256) + the oarriaga
  * FER2013 mini-Xception expression model (64x64 grey), both TFJS graph models from
- * @vladmandic/human, run on the tfjs wasm backend.
+ * @vladmandic/human, run on onnxruntime after conversion (engine 'onnx', the default:
+ * faces-onnx.ts) or on the tfjs wasm backend (engine 'tfjs': faces-tfjs.ts).
  *
  * Pre/post-processing mirrors @vladmandic/human 3.3.6 with the face mesh disabled
  * (src/face/blazeface.ts, facemeshutil.ts, gear/emotion.ts); faces.test.ts checks the numbers
@@ -14,13 +15,13 @@
  */
 import type { RgbImage } from './decode.ts';
 import { iou, nms, type Box } from './detector.ts';
-import { loadGraphModelFile, rgbTensor, tf, type GraphModel } from './tf.ts';
+import type { ModelEngine } from './engine.ts';
 
 export const EXPRESSIONS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
 export type Expression = (typeof EXPRESSIONS)[number];
 
 /** Output order of the oarriaga model as used by @vladmandic/human. */
-const MODEL_ORDER: readonly Expression[] = ['angry', 'disgusted', 'fearful', 'happy', 'sad', 'surprised', 'neutral'];
+export const MODEL_ORDER: readonly Expression[] = ['angry', 'disgusted', 'fearful', 'happy', 'sad', 'surprised', 'neutral'];
 
 export interface Face {
   /** Detector confidence 0..1. */
@@ -38,10 +39,14 @@ export interface FaceAnalyzer {
 }
 
 export interface FaceOptions {
-  /** blazeface.json path. Default: resolveModel('human-blazeface'). */
+  /** 'onnx' (default): the converted graphs on onnxruntime; 'tfjs': the originals on tfjs wasm. */
+  engine?: ModelEngine;
+  /** Detector model: blazeface.onnx ('onnx', default resolveModel('human-blazeface-onnx')) or blazeface.json ('tfjs', default resolveModel('human-blazeface')). */
   detectorPath?: string;
-  /** emotion.json path. Default: resolveModel('human-emotion'). */
+  /** Expression model: emotion.onnx or emotion.json, as for detectorPath ('human-emotion-onnx' / 'human-emotion'). */
   expressionPath?: string;
+  /** onnxruntime intra-op threads (engine 'onnx'). Default: NEWSFUSE_ORT_THREADS or 1. */
+  threads?: number;
   /** Minimum detector score. Default 0.6 (the reference's 0.2 is tuned for video; see docs). */
   minScore?: number;
   /** NMS IoU. Default 0.1 as in the reference. */
@@ -66,7 +71,7 @@ export function blazeFaceAnchors(inputSize: number): [number, number][] {
   return out;
 }
 
-interface RawFace {
+export interface RawFace {
   score: number;
   /** corners in image pixels */
   x1: number;
@@ -86,104 +91,65 @@ export function expressionCropBox(f: { x1: number; y1: number; x2: number; y2: n
   return { x1: Math.round(cx - half), y1: Math.round(cy - half), x2: Math.round(cx + half), y2: Math.round(cy + half) };
 }
 
-/**
- * Expression-model input for one face, from the [1,h,w,3] 0..255 image tensor: the reference's
- * crop-and-resize to 256x256, /255, bilinear to `size`, weighted grey, (g - 0.5) * 2.
- */
-export function expressionInput(image: tf.Tensor4D, crop: { x1: number; y1: number; x2: number; y2: number }, size = 64): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [, h, w] = image.shape;
-    const boxes = tf.tensor2d([[crop.y1 / h, crop.x1 / w, crop.y2 / h, crop.x2 / w]]);
-    const face = tf.div(tf.image.cropAndResize(image, boxes, [0], [256, 256]), 255) as tf.Tensor4D;
-    const small = tf.image.resizeBilinear(face, [size, size], false);
-    const grey = tf.sum(tf.mul(small, tf.tensor1d([0.2989, 0.587, 0.114])), 3, true);
-    return tf.mul(tf.sub(grey, 0.5), 2) as tf.Tensor4D;
-  });
-}
-
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-export async function createFaceAnalyzer(options: FaceOptions = {}): Promise<FaceAnalyzer> {
-  const resolve = async (name: string) => (await import('../registry.ts')).resolveModel(name);
-  const detectorPath = options.detectorPath ?? (await resolve('human-blazeface'));
-  const expressionPath = options.expressionPath ?? (await resolve('human-emotion'));
-  const o = { minScore: 0.6, iouThreshold: 0.1, maxFaces: 10, minSize: 0.02, cropScale: 1.4, ...options };
-  const [detector, expression]: [GraphModel, GraphModel] = await Promise.all([
-    loadGraphModelFile(detectorPath),
-    loadGraphModelFile(expressionPath),
-  ]);
-  const inputSize = detector.inputs[0]?.shape?.[1] ?? 256;
-  const exprSize = expression.inputs[0]?.shape?.[1] ?? 64;
-  const anchors = blazeFaceAnchors(inputSize);
+export type FaceDecodeOptions = Required<Pick<FaceOptions, 'minScore' | 'iouThreshold' | 'maxFaces' | 'minSize'>>;
 
-  async function detectRaw(image: tf.Tensor4D): Promise<RawFace[]> {
-    const [, h, w] = image.shape;
-    const batch = tf.tidy(() => {
-      const x = tf.sub(tf.div(tf.image.resizeBilinear(image, [inputSize, inputSize]), 127.5), 1);
-      const res = detector.execute(x);
-      if (!Array.isArray(res)) return tf.squeeze(res, [0]) as tf.Tensor2D;
-      // converted model: [1,384,1] [1,512,1] [1,384,16] [1,512,16] in some order -> [896, 17]
-      const s = [...res].sort((a, b) => a.size - b.size);
-      const c384 = tf.concat([s[0]!, s[2]!], 2);
-      const c512 = tf.concat([s[1]!, s[3]!], 2);
-      return tf.squeeze(tf.concat([c512, c384], 1), [0]) as tf.Tensor2D;
-    });
-    const rows = (await batch.data()) as Float32Array;
-    const cols = batch.shape[1];
-    batch.dispose();
-    const n = Math.min(anchors.length, rows.length / cols);
-    const cand: RawFace[] = [];
-    const sx = w / inputSize;
-    const sy = h / inputSize;
-    for (let i = 0; i < n; i++) {
-      const score = 1 / (1 + Math.exp(-rows[i * cols]!));
-      if (score < o.minScore) continue;
-      const [ax, ay] = anchors[i]!;
-      const cx = rows[i * cols + 1]! + ax;
-      const cy = rows[i * cols + 2]! + ay;
-      const bw = rows[i * cols + 3]!;
-      const bh = rows[i * cols + 4]!;
-      const x1 = (cx - bw / 2) * sx;
-      const y1 = (cy - bh / 2) * sy;
-      const x2 = (cx + bw / 2) * sx;
-      const y2 = (cy + bh / 2) * sy;
-      const nx1 = clamp01(x1 / w);
-      const ny1 = clamp01(y1 / h);
-      const box: Box = [r4(nx1), r4(ny1), r4(clamp01(x2 / w) - nx1), r4(clamp01(y2 / h) - ny1)];
-      cand.push({ score, x1, y1, x2, y2, box });
-    }
-    const minSide = o.minSize * Math.min(w, h);
-    return nms(cand, o.iouThreshold)
-      .filter((f) => f.x2 - f.x1 >= minSide && f.y2 - f.y1 >= minSide)
-      .slice(0, o.maxFaces);
+/**
+ * BlazeFace's raw rows [anchors, cols] (col 0 the score logit, 1..4 the box offset and size in
+ * input pixels) → faces in image pixels: sigmoid, threshold, anchor offset, NMS, minimum size.
+ */
+export function decodeBlazeFace(
+  rows: Float32Array,
+  cols: number,
+  anchors: [number, number][],
+  inputSize: number,
+  image: { width: number; height: number },
+  o: FaceDecodeOptions,
+): RawFace[] {
+  const { width: w, height: h } = image;
+  const n = Math.min(anchors.length, rows.length / cols);
+  const cand: RawFace[] = [];
+  const sx = w / inputSize;
+  const sy = h / inputSize;
+  for (let i = 0; i < n; i++) {
+    const score = 1 / (1 + Math.exp(-rows[i * cols]!));
+    if (score < o.minScore) continue;
+    const [ax, ay] = anchors[i]!;
+    const cx = rows[i * cols + 1]! + ax;
+    const cy = rows[i * cols + 2]! + ay;
+    const bw = rows[i * cols + 3]!;
+    const bh = rows[i * cols + 4]!;
+    const x1 = (cx - bw / 2) * sx;
+    const y1 = (cy - bh / 2) * sy;
+    const x2 = (cx + bw / 2) * sx;
+    const y2 = (cy + bh / 2) * sy;
+    const nx1 = clamp01(x1 / w);
+    const ny1 = clamp01(y1 / h);
+    const box: Box = [r4(nx1), r4(ny1), r4(clamp01(x2 / w) - nx1), r4(clamp01(y2 / h) - ny1)];
+    cand.push({ score, x1, y1, x2, y2, box });
   }
+  const minSide = o.minSize * Math.min(w, h);
+  return nms(cand, o.iouThreshold)
+    .filter((f) => f.x2 - f.x1 >= minSide && f.y2 - f.y1 >= minSide)
+    .slice(0, o.maxFaces);
+}
 
-  return {
-    name: 'blazeface+emotion@human-3.3.6',
-    async analyze(img: RgbImage): Promise<Face[]> {
-      const image = rgbTensor(img);
-      try {
-        const raw = await detectRaw(image);
-        const faces: Face[] = [];
-        for (const f of raw) {
-          const probs = tf.tidy(() => expression.execute(expressionInput(image, expressionCropBox(f, o.cropScale), exprSize)) as tf.Tensor);
-          const p = (await probs.data()) as Float32Array;
-          probs.dispose();
-          const expressions = Object.fromEntries(EXPRESSIONS.map((e) => [e, 0])) as Record<Expression, number>;
-          MODEL_ORDER.forEach((e, i) => (expressions[e] = r4(p[i] ?? 0)));
-          faces.push({ score: r4(f.score), box: f.box, expressions });
-        }
-        return faces;
-      } finally {
-        image.dispose();
-      }
-    },
-    dispose() {
-      detector.dispose();
-      expression.dispose();
-    },
-  };
+/** A face from its detection and the expression model's probabilities (model order). */
+export function toFace(f: RawFace, probs: ArrayLike<number>): Face {
+  const expressions = Object.fromEntries(EXPRESSIONS.map((e) => [e, 0])) as Record<Expression, number>;
+  MODEL_ORDER.forEach((e, i) => (expressions[e] = r4(probs[i] ?? 0)));
+  return { score: r4(f.score), box: f.box, expressions };
+}
+
+/** Defaults shared by both engines. */
+export const FACE_DEFAULTS = { minScore: 0.6, iouThreshold: 0.1, maxFaces: 10, minSize: 0.02, cropScale: 1.4 };
+
+export async function createFaceAnalyzer(options: FaceOptions = {}): Promise<FaceAnalyzer> {
+  const { engine = 'onnx', ...rest } = options;
+  if (engine === 'onnx') return (await import('./faces-onnx.ts')).createOnnxFaceAnalyzer(rest);
+  return (await import('./faces-tfjs.ts')).createTfjsFaceAnalyzer(rest);
 }
 
 /** The most probable expression of a face. */

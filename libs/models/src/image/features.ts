@@ -13,6 +13,7 @@ import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.ts'
 // importing this module (or the package index) does not load the inference engines.
 import type { CenterNetOptions, DetectedObject, ObjectDetector } from './detector.ts';
 import type { Face, FaceAnalyzer, FaceOptions } from './faces.ts';
+import type { ModelEngine } from './engine.ts';
 import { hogFromRgb, type HogOptions } from './hog.ts';
 import type { OcrEngine, OcrLine, OcrOptions } from './ocr.ts';
 import { perceptualHash } from './phash.ts';
@@ -207,6 +208,8 @@ export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {
 // Production wiring: real models, created once per process
 
 export interface DefaultAnalyzerOptions {
+  /** Runtime of the detector and face models unless their own options say otherwise. Default 'onnx'. */
+  engine?: ModelEngine;
   detector?: CenterNetOptions | false;
   ocr?: OcrOptions | false;
   faces?: FaceOptions | false;
@@ -220,9 +223,15 @@ export interface DefaultAnalyzerOptions {
 /** Load the default models (those not set to false) and build an analyzer that owns them. */
 export async function createDefaultImageAnalyzer(opts: DefaultAnalyzerOptions = {}): Promise<ImageAnalyzer> {
   const [detector, ocr, faces] = await Promise.all([
-    opts.detector === false ? null : import('./detector.ts').then((m) => m.createCenterNetDetector(opts.detector || {})),
+    opts.detector === false
+      ? null
+      : import('./detector.ts').then((m) =>
+          m.createCenterNetDetector({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.detector || {}) }),
+        ),
     opts.ocr === false ? null : import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {})),
-    opts.faces === false ? null : import('./faces.ts').then((m) => m.createFaceAnalyzer(opts.faces || {})),
+    opts.faces === false
+      ? null
+      : import('./faces.ts').then((m) => m.createFaceAnalyzer({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.faces || {}) })),
   ]);
   return createImageAnalyzer({
     detector,

@@ -12,7 +12,8 @@ export { createOcr } from './ocr.ts';
 export type { OcrEngine, OcrLine, OcrOptions } from './ocr.ts';
 export { createFaceAnalyzer, EXPRESSIONS, topExpression } from './faces.ts';
 export type { Expression, Face, FaceAnalyzer, FaceOptions } from './faces.ts';
-export { initTf } from './tf.ts';
+export { MODEL_ENGINES } from './engine.ts';
+export type { ModelEngine } from './engine.ts';
 export {
   buildTextView,
   createDefaultImageAnalyzer,

@@ -1,0 +1,105 @@
+/**
+ * The CenterNet detector on onnxruntime: the TFJS graph converted to ONNX at `models:fetch` time
+ * (tools/tfjs-onnx, manifest entry `human-centernet-onnx`), cut before its post-processing. The graph
+ * gives the class heatmap (after its sigmoid) and the box sizes; the rest of the original graph — a
+ * 3x3 max-pool peak test, top-100, and boxes = 4·(x, y) ∓ sizes in input pixels — is done here,
+ * then the same decoding as the tfjs engine (decodeCenterNet). Preprocessing reproduces tfjs's
+ * pad + resizeBilinear (pixels.ts), so both engines see the same input.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { RgbImage } from './decode.ts';
+import { decodeCenterNet, type CenterNetOptions, type DetectedObject, type ObjectDetector } from './detector.ts';
+import { resizeBilinear, rgbRaster } from './pixels.ts';
+
+export const CENTERNET_ONNX = 'human-centernet-onnx';
+/** The original graph's TopKV2 k and output stride. */
+const TOP_K = 100;
+const STRIDE = 4;
+
+/**
+ * The original graph's post-processing on NHWC `heat` [g, g, classes] and `wh` [g, g, 4]: peaks
+ * equal to their 3x3 neighbourhood's maximum (SAME padding), the `topK` best, as rows
+ * [x1, y1, x2, y2, score, class] in input pixels. Peaks below `floor` are skipped (they could only
+ * be dropped by the score threshold later).
+ */
+export function centerNetRows(
+  heat: Float32Array,
+  wh: Float32Array,
+  grid: number,
+  classes: number,
+  floor: number,
+  topK = TOP_K,
+): Float32Array {
+  const peaks: { score: number; idx: number }[] = [];
+  for (let y = 0; y < grid; y++) {
+    for (let x = 0; x < grid; x++) {
+      const base = (y * grid + x) * classes;
+      for (let c = 0; c < classes; c++) {
+        const v = heat[base + c]!;
+        if (!(v >= floor)) continue;
+        let peak = true;
+        for (let dy = -1; dy <= 1 && peak; dy++) {
+          const yy = y + dy;
+          if (yy < 0 || yy >= grid) continue;
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            if (xx < 0 || xx >= grid || (dx === 0 && dy === 0)) continue;
+            if (heat[(yy * grid + xx) * classes + c]! > v) {
+              peak = false;
+              break;
+            }
+          }
+        }
+        if (peak) peaks.push({ score: v, idx: base + c });
+      }
+    }
+  }
+  peaks.sort((a, b) => b.score - a.score || a.idx - b.idx);
+  const top = peaks.slice(0, topK);
+  const rows = new Float32Array(top.length * 6);
+  top.forEach((p, i) => {
+    const pixel = Math.floor(p.idx / classes);
+    const cls = p.idx % classes;
+    const x = pixel % grid;
+    const y = Math.floor(pixel / grid);
+    const o = pixel * 4;
+    rows.set([x * STRIDE - wh[o]!, y * STRIDE - wh[o + 1]!, x * STRIDE + wh[o + 2]!, y * STRIDE + wh[o + 3]!, p.score, cls], i * 6);
+  });
+  return rows;
+}
+
+/** The model input [1, size, size, 3] (0..255) for an image: letterboxed or stretched, as the tfjs engine does. */
+export function centerNetInput(img: RgbImage, size: number, resize: 'stretch' | 'letterbox', padValue: number): Float32Array {
+  return resizeBilinear(rgbRaster(img), size, size, resize === 'letterbox' ? { pad: padValue } : undefined).data;
+}
+
+export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions, 'engine'> = {}): Promise<ObjectDetector> {
+  const { createOrtSession } = await import('../ort.ts');
+  const ortm = await import('onnxruntime-node');
+  const modelPath = options.modelPath ?? (await (await import('../registry.ts')).resolveModel(CENTERNET_ONNX));
+  const opts = { minScore: 0.3, iouThreshold: 0.5, maxObjects: 20, resize: 'letterbox' as const, padValue: 127, ...options };
+  const session: ort.InferenceSession = await createOrtSession(modelPath, options.threads ? { threads: options.threads } : {});
+  const inputSize = 512;
+  const [heatName, whName] = ['tower_0/keypoints', 'tower_0/wh'];
+  return {
+    name: 'centernet-mb3@human-3.3.6/onnx',
+    async detect(img: RgbImage): Promise<DetectedObject[]> {
+      const side = Math.max(img.width, img.height);
+      const cover: [number, number] = opts.resize === 'letterbox' ? [img.width / side, img.height / side] : [1, 1];
+      const input = new ortm.Tensor('float32', centerNetInput(img, inputSize, opts.resize, opts.padValue), [1, inputSize, inputSize, 3]);
+      const out = await session.run({ [session.inputNames[0]!]: input });
+      const heat = out[heatName]!;
+      const wh = out[whName]!;
+      try {
+        const grid = heat.dims[1]!;
+        const rows = centerNetRows(heat.data as Float32Array, wh.data as Float32Array, grid, heat.dims[3]!, opts.minScore);
+        return decodeCenterNet(rows, inputSize, opts, cover);
+      } finally {
+        heat.dispose();
+        wh.dispose();
+        input.dispose();
+      }
+    },
+    dispose: () => undefined, // the session is the process's (ort.ts cache), shared with other users
+  };
+}
