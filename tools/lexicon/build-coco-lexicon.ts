@@ -22,7 +22,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import natural from 'natural';
 import { COCO_LABELS } from '@newsfuse/models/coco-labels';
-import { stemSequence } from '@newsfuse/models/lexical/stems';
+import { stemSequence } from '@newsfuse/text/terms';
 import { commonSenses, loadWordNet, type Synset } from '@newsfuse/models/lexical/wordnet';
 
 export const SEEDS: Record<(typeof COCO_LABELS)[number], string[]> = {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stemsOf, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
+import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
+import { stemsOf } from '@newsfuse/text/terms';
 import { combine, sigmoid, type FusionWeights } from './combiner.ts';
 import { articleView, cosine, imageSignals, objectEvidence } from './signals.ts';
 import { readWeights } from '@newsfuse/shared';
