@@ -3,7 +3,8 @@
  * cross-validation): L2-regularised logistic regression by Newton's method, and a one-hidden-layer
  * tanh MLP by full-batch Adam. Both take per-example weights (the caller balances the classes).
  */
-import { featureVector, logit, sigmoid, type LogisticModel, type MlpModel } from '@newsfuse/stage-fuse/combiner';
+import { sigmoid } from '@newsfuse/models/math';
+import { featureVector, logit, type LogisticModel, type MlpModel } from '@newsfuse/stage-fuse/combiner';
 import { rng } from './metrics.ts';
 
 export interface Example {

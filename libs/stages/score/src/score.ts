@@ -3,6 +3,7 @@
  * and topics. No Kafka, Redis or network in here.
  */
 import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
+import { slug } from '@newsfuse/text/slug';
 import { termsOf } from '@newsfuse/text/terms';
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 import { calibrate, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
@@ -147,13 +148,6 @@ export function topicsOf(fused: FusedEvent, story?: StoryTopic | null): ScoredEv
 }
 
 function categoryTopicsOf(fused: FusedEvent): ScoredEvent['topics'] {
-  const slug = (s: string) =>
-    s
-      .toLowerCase()
-      .normalize('NFKD')
-      .replace(/[^\p{L}\p{N}]+/gu, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 64);
   const cats = fused.article.categories
     .map((c) => ({ id: `cat:${slug(c)}`, label: c.trim(), kind: 'category' as const }))
     .filter((t) => t.id.length > 4);
