@@ -36,7 +36,8 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { QUEUES, createKafka, createLogger, ensureTopics, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
@@ -82,7 +83,7 @@ const say = (m: string) => process.stderr.write(`[bench ${new Date().toISOString
 function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -104,10 +105,10 @@ async function perModel(imageThreads: number) {
     '--models',
     'detector,faces,ocr,analyzer',
   ]);
-  const text = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-text.json'), 'utf8')) as {
+  const text = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/models-text.json'), 'utf8')) as {
     results: Array<{ threads: number; loadMs: number; msPerItem: number; analyzer?: { msPerArticle: number }; peakRssMb: number }>;
   };
-  const image = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-image.json'), 'utf8')) as {
+  const image = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/models-image.json'), 'utf8')) as {
     rows: Array<{ model: string; mode: string; loadMs: number; msPerImage: number; cpuMsPerImage: number; peakRssMb: number }>;
   };
   const t = text.results[0]!;
@@ -208,7 +209,7 @@ async function startPipeline(brokers: string, redisUrl: string, run: string, ext
       }
     },
   });
-  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', run)}`] : [];
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench/results/profiles', run)}`] : [];
   say(`starting ingest, ${extractCount} × extract, fuse, score, dashboard (${run})`);
   const extracts: ServiceHandle[] = [];
   for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`, 120_000, nodeArgs));
@@ -471,7 +472,7 @@ async function main() {
     redis.disconnect();
     infra.stop();
   }
-  const dir = join(ROOT, 'bench/results');
+  const dir = join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
@@ -482,7 +483,7 @@ async function main() {
 
 async function regenerate(file: string) {
   const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: true });
+  const md = await writeReport(result, { file: join(REPO_ROOT, relative(REPO_ROOT, file)), docs: true });
   process.stdout.write(md.table + '\n');
 }
 

@@ -9,17 +9,21 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { SUMMARY_DIR, readSummaries, renderSummary } from '../tests/chaos.harness.ts';
 
-const files = readdirSync(join(ROOT, 'tests'))
+const files = readdirSync(join(REPO_ROOT, 'tests'))
   .filter((n) => /^(chaos|hostile).*\.test\.ts$/.test(n))
   .sort()
   .map((n) => join('tests', n));
 rmSync(SUMMARY_DIR, { recursive: true, force: true });
 const started = Date.now();
 const env = { ...process.env, CHAOS_FULL: process.env.CHAOS_FULL ?? '1' };
-const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/test.ts'), ...files], { cwd: ROOT, env, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/test.ts'), ...files], {
+  cwd: REPO_ROOT,
+  env,
+  stdio: 'inherit',
+});
 const stop = () => child.kill('SIGTERM');
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -18,12 +18,12 @@ import {
   ensureModel,
   loadManifest,
   manifestPath,
-  REPO_ROOT,
   replaceReadmeTable,
   saveManifest,
   sourceId,
   type ModelReport,
 } from '@newsfuse/models/registry';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 const { values } = parseArgs({
   options: {

@@ -4,12 +4,12 @@
  * the feeds in FEEDS / FEEDS_FILE), prints scored articles as they arrive and where the dashboard is.
  * Ctrl-C stops everything it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { spawnService, waitReady } from '@newsfuse/testkit/harness';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startDemoServer } from './demo.ts';
 
 const SERVICES = [
@@ -22,25 +22,11 @@ const SERVICES = [
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see .run/logs/${name}.log`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${name} did not become ready in ${timeoutMs / 1000} s; see .run/logs/${name}.log`);
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   ensureModels();
   const infra = await ensureInfra(say);
-  const children: ChildProcess[] = [];
+  const services: ReturnType<typeof spawnService>[] = [];
   let demo: Awaited<ReturnType<typeof startDemoServer>> | undefined;
   const watch: { consumer?: kafkajs.Consumer } = {};
   let stopping = false;
@@ -50,15 +36,7 @@ async function main(): Promise<void> {
     say('\nstopping…');
     await watch.consumer?.disconnect().catch(() => undefined);
     // Reverse start order: ingest first, dashboard last.
-    for (const child of [...children].reverse()) {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => {
-          const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          child.once('exit', () => (clearTimeout(t), r(undefined)));
-        });
-      }
-    }
+    for (const service of [...services].reverse()) await service.stop();
     demo?.server.close();
     infra.stop();
     process.exit(code);
@@ -71,10 +49,8 @@ async function main(): Promise<void> {
     demo = await startDemoServer(Number(process.env.DEMO_PORT ?? 0));
     say(`demo feed: ${demo.feedUrl} (${demo.count} articles, generated images, CC0)`);
   }
-  const logs = join(ROOT, '.run', 'logs');
-  mkdirSync(logs, { recursive: true });
+  const logs = join(REPO_ROOT, '.run', 'logs');
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
     KAFKA_BROKERS: infra.brokers,
     REDIS_URL: infra.redisUrl,
     ...(demo
@@ -88,23 +64,16 @@ async function main(): Promise<void> {
       : {}),
   };
   for (const s of SERVICES) {
-    const log = createWriteStream(join(logs, `${s.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', s.name, 'src', 'main.ts')], {
-      cwd: ROOT,
-      env: { ...env, HTTP_PORT: String(s.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    child.once('exit', (code) => {
+    const service = spawnService(s.name, { env, port: s.port, log: { file: join(logs, `${s.name}.log`) }, stopTimeoutMs: 20_000 });
+    service.child.once('exit', (code) => {
       if (!stopping) {
         say(`${s.name} exited with code ${code}; see .run/logs/${s.name}.log`);
         void stop(1);
       }
     });
-    children.push(child);
+    services.push(service);
   }
-  await Promise.all(SERVICES.map((s, i) => waitReady(`http://127.0.0.1:${s.port}`, children[i]!, s.name)));
+  await Promise.all(services.map((s) => waitReady(s, 180_000)));
   say(`all five services ready in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in .run/logs/)`);
   say(`dashboard: http://127.0.0.1:${SERVICES[0]!.port}/`);
 

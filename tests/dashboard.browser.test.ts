@@ -16,9 +16,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Kafka, Producer, ScoredEvent } from '@newsfuse/shared';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { scoredEvent } from './fixtures/scored.ts';
 import {
-  REPO_ROOT,
   assertBroker,
   createTopics,
   deleteKeys,

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import kafkajs from 'kafkajs';
 import { ERROR_CODES, NewsFuseError, DecodeError, toNewsFuseError, isRetriable, isTransientInfraError } from './errors.ts';
 
 test('docs/errors.md lists exactly the codes in ERROR_CODES', () => {
-  const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
   const documented = [...doc.matchAll(/^\| `([A-Z_]+)`\s+\|/gm)].map((m) => m[1]).sort();
   assert.deepEqual(documented, Object.keys(ERROR_CODES).sort());
 });
