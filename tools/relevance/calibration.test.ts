@@ -4,7 +4,7 @@ import { calibrate, chooseThreshold, fitIsotonic, fitPlatt } from '@newsfuse/sta
 import { loadCalibration } from '@newsfuse/pipeline/weights';
 import { sigmoid } from '@newsfuse/models/math';
 import { accuracyAt, reliability, rng, rocAuc } from './metrics.ts';
-import { fitLogistic } from './learn.ts';
+import { fitLogistic } from '../learning/classifiers.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES } from '@newsfuse/stage-fuse/strategies';
 
 /** Scores uniform in [0, 1], labels drawn from p = sigmoid(a·x + b). */
