@@ -7,6 +7,7 @@
  * The model collaborators are passed in (tests pass fakes). For production use
  * {@link getImageAnalyzer}: the sessions are created once per process and shared.
  */
+import { withCode } from '@newsfuse/shared/errors';
 import { colourStats, type ColourStats } from './colour.ts';
 import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.ts';
 // Model modules (tfjs, onnxruntime) are imported lazily in createDefaultImageAnalyzer, so that
@@ -220,9 +221,15 @@ export interface DefaultAnalyzerOptions {
 /** Load the default models (those not set to false) and build an analyzer that owns them. */
 export async function createDefaultImageAnalyzer(opts: DefaultAnalyzerOptions = {}): Promise<ImageAnalyzer> {
   const [detector, ocr, faces] = await Promise.all([
-    opts.detector === false ? null : import('./detector.ts').then((m) => m.createCenterNetDetector(opts.detector || {})),
-    opts.ocr === false ? null : import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {})),
-    opts.faces === false ? null : import('./faces.ts').then((m) => m.createFaceAnalyzer(opts.faces || {})),
+    opts.detector === false
+      ? null
+      : withCode('DETECTOR_FAILED', 'object detector', () =>
+          import('./detector.ts').then((m) => m.createCenterNetDetector(opts.detector || {})),
+        ),
+    opts.ocr === false ? null : withCode('OCR_FAILED', 'OCR', () => import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {}))),
+    opts.faces === false
+      ? null
+      : withCode('FACES_FAILED', 'face analyzer', () => import('./faces.ts').then((m) => m.createFaceAnalyzer(opts.faces || {}))),
   ]);
   return createImageAnalyzer({
     detector,

@@ -52,6 +52,7 @@ import { createRequire } from 'node:module';
 import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
 import { RegexpTokenizer, SentenceTokenizer, createSentimentAnalyzer, stopwords, type SentimentAnalyzer } from '@newsfuse/text/natural';
 import { wordsAndStems, type Term } from '@newsfuse/text/terms';
+import { withCode } from '@newsfuse/shared/errors';
 import type { DocFreq } from './docfreq.ts';
 import type { Embedder } from './embedder.ts';
 import { EMBEDDING_DIM } from './embedder.ts';
@@ -399,23 +400,27 @@ export function createTextAnalyzer(deps: {
         tfidfKeywords(t.terms, b.terms, docFreq, { topK, observe }),
       ]);
 
-      const headline = title ? sentenceSentiment(title) : null;
-      const perBody = bodySentences.map(sentenceSentiment);
-      const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
-      if (sentimentModel) {
-        const scores = await scoreSentences(
-          sentimentModel,
-          embedder,
-          [...(headline ? [title] : []), ...bodySentences],
-          [...(headline ? [headline] : []), ...perBody],
-          (headline ? 1 : 0) + modelSentences,
-        );
-        const h = headline ? (headline.combined = scores[0]!) : null;
-        perBody.forEach((s, i) => (s.combined = scores[i + (headline ? 1 : 0)]!));
-        const hw = headline ? (perBody.length ? headlineWeight : 1) : 0;
-        const bodyMean = perBody.length ? perBody.reduce((a, s) => a + s.combined, 0) / perBody.length : 0;
-        sentiment.combined = clamp(hw * (h ?? 0) + (1 - hw) * bodyMean);
-      }
+      // A failure here is SENTIMENT_FAILED (an embedder failure inside the model keeps its own code).
+      const { headline, perBody, sentiment } = await withCode('SENTIMENT_FAILED', 'sentiment analysis', async () => {
+        const headline = title ? sentenceSentiment(title) : null;
+        const perBody = bodySentences.map(sentenceSentiment);
+        const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
+        if (sentimentModel) {
+          const scores = await scoreSentences(
+            sentimentModel,
+            embedder,
+            [...(headline ? [title] : []), ...bodySentences],
+            [...(headline ? [headline] : []), ...perBody],
+            (headline ? 1 : 0) + modelSentences,
+          );
+          const h = headline ? (headline.combined = scores[0]!) : null;
+          perBody.forEach((s, i) => (s.combined = scores[i + (headline ? 1 : 0)]!));
+          const hw = headline ? (perBody.length ? headlineWeight : 1) : 0;
+          const bodyMean = perBody.length ? perBody.reduce((a, s) => a + s.combined, 0) / perBody.length : 0;
+          sentiment.combined = clamp(hw * (h ?? 0) + (1 - hw) * bodyMean);
+        }
+        return { headline, perBody, sentiment };
+      });
 
       const out: TextFeatures = {
         language: detectLanguage([title, body].filter(Boolean).join('. '), o.languageSampleChars),
