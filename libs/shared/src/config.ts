@@ -65,6 +65,15 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string,
   return Object.freeze(result.data);
 }
 
+/**
+ * Variables that were renamed because one name meant different things in different services: setting
+ * the old name stops the process with a ConfigError naming the new one, instead of being ignored.
+ */
+export function rejectRenamed(env: Record<string, string | undefined>, renamed: Record<string, string>): void {
+  for (const [old, now] of Object.entries(renamed))
+    if (env[old] !== undefined && env[old] !== '') throw new ConfigError(old, `renamed to ${now} (its meaning differs per service)`);
+}
+
 export function topicName(cfg: Pick<BaseConfig, 'TOPIC_SUFFIX'>, base: string): string {
   return cfg.TOPIC_SUFFIX ? `${base}.${cfg.TOPIC_SUFFIX}` : base;
 }

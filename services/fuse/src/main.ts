@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       connection,
       prefix,
       concurrency: cfg.FUSE_CONCURRENCY,
-      lockDuration: cfg.JOB_LOCK_MS,
+      lockDuration: cfg.FUSE_JOB_LOCK_MS,
       stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
     },

@@ -2,7 +2,7 @@
  * Ingest configuration: every variable, its default and its bounds, validated once and frozen.
  */
 import { z } from 'zod';
-import { BaseConfigSchema, FetchPolicyConfigSchema, boolFlag, intVar, loadConfig, ConfigError } from '@newsfuse/shared';
+import { BaseConfigSchema, FetchPolicyConfigSchema, boolFlag, intVar, loadConfig, ConfigError, rejectRenamed } from '@newsfuse/shared';
 
 export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchema.shape).extend({
   HTTP_PORT: intVar(8081),
@@ -29,7 +29,7 @@ export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchem
   FEED_MAX_BYTES: intVar(5 * 1024 * 1024, 1024),
   FEED_MAX_ITEMS: intVar(500, 1),
   /** How long an article's identity, fingerprint and version are remembered (refreshed on sight). */
-  DEDUP_TTL_SECONDS: intVar(14 * 86_400, 60),
+  INGEST_DEDUP_TTL_SECONDS: intVar(14 * 86_400, 60),
   /** Fetch each new article's page for full text, byline, og:image and language. */
   FETCH_ARTICLE_PAGES: boolFlag.default(false),
   ARTICLE_TIMEOUT_MS: intVar(15_000, 100),
@@ -46,6 +46,7 @@ export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchem
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
 export function loadIngestConfig(env: Record<string, string | undefined> = process.env): Readonly<IngestConfig> {
+  rejectRenamed(env, { DEDUP_TTL_SECONDS: 'INGEST_DEDUP_TTL_SECONDS' });
   const cfg = loadConfig(IngestConfigSchema, env);
   if (cfg.POLL_MIN_SECONDS > cfg.POLL_MAX_SECONDS) throw new ConfigError('POLL_MIN_SECONDS', 'must not exceed POLL_MAX_SECONDS');
   for (const url of feedList(cfg.FEEDS)) {
