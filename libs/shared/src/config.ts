@@ -51,7 +51,13 @@ export type FetchPolicyConfig = z.infer<typeof FetchPolicyConfigSchema>;
 export { bool as boolFlag, int as intVar };
 
 /** Validates `env` against `schema`; throws ConfigError naming the first bad variable. */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.infer<S>> {
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+  /** Old variable → its new name: setting the old one stops the process naming the new one (rejectRenamed). */
+  renamed: Record<string, string> = {},
+): Readonly<z.infer<S>> {
+  rejectRenamed(env, renamed);
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const v = env[key];

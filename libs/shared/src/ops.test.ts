@@ -16,7 +16,8 @@ test('one error body for what routes send, what Fastify rejects and what is thro
     throw new NewsFuseError('INFRA_UNAVAILABLE', 'redis down', { retriable: true });
   });
   const json = { 'content-type': 'application/json' };
-  const cases: [Parameters<typeof app.inject>[0], number, Record<string, unknown>][] = [
+  type Req = { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string };
+  const cases: [Req, number, Record<string, unknown>][] = [
     [
       { method: 'POST', url: '/echo', headers: json, payload: '{"a": ' },
       400,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseConfigSchema, boolFlag, intVar, loadConfig, rejectRenamed } from '@newsfuse/shared';
+import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 
 export const ExtractConfigSchema = BaseConfigSchema.extend(AnalysisConfigSchema.shape).extend({
@@ -22,7 +22,5 @@ export const ExtractConfigSchema = BaseConfigSchema.extend(AnalysisConfigSchema.
   QUEUE_HIGH_WATER: intVar(2000, 1),
 });
 export type ExtractConfig = z.infer<typeof ExtractConfigSchema>;
-export function loadExtractConfig(env: Record<string, string | undefined> = process.env): Readonly<ExtractConfig> {
-  rejectRenamed(env, { JOB_LOCK_MS: 'EXTRACT_JOB_LOCK_MS' });
-  return loadConfig(ExtractConfigSchema, env);
-}
+export const loadExtractConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(ExtractConfigSchema, env, { JOB_LOCK_MS: 'EXTRACT_JOB_LOCK_MS' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseConfigSchema, intVar, loadConfig, rejectRenamed } from '@newsfuse/shared';
+import { BaseConfigSchema, intVar, loadConfig } from '@newsfuse/shared';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES } from '@newsfuse/stage-fuse/strategies';
 
 export const FuseConfigSchema = BaseConfigSchema.extend({
@@ -12,7 +12,5 @@ export const FuseConfigSchema = BaseConfigSchema.extend({
   JOB_STALLED_INTERVAL_MS: intVar(30_000, 500),
 });
 export type FuseConfig = z.infer<typeof FuseConfigSchema>;
-export function loadFuseConfig(env: Record<string, string | undefined> = process.env): Readonly<FuseConfig> {
-  rejectRenamed(env, { JOB_LOCK_MS: 'FUSE_JOB_LOCK_MS' });
-  return loadConfig(FuseConfigSchema, env);
-}
+export const loadFuseConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(FuseConfigSchema, env, { JOB_LOCK_MS: 'FUSE_JOB_LOCK_MS' });

@@ -2,7 +2,7 @@
  * Ingest configuration: every variable, its default and its bounds, validated once and frozen.
  */
 import { z } from 'zod';
-import { BaseConfigSchema, FetchPolicyConfigSchema, boolFlag, intVar, loadConfig, ConfigError, rejectRenamed } from '@newsfuse/shared';
+import { BaseConfigSchema, FetchPolicyConfigSchema, boolFlag, intVar, loadConfig, ConfigError } from '@newsfuse/shared';
 
 export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchema.shape).extend({
   HTTP_PORT: intVar(8081),
@@ -46,8 +46,7 @@ export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchem
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
 export function loadIngestConfig(env: Record<string, string | undefined> = process.env): Readonly<IngestConfig> {
-  rejectRenamed(env, { DEDUP_TTL_SECONDS: 'INGEST_DEDUP_TTL_SECONDS' });
-  const cfg = loadConfig(IngestConfigSchema, env);
+  const cfg = loadConfig(IngestConfigSchema, env, { DEDUP_TTL_SECONDS: 'INGEST_DEDUP_TTL_SECONDS' });
   if (cfg.POLL_MIN_SECONDS > cfg.POLL_MAX_SECONDS) throw new ConfigError('POLL_MIN_SECONDS', 'must not exceed POLL_MAX_SECONDS');
   for (const url of feedList(cfg.FEEDS)) {
     try {

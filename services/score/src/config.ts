@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseConfigSchema, intVar, loadConfig, rejectRenamed } from '@newsfuse/shared';
+import { BaseConfigSchema, intVar, loadConfig } from '@newsfuse/shared';
 import { StoryConfigSchema } from '@newsfuse/stage-score/config';
 
 export const ScoreConfigSchema = BaseConfigSchema.extend(StoryConfigSchema.shape).extend({
@@ -13,7 +13,5 @@ export const ScoreConfigSchema = BaseConfigSchema.extend(StoryConfigSchema.shape
   SCORE_DEDUP_TTL_SECONDS: intVar(7 * 24 * 3600, 60),
 });
 export type ScoreConfig = z.infer<typeof ScoreConfigSchema>;
-export function loadScoreConfig(env: Record<string, string | undefined> = process.env): Readonly<ScoreConfig> {
-  rejectRenamed(env, { DEDUP_TTL_SECONDS: 'SCORE_DEDUP_TTL_SECONDS' });
-  return loadConfig(ScoreConfigSchema, env);
-}
+export const loadScoreConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(ScoreConfigSchema, env, { DEDUP_TTL_SECONDS: 'SCORE_DEDUP_TTL_SECONDS' });
