@@ -19,11 +19,8 @@ const files = readdirSync(join(REPO_ROOT, 'tests'))
 rmSync(SUMMARY_DIR, { recursive: true, force: true });
 const started = Date.now();
 const env = { ...process.env, CHAOS_FULL: process.env.CHAOS_FULL ?? '1' };
-const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/test.ts'), ...files], {
-  cwd: REPO_ROOT,
-  env,
-  stdio: 'inherit',
-});
+const testScript = join(REPO_ROOT, 'scripts/test.ts');
+const child = spawn(process.execPath, ['--import', 'tsx', testScript, ...files], { cwd: REPO_ROOT, env, stdio: 'inherit' });
 const stop = () => child.kill('SIGTERM');
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
