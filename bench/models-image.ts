@@ -71,8 +71,8 @@ const RAW: Record<
 const MATMUL_N = 1024;
 
 async function loadImages(n: number): Promise<Buffer[]> {
-  const { IMAGENET_DEV, skipWithoutShared } = await import('@newsfuse/models/image/testing');
-  if (!skipWithoutShared) {
+  const { IMAGENET_DEV, sharedMissing } = await import('@newsfuse/testkit/paths');
+  if (!sharedMissing('the labelled photos')) {
     const dir = join(IMAGENET_DEV, 'images');
     const files = (await readdir(dir)).sort().filter((_, i) => i % Math.max(1, Math.floor(500 / n)) === 0);
     return Promise.all(files.slice(0, n).map((f) => readFile(join(dir, f))));

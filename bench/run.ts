@@ -40,7 +40,8 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { QUEUES, createKafka, createLogger, ensureTopics, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
@@ -92,7 +93,7 @@ const say = (m: string) => process.stderr.write(`[bench ${new Date().toISOString
 function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -116,10 +117,10 @@ async function perModel(imageThreads: number) {
     '--engines',
     ENGINES.join(','),
   ]);
-  const text = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-text.json'), 'utf8')) as {
+  const text = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/models-text.json'), 'utf8')) as {
     results: Array<{ threads: number; loadMs: number; msPerItem: number; analyzer?: { msPerArticle: number }; peakRssMb: number }>;
   };
-  const image = JSON.parse(readFileSync(join(ROOT, 'bench/results/models-image.json'), 'utf8')) as {
+  const image = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/models-image.json'), 'utf8')) as {
     rows: ImageModelRow[];
     peak: MatmulPeak;
   };
@@ -230,7 +231,7 @@ async function startPipeline(
       }
     },
   });
-  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles', run)}`] : [];
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench/results/profiles', run)}`] : [];
   say(`starting ingest, ${extractCount} × extract (MODEL_ENGINE=${engine}), fuse, score, dashboard (${run})`);
   const extracts: ServiceHandle[] = [];
   for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`, 120_000, nodeArgs));
@@ -520,7 +521,7 @@ async function main() {
     redis.disconnect();
     infra.stop();
   }
-  const dir = join(ROOT, 'bench/results');
+  const dir = join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
@@ -531,7 +532,7 @@ async function main() {
 
 async function regenerate(file: string) {
   const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  const md = await writeReport(result, { file: join(ROOT, relative(ROOT, file)), docs: !values['no-docs'] });
+  const md = await writeReport(result, { file: join(REPO_ROOT, relative(REPO_ROOT, file)), docs: !values['no-docs'] });
   process.stdout.write(md.table + '\n');
 }
 

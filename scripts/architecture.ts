@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { instance } from '@viz-js/viz';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 const dot = execFileSync(
-  join(ROOT, 'node_modules', '.bin', 'depcruise'),
+  join(REPO_ROOT, 'node_modules', '.bin', 'depcruise'),
   [
     'libs',
     'services',
@@ -25,10 +25,10 @@ const dot = execFileSync(
     '--exclude',
     '\\.test\\.ts$|node_modules',
   ],
-  { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
 );
 const viz = await instance();
 const svg = viz.renderString(dot, { format: 'svg', engine: 'dot' });
-const out = join(ROOT, 'docs', 'architecture.svg');
+const out = join(REPO_ROOT, 'docs', 'architecture.svg');
 writeFileSync(out, svg);
 process.stdout.write(`wrote ${out} (${(svg.length / 1024).toFixed(0)} kB)\n`);

@@ -9,11 +9,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { SUMMARY_DIR, readSummaries, renderSummary } from '../tests/chaos.harness.ts';
 
 const testFiles = (dir: string, pattern: RegExp) =>
-  readdirSync(join(ROOT, dir))
+  readdirSync(join(REPO_ROOT, dir))
     .filter((n) => pattern.test(n))
     .sort()
     .map((n) => join(dir, n));
@@ -22,7 +22,8 @@ const files = [...testFiles('tests', /^(chaos|hostile).*\.test\.ts$/), ...testFi
 rmSync(SUMMARY_DIR, { recursive: true, force: true });
 const started = Date.now();
 const env = { ...process.env, CHAOS_FULL: process.env.CHAOS_FULL ?? '1' };
-const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/test.ts'), ...files], { cwd: ROOT, env, stdio: 'inherit' });
+const testScript = join(REPO_ROOT, 'scripts/test.ts');
+const child = spawn(process.execPath, ['--import', 'tsx', testScript, ...files], { cwd: REPO_ROOT, env, stdio: 'inherit' });
 const stop = () => child.kill('SIGTERM');
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 interface DemoArticle {
   slug: string;
@@ -20,7 +20,7 @@ interface DemoArticle {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function loadDemoArticles(): DemoArticle[] {
-  return (JSON.parse(readFileSync(join(ROOT, 'demo/articles.json'), 'utf8')) as { articles: DemoArticle[] }).articles;
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'demo/articles.json'), 'utf8')) as { articles: DemoArticle[] }).articles;
 }
 
 export async function renderDemoImage(text: string, background: string): Promise<Buffer> {
@@ -49,7 +49,7 @@ ${items.join('\n')}
 
 export async function startDemoServer(port = 0): Promise<{ url: string; feedUrl: string; server: Server; count: number }> {
   const articles = loadDemoArticles();
-  const dir = join(process.env.NEWSFUSE_CACHE ?? join(ROOT, '.cache'), 'demo', 'images');
+  const dir = join(process.env.NEWSFUSE_CACHE ?? join(REPO_ROOT, '.cache'), 'demo', 'images');
   mkdirSync(dir, { recursive: true });
   for (const a of articles) {
     const file = join(dir, `${a.slug}.jpg`);

@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { createCenterNetDetector, type DetectedObject } from '@newsfuse/models/image/detector';
 import { acceptedLabels, cocoTargetFor, type ClassGroup, type CocoTarget } from '../tools/relevance/imagenet-coco.ts';
-import { imagenetImage, imagenetLabels, skipWithoutShared } from '@newsfuse/models/image/testing';
+import { imagenetImage, imagenetLabels, sharedMissing } from '@newsfuse/testkit/paths';
+
+const skipWithoutShared = sharedMissing('the labelled photos');
 
 const { values } = parseArgs({
   options: {

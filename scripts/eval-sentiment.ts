@@ -16,7 +16,7 @@ import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { phasedProgress } from './lib/progress.ts';
-import { REPO_ROOT } from '@newsfuse/models/registry';
+import { REPO_ROOT, sharedData } from '@newsfuse/testkit/paths';
 import { createMemoryDocFreq } from '@newsfuse/models/text/docfreq';
 import { createEmbedder } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer, detectLanguage, normalizeText, splitSentences } from '@newsfuse/models/text/features';
@@ -29,7 +29,7 @@ import {
   type SetMetrics,
   type VariantName,
 } from '../tools/sentiment/sentiment-cv.ts';
-import { prepareSentimentData, SHARED_DIR, skipWithoutShared, VADER_SETS, type LexiconRow } from '../tools/sentiment/sentiment-data.ts';
+import { prepareSentimentData, skipWithoutShared, VADER_SETS, type LexiconRow } from '../tools/sentiment/sentiment-data.ts';
 import { DEFAULT_SENTIMENT_WEIGHTS_PATH, defaultSentimentModel, sentimentWeightsPresent } from '@newsfuse/models/text/sentiment-model';
 
 const { values } = parseArgs({
@@ -190,7 +190,7 @@ interface Timing {
 }
 let timing: Timing | null = null;
 if (!values['no-timing'] && model) {
-  const dir = join(SHARED_DIR, 'data', 'articles', 'readability', 'test-pages');
+  const dir = sharedData('articles', 'readability', 'test-pages');
   const articles: { title: string; body: string }[] = [];
   for (const name of (await readdir(dir)).sort()) {
     const meta = JSON.parse(await readFile(join(dir, name, 'expected-metadata.json'), 'utf8')) as { title?: string; lang?: string | null };

@@ -17,7 +17,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SHARED_DIR, skipWithoutShared } from '../tools/sentiment/sentiment-data.ts';
+import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
+
+const skipWithoutShared = sharedMissing('the story evaluation');
 import { createEmbedder } from '@newsfuse/models/text/embedder';
 import { parseFeedDocument } from '@newsfuse/stage-ingest/feed';
 import { candidatesOf } from '@newsfuse/stage-ingest/poller';
@@ -70,7 +72,7 @@ function goldStories(tags: string[][]): string[] {
 }
 
 async function guardian(): Promise<Item[]> {
-  const file = join(SHARED_DIR, 'data', 'feeds', 'rss-parser', 'input', 'guardian.rss');
+  const file = sharedData('feeds', 'rss-parser', 'input', 'guardian.rss');
   const parsed = parseFeedDocument(await readFile(file), { baseUrl: 'https://www.theguardian.com/us' });
   const items = candidatesOf(parsed, 'https://www.theguardian.com/us/rss');
   const gold = goldStories(items.map((c) => c.categories));
@@ -84,7 +86,7 @@ async function guardian(): Promise<Item[]> {
 }
 
 async function readability(): Promise<Item[]> {
-  const dir = join(SHARED_DIR, 'data', 'articles', 'readability', 'test-pages');
+  const dir = sharedData('articles', 'readability', 'test-pages');
   const out: Item[] = [];
   const at = Date.parse('2026-01-01T00:00:00Z');
   for (const name of (await readdir(dir)).sort()) {

@@ -20,13 +20,13 @@ import {
   ensureModel,
   loadManifest,
   manifestPath,
-  REPO_ROOT,
   replaceReadmeTable,
   saveManifest,
   sourceId,
   type ModelReport,
 } from '@newsfuse/models/registry';
 import { CONVERTERS } from '../tools/tfjs-onnx/src/index.ts';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 const { values } = parseArgs({
   options: {

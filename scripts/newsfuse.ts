@@ -7,7 +7,8 @@
  * a service's modules). To add one, add a line to COMMANDS.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 type Handler = (argv: string[]) => Promise<number>;
 
@@ -17,7 +18,7 @@ const entryPoint =
   async () => ({
     default: (argv) =>
       new Promise<number>((resolve, reject) => {
-        const file = fileURLToPath(new URL(`../${path}`, import.meta.url));
+        const file = join(REPO_ROOT, path);
         const child = spawn(process.execPath, ['--import', 'tsx', file, ...argv], { stdio: 'inherit' });
         child.once('error', reject);
         child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

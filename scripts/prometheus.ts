@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { SERVICE_NAMES, loadRunConfig, portOf } from './supervisor/config.ts';
 
 const USAGE = `usage: npm run prometheus [-- --listen HOST:PORT] [--data DIR] [--interval 5s]
@@ -21,7 +21,7 @@ function main(): number | Promise<number> {
   const { values } = parseArgs({
     options: {
       listen: { type: 'string', default: '127.0.0.1:9090' },
-      data: { type: 'string', default: join(ROOT, '.run', 'prometheus', 'data') },
+      data: { type: 'string', default: join(REPO_ROOT, '.run', 'prometheus', 'data') },
       interval: { type: 'string', default: '5s' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -51,7 +51,7 @@ global:
   scrape_timeout: ${values.interval}
   evaluation_interval: ${values.interval}
 rule_files:
-  - ${join(ROOT, 'infra', 'prometheus', 'alerts.yml')}
+  - ${join(REPO_ROOT, 'infra', 'prometheus', 'alerts.yml')}
 scrape_configs:
   - job_name: newsfuse
     metrics_path: /metrics

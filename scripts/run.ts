@@ -11,23 +11,15 @@
  *                                              REDIS_URL (no broker, Redis or demo started here)
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
-import { ROOT, ensureInfra, ensureModels, kafkaAnswers, redisAnswers, type LocalInfra } from '@newsfuse/testkit/infra';
+import { ensureInfra, ensureModels, kafkaAnswers, redisAnswers, type LocalInfra } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startDemoServer } from './demo.ts';
 import { Supervisor, type ServiceSpec } from './supervisor/supervisor.ts';
 import { createStatusWriter, type StatusWriter } from './supervisor/status.ts';
-import {
-  SERVICE_NAMES,
-  inheritedEnv,
-  loadRunConfig,
-  parseServiceList,
-  portOf,
-  restartPolicyOf,
-  type ServiceName,
-} from './supervisor/config.ts';
+import { SERVICE_NAMES, inheritedEnv, loadRunConfig, parseServiceList, portOf, restartPolicyOf, type ServiceName } from './supervisor/config.ts';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -78,8 +70,7 @@ async function main(): Promise<void> {
     demo = await startDemoServer(cfg.DEMO_PORT);
     say(`demo feed: ${demo.feedUrl} (${demo.count} articles, generated images, CC0)`);
   }
-  const logs = join(ROOT, '.run', 'logs');
-  mkdirSync(logs, { recursive: true });
+  const logs = join(REPO_ROOT, '.run', 'logs');
   const env: Record<string, string> = {
     ...inheritedEnv(),
     KAFKA_BROKERS: brokers,
@@ -102,11 +93,11 @@ async function main(): Promise<void> {
       '--import',
       'tsx',
       '--import',
-      join(ROOT, 'scripts/supervisor/orphan-guard.mjs'),
-      join(ROOT, 'services', name, 'src', 'main.ts'),
+      join(REPO_ROOT, 'scripts/supervisor/orphan-guard.mjs'),
+      join(REPO_ROOT, 'services', name, 'src', 'main.ts'),
     ],
     env: { ...env, HTTP_PORT: String(portOf(cfg, name)) },
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     logFile: join(logs, `${name}${logTag}.log`),
     healthUrl: `http://127.0.0.1:${portOf(cfg, name)}`,
   }));

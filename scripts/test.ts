@@ -10,14 +10,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROOT, ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 function findTests(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) findTests(path, out);
-    else if (name.endsWith('.test.ts')) out.push(relative(ROOT, path));
+    else if (name.endsWith('.test.ts')) out.push(relative(REPO_ROOT, path));
   }
   return out;
 }
@@ -28,14 +29,14 @@ async function main(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
   const args = process.argv.slice(2).filter((a) => a !== '--unit');
   const dirs = unitOnly ? ['libs', 'services', 'tools', 'scripts'] : ['libs', 'services', 'tools', 'scripts', 'tests'];
-  const files = args.length > 0 ? args : dirs.flatMap((d) => findTests(join(ROOT, d))).sort();
+  const files = args.length > 0 ? args : dirs.flatMap((d) => findTests(join(REPO_ROOT, d))).sort();
   ensureModels();
   // Unit tests need no broker; with a Docker engine and no explicit env, testcontainers provides them.
   const localInfra = !unitOnly && !(!process.env.KAFKA_BROKERS && !process.env.REDIS_URL && dockerAnswers());
   const infra = localInfra ? await ensureInfra() : undefined;
   const env = { ...process.env, ...(infra ? { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl } : {}) };
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env,
     stdio: 'inherit',
   });

@@ -21,7 +21,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { phasedProgress } from './lib/progress.ts';
-import { loadManifest, REPO_ROOT } from '@newsfuse/models/registry';
+import { loadManifest } from '@newsfuse/models/registry';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { createEmbedder, EMBEDDING_DIM, MODEL_NAME } from '@newsfuse/models/text/embedder';
 import {
   DEFAULT_CV_CONFIG,

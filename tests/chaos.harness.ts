@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
-import { OUTPUT, ROOT, freePort, uniqueId, waitFor } from '@newsfuse/testkit/harness';
+import { OUTPUT, freePort, uniqueId, waitFor } from '@newsfuse/testkit/harness';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 export const FULL = ['1', 'true', 'yes'].includes((process.env.CHAOS_FULL ?? '').toLowerCase());
 export const SUMMARY_DIR = join(OUTPUT, 'chaos-summary');
@@ -37,7 +38,7 @@ export function run(
   timeoutMs = 180_000,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -92,7 +93,7 @@ export async function createOwnBroker(label: string): Promise<OwnBroker> {
     KAFKA_FRESH: '0',
     KAFKA_WAIT_TIMEOUT_MS: '120000',
   };
-  const script = join(ROOT, 'infra/kafka/kafka.sh');
+  const script = join(REPO_ROOT, 'infra/kafka/kafka.sh');
   const cmd = async (what: 'start' | 'stop') => {
     const r = await run('bash', [script, what], env, 240_000);
     if (r.code !== 0) throw new Error(`kafka.sh ${what} on port ${port} failed (${r.code}):\n${r.output.slice(-2000)}`);

@@ -78,7 +78,8 @@ describe('chaos: faults while articles stream through the pipeline', { timeout: 
     IMAGE_ANALYSIS: 'basic',
     TEXT_CONCURRENCY: '2',
     // A killed worker's jobs are taken over once their lock expires: short locks keep trials short.
-    JOB_LOCK_MS: '8000',
+    EXTRACT_JOB_LOCK_MS: '8000',
+    FUSE_JOB_LOCK_MS: '8000',
     JOB_STALLED_INTERVAL_MS: '2000',
     SHUTDOWN_TIMEOUT_MS: '25000',
     DASHBOARD_TOKEN: dashboardToken,

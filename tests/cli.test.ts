@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArticleEvent, ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
-import { ROOT, collectTopic, getInfra, uniqueId, waitFor } from '@newsfuse/testkit/harness';
+import { collectTopic, getInfra, uniqueId, waitFor } from '@newsfuse/testkit/harness';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 interface Run {
   code: number | null;
@@ -20,7 +21,7 @@ interface Run {
 function newsfuse(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['--no-install', 'newsfuse', ...args], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

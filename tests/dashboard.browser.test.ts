@@ -16,10 +16,10 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Redis, SupervisedService, encode, supervisionKey, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { scoredEvent } from './fixtures/scored.ts';
 import {
   REDIS_URL,
-  REPO_ROOT,
   assertBroker,
   createTopics,
   deleteKeys,

@@ -4,17 +4,14 @@
  *
  * Env: KAFKA_BROKERS (default 127.0.0.1:9092), REDIS_URL (default redis://127.0.0.1:6379).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, TOPICS, createKafka, createLogger, type Kafka, type Producer, type ScoredEvent } from '@newsfuse/shared';
 import { scoredMessage } from './fixtures/scored.ts';
-import { freePort, waitFor } from '@newsfuse/testkit/harness';
+import { freePort, launchService, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 
 export { freePort, waitFor };
 
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -92,74 +89,24 @@ export async function deleteKeys(prefix: string): Promise<number> {
   return n;
 }
 
-export interface DashboardProcess {
-  url: string;
-  child: ChildProcess;
-  logs: string[];
-  stop(): Promise<number | null>;
-}
+export type DashboardProcess = ServiceHandle;
 
-/** Starts `services/dashboard/src/main.ts` in its own process and waits for /healthz to say ready. */
-export async function startDashboard(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<DashboardProcess> {
-  const port = await freePort();
-  // node --import tsx, the same as `npx tsx` minus the npx wrapper process, so signals reach the service.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/dashboard/src/main.ts'], {
-    cwd: REPO_ROOT,
+/** Starts the dashboard service on a free loopback port, its log kept in memory (`logs`), and waits until ready. */
+export function startDashboard(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<DashboardProcess> {
+  return launchService('dashboard', {
     env: {
-      ...process.env,
       KAFKA_BROKERS,
       REDIS_URL,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
       KAFKA_PARTITIONS: '2',
       LOG_LEVEL: 'info',
       DASHBOARD_HEALTH_INTERVAL_MS: '1000',
       DASHBOARD_PUSH_INTERVAL_MS: '300',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    host: '127.0.0.1',
+    log: 'memory',
+    readyTimeoutMs: opts.readyTimeoutMs,
   });
-  const logs: string[] = [];
-  const keep = (buf: Buffer) => {
-    for (const line of buf.toString('utf8').split('\n')) if (line) logs.push(line);
-    if (logs.length > 2000) logs.splice(0, logs.length - 2000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      exited = code;
-      resolve(code);
-    }),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (exited !== undefined) return exited;
-    child.kill('SIGTERM');
-    const code = await Promise.race([exit, sleep(30_000).then(() => 'timeout' as const)]);
-    if (code === 'timeout') {
-      child.kill('SIGKILL');
-      return exit;
-    }
-    return code;
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (exited !== undefined) throw new Error(`dashboard exited with ${exited}:\n${logs.slice(-30).join('\n')}`);
-        const res = await fetch(`${url}/healthz`).catch(() => null);
-        return res?.status === 200 ? true : undefined;
-      },
-      opts.readyTimeoutMs ?? 120_000,
-      'dashboard /healthz to be ready',
-      300,
-    );
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n--- dashboard logs ---\n${logs.slice(-40).join('\n')}`);
-  }
-  return { url, child, logs, stop };
 }
 
 export async function publishScored(producer: Producer, topic: string, events: ScoredEvent[]): Promise<void> {

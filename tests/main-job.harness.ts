@@ -7,7 +7,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { decodeSupervision, supervisionKey, type SupervisedService } from '@newsfuse/shared';
-import { OUTPUT, ROOT, freePort, waitFor } from '@newsfuse/testkit/harness';
+import { OUTPUT, freePort, waitFor } from '@newsfuse/testkit/harness';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 export const SERVICE_PORT_VARS = {
   dashboard: 'DASHBOARD_PORT',
@@ -41,7 +42,7 @@ export async function startMainJob(tag: string, env: Record<string, string>, arg
   const portEnv = Object.fromEntries((Object.keys(ports) as Service[]).map((s) => [SERVICE_PORT_VARS[s], String(ports[s])]));
   const log = createWriteStream(join(OUTPUT, `${tag}.main.log`), { flags: 'a' });
   const child = spawn('npm', ['start', '--silent', ...(args.length ? ['--', ...args] : [])], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: { ...process.env, ...portEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '@newsfuse/testkit/harness';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { findTool } from './prometheus.harness.ts';
 
-const DIR = join(ROOT, 'infra', 'prometheus');
+const DIR = join(REPO_ROOT, 'infra', 'prometheus');
 
 function promtool(args: string[]): { status: number | null; output: string } {
   const r = spawnSync(findTool('promtool'), args, { cwd: DIR, encoding: 'utf8', timeout: 120_000 });

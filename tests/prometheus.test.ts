@@ -11,7 +11,8 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { OUTPUT, ROOT, freePort, getInfra, uniqueId, waitFor } from '@newsfuse/testkit/harness';
+import { OUTPUT, freePort, getInfra, uniqueId, waitFor } from '@newsfuse/testkit/harness';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { SERVICE_PORT_VARS, startMainJob, type MainJob, type Service } from './main-job.harness.ts';
 import { findTool } from './prometheus.harness.ts';
 
@@ -51,7 +52,7 @@ describe('Prometheus scraping npm start', () => {
       [
         '--import',
         'tsx',
-        join(ROOT, 'scripts/prometheus.ts'),
+        join(REPO_ROOT, 'scripts/prometheus.ts'),
         '--listen',
         `127.0.0.1:${port}`,
         '--data',
@@ -59,7 +60,7 @@ describe('Prometheus scraping npm start', () => {
         '--interval',
         '2s',
       ],
-      { cwd: ROOT, env: { ...process.env, ...portEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: REPO_ROOT, env: { ...process.env, ...portEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     prom.stdout!.pipe(log);
     prom.stderr!.pipe(log);

@@ -8,11 +8,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { parseHTML } from 'linkedom';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { IMAGENET_DEV, REPO_ROOT, sharedData } from '@newsfuse/testkit/paths';
 
-export const SHARED = join(ROOT, '..', 'shared');
-const PAGES = join(SHARED, 'data/articles/readability/test-pages');
-const PHOTOS = join(SHARED, 'data/relevance/imagenet-dev/images');
+const PAGES = sharedData('articles', 'readability', 'test-pages');
+const PHOTOS = join(IMAGENET_DEV, 'images');
 
 export interface Text {
   title: string;
@@ -49,7 +48,7 @@ export function loadTexts(): { texts: Text[]; source: string } {
     }
     return { texts, source: `${texts.length} Readability test pages (../shared/data/articles/readability)` };
   }
-  const demo = JSON.parse(readFileSync(join(ROOT, 'demo/articles.json'), 'utf8')) as {
+  const demo = JSON.parse(readFileSync(join(REPO_ROOT, 'demo/articles.json'), 'utf8')) as {
     articles: Array<{ title: string; summary: string; category: string }>;
   };
   return {

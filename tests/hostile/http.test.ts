@@ -31,9 +31,9 @@ describe('hostile inputs: HTTP', { timeout: HOSTILE_TIMEOUT_MS }, () => {
     const problems: string[] = [];
     for (const [name, headers] of authCases) {
       const res = await post(headers, JSON.stringify(good));
-      const body = (await res.json()) as { error?: string };
-      const ok = res.status === 401 && body.error === 'AUTH_REQUIRED' && res.headers.get('www-authenticate') === 'Bearer';
-      summary.hostile({ kind: 'auth (push)', input: name, outcome: `HTTP ${res.status} ${body.error ?? ''}`, ok });
+      const body = (await res.json()) as { error?: { code?: string } };
+      const ok = res.status === 401 && body.error?.code === 'AUTH_REQUIRED' && res.headers.get('www-authenticate') === 'Bearer';
+      summary.hostile({ kind: 'auth (push)', input: name, outcome: `HTTP ${res.status} ${body.error?.code ?? ''}`, ok });
       if (!ok) problems.push(`${name}: HTTP ${res.status}`);
     }
     const queryToken = await fetch(`${url}?token=${pushToken}`, {
@@ -58,10 +58,15 @@ describe('hostile inputs: HTTP', { timeout: HOSTILE_TIMEOUT_MS }, () => {
     ];
     for (const [name, body, status, code] of bodyCases) {
       const res = await post(auth, body);
-      const json = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-      const ok = res.status === status && (!code || json.error === code);
-      summary.hostile({ kind: 'push body', input: name, outcome: `HTTP ${res.status} ${json.error ?? ''}: ${json.message ?? ''}`, ok });
-      if (!ok) problems.push(`${name}: HTTP ${res.status} ${json.error}`);
+      const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+      const ok = res.status === status && (!code || json.error?.code === code);
+      summary.hostile({
+        kind: 'push body',
+        input: name,
+        outcome: `HTTP ${res.status} ${json.error?.code ?? ''}: ${json.error?.message ?? ''}`,
+        ok,
+      });
+      if (!ok) problems.push(`${name}: HTTP ${res.status} ${json.error?.code}`);
     }
     // And the next item goes through.
     const accepted = await post(auth, JSON.stringify(good));

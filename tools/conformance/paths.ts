@@ -1,21 +1,20 @@
 /**
- * Where the shared test data lives: `../shared` beside the repository (NEWSFUSE_SHARED_DIR overrides).
+ * Where the conformance data lives: the feeds and Readability test pages of the shared test data
+ * (`@newsfuse/testkit/paths`), and the committed baseline beside this file.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, SHARED_DIR, sharedData } from '@newsfuse/testkit/paths';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, '..', '..');
-export const SHARED_DIR = process.env.NEWSFUSE_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared');
-export const BASELINE_FILE = path.join(here, 'baseline.json');
+export { REPO_ROOT, SHARED_DIR };
+export const BASELINE_FILE = fileURLToPath(new URL('./baseline.json', import.meta.url));
 
 export function feedsRoot(): string | undefined {
-  const p = path.join(SHARED_DIR, 'data', 'feeds');
+  const p = sharedData('feeds');
   return existsSync(p) ? p : undefined;
 }
 
 export function readabilityRoot(): string | undefined {
-  const p = path.join(SHARED_DIR, 'data', 'articles', 'readability', 'test-pages');
+  const p = sharedData('articles', 'readability', 'test-pages');
   return existsSync(p) ? p : undefined;
 }

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '@newsfuse/testkit/infra';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
-const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
 function probe(path: string, source: string, run: (file: string) => { status: number | null; out: string }) {
-  const file = join(ROOT, path);
+  const file = join(REPO_ROOT, path);
   writeFileSync(file, source);
   try {
     return run(path);
@@ -22,11 +22,11 @@ function probe(path: string, source: string, run: (file: string) => { status: nu
 }
 
 const depcruise = (file: string) => {
-  const r = spawnSync(bin('depcruise'), [file, '--config', '.dependency-cruiser.cjs'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(bin('depcruise'), [file, '--config', '.dependency-cruiser.cjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 };
 const eslint = (file: string) => {
-  const r = spawnSync(bin('eslint'), [file], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(bin('eslint'), [file], { cwd: REPO_ROOT, encoding: 'utf8' });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 };
 
@@ -72,7 +72,7 @@ for (const c of cases)
 
 test('the real tree passes the dependency rules', () => {
   const r = spawnSync(bin('depcruise'), ['libs', 'services', 'tools', 'scripts', 'bench', 'tests', '--config', '.dependency-cruiser.cjs'], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { COCO_LABELS, cocoLabelsOf } from '@newsfuse/models/lexical/coco';
 import { buildCocoLexicon } from './build-coco-lexicon.ts';
 
@@ -29,7 +31,7 @@ test('WordNet → COCO: hyponyms, synonyms and plurals map to the detector label
 });
 
 test('one COCO label list, in a leaf module both the detector and the lexicon import', async () => {
-  const leaf = await readFile(new URL('../../libs/models/src/coco-labels.ts', import.meta.url), 'utf8');
+  const leaf = await readFile(join(REPO_ROOT, 'libs', 'models', 'src', 'coco-labels.ts'), 'utf8');
   assert.doesNotMatch(leaf, /^\s*(import|export\s.*\sfrom)\s/m, 'coco-labels.ts must import nothing (an import cycle empties the list)');
   // the lexical side is loaded first (static import above), the detector after it: both see the same array
   const detector = await import('@newsfuse/models/image/detector');
@@ -45,8 +47,6 @@ test('one COCO label list, in a leaf module both the detector and the lexicon im
 });
 
 test('the committed coco-lexicon.json is what the build script generates', async () => {
-  const committed = JSON.parse(
-    await readFile(new URL('../../libs/models/src/lexical/coco-lexicon.json', import.meta.url), 'utf8'),
-  ) as unknown;
+  const committed = JSON.parse(await readFile(join(REPO_ROOT, 'libs', 'models', 'src', 'lexical', 'coco-lexicon.json'), 'utf8')) as unknown;
   assert.deepEqual(committed, JSON.parse(JSON.stringify(await buildCocoLexicon())));
 });

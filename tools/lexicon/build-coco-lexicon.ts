@@ -19,10 +19,12 @@
  * `--check` prints the seeds with their glosses and a few sample lemmas per category, writes nothing.
  */
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import natural from 'natural';
 import { COCO_LABELS } from '@newsfuse/models/coco-labels';
-import { stemSequence } from '@newsfuse/models/lexical/stems';
+import { stemSequence } from '@newsfuse/text/terms';
 import { commonSenses, loadWordNet, type Synset } from '@newsfuse/models/lexical/wordnet';
 
 export const SEEDS: Record<(typeof COCO_LABELS)[number], string[]> = {
@@ -232,7 +234,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       );
     }
   } else {
-    const out = fileURLToPath(new URL('../../libs/models/src/lexical/coco-lexicon.json', import.meta.url));
+    const out = join(REPO_ROOT, 'libs', 'models', 'src', 'lexical', 'coco-lexicon.json');
     // formatted as `npm run lint` (prettier) checks it
     const prettier = await import('prettier');
     await writeFile(out, await prettier.format(JSON.stringify(lex), { ...(await prettier.resolveConfig(out)), filepath: out }));

@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrate, chooseThreshold, fitIsotonic, fitPlatt } from '@newsfuse/stage-score/calibration';
 import { loadCalibration } from '@newsfuse/pipeline/weights';
+import { sigmoid } from '@newsfuse/models/math';
 import { accuracyAt, reliability, rng, rocAuc } from './metrics.ts';
-import { fitLogistic } from './learn.ts';
+import { fitLogistic } from '../learning/classifiers.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES } from '@newsfuse/stage-fuse/strategies';
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** Scores uniform in [0, 1], labels drawn from p = sigmoid(a·x + b). */
 function sample(n: number, a: number, b: number, seed = 1) {

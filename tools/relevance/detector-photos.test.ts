@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { createCenterNetDetector, type ObjectDetector } from '@newsfuse/models/image/detector';
 import { acceptedLabels, cocoTargetFor } from './imagenet-coco.ts';
-import { imagenetImage, imagenetLabels, skipWithoutShared } from '@newsfuse/models/image/testing';
+import { imagenetImage, imagenetLabels, sharedMissing } from '@newsfuse/testkit/paths';
+
+const skipWithoutShared = sharedMissing('the labelled photos');
 
 const PHOTOS = [
   'n02088094_Afghan_hound.JPEG',

@@ -23,7 +23,7 @@ import {
   type Calibrator,
 } from '@newsfuse/stage-score/calibration';
 import { FOLDS, NEGATIVES, VARIANTS, type DevSet, type Pair } from './dataset.ts';
-import { fitLogistic, fitMlp, roundModel, type Example } from './learn.ts';
+import { fitLogistic, fitMlp, roundModel, type Example } from '../learning/classifiers.ts';
 import { accuracyAt, reliability, rocAuc } from './metrics.ts';
 
 /** Base signals evaluated alone (absent → the signal's floor). */

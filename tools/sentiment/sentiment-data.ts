@@ -14,18 +14,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { loadManifest, REPO_ROOT } from '@newsfuse/models/registry';
+import { dirname, join } from 'node:path';
+import { loadManifest } from '@newsfuse/models/registry';
+import { REPO_ROOT, sharedData, sharedMissing } from '@newsfuse/testkit/paths';
 import { EMBEDDING_DIM, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { normalizeText, sentenceSentiment } from '@newsfuse/models/text/features';
 
-export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
-export const VADER_DIR = join(SHARED_DIR, 'data', 'sentiment', 'vader');
+export const VADER_DIR = sharedData('sentiment', 'vader');
 
 /** A reason to skip when ../shared is missing, else false (node:test's `skip` option). */
-export const skipWithoutShared: string | false = existsSync(SHARED_DIR)
-  ? false
-  : `shared data folder not found at ${SHARED_DIR} (the sentiment data needs ../shared beside the repo)`;
+export const skipWithoutShared = sharedMissing('the sentiment data');
 
 export const VADER_SETS = [
   { name: 'tweets', file: 'tweets_GroundTruth.txt', title: 'tweets' },

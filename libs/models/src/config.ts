@@ -51,8 +51,6 @@ export const ModelEnvSchema = z.object({
   NEWSFUSE_ORT_THREADS: intVar(1, 1),
   /** tfjs backend of the tfjs models: `wasm` (default) or `cpu`. */
   NEWSFUSE_TF_BACKEND: z.enum(['wasm', 'cpu']).optional(),
-  /** `../shared` beside the repo unless set (test and evaluation data). */
-  NEWSFUSE_SHARED_DIR: z.string().optional(),
   JOINT_EMBEDDER_DIR: z.string().optional(),
 });
 export type ModelEnv = z.infer<typeof ModelEnvSchema>;

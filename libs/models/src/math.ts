@@ -17,6 +17,18 @@ export function cosineOf(a: ArrayLike<number>, b: ArrayLike<number>): number | u
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : undefined;
 }
 
+/** Scales `v` to unit L2 norm in place (a zero vector stays zero) and returns it. */
+export function l2normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  const n = Math.sqrt(s);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i]! /= n;
+  return v;
+}
+
+/** The logistic function 1 / (1 + e^−z), computed without overflow for large |z|. */
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
 /** mulberry32: a small deterministic PRNG in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
 import * as yauzl from 'yauzl';
+import { withCode } from '@newsfuse/shared/errors';
 
 const execFileP = promisify(execFile);
 
@@ -374,11 +375,12 @@ const resolved = new Map<string, Promise<string>>();
 /**
  * Absolute path of the model's main file, fetched and verified on first call (memoised per
  * process, so the hash is checked once per process). For an unpinned entry a warning is printed.
+ * A model that is unknown, cannot be fetched or fails verification is MODEL_UNAVAILABLE.
  */
 export function resolveModel(name: string): Promise<string> {
   let p = resolved.get(name);
   if (!p) {
-    p = (async () => {
+    p = withCode('MODEL_UNAVAILABLE', `model ${name}`, async () => {
       const entries = await loadManifest();
       const entry = entries.find((e) => e.name === name);
       if (!entry) throw new Error(`unknown model "${name}" (not in ${manifestPath()})`);
@@ -388,7 +390,7 @@ export function resolveModel(name: string): Promise<string> {
       if (report.files.some((f) => f.status === 'unpinned'))
         process.stderr.write(`[models] warning: ${name} has no pinned sha256; run npm run models:fetch -- --pin\n`);
       return resolve(report.file);
-    })();
+    });
     resolved.set(name, p);
     p.catch(() => resolved.delete(name));
   }

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IMAGENET_DEV } from '@newsfuse/testkit/paths';
 import { CONFIDENT_OBJECT_SCORE, ConfigError } from '@newsfuse/shared';
 import { buildTextView } from '@newsfuse/models/image/features';
 import type { Box } from '@newsfuse/models/image/detector';
@@ -43,8 +45,8 @@ test('config: MODEL_ENGINE onnx by default, tfjs selectable (and named in the po
 });
 
 // A real photo and the real models (detector, OCR, faces): a hen, which CenterNet sees as a bird.
-const photo = new URL('../../../../shared/data/relevance/imagenet-dev/images/n01514859_hen.JPEG', import.meta.url);
-const missing = existsSync(photo) ? false : `shared photo not found at ${photo.pathname} (../shared beside the repo)`;
+const photo = join(IMAGENET_DEV, 'images', 'n01514859_hen.JPEG');
+const missing = existsSync(photo) ? false : `shared photo not found at ${photo} (../shared beside the repo)`;
 
 test(
   'full analyzer: low-score objects reported with their scores; the text view names only confident ones',

@@ -4,8 +4,8 @@
  * one-shot command and the evaluations), the SSRF-guarded image fetcher, and the image analyzer.
  * Created once per process (or worker thread) and reused.
  */
-import { CONFIDENT_OBJECT_SCORE, ImageError, safeFetch, ssrfPolicyOf } from '@newsfuse/shared';
-import { getEmbedder, MODEL_NAME } from '@newsfuse/models/text/embedder';
+import { CONFIDENT_OBJECT_SCORE, ImageError, safeFetch, ssrfPolicyOf, withCode } from '@newsfuse/shared';
+import { getEmbedder, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer } from '@newsfuse/models/text/features';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
 import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
@@ -120,6 +120,15 @@ export function createTextAnalyzerPort(embedder: EmbedderPort | undefined, docFr
   return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input, opts) => analyzer.analyze(input, opts) };
 }
 
-export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): EmbedderPort | undefined {
-  return cfg.TEXT_EMBEDDINGS ? getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS }) : undefined;
+/** The MiniLM embedder (when TEXT_EMBEDDINGS is on); its failures are EMBEDDER_FAILED. */
+export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): Embedder | undefined {
+  if (!cfg.TEXT_EMBEDDINGS) return undefined;
+  const e = getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS });
+  return {
+    dim: e.dim,
+    embed: (texts) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.embed(texts)),
+    embedOne: (text) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.embedOne(text)),
+    tokenize: (text) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.tokenize(text)),
+    warmup: () => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.warmup()),
+  };
 }

@@ -51,7 +51,13 @@ export type FetchPolicyConfig = z.infer<typeof FetchPolicyConfigSchema>;
 export { bool as boolFlag, int as intVar };
 
 /** Validates `env` against `schema`; throws ConfigError naming the first bad variable. */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): Readonly<z.infer<S>> {
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+  /** Old variable → its new name: setting the old one stops the process naming the new one (rejectRenamed). */
+  renamed: Record<string, string> = {},
+): Readonly<z.infer<S>> {
+  rejectRenamed(env, renamed);
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const v = env[key];
@@ -63,6 +69,15 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string,
     throw new ConfigError(String(issue?.path[0] ?? '(config)'), issue?.message ?? 'invalid');
   }
   return Object.freeze(result.data);
+}
+
+/**
+ * Variables that were renamed because one name meant different things in different services: setting
+ * the old name stops the process with a ConfigError naming the new one, instead of being ignored.
+ */
+export function rejectRenamed(env: Record<string, string | undefined>, renamed: Record<string, string>): void {
+  for (const [old, now] of Object.entries(renamed))
+    if (env[old] !== undefined && env[old] !== '') throw new ConfigError(old, `renamed to ${now} (its meaning differs per service)`);
 }
 
 export function topicName(cfg: Pick<BaseConfig, 'TOPIC_SUFFIX'>, base: string): string {

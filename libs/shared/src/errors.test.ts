@@ -1,14 +1,56 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import kafkajs from 'kafkajs';
 import { ERROR_CODES, NewsFuseError, DecodeError, toNewsFuseError, isRetriable, isTransientInfraError } from './errors.ts';
 
 test('docs/errors.md lists exactly the codes in ERROR_CODES', () => {
-  const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
   const documented = [...doc.matchAll(/^\| `([A-Z_]+)`\s+\|/gm)].map((m) => m[1]).sort();
   assert.deepEqual(documented, Object.keys(ERROR_CODES).sort());
+});
+
+/** The product's, tools' and scripts' TypeScript (not tests), where codes are raised. */
+function sources(): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+        out.push({ file: relative(REPO_ROOT, path), text: readFileSync(path, 'utf8') });
+    }
+  };
+  for (const d of ['libs', 'services', 'tools', 'scripts', 'bench']) walk(join(REPO_ROOT, d));
+  return out;
+}
+
+test('every code in ERROR_CODES is raised somewhere in the code', () => {
+  const files = sources();
+  const never = Object.keys(ERROR_CODES).filter((code) => !files.some((f) => f.text.includes(`'${code}'`)));
+  assert.deepEqual(never, [], `codes in the catalogue that nothing raises: ${never.join(', ')}`);
+});
+
+test('every code raised is in ERROR_CODES', () => {
+  // Where a code is raised: an error's constructor (not ConfigError: its first argument is a variable), withCode, an HTTP error body (errorBody, replyError,
+  // or a literal `error:`/`code:` field), a failed-image record. Node's errno codes (ENOTFOUND…) are not ours.
+  const patterns = [
+    /new (?!ConfigError)\w*Error\(\s*'([A-Z][A-Z0-9_]+)'/g,
+    /\b(?:errorBody|withCode)\(\s*'([A-Z][A-Z0-9_]+)'/g,
+    /\breplyError\([^,]+,\s*'([A-Z][A-Z0-9_]+)'/g,
+    /\b(?:error|code):\s*'([A-Z][A-Z0-9_]+)'/g,
+    /\bfailedImage\([^)]*'([A-Z][A-Z0-9_]+)'/g,
+  ];
+  const raised = new Map<string, string>();
+  for (const { file, text } of sources())
+    for (const re of patterns) for (const m of text.matchAll(re)) if (!/^E[A-Z]+$/.test(m[1]!)) raised.set(m[1]!, file);
+  for (const known of ['AUTH_REQUIRED', 'JOIN_INCOMPLETE', 'MODEL_UNAVAILABLE', 'NOT_FOUND', 'EXTRACT_MISSING'])
+    assert.ok(raised.has(known), `the scan finds ${known}`);
+  const unknown = [...raised].filter(([code]) => !(code in ERROR_CODES)).map(([code, file]) => `${code} (${file})`);
+  assert.deepEqual(unknown, [], `codes raised but not in the catalogue: ${unknown.join(', ')}`);
 });
 
 test('errors carry code, retriable and cause; unknown throws become INTERNAL', () => {

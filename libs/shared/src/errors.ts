@@ -18,15 +18,50 @@ export const ERROR_CODES = {
   IMAGE_UNSUPPORTED: 'a resource is not an image format that is supported',
   FEED_PARSE: 'a feed document could not be parsed',
   FEED_TOO_LARGE: 'a feed document exceeds the size or item limit',
+  EXTRACT_FAILED: 'an image extraction job failed for good (per image, inside a FusedEvent)',
+  EXTRACT_MISSING: 'no result from an image extraction job (per image, inside a FusedEvent)',
   JOIN_INCOMPLETE: 'the fusion join found no usable modality',
   MODEL_UNAVAILABLE: 'a model file is missing or failed verification',
+  EMBEDDER_FAILED: 'the sentence embedder (MiniLM) failed',
+  SENTIMENT_FAILED: 'the sentiment analysis (lexicons or the learned model) failed',
+  DETECTOR_FAILED: 'the object detector failed to load',
+  OCR_FAILED: 'the OCR models failed to load',
+  FACES_FAILED: 'the face and expression models failed to load',
+  JOINT_EMBEDDER_FAILED: 'the joint image–text embedder failed',
   WEIGHTS_INVALID: 'a committed weights or calibration file is missing or does not match its schema',
   INFRA_UNAVAILABLE: 'Kafka or Redis is not reachable',
   AUTH_REQUIRED: 'a request lacks a valid bearer token',
+  BAD_REQUEST: 'a request has an invalid query or parameter',
+  NOT_FOUND: 'a requested resource does not exist',
+  TOO_MANY_CLIENTS: 'too many live (SSE) connections are open',
+  REQUEST_INVALID: 'a request body is too large or of an unsupported media type',
   INTERNAL: 'an unexpected internal error',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The HTTP status a code answers with when a service's HTTP adapter returns it (docs/errors.md). */
+export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  EVENT_INVALID_JSON: 400,
+  EVENT_SCHEMA: 400,
+  EVENT_VERSION: 400,
+  BAD_REQUEST: 400,
+  AUTH_REQUIRED: 401,
+  NOT_FOUND: 404,
+  REQUEST_INVALID: 413,
+  INFRA_UNAVAILABLE: 503,
+  TOO_MANY_CLIENTS: 503,
+  INTERNAL: 500,
+};
+
+/** The one HTTP error body of every service: `{ error: { code, message, field?, retriable } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string; retriable: boolean };
+}
+
+export function errorBody(code: ErrorCode, message: string, opts: { field?: string; retriable?: boolean } = {}): ErrorBody {
+  return { error: { code, message, ...(opts.field === undefined ? {} : { field: opts.field }), retriable: opts.retriable ?? false } };
+}
 
 export interface NewsFuseErrorOptions {
   retriable?: boolean;
@@ -70,11 +105,29 @@ export class FetchError extends NewsFuseError {}
 export class ImageError extends NewsFuseError {}
 export class FeedError extends NewsFuseError {}
 
-/** Normalises anything thrown into a NewsFuseError (unknown errors become INTERNAL, non-retriable). */
+/**
+ * Normalises anything thrown into a NewsFuseError (unknown errors become INTERNAL, non-retriable). A
+ * wrapper whose `cause` is a NewsFuseError (BullMQ's UnrecoverableError around a coded failure) keeps
+ * that code.
+ */
 export function toNewsFuseError(err: unknown): NewsFuseError {
   if (err instanceof NewsFuseError) return err;
+  if (err instanceof Error && err.cause instanceof NewsFuseError) return err.cause;
   const message = err instanceof Error ? err.message : String(err);
   return new NewsFuseError('INTERNAL', message, { cause: err });
+}
+
+/**
+ * Runs `f`; a failure that is not already coded becomes `code` (not retriable), naming `what` failed,
+ * so a model's failure reaches the dead letter or the failed-image record as its own code, not INTERNAL.
+ */
+export async function withCode<T>(code: ErrorCode, what: string, f: () => Promise<T> | T): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof NewsFuseError) throw err;
+    throw new NewsFuseError(code, `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 export function isRetriable(err: unknown): boolean {

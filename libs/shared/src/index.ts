@@ -8,7 +8,6 @@ export * from './kafka.ts';
 export * from './redis.ts';
 export * from './ops.ts';
 export * from './net.ts';
-export * from './terms.ts';
 export * from './jobs.ts';
 export * from './bullmq.ts';
 export * from './service.ts';

@@ -6,15 +6,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, createWriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { ensureInfra } from './infra.ts';
+import { REPO_ROOT } from './paths.ts';
 
-export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const OUTPUT = join(ROOT, 'test-output');
-export const SHARED = join(ROOT, '..', 'shared');
+/** Where tests write service logs and artefacts. */
+export const OUTPUT = join(REPO_ROOT, 'test-output');
 
 export interface Infra {
   brokers: string;
@@ -91,11 +90,114 @@ export interface ServiceHandle {
   port: number;
   url: string;
   child: ChildProcess;
+  /** The last lines the service wrote (stdout and stderr, at most 2000), when started with `log: 'memory'`. */
+  logs: string[];
+  /** SIGTERM (or `signal`), then SIGKILL after `stopTimeoutMs`; resolves with the exit code. Idempotent. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `services/<name>/src/main.ts` as its own process and waits until /healthz says ready. */
-export async function startService(
+export interface LaunchOptions {
+  /** Environment over process.env (HTTP_PORT, and HTTP_HOST when `host` is given, are set last). */
+  env?: Record<string, string>;
+  /** Listening port (default: a free one). */
+  port?: number;
+  /** HTTP_HOST for the service; unset by default (the service's own default). */
+  host?: string;
+  /** Where stdout and stderr go: a file (appended to), or kept in memory (`handle.logs`). */
+  log: { file: string } | 'memory';
+  /** How long /healthz may take to say ready (default 120 s). */
+  readyTimeoutMs?: number;
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
+  /** How long `stop` waits before SIGKILL (default 30 s). */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * Runs `services/<name>/src/main.ts` as its own process (node --import tsx, so signals reach the
+ * service, not an npx wrapper) on `port`. Not yet ready: see `waitReady`, or `launchService` for both.
+ */
+export function spawnService(name: string, opts: LaunchOptions & { port: number }): ServiceHandle & { logHint: string } {
+  const { port } = opts;
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...opts.env, HTTP_PORT: String(port), ...(opts.host ? { HTTP_HOST: opts.host } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const logs: string[] = [];
+  if (opts.log === 'memory') {
+    const keep = (buf: Buffer) => {
+      for (const line of buf.toString('utf8').split('\n')) if (line) logs.push(line);
+      if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+  } else {
+    mkdirSync(dirname(opts.log.file), { recursive: true });
+    const file = createWriteStream(opts.log.file, { flags: 'a' });
+    child.stdout.pipe(file);
+    child.stderr.pipe(file);
+  }
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
+  const stopTimeoutMs = opts.stopTimeoutMs ?? 30_000;
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    logs,
+    logHint: opts.log === 'memory' ? '' : `; see ${relative(REPO_ROOT, opts.log.file)}`,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (exited !== undefined) return exited;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Polls the service's /healthz until it answers 2xx; throws (with where its log is) if it exits first or the deadline passes. */
+export async function waitReady(service: ServiceHandle & { logHint: string }, timeoutMs = 120_000): Promise<void> {
+  const { name, child, logHint } = service;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${name} exited with code ${child.exitCode ?? child.signalCode}${logHint}`);
+      const res = await fetch(`${service.url}/healthz`).catch(() => undefined);
+      return res?.ok ? true : undefined;
+    },
+    timeoutMs,
+    `${name} to become ready${logHint}`,
+    250,
+  );
+}
+
+/**
+ * The one "start a service and wait until ready" (tests, the benchmark, `npm start`): `spawnService`
+ * then `waitReady`; a service that does not become ready is killed and the error says where its log
+ * is (or, with `log: 'memory'`, carries its last lines).
+ */
+export async function launchService(name: string, opts: LaunchOptions): Promise<ServiceHandle> {
+  const service = spawnService(name, { ...opts, port: opts.port ?? (await freePort()) });
+  try {
+    await waitReady(service, opts.readyTimeoutMs);
+  } catch (err) {
+    await service.stop('SIGKILL');
+    const tail = opts.log === 'memory' ? `\n--- ${name} logs ---\n${service.logs.slice(-40).join('\n')}` : '';
+    throw new Error(`${(err as Error).message}${tail}`);
+  }
+  return service;
+}
+
+/** Starts a service on a free loopback port, its log in test-output/<logTag>.log (see `launchService`). */
+export function startService(
   name: string,
   env: Record<string, string>,
   logTag = name,
@@ -103,46 +205,7 @@ export async function startService(
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (not allowed in NODE_OPTIONS). */
   nodeArgs: string[] = [],
 ): Promise<ServiceHandle> {
-  mkdirSync(OUTPUT, { recursive: true });
-  const port = await freePort();
-  const log = createWriteStream(join(OUTPUT, `${logTag}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  let exited: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exited = code))));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (exited !== undefined) throw new Error(`${name} exited with ${exited}; see test-output/${logTag}.log`);
-      const res = await fetch(`${url}/healthz`).catch(() => undefined);
-      return res?.ok ? true : undefined;
-    },
-    readyTimeoutMs,
-    `${name} to become ready`,
-    250,
-  ).catch((err: unknown) => {
-    child.kill('SIGKILL');
-    throw err;
-  });
-  return {
-    name,
-    port,
-    url,
-    child,
-    async stop(signal = 'SIGTERM') {
-      if (exited !== undefined) return exited;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      const code = await exit;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return launchService(name, { env, host: '127.0.0.1', log: { file: join(OUTPUT, `${logTag}.log`) }, readyTimeoutMs, nodeArgs });
 }
 
 /** Collects every message of `topic` from the beginning into an array (decoded by `map`). */

@@ -4,12 +4,10 @@
  * Remembers what it started so that `stop()` stops only that.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
-
-export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+import { REPO_ROOT } from './paths.ts';
 
 export async function kafkaAnswers(brokers: string): Promise<boolean> {
   const kafka = new kafkajs.Kafka({
@@ -58,7 +56,7 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
   else if (process.env.KAFKA_BROKERS) throw new Error(`KAFKA_BROKERS=${brokers} does not answer`);
   else {
     log(`kafka: starting the local broker on ${brokers} (infra/kafka/kafka.sh start)`);
-    const r = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'start'], {
+    const r = spawnSync('bash', [join(REPO_ROOT, 'infra/kafka/kafka.sh'), 'start'], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: process.env,
     });
@@ -69,7 +67,7 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
   let startedRedis = false;
   if (await redisAnswers(redisUrl)) log(`redis: using ${redisUrl}`);
   else {
-    const r = spawnSync('bash', [join(ROOT, 'infra/redis.sh'), 'ensure'], {
+    const r = spawnSync('bash', [join(REPO_ROOT, 'infra/redis.sh'), 'ensure'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: process.env,
       encoding: 'utf8',
@@ -85,17 +83,17 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
     startedKafka,
     startedRedis,
     stop() {
-      if (startedKafka) spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: process.env });
-      if (startedRedis) spawnSync('bash', [join(ROOT, 'infra/redis.sh'), 'stop'], { stdio: 'inherit', env: process.env });
+      if (startedKafka) spawnSync('bash', [join(REPO_ROOT, 'infra/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: process.env });
+      if (startedRedis) spawnSync('bash', [join(REPO_ROOT, 'infra/redis.sh'), 'stop'], { stdio: 'inherit', env: process.env });
     },
   };
 }
 
 /** Fetches and verifies the models (idempotent; no network when they are cached). */
 export function ensureModels(): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/fetch-models.ts')], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/fetch-models.ts')], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    cwd: ROOT,
+    cwd: REPO_ROOT,
   });
   if (r.status !== 0) throw new Error('model fetch failed (npm run models:fetch)');
 }

@@ -8,8 +8,8 @@ export const ExtractConfigSchema = BaseConfigSchema.extend(AnalysisConfigSchema.
   EXTRACT_SANDBOX: boolFlag.default(true),
   JOB_ATTEMPTS: intVar(3, 1),
   JOB_BACKOFF_MS: intVar(1000, 10),
-  /** Job lock; a job whose process died is taken over once its lock expires (checked every JOB_STALLED_INTERVAL_MS). */
-  JOB_LOCK_MS: intVar(60_000, 1000),
+  /** Extract's job lock; a job whose process died is taken over once its lock expires (checked every JOB_STALLED_INTERVAL_MS). */
+  EXTRACT_JOB_LOCK_MS: intVar(60_000, 1000),
   JOB_STALLED_INTERVAL_MS: intVar(30_000, 500),
   /**
    * How long finished jobs (and their results, ~75 kB per article) stay in Redis; fuse has read the
@@ -22,4 +22,5 @@ export const ExtractConfigSchema = BaseConfigSchema.extend(AnalysisConfigSchema.
   QUEUE_HIGH_WATER: intVar(2000, 1),
 });
 export type ExtractConfig = z.infer<typeof ExtractConfigSchema>;
-export const loadExtractConfig = (env?: Record<string, string | undefined>) => loadConfig(ExtractConfigSchema, env);
+export const loadExtractConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(ExtractConfigSchema, env, { JOB_LOCK_MS: 'EXTRACT_JOB_LOCK_MS' });

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     connection,
     prefix,
     useWorkerThreads: true,
-    lockDuration: cfg.JOB_LOCK_MS,
+    lockDuration: cfg.EXTRACT_JOB_LOCK_MS,
     stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK },

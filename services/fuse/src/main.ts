@@ -6,6 +6,7 @@ import { DelayedError, MetricsTime, Queue, UnrecoverableError, Worker, type Job 
 import {
   DecodeError,
   FusedEvent,
+  NewsFuseError,
   QUEUES,
   bootStage,
   bullConnection,
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
         backoff.reset(job.id ?? '');
       } catch (err) {
         if (err instanceof DecodeError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        // A coded permanent failure (JOIN_INCOMPLETE) is not retried; the dead letter keeps its code (the cause).
+        if (err instanceof NewsFuseError && !err.retriable)
+          throw Object.assign(new UnrecoverableError(`${err.code}: ${err.message}`), { cause: err });
         if (isTransientInfraError(err) && token) {
           const ms = backoff.next(job.id ?? '');
           log.warn({ err, retryInMs: ms }, 'transient failure; the job is delayed and run again');
@@ -66,7 +70,7 @@ async function main(): Promise<void> {
       connection,
       prefix,
       concurrency: cfg.FUSE_CONCURRENCY,
-      lockDuration: cfg.JOB_LOCK_MS,
+      lockDuration: cfg.FUSE_JOB_LOCK_MS,
       stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
     },

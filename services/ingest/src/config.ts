@@ -29,7 +29,7 @@ export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchem
   FEED_MAX_BYTES: intVar(5 * 1024 * 1024, 1024),
   FEED_MAX_ITEMS: intVar(500, 1),
   /** How long an article's identity, fingerprint and version are remembered (refreshed on sight). */
-  DEDUP_TTL_SECONDS: intVar(14 * 86_400, 60),
+  INGEST_DEDUP_TTL_SECONDS: intVar(14 * 86_400, 60),
   /** Fetch each new article's page for full text, byline, og:image and language. */
   FETCH_ARTICLE_PAGES: boolFlag.default(false),
   ARTICLE_TIMEOUT_MS: intVar(15_000, 100),
@@ -46,7 +46,7 @@ export const IngestConfigSchema = BaseConfigSchema.extend(FetchPolicyConfigSchem
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
 export function loadIngestConfig(env: Record<string, string | undefined> = process.env): Readonly<IngestConfig> {
-  const cfg = loadConfig(IngestConfigSchema, env);
+  const cfg = loadConfig(IngestConfigSchema, env, { DEDUP_TTL_SECONDS: 'INGEST_DEDUP_TTL_SECONDS' });
   if (cfg.POLL_MIN_SECONDS > cfg.POLL_MAX_SECONDS) throw new ConfigError('POLL_MIN_SECONDS', 'must not exceed POLL_MAX_SECONDS');
   for (const url of feedList(cfg.FEEDS)) {
     try {

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     store: createRedisFeedStateStore({
       redis: infra.redis,
       prefix: cfg.NEWSFUSE_PREFIX,
-      ttlSeconds: Math.max(cfg.DEDUP_TTL_SECONDS, 7 * 86_400),
+      ttlSeconds: Math.max(cfg.INGEST_DEDUP_TTL_SECONDS, 7 * 86_400),
     }),
     limits: { maxBytes: cfg.FEED_MAX_BYTES, maxItems: cfg.FEED_MAX_ITEMS },
     logger,

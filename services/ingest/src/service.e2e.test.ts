@@ -210,7 +210,12 @@ test('POST /articles: 401 without token, 400 naming the field, 202 then duplicat
   assert.equal((await post({ url: 'https://p.test/1', title: 'x' })).status, 401);
   const bad = await post({ url: 'https://p.test/1' }, `Bearer ${TOKEN}`);
   assert.equal(bad.status, 400);
-  assert.equal(((await bad.json()) as { field: string }).field, 'title');
+  assert.deepEqual(((await bad.json()) as { error: { code: string; field: string } }).error, {
+    code: 'EVENT_SCHEMA',
+    message: 'title: Invalid input: expected string, received undefined',
+    field: 'title',
+    retriable: false,
+  });
   const ok = await post(
     { url: 'https://p.test/1?fbclid=1', title: 'Pushed story', images: [{ url: 'https://p.test/1.jpg', caption: 'c' }] },
     `Bearer ${TOKEN}`,

@@ -26,3 +26,13 @@ test('story settings: defaults, overrides, and a bad value names its variable', 
     );
   }
 });
+
+test('SCORE_DEDUP_TTL_SECONDS is score’s own; the old shared name DEDUP_TTL_SECONDS stops the process naming the new one', () => {
+  assert.equal(loadScoreConfig({}).SCORE_DEDUP_TTL_SECONDS, 7 * 24 * 3600);
+  assert.equal(loadScoreConfig({ SCORE_DEDUP_TTL_SECONDS: '600' }).SCORE_DEDUP_TTL_SECONDS, 600);
+  assert.throws(
+    () => loadScoreConfig({ DEDUP_TTL_SECONDS: '600' }),
+    (err: unknown) =>
+      err instanceof ConfigError && err.message.includes('DEDUP_TTL_SECONDS') && err.message.includes('SCORE_DEDUP_TTL_SECONDS'),
+  );
+});

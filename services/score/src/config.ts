@@ -10,7 +10,8 @@ export const ScoreConfigSchema = BaseConfigSchema.extend(StoryConfigSchema.shape
    */
   RELEVANCE_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   /** How long the (articleId, version) dedup marks live. */
-  DEDUP_TTL_SECONDS: intVar(7 * 24 * 3600, 60),
+  SCORE_DEDUP_TTL_SECONDS: intVar(7 * 24 * 3600, 60),
 });
 export type ScoreConfig = z.infer<typeof ScoreConfigSchema>;
-export const loadScoreConfig = (env?: Record<string, string | undefined>) => loadConfig(ScoreConfigSchema, env);
+export const loadScoreConfig = (env?: Record<string, string | undefined>) =>
+  loadConfig(ScoreConfigSchema, env, { DEDUP_TTL_SECONDS: 'SCORE_DEDUP_TTL_SECONDS' });

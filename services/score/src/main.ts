@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     ? createRedisStories(redis, {
         ...storyOptionsOf(cfg),
         prefix: key(cfg, 'stories'),
-        assignTtlSeconds: cfg.DEDUP_TTL_SECONDS,
+        assignTtlSeconds: cfg.SCORE_DEDUP_TTL_SECONDS,
         // newsfuse_messages_total{stage="stories", outcome="founded|joined|recorded|conflict"}
         onOutcome: (outcome) => metrics.messages.inc({ stage: 'stories', outcome }),
       })
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       const story = input ? await stories!.assign(input) : null;
       const scored = score(fused, options, now, story);
       await producer.send({ topic: topics.scored, messages: [{ key: scored.articleId, value: encode(ScoredEvent, scored) }] });
-      await redis.set(mark, '1', 'EX', cfg.DEDUP_TTL_SECONDS);
+      await redis.set(mark, '1', 'EX', cfg.SCORE_DEDUP_TTL_SECONDS);
       logger.debug({ articleId: scored.articleId, relevance: scored.relevance.score, sentiment: scored.sentiment.fused }, 'scored');
     },
   });

@@ -15,7 +15,9 @@ import { centerNetInput } from '@newsfuse/models/image/detector-onnx';
 import { createFaceAnalyzer, expressionCropBox, type FaceAnalyzer } from '@newsfuse/models/image/faces';
 import { blazeFaceInput, expressionInputData } from '@newsfuse/models/image/faces-onnx';
 import { rgbRaster } from '@newsfuse/models/image/pixels';
-import { imagenetImage, skipWithoutShared } from '@newsfuse/models/image/testing';
+import { imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
+
+const skipWithoutShared = sharedMissing('the parity tests on the labelled photos');
 import { loadGraphModelFile, tf, type GraphModel } from '@newsfuse/models/image/tf';
 
 /** Photos with faces (first four) and with COCO objects. */

@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { resolveModel } from '../registry.ts';
 import { decodeImage } from './decode.ts';
 import { blazeFaceAnchors, createFaceAnalyzer, EXPRESSIONS, expressionCropBox, type FaceAnalyzer } from './faces.ts';
-import { imagenetImage, skipWithoutShared } from './testing.ts';
+import { imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
+
+const skipWithoutShared = sharedMissing('the tests using the labelled photos');
 import { initTf, tf } from './tf.ts';
 
 test('anchors: 896 for the 256 px BlazeFace, strides 16 then 32', () => {

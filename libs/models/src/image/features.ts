@@ -7,6 +7,7 @@
  * The model collaborators are passed in (tests pass fakes). For production use
  * {@link getImageAnalyzer}: the sessions are created once per process and shared.
  */
+import { withCode } from '@newsfuse/shared/errors';
 import { colourStats, type ColourStats } from './colour.ts';
 import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.ts';
 // Model modules (tfjs, onnxruntime) are imported lazily in createDefaultImageAnalyzer, so that
@@ -225,13 +226,19 @@ export async function createDefaultImageAnalyzer(opts: DefaultAnalyzerOptions = 
   const [detector, ocr, faces] = await Promise.all([
     opts.detector === false
       ? null
-      : import('./detector.ts').then((m) =>
-          m.createCenterNetDetector({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.detector || {}) }),
+      : withCode('DETECTOR_FAILED', 'object detector', () =>
+          import('./detector.ts').then((m) =>
+            m.createCenterNetDetector({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.detector || {}) }),
+          ),
         ),
-    opts.ocr === false ? null : import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {})),
+    opts.ocr === false ? null : withCode('OCR_FAILED', 'OCR', () => import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {}))),
     opts.faces === false
       ? null
-      : import('./faces.ts').then((m) => m.createFaceAnalyzer({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.faces || {}) })),
+      : withCode('FACES_FAILED', 'face analyzer', () =>
+          import('./faces.ts').then((m) =>
+            m.createFaceAnalyzer({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.faces || {}) }),
+          ),
+        ),
   ]);
   return createImageAnalyzer({
     detector,

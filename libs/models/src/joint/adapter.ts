@@ -4,6 +4,7 @@
  * and to the article's text features, and fuse scores an image against its article with
  * {@link jointSimilarity}. One embedder per process (or worker thread) and directory.
  */
+import { withCode } from '@newsfuse/shared/errors';
 import { decodeImage } from '../image/decode.ts';
 import { createJointEmbedder, type JointEmbedder, type RgbInput } from './embedder.ts';
 import { cosineOf } from '../math.ts';
@@ -56,12 +57,15 @@ export function createJointPort(embedder: JointEmbedder): JointPort {
   return {
     model: embedder.name,
     dim: embedder.dim,
-    image: async (rgb) => toWire(await embedder.embedImage(rgb)),
-    imageBytes: async (bytes) => toWire(await embedder.embedImage(await decodeImage(bytes, { maxSide }))),
-    article: async (a) => toWire(await embedder.embedText(jointArticleText(a))),
-    warmup: () => embedder.warmup(),
+    image: (rgb) => failsAs(async () => toWire(await embedder.embedImage(rgb))),
+    imageBytes: (bytes) => failsAs(async () => toWire(await embedder.embedImage(await decodeImage(bytes, { maxSide })))),
+    article: (a) => failsAs(async () => toWire(await embedder.embedText(jointArticleText(a)))),
+    warmup: () => failsAs(() => embedder.warmup()),
   };
 }
+
+/** A joint-embedder failure is JOINT_EMBEDDER_FAILED (not INTERNAL) in the failed-image record or dead letter. */
+const failsAs = <T>(f: () => Promise<T>): Promise<T> => withCode('JOINT_EMBEDDER_FAILED', 'joint embedder', f);
 
 const ports = new Map<string, JointPort>();
 

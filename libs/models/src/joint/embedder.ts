@@ -22,6 +22,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
 import sharp from 'sharp';
+import { l2normalise } from '../math.ts';
 import { loadJointConfig, type JointConfig, type JointImageConfig } from './config.ts';
 
 /** 8-bit raster, row-major, interleaved; 3 (RGB), 4 (RGBA, alpha ignored) or 1 (grey) channels. */
@@ -180,14 +181,6 @@ export function tokensFor(tok: LoadedTokenizer, cfg: JointConfig['text'], text: 
     mask.push(...new Array<number>(n).fill(0));
   }
   return { ids, mask };
-}
-
-export function l2normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  const n = Math.sqrt(s);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i]! /= n;
-  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

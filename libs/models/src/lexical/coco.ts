@@ -8,10 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
-import { stemSequence } from './stems.ts';
+import { stemSequence } from '@newsfuse/text/terms';
 
 export { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
-export { stemSequence } from './stems.ts';
+export { stemSequence } from '@newsfuse/text/terms';
 
 interface LexiconFile {
   source: string;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { before, describe, test, type TestContext } from 'node:test';
+import { l2normalise } from '../math.ts';
 import { resolveModel, sha256File } from '../registry.ts';
-import { EMBEDDING_DIM, MODEL_NAME, TOKENIZER_NAME, cosine, createEmbedder, l2normalise, sessionCount, type Embedder } from './embedder.ts';
+import { EMBEDDING_DIM, MODEL_NAME, TOKENIZER_NAME, cosine, createEmbedder, sessionCount, type Embedder } from './embedder.ts';
 
 const FIXTURE = new URL('./fixtures/minilm-reference.json', import.meta.url);
 interface Reference {

@@ -19,7 +19,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
 import { resolveModel } from '../registry.ts';
-import { cosineOf } from '../math.ts';
+import { cosineOf, l2normalise } from '../math.ts';
 
 export const EMBEDDING_DIM = 384;
 export const MODEL_NAME = 'all-minilm-l6-v2-q';
@@ -204,14 +204,6 @@ let shared: Embedder | null = null;
 export function getEmbedder(options?: EmbedderOptions): Embedder {
   shared ??= createEmbedder(options);
   return shared;
-}
-
-export function l2normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  const n = Math.sqrt(s);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i]! /= n;
-  return v;
 }
 
 /** Cosine similarity (dot product for unit vectors, but safe for any). */

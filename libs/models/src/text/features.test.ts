@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { stemsOf } from '@newsfuse/shared/terms';
+import { stemsOf } from '@newsfuse/text/terms';
 import { resolveModel } from '../registry.ts';
 import { createMemoryDocFreq } from './docfreq.ts';
 import { EMBEDDING_DIM, MODEL_NAME, TOKENIZER_NAME, createEmbedder } from './embedder.ts';
@@ -13,7 +13,7 @@ import {
   sentenceSentiment,
   splitSentences,
   tfidfKeywords,
-  wordsAndStems,
+  articleWordsAndStems,
   type SentenceSentiment,
 } from './features.ts';
 
@@ -62,12 +62,12 @@ void describe('normalisation, sentences, terms', () => {
     assert.deepEqual(splitSentences('No terminal punctuation'), ['No terminal punctuation']);
   });
 
-  void test('stems follow the same path as @newsfuse/shared/terms', () => {
+  void test('stems follow the same path as @newsfuse/text/terms', () => {
     const text = `${ARTICLE.title}. ${ARTICLE.body}`;
-    const { words, terms } = wordsAndStems(text);
+    const { words, terms } = articleWordsAndStems(text);
     assert.ok(words.length > terms.length);
     const shared = new Set(stemsOf(text));
-    for (const t of terms) assert.ok(shared.has(t.stem), `${t.stem} (${t.word}) not produced by shared termsOf`);
+    for (const t of terms) assert.ok(shared.has(t.stem), `${t.stem} (${t.word}) not produced by termsOf`);
     assert.ok(terms.some((t) => t.stem === 'evacu'));
     assert.ok(!terms.some((t) => ['the', 'said', '4'].includes(t.word)));
   });
@@ -123,8 +123,8 @@ void describe('TF-IDF keywords', () => {
     const df = createMemoryDocFreq({
       docs: Array.from({ length: 50 }, (_, i) => (i % 10 === 0 ? ['govern', 'support', 'volcano'] : ['govern', 'support'])),
     });
-    const { terms: title } = wordsAndStems(ARTICLE.title);
-    const { terms: body } = wordsAndStems(ARTICLE.body);
+    const { terms: title } = articleWordsAndStems(ARTICLE.title);
+    const { terms: body } = articleWordsAndStems(ARTICLE.body);
     const kw = await tfidfKeywords(title, body, df, { topK: 10 });
     assert.equal(kw.length, 10);
     for (let i = 1; i < kw.length; i++) assert.ok(kw[i - 1]!.weight >= kw[i]!.weight);
@@ -149,7 +149,7 @@ void describe('TF-IDF keywords', () => {
 
   void test('no content words → no keywords and nothing observed', async () => {
     const df = createMemoryDocFreq();
-    assert.deepEqual(await tfidfKeywords([], wordsAndStems('the of and 42').terms, df), []);
+    assert.deepEqual(await tfidfKeywords([], articleWordsAndStems('the of and 42').terms, df), []);
     assert.equal(await df.total(), 0);
   });
 });
@@ -161,7 +161,10 @@ void describe('createTextAnalyzer', () => {
     const out = await createTextAnalyzer({ embedder: emb, docFreq: df }).analyze(ARTICLE);
     assert.equal(out.language, 'en');
     assert.equal(out.sentences, 6); // headline + 5 body sentences
-    assert.equal(out.tokens, wordsAndStems(ARTICLE.title).words.length + wordsAndStems(normalizeText(ARTICLE.body)).words.length);
+    assert.equal(
+      out.tokens,
+      articleWordsAndStems(ARTICLE.title).words.length + articleWordsAndStems(normalizeText(ARTICLE.body)).words.length,
+    );
     assert.equal(out.embedding.length, EMBEDDING_DIM);
     assert.ok(out.embedding.every((x) => typeof x === 'number' && Number.isFinite(x)));
     assert.ok(out.keywords.length > 0 && out.keywords.length <= 10);

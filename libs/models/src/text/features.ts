@@ -9,10 +9,10 @@
  *               punctuation are kept (VADER uses both).
  *   sentences   natural.SentenceTokenizer with a curated abbreviation list. The headline is one
  *               sentence of its own.
- *   terms       the same path as @newsfuse/shared/terms: natural.AggressiveTokenizer on the
- *               lower-cased text, stopwords + a few newswire verbs dropped, tokens of < 2
- *               characters or all digits dropped, natural.PorterStemmer. Keywords are keyed by stem
- *               and reported with their most frequent surface form.
+ *   terms       @newsfuse/text/terms (natural.AggressiveTokenizer on the lower-cased text,
+ *               stopwords + a few newswire verbs dropped, tokens of < 2 characters or all digits
+ *               dropped, natural.PorterStemmer). Keywords are keyed by stem and reported with their
+ *               most frequent surface form.
  *   keywords    TF-IDF over stems: tf = 1 + ln(count), headline occurrences counted twice;
  *               idf = ln((1 + N) / (1 + df)) + 1 (smoothed), N and df from the DocFreq table after
  *               observing this document; the vector is L2-normalised and the top `topK` (10) kept.
@@ -50,15 +50,9 @@
  */
 import { createRequire } from 'node:module';
 import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
-import {
-  AggressiveTokenizer,
-  PorterStemmer,
-  RegexpTokenizer,
-  SentenceTokenizer,
-  createSentimentAnalyzer,
-  stopwords,
-  type SentimentAnalyzer,
-} from '@newsfuse/shared/natural';
+import { RegexpTokenizer, SentenceTokenizer, createSentimentAnalyzer, stopwords, type SentimentAnalyzer } from '@newsfuse/text/natural';
+import { wordsAndStems, type Term } from '@newsfuse/text/terms';
+import { withCode } from '@newsfuse/shared/errors';
 import type { DocFreq } from './docfreq.ts';
 import type { Embedder } from './embedder.ts';
 import { EMBEDDING_DIM } from './embedder.ts';
@@ -84,7 +78,7 @@ export interface Keyword {
   term: string;
   /** L2-normalised TF-IDF weight in (0, 1]. */
   weight: number;
-  /** Porter stem (the key used in the document-frequency table and by @newsfuse/shared/terms). */
+  /** Porter stem (the key used in the document-frequency table and by @newsfuse/text/terms). */
   stem: string;
 }
 
@@ -213,31 +207,8 @@ export function splitSentences(text: string): string[] {
   return sentenceTokenizer.tokenize(text).filter((s) => /[\p{L}\p{N}]/u.test(s));
 }
 
-const termTokenizer = new AggressiveTokenizer();
-const STOP = new Set([...stopwords, 'said', 'says', 'told', 'would', 'could', 'also']);
-
-// Porter stemming dominates term extraction; news vocabulary repeats, so memoise (bounded).
-const stemCache = new Map<string, string>();
-function stem(w: string): string {
-  let s = stemCache.get(w);
-  if (s === undefined) {
-    if (stemCache.size >= 100_000) stemCache.clear();
-    s = PorterStemmer.stem(w);
-    stemCache.set(w, s);
-  }
-  return s;
-}
-
-/** Lower-cased word tokens and their content-word stems (same path as @newsfuse/shared/terms). */
-export function wordsAndStems(text: string): { words: string[]; terms: { stem: string; word: string }[] } {
-  const words = termTokenizer.tokenize(text.normalize('NFKC').toLowerCase());
-  const terms: { stem: string; word: string }[] = [];
-  for (const w of words) {
-    if (w.length < 2 || STOP.has(w) || /^\d+$/.test(w)) continue;
-    terms.push({ stem: stem(w), word: w });
-  }
-  return { words, terms };
-}
+/** Lower-cased word tokens and their content-word stems, newswire fillers dropped (@newsfuse/text/terms). */
+export const articleWordsAndStems = (text: string): { words: string[]; terms: Term[] } => wordsAndStems(text, { stop: 'news' });
 
 // ---------------------------------------------------------------------------------------------
 // Sentiment
@@ -340,14 +311,14 @@ export function aggregateSentiment(
 // Keywords
 
 export async function tfidfKeywords(
-  titleTerms: { stem: string; word: string }[],
-  bodyTerms: { stem: string; word: string }[],
+  titleTerms: Term[],
+  bodyTerms: Term[],
   docFreq: DocFreq,
   { topK = 10, observe = true }: { topK?: number; observe?: boolean } = {},
 ): Promise<Keyword[]> {
   const counts = new Map<string, number>();
   const surface = new Map<string, Map<string, number>>();
-  const add = (t: { stem: string; word: string }, n: number) => {
+  const add = (t: Term, n: number) => {
     counts.set(t.stem, (counts.get(t.stem) ?? 0) + n);
     const forms = surface.get(t.stem) ?? new Map<string, number>();
     forms.set(t.word, (forms.get(t.word) ?? 0) + 1);
@@ -421,31 +392,35 @@ export function createTextAnalyzer(deps: {
       const lead = input.lead ? normalizeText(input.lead) : bodySentences.slice(0, leadSentences).join(' ');
       const embedText = [title, lead].filter(Boolean).join('\n');
 
-      const t = wordsAndStems(title);
-      const b = wordsAndStems(body);
+      const t = articleWordsAndStems(title);
+      const b = articleWordsAndStems(body);
 
       const [embedding, keywords] = await Promise.all([
         embedText ? embedder.embedOne(embedText) : Promise.resolve(new Float32Array(EMBEDDING_DIM)),
         tfidfKeywords(t.terms, b.terms, docFreq, { topK, observe }),
       ]);
 
-      const headline = title ? sentenceSentiment(title) : null;
-      const perBody = bodySentences.map(sentenceSentiment);
-      const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
-      if (sentimentModel) {
-        const scores = await scoreSentences(
-          sentimentModel,
-          embedder,
-          [...(headline ? [title] : []), ...bodySentences],
-          [...(headline ? [headline] : []), ...perBody],
-          (headline ? 1 : 0) + modelSentences,
-        );
-        const h = headline ? (headline.combined = scores[0]!) : null;
-        perBody.forEach((s, i) => (s.combined = scores[i + (headline ? 1 : 0)]!));
-        const hw = headline ? (perBody.length ? headlineWeight : 1) : 0;
-        const bodyMean = perBody.length ? perBody.reduce((a, s) => a + s.combined, 0) / perBody.length : 0;
-        sentiment.combined = clamp(hw * (h ?? 0) + (1 - hw) * bodyMean);
-      }
+      // A failure here is SENTIMENT_FAILED (an embedder failure inside the model keeps its own code).
+      const { headline, perBody, sentiment } = await withCode('SENTIMENT_FAILED', 'sentiment analysis', async () => {
+        const headline = title ? sentenceSentiment(title) : null;
+        const perBody = bodySentences.map(sentenceSentiment);
+        const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
+        if (sentimentModel) {
+          const scores = await scoreSentences(
+            sentimentModel,
+            embedder,
+            [...(headline ? [title] : []), ...bodySentences],
+            [...(headline ? [headline] : []), ...perBody],
+            (headline ? 1 : 0) + modelSentences,
+          );
+          const h = headline ? (headline.combined = scores[0]!) : null;
+          perBody.forEach((s, i) => (s.combined = scores[i + (headline ? 1 : 0)]!));
+          const hw = headline ? (perBody.length ? headlineWeight : 1) : 0;
+          const bodyMean = perBody.length ? perBody.reduce((a, s) => a + s.combined, 0) / perBody.length : 0;
+          sentiment.combined = clamp(hw * (h ?? 0) + (1 - hw) * bodyMean);
+        }
+        return { headline, perBody, sentiment };
+      });
 
       const out: TextFeatures = {
         language: detectLanguage([title, body].filter(Boolean).join('. '), o.languageSampleChars),

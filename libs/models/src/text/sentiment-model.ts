@@ -18,10 +18,10 @@
  * Pure arithmetic once loaded (≤ 384×64 multiply-adds), so scoring costs nothing next to embedding.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { weightsPath } from '@newsfuse/shared/json-file';
 
 export const SENTIMENT_WEIGHTS_FORMAT = 'newsfuse.sentiment-fused/1';
-export const DEFAULT_SENTIMENT_WEIGHTS_PATH = fileURLToPath(new URL('../../../../models/weights/sentiment-en.json', import.meta.url));
+export const DEFAULT_SENTIMENT_WEIGHTS_PATH = weightsPath('sentiment-en');
 
 export const FUSION_FEATURES = ['regressor', 'vader', 'afinn', 'senticon', 'pattern'] as const;
 export const LEXICON_ONLY_FEATURES = ['vader', 'afinn', 'senticon', 'pattern'] as const;

@@ -6,6 +6,7 @@
  * is the real one; unit tests use an in-memory fake).
  */
 import type { ScoredEvent } from '@newsfuse/shared';
+import { slug } from '@newsfuse/text/slug';
 
 export type Resolution = 'minute' | 'hour';
 export const RESOLUTION_SECONDS: Record<Resolution, number> = { minute: 60, hour: 3600 };
@@ -103,14 +104,6 @@ export function retentionOf(res: Resolution, opts: Pick<AggregateOptions, 'minut
 
 export const MAX_TOPICS_PER_ARTICLE = 8;
 
-const slug = (s: string, max = 64) =>
-  s
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^\p{L}\p{N}.]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, max);
-
 function hostOf(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
@@ -123,7 +116,8 @@ function hostOf(url: string | undefined): string | undefined {
 /** The outlet when known, else the feed's host, else the article's host, else the ingest kind. */
 export function sourceOf(event: Pick<ScoredEvent, 'source' | 'url'>): Named {
   const outlet = event.source.outlet?.trim();
-  if (outlet && slug(outlet)) return { id: `outlet:${slug(outlet)}`, label: outlet.slice(0, 200) };
+  const outletSlug = outlet && slug(outlet, { keep: '.' });
+  if (outlet && outletSlug) return { id: `outlet:${outletSlug}`, label: outlet.slice(0, 200) };
   const host = hostOf(event.source.feedUrl) ?? hostOf(event.url);
   if (host) return { id: `host:${host.slice(0, 200)}`, label: host.slice(0, 200) };
   return { id: `kind:${event.source.kind}`, label: event.source.kind };

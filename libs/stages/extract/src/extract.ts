@@ -8,12 +8,12 @@ import {
   NewsFuseError,
   TextFeatures,
   decode,
-  stemsOf,
   toNewsFuseError,
   type ImageFeaturesOk,
   type ImageJobData,
   type TextJobData,
 } from '@newsfuse/shared';
+import { stemsOf } from '@newsfuse/text/terms';
 
 export interface TextAnalysis {
   language: string;

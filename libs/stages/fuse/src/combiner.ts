@@ -8,6 +8,7 @@
  * reads as 0. `fixed` holds coefficients that were not learned (signals the training data cannot
  * show, e.g. captions: the dev photos have none) and are added to the logit as given.
  */
+import { sigmoid } from '@newsfuse/models/math';
 import { z } from 'zod';
 
 export interface LogisticModel {
@@ -81,8 +82,6 @@ export const FusionWeightsSchema: z.ZodType<FusionWeights> = z.object({
   lateWeights: z.record(z.string(), z.number()),
   cv: z.record(z.string(), z.unknown()).optional(),
 });
-
-export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 export function featureValue(name: string, signals: Partial<Record<string, number>>): number {
   if (name.startsWith('has:')) return signals[name.slice(4)] !== undefined ? 1 : 0;

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { readWeights } from '@newsfuse/shared';
+import { NewsFuseError, readWeights } from '@newsfuse/shared';
 import { FusionWeightsSchema } from './combiner.ts';
 import { createStrategies } from './strategies.ts';
 import assert from 'node:assert/strict';
@@ -90,6 +90,23 @@ test('modality labels: text-only, complete, image-failed, text-failed', () => {
     'image-failed',
   );
   assert.equal(modalityLabel(joinChildren(data(0), {}, { 'p:q:extract-text:x': 'bad' }), 0), 'text-failed');
+});
+
+test('no usable modality (text failed, no image ok): JOIN_INCOMPLETE, not an event', () => {
+  const failed = joinChildren(data(1), {}, { 'p:q:extract-text:x': 'bad', 'p:q:extract-image:x-img0': 'gone' });
+  assert.throws(
+    () => fuse(data(1), failed, STRATEGIES, 'baseline', new Date()),
+    (e: unknown) =>
+      e instanceof NewsFuseError &&
+      e.code === 'JOIN_INCOMPLETE' &&
+      !e.retriable &&
+      /bad/.test(e.message) &&
+      /EXTRACT_FAILED gone/.test(e.message),
+  );
+  const textOnly = joinChildren(data(0), {}, { 'p:q:extract-text:x': 'bad' });
+  assert.throws(() => fuse(data(0), textOnly, STRATEGIES, 'baseline', new Date()), /JOIN_INCOMPLETE|no usable modality/);
+  const imageOk = joinChildren(data(1), { 'p:q:extract-image:x-img0': ok(0, 'A dog') }, { 'p:q:extract-text:x': 'bad' });
+  assert.equal(fuse(data(1), imageOk, STRATEGIES, 'baseline', new Date()).modalities.label, 'text-failed');
 });
 
 test('baseline strategy: caption coverage of the article terms, best image wins', () => {

@@ -6,6 +6,7 @@ import {
   ImageFeatures,
   QUEUES,
   TextFeatures,
+  NewsFuseError,
   decode,
   type FuseJobData,
   type FusedEvent,
@@ -75,6 +76,11 @@ export function modalityLabel(joined: Joined, expectedImages: number): ModalityL
   return ok < expectedImages ? 'partial' : 'complete';
 }
 
+/**
+ * The fused event of a joined article. Throws JOIN_INCOMPLETE (not retriable: the children have failed
+ * for good) when nothing is usable — the text failed and no image is ok — so the article goes to the
+ * dead letters with its reasons instead of leaving as an event with nothing to score.
+ */
 export function fuse(
   data: FuseJobData,
   joined: Joined,
@@ -85,6 +91,16 @@ export function fuse(
 ): FusedEvent {
   const expected = data.article.images.length;
   const okImages = joined.images.filter((i) => i.status === 'ok').length;
+  if (!joined.text && okImages === 0) {
+    const images = joined.images.map((i) => (i.status === 'failed' ? `image ${i.index}: ${i.code} ${i.reason}` : '')).filter(Boolean);
+    throw new NewsFuseError(
+      'JOIN_INCOMPLETE',
+      `no usable modality: text: ${joined.textFailure ?? 'missing'}${images.length ? `; ${images.join('; ')}` : ''}`,
+      {
+        details: { expectedImages: expected },
+      },
+    );
+  }
   const { images: _images, ...summary } = data.article;
   return {
     schemaVersion: 1,

@@ -28,7 +28,8 @@
  *
  * A signal that does not apply is absent (never NaN). Failed images get caption_overlap only.
  */
-import { stemsOf, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { stemsOf } from '@newsfuse/text/terms';
 import { articleMentions, type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
 import { cosineOf } from '@newsfuse/models/math';
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stemsOf, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
-import { combine, sigmoid, type FusionWeights } from './combiner.ts';
+import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
+import { stemsOf } from '@newsfuse/text/terms';
+import { sigmoid } from '@newsfuse/models/math';
+import { combine, type FusionWeights } from './combiner.ts';
 import { articleView, cosine, imageSignals, objectEvidence } from './signals.ts';
 import { readWeights } from '@newsfuse/shared';
 import { FusionWeightsSchema } from './combiner.ts';

@@ -21,7 +21,8 @@
  * The learned weights come from scripts/train-fusion.ts; `createStrategies(weights)` lets the
  * evaluation run the same code with weights fitted on its training folds only.
  */
-import { stemsOf, type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { stemsOf } from '@newsfuse/text/terms';
 import { combine, type FusionWeights } from './combiner.ts';
 import { articleView, bestOf, coverage, imageSignals as baseImageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
 

@@ -3,13 +3,14 @@
  * The HTTP adapter only moves requests and replies in and out.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { toNewsFuseError } from '@newsfuse/shared';
+import { errorBody, toNewsFuseError, type ErrorBody } from '@newsfuse/shared';
 import { ArticleInput, candidateFromInput } from './article.ts';
 import type { Ingestor } from './ingestor.ts';
 
 export interface PushReply {
   status: number;
-  body: Record<string, unknown>;
+  /** 202: the article's id, version and whether it was a duplicate; otherwise the one error body. */
+  body: { articleId: string; version: number; duplicate: boolean } | ErrorBody;
   headers?: Record<string, string>;
 }
 
@@ -29,17 +30,14 @@ export function createPushHandler(deps: { token: string | undefined; ingestor: I
       return {
         status: 401,
         headers: { 'www-authenticate': 'Bearer' },
-        body: {
-          error: 'AUTH_REQUIRED',
-          message: deps.token ? 'a valid bearer token is required' : 'push is disabled (PUSH_TOKEN is not set)',
-        },
+        body: errorBody('AUTH_REQUIRED', deps.token ? 'a valid bearer token is required' : 'push is disabled (PUSH_TOKEN is not set)'),
       };
     }
     const parsed = ArticleInput.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue && issue.path.length ? issue.path.join('.') : '(body)';
-      return { status: 400, body: { error: 'EVENT_SCHEMA', field, message: `${field}: ${issue?.message ?? 'invalid'}` } };
+      return { status: 400, body: errorBody('EVENT_SCHEMA', `${field}: ${issue?.message ?? 'invalid'}`, { field }) };
     }
     try {
       const r = await deps.ingestor.ingest(candidateFromInput(parsed.data, 'push'));
@@ -48,9 +46,9 @@ export function createPushHandler(deps: { token: string | undefined; ingestor: I
       const e = toNewsFuseError(err);
       if (e.code === 'EVENT_SCHEMA' || e.code === 'EVENT_INVALID_JSON') {
         const field = typeof e.details?.field === 'string' ? e.details.field : '(body)';
-        return { status: 400, body: { error: e.code, field, message: e.message } };
+        return { status: 400, body: errorBody(e.code, e.message, { field }) };
       }
-      return { status: e.retriable ? 503 : 500, body: { error: e.code, message: e.message, retriable: e.retriable } };
+      return { status: e.retriable ? 503 : 500, body: errorBody(e.code, e.message, { retriable: e.retriable }) };
     }
   };
 }

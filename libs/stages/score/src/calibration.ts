@@ -12,6 +12,7 @@
  * Fitted by scripts/train-fusion.ts (models/weights/calibration.json, loaded by the score service's
  * adapters); applied by score().
  */
+import { sigmoid } from '@newsfuse/models/math';
 import { z } from 'zod';
 
 export interface PlattCalibrator {
@@ -57,7 +58,6 @@ export const CalibrationFileSchema: z.ZodType<CalibrationFile> = z.object({
   strategies: z.record(z.string(), z.object({ calibrator: CalibratorSchema, threshold: z.number().min(0).max(1) })),
 });
 
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 export function calibrate(c: Calibrator, raw: number): number {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FusedEvent } from '@newsfuse/shared';
-import { stemsOf } from '@newsfuse/shared';
+import { stemsOf } from '@newsfuse/text/terms';
 import { readWeights } from '@newsfuse/shared';
 import { CalibrationFileSchema } from './calibration.ts';
 import { defaultScoreOptions, faceValence, score, sentimentLabel, thresholdFor, topicsOf, type ScoreOptions } from './score.ts';

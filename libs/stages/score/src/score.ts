@@ -2,7 +2,9 @@
  * Pure scoring: fused record → calibrated relevance with an explanation, fused sentiment with a label,
  * and topics. No Kafka, Redis or network in here.
  */
-import { CONFIDENT_OBJECT_SCORE, termsOf, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
+import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
+import { slug } from '@newsfuse/text/slug';
+import { termsOf } from '@newsfuse/text/terms';
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 import { calibrate, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
 import type { StoryTopic } from './stories.ts';
@@ -86,7 +88,7 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   const seen = new Set<string>();
   const via: string[] = [];
   const add = (kind: 'object' | 'ocr' | 'caption' | 'face', text: string) => {
-    for (const t of termsOf(text, 200)) {
+    for (const t of termsOf(text, { limit: 200 })) {
       if (vocabulary.has(t.stem) && !seen.has(`${kind}:${t.stem}`)) {
         seen.add(`${kind}:${t.stem}`);
         matched.push({ kind, term: t.word });
@@ -146,13 +148,6 @@ export function topicsOf(fused: FusedEvent, story?: StoryTopic | null): ScoredEv
 }
 
 function categoryTopicsOf(fused: FusedEvent): ScoredEvent['topics'] {
-  const slug = (s: string) =>
-    s
-      .toLowerCase()
-      .normalize('NFKD')
-      .replace(/[^\p{L}\p{N}]+/gu, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 64);
   const cats = fused.article.categories
     .map((c) => ({ id: `cat:${slug(c)}`, label: c.trim(), kind: 'category' as const }))
     .filter((t) => t.id.length > 4);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { l2normalise } from '@newsfuse/models/math';
 import {
   createMemoryStories,
   decodeCentroid,
@@ -11,7 +12,6 @@ import {
   labelOf,
   mergeTerms,
   nearestStory,
-  normalise,
   storyIdFor,
   storyInputOf,
   usableEmbedding,
@@ -20,7 +20,7 @@ import {
 
 const H = 3600_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
-const unit = (...v: number[]) => Array.from(normalise(Float32Array.from(v)));
+const unit = (...v: number[]) => Array.from(l2normalise(Float32Array.from(v)));
 const article = (id: string, embedding: number[], at = T0, keywords: StoryInput['keywords'] = [], version = 1): StoryInput => ({
   articleId: id,
   version,
@@ -31,7 +31,7 @@ const article = (id: string, embedding: number[], at = T0, keywords: StoryInput[
 const opts = { similarity: 0.8, windowMs: 24 * H, maxActive: 10, maxTerms: 8, labelTerms: 3 };
 
 test('centroid encoding is compact and keeps the direction (cosine error < 1e-3)', () => {
-  const v = normalise(Float32Array.from({ length: 384 }, (_, i) => Math.sin(i * 1.7) + (i % 7) / 10));
+  const v = l2normalise(Float32Array.from({ length: 384 }, (_, i) => Math.sin(i * 1.7) + (i % 7) / 10));
   const buf = encodeCentroid(v);
   assert.equal(buf.length, 388);
   const back = decodeCentroid(buf);

@@ -12,6 +12,7 @@
  * `npm run eval:stories`.
  */
 import { createHash } from 'node:crypto';
+import { l2normalise } from '@newsfuse/models/math';
 
 export interface StoryOptions {
   /** Cosine at or above which an article joins a story. */
@@ -88,12 +89,6 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-export function normalise(v: Float32Array): Float32Array {
-  const norm = Math.sqrt(dot(v, v));
-  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
-  return v;
-}
-
 /** A usable embedding: non-empty, finite, not all zeros (the text model was off or the text failed). */
 export function usableEmbedding(v: ArrayLike<number> | undefined): v is ArrayLike<number> {
   if (!v || v.length === 0) return false;
@@ -122,7 +117,7 @@ export function decodeCentroid(buf: Buffer): Float32Array {
   const scale = buf.readFloatLE(0) / 127;
   const out = new Float32Array(buf.length - 4);
   for (let i = 0; i < out.length; i++) out[i] = buf.readInt8(4 + i) * scale;
-  return normalise(out);
+  return l2normalise(out);
 }
 
 /** A story's ID: derived from the (articleId, version) that founded it, so a retried founding reuses it. */
@@ -192,7 +187,7 @@ export function foundStory(input: StoryInput, opts: Pick<StoryOptions, 'maxTerms
     last: input.at,
     terms,
     label: labelOf(terms, opts.labelTerms),
-    centroid: normalise(Float32Array.from(input.embedding)),
+    centroid: l2normalise(Float32Array.from(input.embedding)),
   };
 }
 
@@ -208,7 +203,7 @@ export function joinStory(story: Story, input: StoryInput, opts: Pick<StoryOptio
     last: Math.max(story.last, input.at),
     terms,
     label: labelOf(terms, opts.labelTerms),
-    centroid: normalise(c),
+    centroid: l2normalise(c),
   };
 }
 

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { Logger } from '@newsfuse/shared';
+import { replyError, type Logger } from '@newsfuse/shared';
 import { ALL_ID, SORT_KEYS, WINDOWS, type WindowName } from '@newsfuse/stage-dashboard/aggregate';
 import { withoutToken, type Auth } from '@newsfuse/stage-dashboard/auth';
 import type { LiveHub, LiveClient } from '@newsfuse/stage-dashboard/live';
@@ -122,9 +122,8 @@ const StreamQuery = z.object({ window: windowQ });
 
 function badRequest(reply: FastifyReply, err: z.ZodError) {
   const issue = err.issues[0];
-  return reply
-    .code(400)
-    .send({ error: { code: 'BAD_REQUEST', message: `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}` } });
+  const field = issue?.path.join('.') || 'query';
+  return replyError(reply, 'BAD_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`, { field });
 }
 
 const OPEN = [/^\/healthz$/, /^\/metrics$/, /^\/static\//, /^\/vendor\//, /^\/favicon\.ico$/];
@@ -177,9 +176,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
           .code(401)
           .type('text/html; charset=utf-8')
           .send(unauthorizedPage(result === 'invalid'));
-      return reply
-        .code(401)
-        .send({ error: { code: 'AUTH_REQUIRED', message: result === 'invalid' ? 'invalid token' : 'a bearer token is required' } });
+      return replyError(reply, 'AUTH_REQUIRED', result === 'invalid' ? 'invalid token' : 'a bearer token is required');
     });
   }
 
@@ -197,13 +194,11 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
   app.get('/favicon.ico', (_req, reply) => reply.redirect('./static/favicon.svg', 301));
   app.get('/static/*', (req, reply) => {
     const a = assets.files.get(req.url.split('?')[0] ?? '');
-    return a ? sendAsset(req, reply, a, 'no-cache') : reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such file' } });
+    return a ? sendAsset(req, reply, a, 'no-cache') : replyError(reply, 'NOT_FOUND', 'no such file');
   });
   app.get('/vendor/*', (req, reply) => {
     const a = assets.files.get(req.url.split('?')[0] ?? '');
-    return a
-      ? sendAsset(req, reply, a, 'public, max-age=3600')
-      : reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such file' } });
+    return a ? sendAsset(req, reply, a, 'public, max-age=3600') : replyError(reply, 'NOT_FOUND', 'no such file');
   });
 
   app.get('/api/overview', async (req, reply) => {
@@ -242,7 +237,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
       if (!q.success) return badRequest(reply, q.error);
       const id = req.params.id;
       const s = id === ALL_ID ? await views.series('all', ALL_ID, q.data.window) : await views.series(scope, id, q.data.window);
-      if (!s) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no ${scope} ${JSON.stringify(id.slice(0, 128))}` } });
+      if (!s) return replyError(reply, 'NOT_FOUND', `no ${scope} ${JSON.stringify(id.slice(0, 128))}`);
       return s;
     });
   }
@@ -259,10 +254,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
     const q = StreamQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     if (hub.size >= deps.maxSseClients)
-      return reply
-        .code(503)
-        .header('retry-after', '10')
-        .send({ error: { code: 'TOO_MANY_CLIENTS', message: 'too many live connections' } });
+      return replyError(reply.header('retry-after', '10'), 'TOO_MANY_CLIENTS', 'too many live connections', { retriable: true });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

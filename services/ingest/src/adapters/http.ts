@@ -1,33 +1,27 @@
 /**
  * The ingest routes on the shared ops server: POST /articles (bearer token checked before the body
- * is even parsed, so an unauthenticated caller learns nothing about validation).
+ * is even parsed, so an unauthenticated caller learns nothing about validation). Errors — including
+ * a body that is not JSON (EVENT_INVALID_JSON), too large (413) or not JSON at all (415), both
+ * REQUEST_INVALID — answer with the one error body of the ops server's `installErrorHandler`.
  */
 import type { FastifyInstance } from 'fastify';
+import { replyError } from '@newsfuse/shared';
 import { bearerMatches, type createPushHandler } from '@newsfuse/stage-ingest/push';
 
 export function pushRoutes(handler: ReturnType<typeof createPushHandler>, token: string | undefined) {
   return async (app: FastifyInstance) => {
     await app.register(async (scope) => {
-      scope.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, _req, reply) => {
-        const status = err.statusCode ?? 500;
-        if (status === 400) return reply.code(400).send({ error: 'EVENT_INVALID_JSON', field: '(body)', message: err.message });
-        if (status === 413 || status === 415)
-          return reply.code(status).send({ error: err.code ?? 'REQUEST_INVALID', message: err.message });
-        return reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
-      });
       scope.post(
         '/articles',
         {
           onRequest: async (req, reply) => {
             const auth = req.headers.authorization;
             if (!bearerMatches(typeof auth === 'string' ? auth : undefined, token)) {
-              return reply
-                .code(401)
-                .header('www-authenticate', 'Bearer')
-                .send({
-                  error: 'AUTH_REQUIRED',
-                  message: token ? 'a valid bearer token is required' : 'push is disabled (PUSH_TOKEN is not set)',
-                });
+              return replyError(
+                reply.header('www-authenticate', 'Bearer'),
+                'AUTH_REQUIRED',
+                token ? 'a valid bearer token is required' : 'push is disabled (PUSH_TOKEN is not set)',
+              );
             }
           },
         },

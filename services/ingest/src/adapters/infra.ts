@@ -45,7 +45,7 @@ export async function connectIngestInfra(cfg: IngestConfig, logger: Logger, metr
     producer.on(producer.events.DISCONNECT, () => (kafkaUp = false));
     let claims = 0;
     const base = createIngestor({
-      store: createRedisIngestStore({ redis, prefix: cfg.NEWSFUSE_PREFIX, ttlSeconds: cfg.DEDUP_TTL_SECONDS }),
+      store: createRedisIngestStore({ redis, prefix: cfg.NEWSFUSE_PREFIX, ttlSeconds: cfg.INGEST_DEDUP_TTL_SECONDS }),
       publisher: createKafkaPublisher({ producer, topic: topics.articles }),
       ...(cfg.INGEST_CRASH_AFTER_CLAIMS > 0
         ? {

@@ -6,7 +6,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createRedis } from '@newsfuse/shared';
-import { createMemoryStories, normalise, type StoryInput } from '@newsfuse/stage-score/stories';
+import { l2normalise } from '@newsfuse/models/math';
+import { createMemoryStories, type StoryInput } from '@newsfuse/stage-score/stories';
 import { createRedisStories } from './stories-redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,7 +34,7 @@ const near = (axis: number, jitter = 0) => {
   const v = new Float32Array(DIM);
   v[axis % DIM] = 1;
   v[(axis + 1) % DIM] = jitter;
-  return Array.from(normalise(v));
+  return Array.from(l2normalise(v));
 };
 const article = (id: string, embedding: number[], at: number, term = 'x', version = 1): StoryInput => ({
   articleId: id,

@@ -1,10 +1,15 @@
 /**
- * Training of the learned combiners (used by scripts/train-fusion.ts and the evaluation's
- * cross-validation): L2-regularised logistic regression by Newton's method, and a one-hidden-layer
- * tanh MLP by full-batch Adam. Both take per-example weights (the caller balances the classes).
+ * tools/learning: the project's training code for small models, one home for every trainer.
+ *
+ * Classifiers over named signals, the learned fusion combiners (trained by scripts/train-fusion.ts
+ * through the relevance evaluation's cross-validation): L2-regularised logistic regression by
+ * Newton's method, and a one-hidden-layer tanh MLP by full-batch Adam. Both take per-example weights
+ * (the caller balances the classes) and return the inference types of the stage that uses them
+ * (`LogisticModel`, `MlpModel` in libs/stages/fuse/src/combiner.ts).
  */
-import { featureVector, logit, sigmoid, type LogisticModel, type MlpModel } from '@newsfuse/stage-fuse/combiner';
-import { rng } from './metrics.ts';
+import { sigmoid } from '@newsfuse/models/math';
+import { featureVector, logit, type LogisticModel, type MlpModel } from '@newsfuse/stage-fuse/combiner';
+import { mulberry32 as rng } from '@newsfuse/models/math';
 
 export interface Example {
   signals: Partial<Record<string, number>>;
