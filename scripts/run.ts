@@ -19,7 +19,15 @@ import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startDemoServer } from './demo.ts';
 import { Supervisor, type ServiceSpec } from './supervisor/supervisor.ts';
 import { createStatusWriter, type StatusWriter } from './supervisor/status.ts';
-import { SERVICE_NAMES, inheritedEnv, loadRunConfig, parseServiceList, portOf, restartPolicyOf, type ServiceName } from './supervisor/config.ts';
+import {
+  SERVICE_NAMES,
+  inheritedEnv,
+  loadRunConfig,
+  parseServiceList,
+  portOf,
+  restartPolicyOf,
+  type ServiceName,
+} from './supervisor/config.ts';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
