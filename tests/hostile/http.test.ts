@@ -17,8 +17,19 @@ describe('hostile inputs: HTTP', { timeout: HOSTILE_TIMEOUT_MS }, () => {
     const { services, runId, pushToken, articles, summary } = rig;
     const url = `${services.get('ingest')!.url}/articles`;
     const good = { url: `https://news.example.org/${runId}/pushed`, title: 'Pushed article about the harbour' };
-    const post = (headers: Record<string, string>, body: string) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    // The server refuses an oversized body from its Content-Length and closes without reading it, so
+    // the client's write can race the 413 (EPIPE/ECONNRESET before the response is read): such a send
+    // is tried again; the answer itself is still asserted.
+    const post = async (headers: Record<string, string>, body: string): Promise<Response> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        } catch (err) {
+          const code = (err as { cause?: { code?: string } }).cause?.code;
+          if (attempt >= 5 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw err;
+        }
+      }
+    };
     const authCases: [string, Record<string, string>][] = [
       ['no Authorization header', {}],
       ['wrong token', { authorization: 'Bearer not-the-token-at-all-000000' }],
