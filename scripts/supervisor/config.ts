@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
 import type { RestartPolicy } from './policy.ts';
 import { DEFAULT_RESTART_POLICY } from './policy.ts';
 
@@ -57,14 +57,8 @@ export const RunConfigSchema = z.object({
   /** Set = the broker/Redis to use; with `--only` both are required. */
   KAFKA_BROKERS: z.string().optional(),
   REDIS_URL: z.string().optional(),
-  NEWSFUSE_PREFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]+$/)
-    .default('nf'),
-  TOPIC_SUFFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]*$/)
-    .default(''),
+  NEWSFUSE_PREFIX: BaseConfigSchema.shape.NEWSFUSE_PREFIX,
+  TOPIC_SUFFIX: BaseConfigSchema.shape.TOPIC_SUFFIX,
   /** Print each scored article (the default when the whole pipeline runs here). */
   NEWSFUSE_WATCH: boolFlag.optional(),
 });
