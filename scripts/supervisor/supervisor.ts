@@ -5,7 +5,8 @@
  * policy and the status sink are passed in, so the unit tests drive it with real short-lived children.
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { describeExit, onCrash, type RestartPolicy } from './policy.ts';
 import type { SupervisedService } from '@newsfuse/shared';
 
@@ -148,7 +149,11 @@ export class Supervisor {
 
   #spawn(m: Managed): void {
     const { spec } = m;
-    m.log ??= spec.logFile ? createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
+    if (!m.log && spec.logFile) {
+      // A fresh clone has no log folder yet.
+      mkdirSync(dirname(spec.logFile), { recursive: true });
+      m.log = createWriteStream(spec.logFile, { flags: 'a' });
+    }
     // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops the services in order.
     const child = nodeSpawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (m.log) {
