@@ -101,17 +101,23 @@ describe('npx newsfuse', () => {
         'not json',
         JSON.stringify({ id: 'a-much-longer-identifier', title: 'Stocks rally as markets cheer', text: 'Shares rose sharply.' }),
         JSON.stringify({ title: 'No id at all' }),
+        JSON.stringify({ id: 'zh-1', title: 'Apple发布新款iPhone', text: '苹果公司今天在加州发布了新款手机。' }),
       ].join('\n'),
     );
     const r = await newsfuse(['score', '--jsonl', input]);
     assert.equal(r.code, 1, 'a failed line makes the exit non-zero');
     const scored = jsonLines(r.stdout).map((e) => decode(ScoredEvent, e));
     assert.deepEqual(scored.map((s) => s.articleId).slice(0, 2), ['a1', 'a-much-longer-identifier']);
-    assert.equal(scored.length, 3);
+    assert.equal(scored.length, 4);
+    // The one-shot path reports the language the services report (the language router's decision).
+    assert.deepEqual(
+      scored.map((s) => s.language),
+      ['en', 'en', 'en', 'zh'],
+    );
     assert.match(scored[2]!.articleId, /^[0-9a-f]{32}$/, 'no id: the hash of title and text');
     assert.match(r.stderr, /line 2 \(id "x-7"\) failed: "title" must be a string/);
     assert.match(r.stderr, /line 3 \(no id\) failed: .*JSON/);
-    assert.match(r.stderr, /score: 3 scored, 2 failed/);
+    assert.match(r.stderr, /score: 4 scored, 2 failed/);
     const none = await newsfuse(['score']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /give --title or --jsonl/);

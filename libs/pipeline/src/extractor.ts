@@ -14,7 +14,8 @@ import {
   type ImageAnalyzerPort,
   type TextAnalyzerPort,
 } from '@newsfuse/stage-extract/extract';
-import { createEmbedderPort, createImageAnalyzerPort, createImageFetcher, createTextAnalyzerPort } from './analyzers.ts';
+import { createImageAnalyzerPort, createImageFetcher } from './analyzers.ts';
+import { createLanguageRouter } from './languages.ts';
 
 export type Role = 'text' | 'image' | 'both';
 
@@ -24,27 +25,25 @@ const unavailable = (what: string): never => {
 
 export interface AnalysisExtractorOptions {
   role?: Role;
-  /** The document-frequency table (in memory when absent). */
-  docFreq?: () => DocFreq;
+  /** The document-frequency table of a language (in memory when absent). */
+  docFreq?: (language: string) => DocFreq;
   /** Images by URL (the SSRF-guarded fetcher when absent). */
   fetchImage?: Fetcher;
 }
 
 export function createAnalysisExtractor(cfg: AnalysisConfig, opts: AnalysisExtractorOptions = {}): Extractor {
   const role = opts.role ?? 'both';
-  const embedder = createEmbedderPort(cfg);
+  // Each language's analyzer and embedder load on first use: a thread that never sees Chinese never loads its models.
+  const languages = createLanguageRouter(cfg, opts.docFreq ? { docFreq: opts.docFreq } : {});
   const joint = jointPortOf(cfg, { intraOpNumThreads: cfg.ORT_THREADS });
-  const text: TextAnalyzerPort =
-    role === 'image'
-      ? { model: 'none', analyze: () => unavailable('the text analyzer') }
-      : createTextAnalyzerPort(embedder, opts.docFreq?.());
+  const text: TextAnalyzerPort = role === 'image' ? { model: 'none', analyze: () => unavailable('the text analyzer') } : languages.text;
   const image: ImageAnalyzerPort =
     role === 'text' ? { model: 'none', analyze: () => unavailable('the image analyzer') } : createImageAnalyzerPort(cfg);
   return createExtractor({
     text,
     image,
     fetchImage: opts.fetchImage ?? createImageFetcher(cfg),
-    ...(embedder ? { embedder } : {}),
+    embedderFor: languages.embedderFor,
     ...(joint ? { joint } : {}),
   });
 }

@@ -66,6 +66,8 @@ export async function scoreOne(
       extractor.image({ articleId, version: 1, index, url: img.url, ...(img.caption ? { caption: img.caption } : {}) }, attempt),
     ),
   ]);
+  // The text worker decided the language; the article carries it as the flow builder's would.
+  if ('ok' in text! && text.ok.language) data.article.language = text.ok.language;
   const joined: Joined = {
     text: 'ok' in text! ? text.ok : undefined,
     textFailure: 'error' in text! ? text.error : undefined,

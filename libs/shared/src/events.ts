@@ -63,7 +63,13 @@ export const TextFeatures = z.object({
   articleId: z.string(),
   version: z.number().int().min(1),
   status: z.literal('ok'),
+  /** ISO 639-1 code decided by the language router (@newsfuse/text/language). */
   language: z.string().optional(),
+  languageSource: z.enum(['script', 'declared', 'detected', 'default']).optional(),
+  /** Dominant script of the text ('Han', 'Latin', 'Arabic', …). */
+  script: z.string().max(32).optional(),
+  /** Traditional Chinese: analysed after conversion to Simplified; the article keeps its original text. */
+  traditional: z.boolean().optional(),
   tokens: z.number().int().min(0),
   sentences: z.number().int().min(0),
   /** Unique stems of the title and text, for lexical matching (bounded). */
@@ -189,6 +195,8 @@ export const ScoredEvent = z.object({
   title: z.string(),
   source: ArticleEvent.shape.source,
   publishedAt: isoDate,
+  /** The article's language (ISO 639-1), as the language router decided it; absent in events from before languages were routed. */
+  language: z.string().max(16).optional(),
   modality: ModalityLabel,
   relevance: z.object({
     score: prob.nullable(),

@@ -9,6 +9,7 @@ export interface TextJobData {
   title: string;
   summary?: string;
   body?: string;
+  /** The article's language (resolved when the flow is built); the text worker resolves it again from the text with this as a hint. */
   language?: string;
 }
 
@@ -18,6 +19,8 @@ export interface ImageJobData {
   index: number;
   url: string;
   caption?: string;
+  /** The article's language (resolved once, when the flow is built): picks the text-view embedder. */
+  language?: string;
 }
 
 export interface FuseJobData {

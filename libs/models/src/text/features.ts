@@ -45,25 +45,25 @@
  *               Stand-in embedders (only `embedOne`, e.g. test fakes or the zero-vector stub used
  *               when embeddings are off) keep the lexicon `combined`; pass `sentimentModel` to choose
  *               explicitly (null = lexicon `combined`).
- *   language    tinyld (ISO 639-1 code, 'und' if undetermined). Lexicons and stemming are English
- *               regardless; non-English text mostly scores ≈ 0.
+ *   language    @newsfuse/text/language (script counts, then tinyld; ISO 639-1, 'und' without
+ *               letters). This analyzer is the English one: the language router
+ *               (@newsfuse/pipeline/languages) sends it English text and reports the language itself.
  */
 import { createRequire } from 'node:module';
 import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
 import { RegexpTokenizer, SentenceTokenizer, createSentimentAnalyzer, stopwords, type SentimentAnalyzer } from '@newsfuse/text/natural';
 import { wordsAndStems, type Term } from '@newsfuse/text/terms';
+import { resolveLanguage } from '@newsfuse/text/language';
 import { withCode } from '@newsfuse/shared/errors';
 import type { DocFreq } from './docfreq.ts';
 import type { Embedder } from './embedder.ts';
 import { EMBEDDING_DIM } from './embedder.ts';
 import { defaultSentimentModel, scoreSentences, type SentimentModel } from './sentiment-model.ts';
 
-// tinyld (~50 MB of n-gram tables) and VADER (~12 MB) load on first use, so a process or worker
+// VADER (~12 MB) loads on first use (and tinyld in @newsfuse/text/language), so a process or worker
 // thread that only imports this module (extract's image threads, fuse, score) does not pay for them.
 const require = createRequire(import.meta.url);
-let tinyld: typeof import('tinyld') | undefined;
 let vaderLib: typeof import('vader-sentiment') | undefined;
-const detect = (text: string): string => (tinyld ??= require('tinyld') as typeof import('tinyld')).detect(text);
 const vader = () => (vaderLib ??= require('vader-sentiment') as typeof import('vader-sentiment'));
 
 export interface ArticleText {
@@ -357,9 +357,9 @@ function bestForm(forms: Map<string, number>): string {
 // ---------------------------------------------------------------------------------------------
 // Analyzer
 
+/** The article language of `text` (@newsfuse/text/language, the same decision the pipeline makes). */
 export function detectLanguage(text: string, sampleChars = 2000): string {
-  const sample = text.slice(0, sampleChars);
-  return (sample.trim() && detect(sample)) || 'und';
+  return resolveLanguage({ text }, sampleChars).language;
 }
 
 export function createTextAnalyzer(deps: {

@@ -16,7 +16,16 @@ import {
 import { stemsOf } from '@newsfuse/text/terms';
 
 export interface TextAnalysis {
+  /** ISO 639-1 code of the text (the language router's decision). */
   language: string;
+  /** How the language was decided (script counts, the declared tag, the detector, or the default). */
+  languageSource?: 'script' | 'declared' | 'detected' | 'default';
+  /** Dominant script ('Han', 'Latin', 'Arabic', …). */
+  script?: string;
+  /** Traditional Chinese, analysed after conversion to Simplified (the article keeps the original). */
+  traditional?: boolean;
+  /** The analyzer that read it, when a router chose one (else the port's `model`). */
+  model?: string;
   tokens: number;
   sentences: number;
   keywords: { term: string; weight: number }[];
@@ -26,7 +35,7 @@ export interface TextAnalysis {
 
 export interface TextAnalyzerPort {
   /** `observe: false` on a retry, so the document-frequency table counts each article once. */
-  analyze(input: { title: string; body: string; lead?: string }, opts?: { observe?: boolean }): Promise<TextAnalysis>;
+  analyze(input: { title: string; body: string; lead?: string; language?: string }, opts?: { observe?: boolean }): Promise<TextAnalysis>;
   readonly model: string;
 }
 
@@ -62,6 +71,8 @@ export interface ExtractorDeps {
   fetchImage: Fetcher;
   /** Embeds an image's text view; omitted when embeddings are off. */
   embedder?: EmbedderPort;
+  /** The embedder of an article language's sentence space (the language router); `embedder` when absent. */
+  embedderFor?: (language: string | undefined) => EmbedderPort | undefined;
   joint?: JointEmbedderPort;
   now?: () => number;
 }
@@ -82,7 +93,7 @@ export function createExtractor(deps: ExtractorDeps) {
       ? { jointEmbedding: await deps.joint.article({ title: job.title, summary: job.summary }), jointModel: deps.joint.model }
       : {};
     const a = await deps.text.analyze(
-      { title: job.title, body, ...(job.summary ? { lead: job.summary } : {}) },
+      { title: job.title, body, ...(job.summary ? { lead: job.summary } : {}), ...(job.language ? { language: job.language } : {}) },
       { observe: attempt.number === 1 },
     );
     return decode(TextFeatures, {
@@ -90,7 +101,10 @@ export function createExtractor(deps: ExtractorDeps) {
       articleId: job.articleId,
       version: job.version,
       status: 'ok',
-      language: job.language ?? a.language,
+      language: a.language,
+      ...(a.languageSource ? { languageSource: a.languageSource } : {}),
+      ...(a.script ? { script: a.script } : {}),
+      ...(a.traditional ? { traditional: true } : {}),
       tokens: a.tokens,
       sentences: a.sentences,
       terms: stemsOf(`${job.title}\n${body}`),
@@ -98,7 +112,7 @@ export function createExtractor(deps: ExtractorDeps) {
       ...(a.embedding && a.embedding.some((x) => x !== 0) ? { embedding: a.embedding } : {}),
       sentiment: a.sentiment,
       ...joint,
-      model: deps.text.model,
+      model: a.model ?? deps.text.model,
       ms: now() - t0,
     });
   }
@@ -120,7 +134,8 @@ export function createExtractor(deps: ExtractorDeps) {
     try {
       const bytes = await deps.fetchImage(job.url);
       const analysis = await deps.image.analyze(bytes, job.caption ? { caption: job.caption } : {});
-      const embedding = deps.embedder && analysis.textView.trim() ? Array.from(await deps.embedder.embedOne(analysis.textView)) : undefined;
+      const embedder = deps.embedderFor ? deps.embedderFor(job.language) : deps.embedder;
+      const embedding = embedder && analysis.textView.trim() ? Array.from(await embedder.embedOne(analysis.textView)) : undefined;
       const joint = deps.joint ? { jointEmbedding: await deps.joint.imageBytes(bytes), jointModel: deps.joint.model } : {};
       return decode(ImageFeatures, {
         ...base,

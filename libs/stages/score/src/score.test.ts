@@ -221,3 +221,13 @@ test('explanation: low-score objects are "possibly" there at most, never stated 
   assert.deepEqual(sure.relevance.explanation.matched, [{ kind: 'object', term: 'dog', score: 0.3 }]);
   assert.match(sure.relevance.explanation.text, /^matched object "dog"$/);
 });
+
+test("the scored event carries the article's language: the text worker's decision, else the flow's", () => {
+  const base = fused();
+  assert.equal(score(base, OPTS, new Date()).language, undefined);
+  assert.equal(score({ ...base, article: { ...base.article, language: 'zh' } }, OPTS, new Date()).language, 'zh');
+  assert.equal(
+    score({ ...base, text: { ...base.text!, language: 'ar' }, article: { ...base.article, language: 'en' } }, OPTS, new Date()).language,
+    'ar',
+  );
+});

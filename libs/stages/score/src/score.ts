@@ -161,6 +161,9 @@ function dedupe(topics: ScoredEvent['topics']): ScoredEvent['topics'] {
   return topics.filter((t) => (seen.has(t.id) ? false : (seen.add(t.id), true)));
 }
 
+/** The article's language: the text worker's decision, else the one the flow was built with. */
+export const languageOf = (fused: FusedEvent): string | undefined => fused.text?.language ?? fused.article.language;
+
 /** `story`: the article's story from the clusterer (stories.ts), when it has one. */
 export function score(fused: FusedEvent, opts: ScoreOptions, now: Date, story?: StoryTopic | null): ScoredEvent {
   const threshold = thresholdFor(fused.strategy, opts);
@@ -193,6 +196,7 @@ export function score(fused: FusedEvent, opts: ScoreOptions, now: Date, story?: 
     title: fused.article.title,
     source: fused.article.source,
     publishedAt: fused.article.publishedAt,
+    ...(languageOf(fused) ? { language: languageOf(fused)! } : {}),
     modality: fused.modalities.label,
     relevance: {
       score: relevance,

@@ -34,6 +34,16 @@ test('flow: one parent, a text child and one child per image, with deterministic
   assert.deepEqual(buildFlow(article, 'nf:bull', opts, '2026-01-01T00:00:02Z'), flow);
 });
 
+test('flow: the language is decided once and every job carries it (the declared one is a hint)', () => {
+  const kids = (f: ReturnType<typeof buildFlow>) => f.children!.map((c) => (c.data as { language?: string }).language);
+  const en = buildFlow(article, 'nf:bull', opts, 'x');
+  assert.deepEqual(kids(en), ['en', 'en', 'en']);
+  assert.equal((en.data as { article: { language?: string } }).article.language, 'en');
+  const zh = buildFlow({ ...article, title: 'Apple发布新款iPhone', summary: '价格上涨', language: 'en-US' }, 'nf:bull', opts, 'x');
+  assert.deepEqual(kids(zh), ['zh', 'zh', 'zh']);
+  assert.equal((zh.data as { article: { language?: string } }).article.language, 'zh');
+});
+
 test('flow: a text-only article has just the text child', () => {
   const flow = buildFlow({ ...article, images: [] }, 'nf:bull', opts, 'x');
   assert.equal(flow.children?.length, 1);

@@ -4,6 +4,7 @@
  */
 import type { FlowJob } from 'bullmq';
 import { QUEUES, type ArticleEvent, type FuseJobData, type ImageJobData, type TextJobData } from '@newsfuse/shared';
+import { resolveLanguage } from '@newsfuse/text/language';
 
 export interface FlowOptions {
   attempts: number;
@@ -31,13 +32,19 @@ export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptio
     removeOnFail: { age: opts.keepFailedSeconds },
   };
   const childOpts = { ...common, ignoreDependencyOnFailure: true };
+  // The article's language, decided once here (the declared one is a hint): every job of the flow carries it.
+  const { language } = resolveLanguage({
+    declared: article.language,
+    title: article.title,
+    text: [article.summary, article.body].filter(Boolean).join('\n\n'),
+  });
   const text: TextJobData = {
     articleId: article.articleId,
     version: article.version,
     title: article.title,
     ...(article.summary ? { summary: article.summary } : {}),
     ...(article.body ? { body: article.body } : {}),
-    ...(article.language ? { language: article.language } : {}),
+    language,
   };
   const fuse: FuseJobData = {
     article: {
@@ -49,7 +56,7 @@ export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptio
       publishedAt: article.publishedAt,
       categories: article.categories,
       images: article.images,
-      ...(article.language ? { language: article.language } : {}),
+      language,
     },
     ingestedAt,
   };
@@ -75,6 +82,7 @@ export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptio
           index,
           url: image.url,
           ...(caption ? { caption } : {}),
+          language,
         };
         return {
           name: 'image',

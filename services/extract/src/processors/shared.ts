@@ -16,7 +16,10 @@ export function getExtractor(role: Role = 'both'): Extractor {
   let extractor = extractors.get(role);
   if (!extractor) {
     const cfg = loadExtractConfig();
-    extractor = createAnalysisExtractor(cfg, { role, docFreq: () => createRedisDocFreq(createRedis(cfg), { prefix: key(cfg, 'df') }) });
+    // English keeps the table every article used before languages were routed; another language has its own.
+    const docFreq = (language: string) =>
+      createRedisDocFreq(createRedis(cfg), { prefix: key(cfg, language === 'en' ? 'df' : `df:${language}`) });
+    extractor = createAnalysisExtractor(cfg, { role, docFreq });
     extractors.set(role, extractor);
   }
   return extractor;

@@ -1,0 +1,143 @@
+/**
+ * The language registry: the one place where a language is mapped to the models that read it. The
+ * extract service's text and image threads, the one-shot `newsfuse score` and the evaluations build
+ * their text analyzer and embedders through `createLanguageRouter`, so every path decides an
+ * article's language the same way (`resolveLanguage`, @newsfuse/text/language) and analyses it with
+ * the same models.
+ *
+ *   LANGUAGES[code]  what a language gets: a text analyzer (features, keywords over its own
+ *                    document-frequency table, its sentence embedding, sentiment) and the embedder of
+ *                    its sentence space (image text views of its articles are embedded there, so
+ *                    fusion compares like with like). Built on first use, per process or thread.
+ *   fallback         a language with no entry: see `FALLBACK` below.
+ *
+ * Adding a language is adding an entry (`LanguageSupport`) here; nothing else routes by language.
+ */
+import type { AnalysisConfig } from '@newsfuse/models/config';
+import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
+import type { EmbedderPort, TextAnalysis, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
+import { analysisText, resolveLanguage, type LanguageDecision } from '@newsfuse/text/language';
+import { createEmbedderPort, createTextAnalyzerPort } from './analyzers.ts';
+
+export interface LanguageContext {
+  cfg: AnalysisConfig;
+  /** This language's own document-frequency table (term statistics differ per language). */
+  docFreq: DocFreq;
+}
+
+export interface LanguageAnalyzers {
+  /** Reads text already in this language's analysis form (Traditional Chinese arrives Simplified). */
+  text: TextAnalyzerPort;
+  /** The sentence space of this language; undefined when embeddings are off. */
+  embedder?: EmbedderPort | undefined;
+}
+
+export interface LanguageSupport {
+  /** ISO 639-1. */
+  code: string;
+  name: string;
+  /** The models behind it, one phrase (docs/languages.md lists them). */
+  models: string;
+  create(ctx: LanguageContext): LanguageAnalyzers;
+}
+
+/** English: MiniLM (all-MiniLM-L6-v2, int8), natural + VADER lexicons and the learned sentiment head. */
+export const english: LanguageSupport = {
+  code: 'en',
+  name: 'English',
+  models:
+    'all-MiniLM-L6-v2 (int8 ONNX); natural tokenizer, stop words and Porter stems; VADER + AFINN/senticon/pattern; sentiment head on MiniLM',
+  create({ cfg, docFreq }) {
+    const embedder = createEmbedderPort(cfg);
+    return { text: createTextAnalyzerPort(embedder, docFreq), embedder };
+  },
+};
+
+/**
+ * Languages with models. `zh` is the slot for the Chinese analyzer (jieba + bge-small-zh + Chinese
+ * sentiment); until it is registered, Chinese text gets the fallback.
+ */
+export const LANGUAGES: Readonly<Record<string, LanguageSupport>> = {
+  en: english,
+};
+
+/**
+ * What a language without an entry gets. For now the English stack (what every article got before
+ * languages were routed); the unsupported analyzer (null sentiment, LANGUAGE_UNSUPPORTED) replaces it.
+ */
+export const FALLBACK: LanguageSupport = english;
+
+/** Is `language` read by a model of its own (not the fallback)? */
+export const isSupported = (language: string | undefined, languages: Readonly<Record<string, LanguageSupport>> = LANGUAGES): boolean =>
+  !!language && Object.hasOwn(languages, language);
+
+export interface LanguageRouterOptions {
+  /** The document-frequency table of a language (in memory when absent). */
+  docFreq?: (language: string) => DocFreq;
+  languages?: Readonly<Record<string, LanguageSupport>>;
+  fallback?: LanguageSupport;
+}
+
+export interface LanguageRouter {
+  /**
+   * The extractor's text analyzer: resolves the article's language (its declared language as a hint),
+   * converts Traditional Chinese to Simplified for the analysis, and runs that language's analyzer.
+   * The reported `language` is the resolved one.
+   */
+  readonly text: TextAnalyzerPort;
+  /** The embedder of `language`'s sentence space (the fallback's for a language without an entry). */
+  embedderFor(language: string | undefined): EmbedderPort | undefined;
+  /** The entry that reads `language`. */
+  supportFor(language: string | undefined): LanguageSupport;
+}
+
+export function createLanguageRouter(cfg: AnalysisConfig, opts: LanguageRouterOptions = {}): LanguageRouter {
+  const languages = opts.languages ?? LANGUAGES;
+  const fallback = opts.fallback ?? FALLBACK;
+  const built = new Map<LanguageSupport, LanguageAnalyzers>();
+  const supportFor = (language: string | undefined): LanguageSupport =>
+    language && Object.hasOwn(languages, language) ? languages[language]! : fallback;
+  const analyzersOf = (support: LanguageSupport): LanguageAnalyzers => {
+    let a = built.get(support);
+    if (!a) {
+      a = support.create({ cfg, docFreq: opts.docFreq ? opts.docFreq(support.code) : createMemoryDocFreq() });
+      built.set(support, a);
+    }
+    return a;
+  };
+  const text: TextAnalyzerPort = {
+    get model() {
+      return `router(${Object.keys(languages).join(',')}; else ${fallback.code})`;
+    },
+    async analyze(input, options) {
+      const decision = resolveLanguage({ declared: input.language, title: input.title, text: input.body });
+      const analyzers = analyzersOf(supportFor(decision.language));
+      const a = await analyzers.text.analyze(
+        {
+          title: analysisText(decision, input.title),
+          body: analysisText(decision, input.body),
+          ...(input.lead ? { lead: analysisText(decision, input.lead) } : {}),
+          language: decision.language,
+        },
+        options,
+      );
+      return withDecision(a, decision, analyzers.text.model);
+    },
+  };
+  return {
+    text,
+    embedderFor: (language) => analyzersOf(supportFor(language)).embedder,
+    supportFor,
+  };
+}
+
+function withDecision(a: TextAnalysis, d: LanguageDecision, model: string): TextAnalysis {
+  return {
+    ...a,
+    language: d.language,
+    languageSource: d.source,
+    script: d.script,
+    ...(d.traditional ? { traditional: true } : {}),
+    model: a.model ?? model,
+  };
+}
