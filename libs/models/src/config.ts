@@ -30,7 +30,27 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   /** At most this many objects per image, best first. */
   IMAGE_MAX_OBJECTS: intVar(50, 1).pipe(z.number().max(MAX_OBJECTS)),
   TEXT_EMBEDDINGS: boolFlag.default(true),
+  /** Intra-op threads of each session when every job thread holds its own (EXTRACT_MODEL_HOST off; the CLI, evaluations). */
   ORT_THREADS: intVar(1, 1),
+  /**
+   * One model host per extract process (libs/pipeline/src/model-host): a single worker thread owns every
+   * onnxruntime session and the job threads send it tensors. Off: each job thread opens its own sessions
+   * (the old design, ~430 MB per image thread; kept for side-by-side benchmarks: docs/benchmarks.md).
+   */
+  EXTRACT_MODEL_HOST: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default('on')
+    .transform((v) => v === 'on' || v === 'true' || v === '1'),
+  /** The host's intra-op threads per session. Default: the machine's cores. */
+  MODEL_HOST_THREADS: z.coerce.number().int().min(1).optional(),
+  /** Let the host's idle intra-op threads spin (lower latency, burns CPU others could use). */
+  MODEL_HOST_SPIN: boolFlag.default(false),
+  /** Model runs waiting or running in the host at once; further callers wait in their own thread. */
+  MODEL_HOST_QUEUE: intVar(16, 1),
+  /** Micro-batching of small fixed-shape models (the expression model): wait up to this many ms for batch mates (0: only those already queued). */
+  MODEL_HOST_BATCH_MS: intVar(2, 0),
+  /** … and at most this many requests per batch (1: no batching). */
+  MODEL_HOST_MAX_BATCH: intVar(8, 1),
   /** A CLIP-style encoder pair (visual.onnx, textual.onnx, tokenizer.json, config.json); see docs/joint-embedder.md. */
   JOINT_EMBEDDER_DIR: z.string().optional(),
 });

@@ -1,42 +1,137 @@
 /**
- * onnxruntime-node sessions, created one way for every model: sequential execution, full graph
- * optimisation, one inter-op thread, `threads` intra-op threads (NEWSFUSE_ORT_THREADS, default 1),
- * spinning off unless asked for. Sessions are cached per process by (file, threads, spin), so the
- * text embedder, the joint embedder and OCR never load one file twice in a thread.
+ * onnxruntime sessions, opened one way for every model. Model code calls {@link createOrtSession}
+ * and gets a {@link ModelSession}: plain tensors in ({@link TensorData}: type, data, dims), plain
+ * tensors out. Where the session lives is the process's choice, made once with
+ * {@link setSessionProvider}:
  *
- * The CPU memory arena stays on: in a probe while writing docs/benchmarks.md, turning it off raised
- * OCR's peak RSS and made it slower.
+ *  - in this thread (the default): an onnxruntime-node InferenceSession with sequential execution,
+ *    full graph optimisation, one inter-op thread, `threads` intra-op threads (NEWSFUSE_ORT_THREADS,
+ *    default 1), spinning off unless asked for;
+ *  - in the extract process's model host (libs/pipeline/src/model-host): one worker thread owns every
+ *    session of the process and the calling thread only sends tensors to it.
+ *
+ * A model is therefore registered with the host by opening it here: a new model (another embedder,
+ * another detector) that calls createOrtSession runs in the host wherever the process uses one, with no
+ * other change. Sessions are cached per process by (file, threads, spin), so the text embedder, the
+ * joint embedder and OCR never open one file twice.
+ *
+ * The CPU memory arena is on by default; `arena: false` turns it off for one session (measured per
+ * model by `npx tsx bench/ocr-size.ts`, docs/ocr-size.md).
  */
 import { modelEnv } from './config.ts';
-import * as ort from 'onnxruntime-node';
+
+export type TensorType = 'float32' | 'int64' | 'int32' | 'uint8';
+export type TensorArray = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+
+/** A tensor as model code builds and reads it (an onnxruntime Tensor is one too). */
+export interface TensorData {
+  readonly type: TensorType | string;
+  readonly data: TensorArray | ArrayLike<unknown>;
+  readonly dims: readonly number[];
+}
 
 export interface OrtSessionOptions {
-  /** Intra-op threads. Default: NEWSFUSE_ORT_THREADS or 1. */
+  /** Intra-op threads. Default: NEWSFUSE_ORT_THREADS or 1 (a model host uses its own setting). */
   threads?: number;
   /** Let idle intra-op threads spin (lower latency, burns CPU). Default false. */
   spin?: boolean;
+  /** onnxruntime's CPU memory arena (default true). */
+  arena?: boolean;
+  /**
+   * The model's outputs for row i of dimension 0 depend on row i of its inputs only, and every input
+   * has that batch dimension: a model host may run several requests as one batch (micro-batching).
+   * Only for small fixed-shape models; never for large variable-size inputs.
+   */
+  batchable?: boolean;
+}
+
+export interface ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData & { data: TensorArray }>>;
+  release(): Promise<void>;
+}
+
+/** Where sessions are opened: in this thread, or in a model host. */
+export interface SessionProvider {
+  readonly name: string;
+  open(path: string, options: Required<Omit<OrtSessionOptions, 'threads'>> & { threads: number }): Promise<ModelSession>;
+  /** A float32 buffer for model input that the provider can pass on without copying (default: a plain array). */
+  allocFloat32?(length: number): Float32Array;
 }
 
 export function defaultOrtThreads(): number {
   return modelEnv().NEWSFUSE_ORT_THREADS;
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Promise<Ort> | undefined;
+/** onnxruntime-node, loaded on first use (a thread that only talks to a model host never loads it). */
+export const loadOrt = (): Promise<Ort> => (ortModule ??= import('onnxruntime-node'));
+
+/** An onnxruntime-node session in this thread. */
+export async function openInProcessSession(
+  path: string,
+  options: { threads: number; spin?: boolean; arena?: boolean },
+): Promise<ModelSession> {
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(path, {
+    intraOpNumThreads: options.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: options.arena ?? true,
+    extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
+  });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds) {
+      const tensors: Record<string, InstanceType<Ort['Tensor']>> = {};
+      for (const [name, t] of Object.entries(feeds))
+        tensors[name] = t instanceof ort.Tensor ? t : new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+      const out = await session.run(tensors);
+      const res: Record<string, TensorData & { data: TensorArray }> = {};
+      for (const [name, t] of Object.entries(out)) res[name] = { type: t.type, data: t.data as TensorArray, dims: t.dims };
+      return res;
+    },
+    release: () => session.release(),
+  };
+}
+
+const inProcess: SessionProvider = {
+  name: 'in-process',
+  open: (path, o) => openInProcessSession(path, o),
+};
+
+let provider: SessionProvider = inProcess;
+const sessions = new Map<string, Promise<ModelSession>>();
+
+/** Where this process (thread) opens its sessions from now on; sessions already opened stay where they are. */
+export function setSessionProvider(p: SessionProvider | null): void {
+  provider = p ?? inProcess;
+  sessions.clear();
+}
+
+export function sessionProviderName(): string {
+  return provider.name;
+}
+
+/** A float32 array for a model input: shared memory when the provider is a model host (no copy on send). */
+export function allocFloat32(length: number): Float32Array {
+  return provider.allocFloat32?.(length) ?? new Float32Array(length);
+}
 
 /** The process's session for `path` with these options; a failed load is not cached. */
-export function createOrtSession(path: string, options: OrtSessionOptions = {}): Promise<ort.InferenceSession> {
+export function createOrtSession(path: string, options: OrtSessionOptions = {}): Promise<ModelSession> {
   const threads = options.threads ?? defaultOrtThreads();
   const spin = options.spin ?? false;
-  const key = `${path}#${threads}#${spin}`;
+  const arena = options.arena ?? true;
+  const batchable = options.batchable ?? false;
+  const key = `${path}#${threads}#${spin}#${arena}`;
   let p = sessions.get(key);
   if (!p) {
-    p = ort.InferenceSession.create(path, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
-    });
+    p = provider.open(path, { threads, spin, arena, batchable });
     sessions.set(key, p);
     p.catch(() => sessions.delete(key));
   }

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   OCR_FAILED: 'the OCR models failed to load',
   FACES_FAILED: 'the face and expression models failed to load',
   JOINT_EMBEDDER_FAILED: 'the joint image–text embedder failed',
+  MODEL_HOST_FAILED: "extract's model host thread did not answer (restarted, stopped or timed out)",
   WEIGHTS_INVALID: 'a committed weights or calibration file is missing or does not match its schema',
   INFRA_UNAVAILABLE: 'Kafka or Redis is not reachable',
   AUTH_REQUIRED: 'a request lacks a valid bearer token',
@@ -39,6 +40,8 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_CODES, code);
 
 /** The HTTP status a code answers with when a service's HTTP adapter returns it (docs/errors.md). */
 export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {

@@ -18,6 +18,7 @@ import {
   startOpsServer,
 } from '@newsfuse/shared';
 import { loadJointConfig } from '@newsfuse/models/joint/config';
+import { modelHostOptions, startModelHost } from '@newsfuse/pipeline/model-host/start';
 import { loadExtractConfig } from './config.ts';
 import { buildFlow } from './adapters/flow.ts';
 
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
   const textQueue = new Queue(QUEUES.text, { connection, prefix });
   const imageQueue = new Queue(QUEUES.image, { connection, prefix });
   const fuseQueue = new Queue(QUEUES.fuse, { connection, prefix });
+  // One model host per process (EXTRACT_MODEL_HOST): every session lives in its thread; the job threads send it tensors.
+  const modelHost = cfg.EXTRACT_MODEL_HOST ? startModelHost(modelHostOptions(cfg), (msg, err) => logger.error({ err }, msg)) : undefined;
 
   // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
   const workerOpts = {
@@ -106,12 +109,13 @@ async function main(): Promise<void> {
       imageWorker: () => imageWorker.isRunning(),
     },
   });
-  logger.info({ url: ops.url, sandbox: cfg.EXTRACT_SANDBOX }, 'extract ready');
+  logger.info({ url: ops.url, sandbox: cfg.EXTRACT_SANDBOX, modelHost: modelHost?.options ?? 'off' }, 'extract ready');
 
   // Stop intake first, then drain the workers, then close connections.
   lifecycle.onClose('consumer', () => consumer.disconnect());
   lifecycle.onClose('text worker', () => textWorker.close());
   lifecycle.onClose('image worker', () => imageWorker.close());
+  if (modelHost) lifecycle.onClose('model host', () => modelHost.stop());
   lifecycle.onClose('sampling', stopSampling);
   lifecycle.onClose('queues', () => Promise.all([flows.close(), textQueue.close(), imageQueue.close(), fuseQueue.close()]));
   lifecycle.onClose('producer', () => producer.disconnect());

@@ -6,7 +6,6 @@
  * then the same decoding as the tfjs engine (decodeCenterNet). Preprocessing reproduces tfjs's
  * pad + resizeBilinear (pixels.ts), so both engines see the same input.
  */
-import type * as ort from 'onnxruntime-node';
 import type { RgbImage } from './decode.ts';
 import { decodeCenterNet, type CenterNetOptions, type DetectedObject, type ObjectDetector } from './detector.ts';
 import { resizeBilinear, rgbRaster } from './pixels.ts';
@@ -75,10 +74,9 @@ export function centerNetInput(img: RgbImage, size: number, resize: 'stretch' | 
 
 export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions, 'engine'> = {}): Promise<ObjectDetector> {
   const { createOrtSession } = await import('../ort.ts');
-  const ortm = await import('onnxruntime-node');
   const modelPath = options.modelPath ?? (await (await import('../registry.ts')).resolveModel(CENTERNET_ONNX));
   const opts = { minScore: 0.3, iouThreshold: 0.5, maxObjects: 20, resize: 'letterbox' as const, padValue: 127, ...options };
-  const session: ort.InferenceSession = await createOrtSession(modelPath, options.threads ? { threads: options.threads } : {});
+  const session = await createOrtSession(modelPath, options.threads ? { threads: options.threads } : {});
   const inputSize = 512;
   const [heatName, whName] = ['tower_0/keypoints', 'tower_0/wh'];
   return {
@@ -86,19 +84,17 @@ export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions
     async detect(img: RgbImage): Promise<DetectedObject[]> {
       const side = Math.max(img.width, img.height);
       const cover: [number, number] = opts.resize === 'letterbox' ? [img.width / side, img.height / side] : [1, 1];
-      const input = new ortm.Tensor('float32', centerNetInput(img, inputSize, opts.resize, opts.padValue), [1, inputSize, inputSize, 3]);
+      const input = {
+        type: 'float32',
+        data: centerNetInput(img, inputSize, opts.resize, opts.padValue),
+        dims: [1, inputSize, inputSize, 3],
+      };
       const out = await session.run({ [session.inputNames[0]!]: input });
       const heat = out[heatName]!;
       const wh = out[whName]!;
-      try {
-        const grid = heat.dims[1]!;
-        const rows = centerNetRows(heat.data as Float32Array, wh.data as Float32Array, grid, heat.dims[3]!, opts.minScore);
-        return decodeCenterNet(rows, inputSize, opts, cover);
-      } finally {
-        heat.dispose();
-        wh.dispose();
-        input.dispose();
-      }
+      const grid = heat.dims[1]!;
+      const rows = centerNetRows(heat.data as Float32Array, wh.data as Float32Array, grid, heat.dims[3]!, opts.minScore);
+      return decodeCenterNet(rows, inputSize, opts, cover);
     },
     dispose: () => undefined, // the session is the process's (ort.ts cache), shared with other users
   };

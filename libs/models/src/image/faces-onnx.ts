@@ -6,7 +6,7 @@
  * 256, /255, bilinear to 64, weighted grey, (g - 0.5)·2. All faces of an image go through the
  * expression model in one batch.
  */
-import type * as ort from 'onnxruntime-node';
+import type { ModelSession } from '../ort.ts';
 import type { RgbImage } from './decode.ts';
 import {
   blazeFaceAnchors,
@@ -66,34 +66,25 @@ export function expressionInputData(image: Raster, crop: { x1: number; y1: numbe
 }
 
 export async function createOnnxFaceAnalyzer(options: Omit<FaceOptions, 'engine'> = {}): Promise<FaceAnalyzer> {
-  const { createOrtSession } = await import('../ort.ts');
-  const ortm = await import('onnxruntime-node');
+  const { allocFloat32, createOrtSession } = await import('../ort.ts');
   const resolve = async (name: string) => (await import('../registry.ts')).resolveModel(name);
   const detectorPath = options.detectorPath ?? (await resolve(BLAZEFACE_ONNX));
   const expressionPath = options.expressionPath ?? (await resolve(EMOTION_ONNX));
   const o = { ...FACE_DEFAULTS, ...options };
   const sessionOpts = options.threads ? { threads: options.threads } : {};
-  const [detector, expression]: ort.InferenceSession[] = await Promise.all([
+  // The expression model scores each face crop of a batch on its own (batch dimension N): a model host
+  // may batch crops of several images. BlazeFace's converted graph has a fixed batch of 1.
+  const [detector, expression]: ModelSession[] = await Promise.all([
     createOrtSession(detectorPath, sessionOpts),
-    createOrtSession(expressionPath, sessionOpts),
+    createOrtSession(expressionPath, { ...sessionOpts, batchable: true }),
   ]);
   const inputSize = 256;
   const exprSize = 64;
   const anchors = blazeFaceAnchors(inputSize);
 
-  async function run(session: ort.InferenceSession, data: Float32Array, dims: number[]) {
-    const input = new ortm.Tensor('float32', data, dims);
-    try {
-      const out = await session.run({ [session.inputNames[0]!]: input });
-      return session.outputNames.map((n) => {
-        const t = out[n]!;
-        const r = { dims: t.dims, data: (t.data as Float32Array).slice() };
-        t.dispose();
-        return r;
-      });
-    } finally {
-      input.dispose();
-    }
+  async function run(session: ModelSession, data: Float32Array, dims: number[]) {
+    const out = await session.run({ [session.inputNames[0]!]: { type: 'float32', data, dims } });
+    return session.outputNames.map((n) => ({ dims: out[n]!.dims, data: out[n]!.data as Float32Array }));
   }
 
   return {
@@ -103,7 +94,7 @@ export async function createOnnxFaceAnalyzer(options: Omit<FaceOptions, 'engine'
       const { rows, cols } = blazeFaceRows(await run(detector!, blazeFaceInput(image, inputSize), [1, inputSize, inputSize, 3]));
       const raw = decodeBlazeFace(rows, cols, anchors, inputSize, img, o);
       if (!raw.length) return [];
-      const batch = new Float32Array(raw.length * exprSize * exprSize);
+      const batch = allocFloat32(raw.length * exprSize * exprSize);
       raw.forEach((f, i) => batch.set(expressionInputData(image, expressionCropBox(f, o.cropScale), exprSize), i * exprSize * exprSize));
       const [probs] = await run(expression!, batch, [raw.length, exprSize, exprSize, 1]);
       const k = probs!.dims[1]!;

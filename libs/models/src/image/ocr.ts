@@ -19,8 +19,7 @@
  *    space probability in blank gaps (see ctcGreedyDecode).
  */
 import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
-import { createOrtSession, defaultOrtThreads } from '../ort.ts';
+import { allocFloat32, createOrtSession, defaultOrtThreads } from '../ort.ts';
 import sharp from 'sharp';
 import type { RgbImage } from './decode.ts';
 import type { Box } from './detector.ts';
@@ -367,7 +366,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
             .raw()
             .toBuffer();
     const plane = dw * dh;
-    const x = new Float32Array(3 * plane);
+    const x = allocFloat32(3 * plane);
     const mean = [0.485, 0.456, 0.406];
     const std = [0.229, 0.224, 0.225];
     for (let i = 0; i < plane; i++) {
@@ -376,11 +375,10 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
       x[plane + i] = (rgb[i * 3 + 1]! / 255 - mean[1]!) / std[1]!;
       x[2 * plane + i] = (rgb[i * 3]! / 255 - mean[2]!) / std[2]!;
     }
-    const feeds = { [det.inputNames[0]!]: new ort.Tensor('float32', x, [1, 3, dh, dw]) };
+    const feeds = { [det.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, dh, dw] } };
     const out = (await det.run(feeds))[det.outputNames[0]!]!;
     const [, , ph, pw] = out.dims as number[];
     const boxes = dbPostprocess(out.data as Float32Array, pw!, ph!, o);
-    out.dispose();
     return { boxes, sx: img.width / pw!, sy: img.height / ph! };
   }
 
@@ -399,7 +397,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
     const W = Math.max(320, contentW);
     const strip = sampleQuad(img, q, contentW, H);
     const plane = W * H;
-    const x = new Float32Array(3 * plane); // zero padding = mid grey after normalisation
+    const x = allocFloat32(3 * plane); // zero padding = mid grey after normalisation
     for (let v = 0; v < H; v++) {
       for (let u = 0; u < contentW; u++) {
         const s = (v * contentW + u) * 3;
@@ -409,7 +407,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
         x[2 * plane + d] = (strip[s]! / 255 - 0.5) / 0.5;
       }
     }
-    const out = (await rec.run({ [rec.inputNames[0]!]: new ort.Tensor('float32', x, [1, 3, H, W]) }))[rec.outputNames[0]!]!;
+    const out = (await rec.run({ [rec.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, H, W] } }))[rec.outputNames[0]!]!;
     const [, T, C] = out.dims as number[];
     const res = ctcGreedyDecode(
       out.data as Float32Array,
@@ -418,7 +416,6 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
       dict,
       o.spaceThreshold > 0 ? { index: dict.length, threshold: o.spaceThreshold } : undefined,
     );
-    out.dispose();
     return res;
   }
 

@@ -19,8 +19,7 @@ import { modelEnv } from '../config.ts';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import * as ort from 'onnxruntime-node';
-import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
+import { createOrtSession, defaultOrtThreads, ortSessionCount, type ModelSession, type TensorData } from '../ort.ts';
 import sharp from 'sharp';
 import { l2normalise } from '../math.ts';
 import { loadJointConfig, type JointConfig, type JointImageConfig } from './config.ts';
@@ -76,7 +75,7 @@ export interface LoadedTokenizer {
   specialIds: Set<number>;
 }
 
-function getSession(path: string, threads: number): Promise<ort.InferenceSession> {
+function getSession(path: string, threads: number): Promise<ModelSession> {
   return createOrtSession(path, { threads }).catch((err: unknown) => {
     throw new JointEmbedderError(`cannot load ${path}: ${(err as Error).message}`, { cause: err });
   });
@@ -185,7 +184,7 @@ export function tokensFor(tok: LoadedTokenizer, cfg: JointConfig['text'], text: 
 
 // ---------------------------------------------------------------------------------------------
 
-function checkIo(session: ort.InferenceSession, file: string, feeds: string[], output: string): void {
+function checkIo(session: ModelSession, file: string, feeds: string[], output: string): void {
   const missing = session.inputNames.filter((n) => !feeds.includes(n));
   const unknown = feeds.filter((n) => !session.inputNames.includes(n));
   if (missing.length || unknown.length)
@@ -198,14 +197,13 @@ function checkIo(session: ort.InferenceSession, file: string, feeds: string[], o
     throw new JointEmbedderError(`${file}: no output "${output}" (outputs: ${session.outputNames.join(', ')})`);
 }
 
-function readEmbedding(t: ort.Tensor | undefined, file: string, name: string, dim: number): Float32Array {
+function readEmbedding(t: TensorData | undefined, file: string, name: string, dim: number): Float32Array {
   if (!t) throw new JointEmbedderError(`${file}: no output ${name}`);
   if (t.type !== 'float32') throw new JointEmbedderError(`${file}: output ${name} is ${t.type}, expected float32`);
   const last = t.dims[t.dims.length - 1];
-  if (last !== dim || t.size !== dim)
+  if (last !== dim || t.data.length !== dim)
     throw new JointEmbedderError(`${file}: output ${name} has shape [${t.dims.join(', ')}], expected [1, ${dim}] (config embeddingDim)`);
   const v = Float32Array.from(t.data as Float32Array);
-  t.dispose();
   return l2normalise(v);
 }
 
@@ -225,8 +223,8 @@ export function createJointEmbedder(options: JointEmbedderOptions = {}): JointEm
   const tokenizerPath = join(dir, config.text.tokenizer);
   const textFeeds = [config.text.input, ...(config.text.attentionMask ? [config.text.attentionMask] : [])];
 
-  let visual: Promise<ort.InferenceSession> | null = null;
-  const loadVisual = (): Promise<ort.InferenceSession> => {
+  let visual: Promise<ModelSession> | null = null;
+  const loadVisual = (): Promise<ModelSession> => {
     visual ??= getSession(visualPath, threads).then((s) => {
       checkIo(s, config.image.model, [config.image.input], config.image.output);
       return s;
@@ -234,11 +232,11 @@ export function createJointEmbedder(options: JointEmbedderOptions = {}): JointEm
     visual.catch(() => (visual = null));
     return visual;
   };
-  let textual: Promise<[ort.InferenceSession, LoadedTokenizer]> | null = null;
-  const loadTextual = (): Promise<[ort.InferenceSession, LoadedTokenizer]> => {
+  let textual: Promise<[ModelSession, LoadedTokenizer]> | null = null;
+  const loadTextual = (): Promise<[ModelSession, LoadedTokenizer]> => {
     textual ??= Promise.all([getSession(textualPath, threads), getTokenizer(tokenizerPath)]).then(([s, t]) => {
       checkIo(s, config.text.model, textFeeds, config.text.output);
-      return [s, t] as [ort.InferenceSession, LoadedTokenizer];
+      return [s, t] as [ModelSession, LoadedTokenizer];
     });
     textual.catch(() => (textual = null));
     return textual;
@@ -247,7 +245,7 @@ export function createJointEmbedder(options: JointEmbedderOptions = {}): JointEm
   async function embedImage(rgb: RgbInput): Promise<Float32Array> {
     const [session, pixels] = await Promise.all([loadVisual(), preprocessImage(rgb, config.image)]);
     const S = config.image.size;
-    const res = await session.run({ [config.image.input]: new ort.Tensor('float32', pixels, [1, 3, S, S]) });
+    const res = await session.run({ [config.image.input]: { type: 'float32', data: pixels, dims: [1, 3, S, S] } });
     return readEmbedding(res[config.image.output], config.image.model, config.image.output, dim);
   }
 
@@ -255,15 +253,11 @@ export function createJointEmbedder(options: JointEmbedderOptions = {}): JointEm
     const [session, tok] = await loadTextual();
     const { ids, mask } = tokensFor(tok, config.text, text);
     const dims = [1, ids.length];
-    const tensor = (v: number[]) =>
+    const tensor = (v: number[]): TensorData =>
       config.text.idType === 'int64'
-        ? new ort.Tensor(
-            'int64',
-            BigInt64Array.from(v, (x) => BigInt(x)),
-            dims,
-          )
-        : new ort.Tensor('int32', Int32Array.from(v), dims);
-    const feeds: Record<string, ort.Tensor> = { [config.text.input]: tensor(ids) };
+        ? { type: 'int64', data: BigInt64Array.from(v, (x) => BigInt(x)), dims }
+        : { type: 'int32', data: Int32Array.from(v), dims };
+    const feeds: Record<string, TensorData> = { [config.text.input]: tensor(ids) };
     if (config.text.attentionMask) feeds[config.text.attentionMask] = tensor(mask);
     const res = await session.run(feeds);
     return readEmbedding(res[config.text.output], config.text.model, config.text.output, dim);

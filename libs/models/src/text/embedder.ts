@@ -16,8 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
-import * as ort from 'onnxruntime-node';
-import { createOrtSession, defaultOrtThreads, ortSessionCount } from '../ort.ts';
+import { createOrtSession, defaultOrtThreads, ortSessionCount, type ModelSession } from '../ort.ts';
 import { resolveModel } from '../registry.ts';
 import { cosineOf, l2normalise } from '../math.ts';
 
@@ -60,7 +59,7 @@ export interface Embedder {
 }
 
 interface Loaded {
-  session: ort.InferenceSession;
+  session: ModelSession;
   tokenizer: Tokenizer;
   clsId: number;
   sepId: number;
@@ -159,9 +158,9 @@ export function createEmbedder(options: EmbedderOptions = {}): Embedder {
     });
     const dims = [n, len];
     const res = await m.session.run({
-      input_ids: new ort.Tensor('int64', inputIds, dims),
-      attention_mask: new ort.Tensor('int64', mask, dims),
-      token_type_ids: new ort.Tensor('int64', types, dims),
+      input_ids: { type: 'int64', data: inputIds, dims },
+      attention_mask: { type: 'int64', data: mask, dims },
+      token_type_ids: { type: 'int64', data: types, dims },
     });
     const hidden = res.last_hidden_state;
     if (!hidden) throw new Error('model returned no last_hidden_state');
@@ -177,7 +176,6 @@ export function createEmbedder(options: EmbedderOptions = {}): Embedder {
       for (let d = 0; d < EMBEDDING_DIM; d++) v[d]! /= used;
       out.push(l2normalise(v));
     }
-    hidden.dispose();
     return out;
   }
 

@@ -1,0 +1,230 @@
+/**
+ * A job thread's side of the model host: a SessionProvider for @newsfuse/models/ort whose sessions
+ * run in the host thread (protocol.ts). `useModelHost()` makes every model this thread opens go there;
+ * the model code (pre/post-processing in libs/models) is the same as in-process.
+ *
+ * A host that restarts (its thread died and the process started a new one) fails the requests it had
+ * with MODEL_HOST_FAILED (retriable: the job runs again) and the client re-opens its sessions on the
+ * new host on next use. A request unanswered after `timeoutMs` fails the same way.
+ */
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
+import { setSessionProvider, type ModelSession, type SessionProvider, type TensorArray, type TensorData } from '@newsfuse/models/ort';
+import {
+  DEFAULT_HOST_NAME,
+  baseChannel,
+  clientChannel,
+  errorFromWire,
+  hostFailed,
+  toWire,
+  type FromHost,
+  type HostStats,
+  type OpenOptions,
+  type ToHost,
+} from './protocol.ts';
+
+export interface ModelHostClientOptions {
+  name?: string;
+  /** Give up on reaching a host after this long, ms. Default 60 000 (a host loads no model before it is asked). */
+  connectTimeoutMs?: number;
+  /** Fail a request the host has not answered after this long, ms. Default 120 000. */
+  timeoutMs?: number;
+}
+
+export interface ModelHostClient extends SessionProvider {
+  /** The host's counters, and how often this client waited for a free queue slot (back-pressure). */
+  stats(): Promise<HostStats & { waits: number }>;
+  close(): void;
+}
+
+// Atomics.waitAsync (V8, Node ≥ 16) is not in this TypeScript lib yet.
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number, t: number): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+interface Pending {
+  resolve(m: FromHost): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export function connectModelHost(options: ModelHostClientOptions = {}): ModelHostClient {
+  const name = options.name ?? DEFAULT_HOST_NAME;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 60_000;
+  const client = `${threadId}-${randomBytes(4).toString('hex')}`;
+  const base = new BroadcastChannel(baseChannel(name));
+  const own = new BroadcastChannel(clientChannel(name, client));
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let closed = false;
+  let waits = 0;
+  let host: { epoch: string; slots: Int32Array } | undefined;
+  let connecting: Promise<{ epoch: string; slots: Int32Array }> | undefined;
+  let onWelcome: ((h: { epoch: string; slots: Int32Array }) => void) | undefined;
+
+  // The channels keep the thread alive only while a request or a connection is outstanding.
+  let refs = 0;
+  const ref = () => {
+    if (refs++ === 0) for (const c of [base, own]) c.ref();
+  };
+  const unref = () => {
+    if (--refs === 0) for (const c of [base, own]) c.unref();
+  };
+  base.unref();
+  own.unref();
+
+  function failAll(err: Error): void {
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      pending.delete(id);
+      unref();
+      p.reject(err);
+    }
+  }
+
+  base.onmessage = (e) => {
+    const m = (e as { data: FromHost }).data;
+    if (m.t === 'up' && host && m.epoch !== host.epoch) {
+      // A new host: whatever the old one had is lost.
+      host = undefined;
+      connecting = undefined;
+      failAll(hostFailed('the model host restarted while the request was in flight'));
+    }
+  };
+  own.onmessage = (e) => {
+    const m = (e as { data: FromHost }).data;
+    if (m.t === 'welcome') {
+      onWelcome?.({ epoch: m.epoch, slots: m.slots });
+      return;
+    }
+    if (m.t === 'up') return;
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    clearTimeout(p.timer);
+    unref();
+    p.resolve(m);
+  };
+
+  function connect(): Promise<{ epoch: string; slots: Int32Array }> {
+    if (host) return Promise.resolve(host);
+    connecting ??= new Promise<{ epoch: string; slots: Int32Array }>((resolve, reject) => {
+      ref();
+      const t0 = Date.now();
+      const hello = () => base.postMessage({ t: 'hello', client } satisfies ToHost);
+      const again = setInterval(() => {
+        if (Date.now() - t0 > connectTimeoutMs || closed) {
+          clearInterval(again);
+          onWelcome = undefined;
+          connecting = undefined;
+          unref();
+          reject(hostFailed(`no model host answered on "${name}" within ${connectTimeoutMs} ms`));
+        } else hello();
+      }, 200);
+      onWelcome = (h) => {
+        clearInterval(again);
+        onWelcome = undefined;
+        host = h;
+        unref();
+        resolve(h);
+      };
+      hello();
+    });
+    return connecting;
+  }
+
+  function request(m: ToHost & { id: number }): Promise<FromHost> {
+    return new Promise((resolve, reject) => {
+      ref();
+      const timer = setTimeout(() => {
+        pending.delete(m.id);
+        unref();
+        reject(hostFailed(`the model host did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(m.id, { resolve, reject, timer });
+      own.postMessage(m);
+    });
+  }
+
+  /** Take one of the host's queue slots, waiting (in this thread, without blocking it) while none is free. */
+  async function acquire(): Promise<string> {
+    for (;;) {
+      const h = await connect();
+      const v = Atomics.load(h.slots, 0);
+      if (v > 0) {
+        if (Atomics.compareExchange(h.slots, 0, v, v - 1) === v) return h.epoch;
+        continue;
+      }
+      waits++;
+      const w = waitAsync(h.slots, 0, v, 1000);
+      if (w.async) await w.value;
+    }
+  }
+
+  const expect = <T extends FromHost['t']>(m: FromHost, t: T): Extract<FromHost, { t: T }> => {
+    if (m.t === 'error') throw errorFromWire(m.error);
+    if (m.t !== t) throw new Error(`model host answered ${m.t} to a ${t} request`);
+    return m as Extract<FromHost, { t: T }>;
+  };
+
+  async function open(path: string, options: OpenOptions) {
+    await connect();
+    const id = nextId++;
+    return expect(await request({ t: 'open', id, path, options }), 'opened');
+  }
+
+  return {
+    name: `model-host:${name}`,
+    allocFloat32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
+    async open(path, o): Promise<ModelSession> {
+      const options = { arena: o.arena, batchable: o.batchable };
+      let opened = await open(path, options);
+      let epoch = host?.epoch;
+      return {
+        inputNames: opened.inputNames,
+        outputNames: opened.outputNames,
+        async run(feeds: Record<string, TensorData>) {
+          const wire: Record<string, ReturnType<typeof toWire>> = {};
+          for (const [k, t] of Object.entries(feeds)) wire[k] = toWire(t);
+          const slotEpoch = await acquire();
+          if (slotEpoch !== epoch) {
+            // a new host since this session was opened: open it there (the slot is the new host's)
+            opened = await open(path, options);
+            epoch = slotEpoch;
+          }
+          const id = nextId++;
+          const m = expect(await request({ t: 'run', id, session: opened.session, feeds: wire }), 'result');
+          const out: Record<string, TensorData & { data: TensorArray }> = {};
+          for (const [k, t] of Object.entries(m.outputs)) out[k] = { type: t.type, dims: t.dims, data: t.data };
+          return out;
+        },
+        release: async () => undefined, // the host's sessions are the process's; they live as long as the host
+      };
+    },
+    async stats() {
+      await connect();
+      const id = nextId++;
+      return { ...expect(await request({ t: 'stats', id }), 'stats').stats, waits };
+    },
+    close() {
+      closed = true;
+      failAll(hostFailed('the model host client was closed'));
+      base.close();
+      own.close();
+    },
+  };
+}
+
+let current: ModelHostClient | undefined;
+
+/** Open every model of this thread in the process's model host from now on (idempotent). */
+export function useModelHost(options: ModelHostClientOptions = {}): ModelHostClient {
+  if (!current) {
+    current = connectModelHost(options);
+    setSessionProvider(current);
+  }
+  return current;
+}

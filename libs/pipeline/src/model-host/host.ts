@@ -1,0 +1,272 @@
+/**
+ * The model host: the one thread of an extract process that owns every onnxruntime session (detector,
+ * OCR det/rec, faces, expressions, MiniLM, the joint embedder, and any model opened through
+ * @newsfuse/models/ort). Each session runs with `threads` intra-op threads (default: the machine's
+ * cores), spinning off, so one run uses every core; job threads only pre- and post-process.
+ *
+ * Requests are served one at a time in arrival order (onnxruntime-node's run blocks its thread, and two
+ * runs on one session serialise anyway). Micro-batching: when the request at the head of the queue is
+ * for a session opened as `batchable` (small fixed-shape models: the expression model), the host
+ * waits up to `batchMs` for more requests to that session (or until `maxBatch` are queued) and runs
+ * them as one batch along dimension 0, then splits the outputs; large variable-size inputs (OCR
+ * detection, the detector) are never batchable. A batch that fails is rerun request by request, so a
+ * bad input fails only its own request.
+ */
+import { BroadcastChannel } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
+import { openInProcessSession, type ModelSession, type TensorArray } from '@newsfuse/models/ort';
+import {
+  baseChannel,
+  clientChannel,
+  errorToWire,
+  fromWire,
+  toWire,
+  type FromHost,
+  type HostStats,
+  type OpenOptions,
+  type ToHost,
+  type WireTensor,
+} from './protocol.ts';
+
+export interface ModelHostOptions {
+  /** Channel name (one host per name per process). */
+  name: string;
+  /** Intra-op threads of every session. */
+  threads: number;
+  /** Let idle intra-op threads spin. Default false. */
+  spin?: boolean;
+  /** Run requests waiting or running at once (the bounded queue). */
+  queue: number;
+  /** How long the head of the queue waits for batch mates (batchable sessions only), ms. */
+  batchMs: number;
+  /** Most requests in one batch. */
+  maxBatch: number;
+}
+
+interface Session {
+  key: string;
+  path: string;
+  model: ModelSession;
+  batchable: boolean;
+}
+
+interface Request {
+  id: number;
+  client: string;
+  session: Session;
+  feeds: Record<string, WireTensor>;
+  at: number;
+}
+
+/** Serve models on this thread until `close()`. */
+export function serveModels(opts: ModelHostOptions): { epoch: string; close(): void } {
+  const epoch = randomBytes(6).toString('hex');
+  const base = new BroadcastChannel(baseChannel(opts.name));
+  const clients = new Map<string, BroadcastChannel>();
+  const slots = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.store(slots, 0, opts.queue);
+  const sessions = new Map<string, Promise<Session>>();
+  const queue: Request[] = [];
+  const stats: HostStats = {
+    epoch,
+    threads: opts.threads,
+    requests: 0,
+    runs: 0,
+    batchedRuns: 0,
+    batchedRequests: 0,
+    maxQueued: 0,
+    sessions: [],
+    runMs: {},
+  };
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const send = (client: string, m: FromHost) => clients.get(client)?.postMessage(m);
+
+  function channelOf(client: string): BroadcastChannel {
+    let ch = clients.get(client);
+    if (!ch) {
+      ch = new BroadcastChannel(clientChannel(opts.name, client));
+      ch.onmessage = (e) => onMessage(client, (e as { data: ToHost }).data);
+      clients.set(client, ch);
+    }
+    return ch;
+  }
+
+  function openSession(path: string, o: OpenOptions): Promise<Session> {
+    const key = `${path}#${o.arena}`;
+    let p = sessions.get(key);
+    if (!p) {
+      p = openInProcessSession(path, { threads: opts.threads, spin: opts.spin ?? false, arena: o.arena }).then((model) => {
+        stats.sessions.push(key);
+        return { key, path, model, batchable: o.batchable };
+      });
+      sessions.set(key, p);
+      p.catch(() => sessions.delete(key));
+    }
+    return p;
+  }
+
+  function onMessage(client: string, m: ToHost): void {
+    if (closed) return;
+    if (m.t === 'open') {
+      openSession(m.path, m.options).then(
+        (s) =>
+          send(client, {
+            t: 'opened',
+            id: m.id,
+            session: s.key,
+            inputNames: [...s.model.inputNames],
+            outputNames: [...s.model.outputNames],
+          }),
+        (err: unknown) => send(client, { t: 'error', id: m.id, error: errorToWire(err) }),
+      );
+    } else if (m.t === 'run') {
+      const s = sessions.get(m.session);
+      if (!s) {
+        reply({ id: m.id, client }, { t: 'error', id: m.id, error: { name: 'Error', message: `no session ${m.session} in this host` } });
+        return;
+      }
+      void s.then((session) => {
+        queue.push({ id: m.id, client, session, feeds: m.feeds, at: performance.now() });
+        stats.maxQueued = Math.max(stats.maxQueued, opts.queue - Atomics.load(slots, 0));
+        pump();
+      });
+    } else if (m.t === 'stats') {
+      send(client, { t: 'stats', id: m.id, stats: { ...stats, sessions: [...stats.sessions], runMs: { ...stats.runMs } } });
+    }
+  }
+
+  /** Reply to a run and give its slot back. */
+  function reply(r: Pick<Request, 'id' | 'client'>, m: FromHost): void {
+    send(r.client, m);
+    Atomics.add(slots, 0, 1);
+    Atomics.notify(slots, 0);
+  }
+
+  const sameShape = (a: Request, b: Request) =>
+    Object.keys(a.feeds).every((k) => {
+      const x = a.feeds[k]!;
+      const y = b.feeds[k];
+      return y !== undefined && x.type === y.type && x.dims.length === y.dims.length && x.dims.every((d, i) => i === 0 || d === y.dims[i]);
+    });
+
+  function pump(): void {
+    if (running || closed || !queue.length) return;
+    const head = queue[0]!;
+    let batch = [head];
+    if (head.session.batchable) {
+      batch = queue.filter((r) => r.session === head.session && sameShape(head, r)).slice(0, opts.maxBatch);
+      const wait = head.at + opts.batchMs - performance.now();
+      if (batch.length < opts.maxBatch && wait > 0) {
+        clearTimeout(timer);
+        timer = setTimeout(pump, Math.ceil(wait));
+        return;
+      }
+    }
+    for (const r of batch) queue.splice(queue.indexOf(r), 1);
+    running = true;
+    void runBatch(batch).finally(() => {
+      running = false;
+      setImmediate(pump);
+    });
+  }
+
+  async function run(s: Session, feeds: Record<string, WireTensor>) {
+    const t0 = performance.now();
+    try {
+      const own: Record<string, ReturnType<typeof fromWire>> = {};
+      for (const [k, t] of Object.entries(feeds)) own[k] = fromWire(t);
+      return await s.model.run(own);
+    } finally {
+      stats.runs++;
+      stats.runMs[s.path] = (stats.runMs[s.path] ?? 0) + performance.now() - t0;
+    }
+  }
+
+  async function runBatch(batch: Request[]): Promise<void> {
+    const s = batch[0]!.session;
+    stats.requests += batch.length;
+    if (batch.length > 1) {
+      try {
+        const out = await run(s, concat(batch.map((r) => r.feeds)));
+        const parts = split(
+          out,
+          batch.map((r) => Object.values(r.feeds)[0]!.dims[0]!),
+        );
+        stats.batchedRuns++;
+        stats.batchedRequests += batch.length;
+        batch.forEach((r, i) => reply(r, { t: 'result', id: r.id, outputs: parts[i]! }));
+        return;
+      } catch {
+        // fall through: one by one, so only the bad request fails
+      }
+    }
+    for (const r of batch) {
+      try {
+        const out = await run(s, r.feeds);
+        const outputs: Record<string, WireTensor> = {};
+        for (const [k, t] of Object.entries(out)) outputs[k] = toWire(t);
+        reply(r, { t: 'result', id: r.id, outputs });
+      } catch (err) {
+        reply(r, { t: 'error', id: r.id, error: errorToWire(err) });
+      }
+    }
+  }
+
+  base.onmessage = (e) => {
+    const m = (e as { data: ToHost }).data;
+    if (m.t !== 'hello' || closed) return;
+    channelOf(m.client).postMessage({ t: 'welcome', epoch, slots } satisfies FromHost);
+  };
+  base.postMessage({ t: 'up', epoch } satisfies FromHost);
+
+  return {
+    epoch,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      base.close();
+      for (const ch of clients.values()) ch.close();
+      void Promise.all([...sessions.values()].map((p) => p.then((s) => s.model.release()).catch(() => undefined)));
+    },
+  };
+}
+
+/** Inputs of several requests concatenated along dimension 0. */
+export function concat(feeds: Record<string, WireTensor>[]): Record<string, WireTensor> {
+  const out: Record<string, WireTensor> = {};
+  for (const k of Object.keys(feeds[0]!)) {
+    const parts = feeds.map((f) => f[k]!);
+    const length = parts.reduce((n, p) => n + p.data.length, 0);
+    const data = new (parts[0]!.data.constructor as { new (n: number): TensorArray })(length);
+    let o = 0;
+    for (const p of parts) {
+      (data as Float32Array).set(p.data as Float32Array, o);
+      o += p.data.length;
+    }
+    out[k] = { type: parts[0]!.type, dims: [parts.reduce((n, p) => n + p.dims[0]!, 0), ...parts[0]!.dims.slice(1)], data };
+  }
+  return out;
+}
+
+/** Outputs of a batched run split back into each request's rows (on shared memory for the reply). */
+export function split(out: Record<string, { type: string; dims: readonly number[]; data: TensorArray }>, rows: number[]) {
+  const total = rows.reduce((a, b) => a + b, 0);
+  const parts: Record<string, WireTensor>[] = rows.map(() => ({}));
+  for (const [k, t] of Object.entries(out)) {
+    if (t.dims[0] !== total) throw new Error(`output ${k} has ${t.dims[0]} rows for a batch of ${total}`);
+    const per = t.data.length / total;
+    let r0 = 0;
+    rows.forEach((n, i) => {
+      parts[i]![k] = toWire({
+        type: t.type,
+        dims: [n, ...t.dims.slice(1)],
+        data: t.data.subarray(r0 * per, (r0 + n) * per) as TensorArray,
+      });
+      r0 += n;
+    });
+  }
+  return parts;
+}

@@ -1,0 +1,124 @@
+/**
+ * The model host's message protocol (one host thread per extract process; see host.ts, client.ts).
+ *
+ * BullMQ creates extract's job threads itself, so no MessagePort can be handed to them; the threads
+ * of one process find each other through named BroadcastChannels instead:
+ *
+ *   `<base>`            client → host `hello {client}` (repeated until welcomed);
+ *                       host → all `up {epoch}` when a host (re)starts;
+ *   `<base>/<client>`   one duplex pipe per client thread: welcome, open/opened, run/result, error, stats.
+ *
+ * Tensors travel as typed arrays over SharedArrayBuffers, so posting them copies nothing. (onnxruntime
+ * refuses a typed array over shared memory as a session input — "Invalid argument" — so the host copies
+ * each input once into its own memory before the run and each output once into shared memory after it.)
+ *
+ * Bounded queue: the host hands every client one shared Int32 counter of free slots (MODEL_HOST_QUEUE);
+ * a client takes a slot before it posts a run and the host gives it back after the reply, so at most
+ * that many requests (and their tensors) wait in the host, and further callers wait in their own
+ * thread (back-pressure) instead of growing the host's queue.
+ */
+import { NewsFuseError, isErrorCode } from '@newsfuse/shared/errors';
+import type { TensorArray, TensorData } from '@newsfuse/models/ort';
+
+export const DEFAULT_HOST_NAME = 'newsfuse-model-host';
+export const baseChannel = (name: string) => `${name}`;
+export const clientChannel = (name: string, client: string) => `${name}/${client}`;
+
+export interface WireTensor {
+  type: string;
+  dims: number[];
+  data: TensorArray;
+}
+
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+  retriable?: boolean;
+}
+
+export interface OpenOptions {
+  arena: boolean;
+  batchable: boolean;
+}
+
+export type ToHost =
+  | { t: 'hello'; client: string }
+  | { t: 'open'; id: number; path: string; options: OpenOptions }
+  | { t: 'run'; id: number; session: string; feeds: Record<string, WireTensor> }
+  | { t: 'stats'; id: number };
+
+export type FromHost =
+  | { t: 'up'; epoch: string }
+  | { t: 'welcome'; epoch: string; slots: Int32Array }
+  | { t: 'opened'; id: number; session: string; inputNames: string[]; outputNames: string[] }
+  | { t: 'result'; id: number; outputs: Record<string, WireTensor> }
+  | { t: 'error'; id: number; error: WireError }
+  | { t: 'stats'; id: number; stats: HostStats };
+
+export interface HostStats {
+  epoch: string;
+  threads: number;
+  /** Requests served (each request of a batch counts once) and model runs (a batch is one run). */
+  requests: number;
+  runs: number;
+  /** Runs that served more than one request, and the requests they served. */
+  batchedRuns: number;
+  batchedRequests: number;
+  /** Most run requests waiting or running at once (≤ the queue bound). */
+  maxQueued: number;
+  sessions: string[];
+  /** Wall time of the runs per session file, ms (the host thread runs one at a time). */
+  runMs: Record<string, number>;
+}
+
+type Ctor = { new (n: number | ArrayBufferLike): TensorArray; BYTES_PER_ELEMENT: number };
+const CTORS: Record<string, Ctor> = {
+  float32: Float32Array as unknown as Ctor,
+  int64: BigInt64Array as unknown as Ctor,
+  int32: Int32Array as unknown as Ctor,
+  uint8: Uint8Array as unknown as Ctor,
+};
+
+function ctorOf(type: string): Ctor {
+  const c = CTORS[type];
+  if (!c) throw new TypeError(`tensor type ${type} is not supported by the model host`);
+  return c;
+}
+
+/** The tensor on shared memory (as is when it already is; else one copy). */
+export function toWire(t: TensorData): WireTensor {
+  const data = t.data as TensorArray;
+  if (data.buffer instanceof SharedArrayBuffer) return { type: t.type, dims: [...t.dims], data };
+  const C = ctorOf(t.type);
+  const out = new C(new SharedArrayBuffer(data.length * C.BYTES_PER_ELEMENT));
+  (out as Float32Array).set(data as Float32Array);
+  return { type: t.type, dims: [...t.dims], data: out };
+}
+
+/** The tensor in this thread's own memory (onnxruntime does not take shared memory): one copy. */
+export function fromWire(t: WireTensor): TensorData & { data: TensorArray } {
+  const C = ctorOf(t.type);
+  const out = new C(t.data.length);
+  (out as Float32Array).set(t.data as Float32Array);
+  return { type: t.type, dims: t.dims, data: out };
+}
+
+export function errorToWire(err: unknown): WireError {
+  if (err instanceof NewsFuseError) return { name: err.name, message: err.message, code: err.code, retriable: err.retriable };
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}
+
+/** The error as the caller would have seen it in-process: a coded error keeps its code; a model's own error stays an Error. */
+export function errorFromWire(e: WireError): Error {
+  if (e.code && isErrorCode(e.code)) return new NewsFuseError(e.code, e.message, { retriable: e.retriable ?? false });
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}
+
+/** The host is gone, restarted or not answering: the job may succeed later (retriable). */
+export function hostFailed(message: string): NewsFuseError {
+  return new NewsFuseError('MODEL_HOST_FAILED', message, { retriable: true });
+}

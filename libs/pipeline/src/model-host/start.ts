@@ -1,0 +1,62 @@
+/**
+ * Starting the model host from a process's main thread: one worker thread (host.ts) that every job
+ * thread of the process reaches through client.ts. A host thread that dies is started again (its
+ * callers' requests fail with MODEL_HOST_FAILED and are retried) until `stop()`.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { AnalysisConfig } from '@newsfuse/models/config';
+import { DEFAULT_HOST_NAME } from './protocol.ts';
+import type { ModelHostOptions } from './host.ts';
+
+const ENTRY = fileURLToPath(new URL('./host.thread.mjs', import.meta.url));
+
+export interface ModelHostHandle {
+  readonly options: ModelHostOptions;
+  /** Times the host thread was started (1 + restarts). */
+  readonly starts: number;
+  stop(): Promise<void>;
+}
+
+/** The host's settings from the analysis config (MODEL_HOST_*); threads default to the machine's cores. */
+export function modelHostOptions(
+  cfg: Pick<AnalysisConfig, 'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'>,
+  name = DEFAULT_HOST_NAME,
+): ModelHostOptions {
+  return {
+    name,
+    threads: cfg.MODEL_HOST_THREADS ?? availableParallelism(),
+    spin: cfg.MODEL_HOST_SPIN,
+    queue: cfg.MODEL_HOST_QUEUE,
+    batchMs: cfg.MODEL_HOST_BATCH_MS,
+    maxBatch: cfg.MODEL_HOST_MAX_BATCH,
+  };
+}
+
+export function startModelHost(options: ModelHostOptions, log: (msg: string, err?: unknown) => void = () => undefined): ModelHostHandle {
+  let worker: Worker;
+  let stopping = false;
+  let starts = 0;
+  const spawn = () => {
+    starts++;
+    worker = new Worker(ENTRY, { workerData: options, name: 'model-host' });
+    worker.on('error', (err) => log('model host thread failed', err));
+    worker.on('exit', (code) => {
+      if (stopping) return;
+      log(`model host thread exited (${code}); starting a new one`);
+      setTimeout(spawn, 250).unref();
+    });
+  };
+  spawn();
+  return {
+    options,
+    get starts() {
+      return starts;
+    },
+    async stop() {
+      stopping = true;
+      await worker.terminate();
+    },
+  };
+}
