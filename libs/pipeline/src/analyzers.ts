@@ -11,6 +11,7 @@ import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq
 import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
 import { colourStats } from '@newsfuse/models/image/colour';
 import { perceptualHash } from '@newsfuse/models/image/phash';
+import { nearDupHashes } from '@newsfuse/models/image/neardup';
 import { createDefaultImageAnalyzer, type ImageAnalyzer } from '@newsfuse/models/image/features';
 import type { EmbedderPort, Fetcher, ImageAnalyzerPort, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
 import type { AnalysisConfig } from '@newsfuse/models/config';
@@ -53,6 +54,7 @@ export function createBasicImageAnalyzer(cfg: Pick<AnalysisConfig, 'IMAGE_MAX_BY
         bytes: img.bytes,
         colour: { mean: c.mean, std: c.std, brightness: c.brightness, saturation: c.saturation },
         phash: await perceptualHash(img),
+        nearDup: await nearDupHashes(img),
         objects: [],
         ocr: [],
         faces: [],
@@ -100,6 +102,7 @@ export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerP
         bytes: a.bytes,
         colour: { mean: a.colour.mean, std: a.colour.std, brightness: a.colour.brightness, saturation: a.colour.saturation },
         phash: a.phash,
+        nearDup: a.nearDup,
         objects: a.objects.map((o) => ({ label: o.label, score: o.score, box: o.box })),
         ocr: a.ocr.map((l) => ({ text: l.text, confidence: Math.min(1, Math.max(0, l.confidence)) })),
         faces: a.faces.map((f) => ({ score: f.score, box: f.box, expressions: f.expressions })),

@@ -94,6 +94,14 @@ export const CONFIDENT_OBJECT_SCORE = 0.3;
 /** Upper bound of ImageFeatures.objects (the extract stage's IMAGE_MAX_OBJECTS is at most this). */
 export const MAX_OBJECTS = 100;
 
+/** 64 bits as 16 lower-case hex digits. */
+const Hash64 = z.string().regex(/^[0-9a-f]{16}$/);
+/**
+ * Near-duplicate hashes of a photo (libs/models/src/image/neardup.ts): the whole frame and nine 90 %
+ * crops, for the recycled-photo index (docs/recycled-photos.md).
+ */
+export const NearDupHashes = z.object({ v: z.literal(1), full: Hash64, views: z.array(Hash64).max(16) });
+
 const ImageBase = z.object({
   schemaVersion: z.literal(1),
   articleId: z.string(),
@@ -116,6 +124,8 @@ export const ImageFeaturesOk = ImageBase.extend({
     saturation: z.number(),
   }),
   phash: z.string().optional(),
+  /** Absent in events from before the recycled-photo index. */
+  nearDup: NearDupHashes.optional(),
   /**
    * Every detection down to the extract stage's IMAGE_OBJECT_MIN_SCORE (default 0.05), best first,
    * each with its detector score. Only those scored ≥ CONFIDENT_OBJECT_SCORE are named in the text
@@ -185,6 +195,25 @@ export const FusedEvent = z.object({
 export type FusedEvent = z.infer<typeof FusedEvent>;
 
 export const SentimentLabel = z.enum(['negative', 'neutral', 'positive']);
+
+/** Where the recycled-photo index first saw a photo, and what that means here (docs/recycled-photos.md). */
+export const RecycledPhoto = z.object({
+  index: z.number().int().min(0),
+  status: z.enum(['original', 'recycled', 'same-story', 'reused']),
+  firstSeen: z.object({
+    articleId: z.string(),
+    version: z.number().int().min(1),
+    title: z.string(),
+    source: z.string(),
+    publishedAt: isoDate,
+    story: z.object({ id: z.string(), label: z.string() }).optional(),
+  }),
+  /** Articles the photo was seen in, this one included. */
+  count: z.number().int().min(1),
+  /** Bits between this photo's hashes and the stored ones (0–64). */
+  distance: z.number().int().min(0).max(64),
+});
+export type RecycledPhoto = z.infer<typeof RecycledPhoto>;
 export const TopicKind = z.enum(['story', 'category', 'keyword', 'misc']);
 
 export const ScoredEvent = z.object({
@@ -217,6 +246,8 @@ export const ScoredEvent = z.object({
       ),
       text: z.string(),
     }),
+    /** Per photo with near-duplicate hashes, when the score service's recycled-photo index is on. */
+    recycled: z.array(RecycledPhoto).max(32).optional(),
   }),
   sentiment: z.object({
     text: unit.nullable(),

@@ -18,6 +18,7 @@ import type { ModelEngine } from './engine.ts';
 import { hogFromRgb, type HogOptions } from './hog.ts';
 import type { OcrEngine, OcrLine, OcrOptions } from './ocr.ts';
 import { perceptualHash } from './phash.ts';
+import { nearDupHashes, type NearDupHashes } from './neardup.ts';
 
 export interface ImageAnalysis {
   /** Size of the normalised raster the models saw (EXIF-upright, longest side <= maxSide). */
@@ -29,6 +30,8 @@ export interface ImageAnalysis {
   bytes: number;
   /** 64-bit DCT perceptual hash, 16 hex digits (hammingHex to compare). */
   phash: string;
+  /** Near-duplicate hashes (frame + nine crops) for the recycled-photo index. */
+  nearDup: NearDupHashes;
   colour: ColourStats;
   /** HOG summary (default 4x4 cells x 8 bins = 128 values in 0..1), absent when disabled. */
   hog?: number[];
@@ -146,6 +149,7 @@ export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {
     const timings: Record<string, number> = {};
     const errors: NonNullable<ImageAnalysis['errors']> = {};
     const phash = await timed(timings, 'phash', () => perceptualHash(img));
+    const nearDup = await timed(timings, 'neardup', () => nearDupHashes(img));
     const colour = await timed(timings, 'colour', async () => colourStats(img));
     const hog = deps.hog === false ? undefined : await timed(timings, 'hog', () => hogFromRgb(img, deps.hog || {}));
 
@@ -173,6 +177,7 @@ export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {
       format: img.format,
       bytes: img.bytes,
       phash,
+      nearDup,
       colour,
       ...(hog ? { hog } : {}),
       objects,

@@ -42,7 +42,7 @@ export interface TextAnalyzerPort {
 /** What an image analyzer reports for one decoded image (the caller adds identity and timing). */
 export type ImageAnalysis = Pick<
   ImageFeaturesOk,
-  'width' | 'height' | 'format' | 'bytes' | 'colour' | 'phash' | 'objects' | 'ocr' | 'faces' | 'textView'
+  'width' | 'height' | 'format' | 'bytes' | 'colour' | 'phash' | 'nearDup' | 'objects' | 'ocr' | 'faces' | 'textView'
 >;
 
 export interface ImageAnalyzerPort {
