@@ -129,6 +129,7 @@ export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' |
   const e = getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS });
   return {
     dim: e.dim,
+    model: e.model,
     embed: (texts) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.embed(texts)),
     embedOne: (text) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.embedOne(text)),
     tokenize: (text) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.tokenize(text)),

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { before, describe, test, type TestContext } from 'node:test';
+import { resolveModel, sha256File } from '../../registry.ts';
+import { sessionCount } from '../embedder.ts';
+import { cosine } from '../embedder.ts';
+import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME, ZH_TOKENIZER_NAME, createZhEmbedder } from './embedder.ts';
+import type { Embedder } from '../bert.ts';
+
+const FIXTURE = new URL('../fixtures/bge-zh-reference.json', import.meta.url);
+interface Reference {
+  model: string;
+  modelSha256: string;
+  sentence: string;
+  tolerance: number;
+  /** The first 16 components of the sentence's vector, computed once (UPDATE_FIXTURES=1). */
+  leading: number[];
+}
+
+let unavailable: string | null = null;
+let modelSha = '';
+before(async () => {
+  try {
+    const model = await resolveModel(ZH_MODEL_NAME);
+    await resolveModel(ZH_TOKENIZER_NAME);
+    modelSha = await sha256File(model);
+  } catch (err) {
+    unavailable = `bge-small-zh model cache could not be fetched (${(err as Error).message.split('\n')[0]}); run npm run models:fetch`;
+  }
+});
+const skipIfNoModel = (t: TestContext): boolean => {
+  if (unavailable) t.skip(unavailable);
+  return unavailable !== null;
+};
+
+const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+};
+
+void describe('bge-small-zh embedder', () => {
+  let e: Embedder;
+  before(() => {
+    e = createZhEmbedder({ intraOpNumThreads: 1 });
+  });
+
+  void test('nothing is loaded before the first use', () => {
+    const before = sessionCount();
+    createZhEmbedder({ intraOpNumThreads: 3 });
+    assert.equal(sessionCount(), before);
+  });
+
+  void test('tokeniser: one piece per Han character, Latin lower-cased into the vocabulary', async (t) => {
+    if (skipIfNoModel(t)) return;
+    // bert-base-chinese vocabulary ids: 股 5500, 市 2356; "apple" and "iphone" are whole pieces.
+    const ids = await e.tokenize('股市');
+    assert.deepEqual(ids, [5500, 2356]);
+    const mixed = await e.tokenize('Apple发布新款iPhone');
+    assert.ok(!mixed.includes(100), `no [UNK] in ${mixed.join(',')}`);
+    assert.deepEqual(mixed, await e.tokenize('apple发布新款iphone'));
+    assert.deepEqual(await e.tokenize(''), []);
+  });
+
+  void test('vectors are 512-d, unit length, [CLS]-pooled; batch = single', async (t) => {
+    if (skipIfNoModel(t)) return;
+    assert.equal(e.dim, ZH_EMBEDDING_DIM);
+    const vs = await e.embed(['小猫在睡觉', '', '股市今天大涨']);
+    assert.equal(vs.length, 3);
+    for (const v of vs) {
+      assert.equal(v.length, ZH_EMBEDDING_DIM);
+      assert.ok(Math.abs(norm(v) - 1) < 1e-5);
+    }
+    assert.ok(maxAbsDiff(vs[2]!, await e.embedOne('股市今天大涨')) < 1e-6);
+  });
+
+  void test('a paraphrase ranks above an unrelated sentence', async (t) => {
+    if (skipIfNoModel(t)) return;
+    const [a, b, c] = await e.embed(['股市今天大涨', '股票市场今日上涨', '小猫在睡觉']);
+    const para = cosine(a!, b!);
+    assert.ok(para > 0.75, `paraphrase cosine ${para}`);
+    assert.ok(para > cosine(a!, c!) + 0.3, `paraphrase ${para} ≫ unrelated ${cosine(a!, c!)}`);
+    assert.ok(para > cosine(b!, c!) + 0.3);
+    const [d, f] = await e.embed(['央行宣布降息以刺激经济增长', '中央银行下调利率，希望推动经济']);
+    assert.ok(cosine(d!, f!) > cosine(d!, c!) + 0.3);
+  });
+
+  void test('matches the committed reference vector (leading values, tolerance 1e-4)', async (t) => {
+    if (skipIfNoModel(t)) return;
+    const ref = JSON.parse(await readFile(FIXTURE, 'utf8')) as Reference;
+    const v = await e.embedOne(ref.sentence);
+    if (process.env.UPDATE_FIXTURES === '1') {
+      const out: Reference = { ...ref, modelSha256: modelSha, leading: Array.from(v.slice(0, 16), (x) => Number(x.toFixed(7))) };
+      await writeFile(FIXTURE, JSON.stringify(out) + '\n');
+      t.diagnostic('fixture rewritten');
+      return;
+    }
+    assert.equal(ref.modelSha256, modelSha, 'the fixture was computed with another model file');
+    assert.equal(ref.leading.length, 16);
+    const d = maxAbsDiff(v, ref.leading);
+    assert.ok(d <= ref.tolerance, `max |Δ| = ${d}`);
+  });
+
+  void test('inputs are capped at 512 tokens (the rest is cut, not chunked)', async (t) => {
+    if (skipIfNoModel(t)) return;
+    const head = '这座新大桥因洪水推迟，官员说明年春天通车。';
+    const long = head + '他们讨论了天气。'.repeat(200);
+    assert.ok((await e.tokenize(long)).length > 510);
+    const v = await e.embedOne(long);
+    assert.ok(Math.abs(norm(v) - 1) < 1e-5);
+    // Everything after piece 510 is ignored: changing the tail does not change the vector.
+    assert.ok(maxAbsDiff(v, await e.embedOne(long + '小猫在睡觉。'.repeat(50))) < 1e-6);
+  });
+
+  void test('rejects bad options', () => {
+    assert.throws(() => createZhEmbedder({ maxTokens: 1024 }), RangeError);
+  });
+});

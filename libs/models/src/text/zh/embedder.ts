@@ -1,0 +1,39 @@
+/**
+ * Chinese sentence embeddings with BAAI bge-small-zh-v1.5 (int8-quantised ONNX from the langchain4j
+ * jar on Maven Central, 512-d) through the shared BERT core (../bert.ts).
+ *
+ * - Pooling: the [CLS] hidden state, L2-normalised (the BGE model card's recipe).
+ * - Long texts: cut to the first 510 WordPiece ids (512 with [CLS]/[SEP], the model's maximum);
+ *   no chunking — callers embed a title + lead, which fits.
+ * - Tokeniser: the jar's tokenizer.json (bert-base-chinese vocabulary, 21,128 pieces: one piece per
+ *   Han character, lower-case Latin word pieces). It was exported with `lowercase: false` although
+ *   the vocabulary has no upper-case Latin letters (BAAI's own config says do_lower_case), so
+ *   "Apple" would be [UNK]: the normaliser is switched to lower-case on load.
+ * - Loaded lazily: nothing is read until the first Chinese text is embedded (or warmup()).
+ */
+import { createBertEmbedder, type BertModelSpec, type Embedder, type EmbedderOptions } from '../bert.ts';
+
+export const ZH_EMBEDDING_DIM = 512;
+export const ZH_MODEL_NAME = 'bge-small-zh-v15-q';
+export const ZH_TOKENIZER_NAME = 'bge-small-zh-v15-q-tokenizer';
+
+export const BGE_ZH_SPEC: BertModelSpec = {
+  model: ZH_MODEL_NAME,
+  tokenizer: ZH_TOKENIZER_NAME,
+  dim: ZH_EMBEDDING_DIM,
+  pooling: 'cls',
+  longText: 'truncate',
+  defaultMaxTokens: 512,
+  lowercase: true,
+};
+
+export function createZhEmbedder(options: EmbedderOptions = {}): Embedder {
+  return createBertEmbedder(BGE_ZH_SPEC, options);
+}
+
+let shared: Embedder | null = null;
+/** Process-wide Chinese embedder (first caller's options win); nothing loads until it is used. */
+export function getZhEmbedder(options?: EmbedderOptions): Embedder {
+  shared ??= createZhEmbedder(options);
+  return shared;
+}
