@@ -6,7 +6,7 @@ export { resolveModel, loadManifest, ensureModel, cacheRoot, manifestPath } from
 export type { ManifestEntry, ModelSource, ModelReport } from './registry.ts';
 export { createEmbedder, getEmbedder, cosine, EMBEDDING_DIM } from './text/embedder.ts';
 export type { Embedder, EmbedderOptions } from './text/embedder.ts';
-export { createMemoryDocFreq, namespacedDocFreq } from './text/docfreq.ts';
+export { createMemoryDocFreq } from './text/docfreq.ts';
 export type { DocFreq } from './text/docfreq.ts';
 export { createTextAnalyzer, normalizeText, splitSentences, detectLanguage } from './text/features.ts';
 export type { TextAnalyzer, TextAnalyzerOptions, TextFeatures, ArticleText, SentimentScores, Keyword } from './text/features.ts';

@@ -31,19 +31,3 @@ export function createMemoryDocFreq(seed?: { docs: Iterable<Iterable<string>> })
     },
   };
 }
-
-/**
- * A language's own table inside a shared one: terms are stored as `<ns>:<term>`, and the number of
- * documents of the namespace is the count of a sentinel term (`<ns>:\u0000docs`) observed with each
- * document, so N and every df are the namespace's own (Chinese IDF is not diluted by English
- * documents and the reverse) while the service keeps one Redis table and one key prefix.
- */
-export function namespacedDocFreq(inner: DocFreq, ns: string): DocFreq {
-  const p = `${ns}:`;
-  const docs = `${p}\u0000docs`;
-  return {
-    observe: (terms) => inner.observe([docs, ...[...new Set(terms)].map((t) => p + t)]),
-    get: (terms) => inner.get(terms.map((t) => p + t)),
-    total: async () => (await inner.get([docs]))[0] ?? 0,
-  };
-}

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test, type TestContext } from 'node:test';
 import { resolveModel } from '../../registry.ts';
-import { createMemoryDocFreq, namespacedDocFreq } from '../docfreq.ts';
+import { createMemoryDocFreq } from '../docfreq.ts';
 import { createTextAnalyzer } from '../features.ts';
 import { cosine } from '../embedder.ts';
 import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME, ZH_TOKENIZER_NAME, createZhEmbedder } from './embedder.ts';
-import { ZH_DOCFREQ_NAMESPACE, createZhTextAnalyzer } from './features.ts';
+import { createZhTextAnalyzer } from './features.ts';
 import { zhLexiconScore } from './lexicon.ts';
 
 /** Deterministic stand-in for bge-zh that records what it was asked to embed (unit tests only). */
@@ -65,20 +65,14 @@ void describe('Chinese text analyzer', () => {
     assert.ok(!terms.includes('表示') && !terms.includes('周一'), 'news fillers are not keywords');
   });
 
-  void test('its document frequencies live in their own namespace of the shared table', async () => {
-    const shared = createMemoryDocFreq();
-    const en = createTextAnalyzer({ embedder: fakeEmbedder(384), docFreq: shared });
-    await en.analyze({ title: 'Stocks fall', body: 'Markets fell sharply.' });
-    await en.analyze({ title: 'Rain', body: 'Heavy rain fell.' });
-    const zh = createZhTextAnalyzer({ embedder: fakeEmbedder(), docFreq: shared, sentimentModel: null });
+  void test('observes each document once in the table it is given (not on a retry)', async () => {
+    const df = createMemoryDocFreq();
+    const zh = createZhTextAnalyzer({ embedder: fakeEmbedder(), docFreq: df, sentimentModel: null });
     await zh.analyze(ARTICLE);
-    assert.equal(await shared.total(), 3, 'one table: every document counted once in the shared total');
-    const zhTable = namespacedDocFreq(shared, ZH_DOCFREQ_NAMESPACE);
-    assert.equal(await zhTable.total(), 1, 'the Chinese N counts Chinese documents only');
-    assert.deepEqual(await zhTable.get(['股市', 'fall']), [1, 0]);
-    // observe: false (a retry) leaves the table as it was
+    assert.equal(await df.total(), 1);
+    assert.deepEqual(await df.get(['股市', '投资者', '的']), [1, 1, 0]);
     await zh.analyze(ARTICLE, { observe: false });
-    assert.equal(await zhTable.total(), 1);
+    assert.equal(await df.total(), 1);
   });
 
   void test('embeds title + lead (the first 3 body sentences) once', async () => {

@@ -8,9 +8,9 @@
  *               no stemming (a keyword's `stem` is the word itself).
  *   keywords    TF-IDF exactly as English (tfidfKeywords: tf = 1 + ln count, headline counted twice,
  *               smoothed idf, L2-normalised, top 10) over the words of ≥ 2 characters (jieba's own
- *               keyword convention), with a document-frequency table of its own: the DocFreq passed in
- *               is namespaced `zh:` (namespacedDocFreq), so Chinese N and df are counted apart from
- *               English in the same store.
+ *               keyword convention), with the DocFreq the caller passes: the language registry
+ *               (libs/pipeline/src/languages.ts) gives each language a table of its own, so Chinese
+ *               N and df are counted apart from English.
  *   embedding   bge-small-zh of `title + lead` (lead = `input.lead` or the first 3 body sentences),
  *               [CLS]-pooled, 512-d, capped at 512 tokens.
  *   sentiment   per sentence: the learned Chinese head (sentiment.ts: a classifier on the bge-zh
@@ -24,7 +24,7 @@
 import { withCode } from '@newsfuse/shared/errors';
 import { splitZhSentences } from '@newsfuse/text/zh';
 import { wordsAndStems } from '@newsfuse/text/terms';
-import { namespacedDocFreq, type DocFreq } from '../docfreq.ts';
+import type { DocFreq } from '../docfreq.ts';
 import type { Embedder } from '../bert.ts';
 import {
   DEFAULT_HEADLINE_WEIGHT,
@@ -39,9 +39,6 @@ import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
 import { zhLexiconScore } from './lexicon.ts';
 import { defaultZhSentimentModel, scoreZhSentences, type ZhSentimentModel } from './sentiment.ts';
 
-/** The namespace of the Chinese document-frequency table inside the shared one. */
-export const ZH_DOCFREQ_NAMESPACE = 'zh';
-
 const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
 
 /** Chinese terms of `text` for TF-IDF: jieba words, news stop words dropped. */
@@ -51,15 +48,14 @@ export function zhArticleTerms(text: string): { words: string[]; terms: { stem: 
 
 export function createZhTextAnalyzer(deps: {
   embedder: Pick<Embedder, 'embedOne'> & Partial<Pick<Embedder, 'embed' | 'dim' | 'model'>>;
-  /** The shared table; the analyzer keeps its own `zh:` namespace inside it. */
+  /** The Chinese document-frequency table (not the English one). */
   docFreq: DocFreq;
   options?: TextAnalyzerOptions;
   /** Learned Chinese head; null: lexicon only; default: the committed head when its weights file is
    *  present and `embedder` is the bge-small-zh embedder (dim 512). */
   sentimentModel?: ZhSentimentModel | null;
 }): TextAnalyzer {
-  const { embedder } = deps;
-  const docFreq = namespacedDocFreq(deps.docFreq, ZH_DOCFREQ_NAMESPACE);
+  const { embedder, docFreq } = deps;
   const dim = embedder.dim ?? ZH_EMBEDDING_DIM;
   const sentimentModel =
     deps.sentimentModel !== undefined
