@@ -1,40 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import sharp from 'sharp';
 import { decodeImage } from './decode.ts';
+import { cer, renderScene, TEST_SCENES, type SceneLine } from '@newsfuse/testkit/ocr-scenes';
 import { createOcr, ctcGreedyDecode, dbPostprocess, minAreaRect, type OcrEngine } from './ocr.ts';
 
-/** Character error rate: Levenshtein distance / reference length. */
-export function cer(ref: string, hyp: string): number {
-  const d = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= hyp.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[hyp.length]! / Math.max(1, ref.length);
-}
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-async function render(
-  lines: { text: string; x: number; y: number; size: number; font?: string; fill?: string; rotate?: number }[],
-  w: number,
-  h: number,
-  bg = '#f4f1e8',
-) {
-  const body = lines
-    .map(
-      (l) =>
-        `<text x="${l.x}" y="${l.y}" font-family="${l.font ?? 'DejaVu Sans'}" font-size="${l.size}" fill="${l.fill ?? '#111'}"${l.rotate ? ` transform="rotate(${l.rotate} ${l.x} ${l.y})"` : ''}>${esc(l.text)}</text>`,
-    )
-    .join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${bg}"/>${body}</svg>`;
-  return decodeImage(await sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer());
+async function render(lines: SceneLine[], w: number, h: number, bg?: string) {
+  return decodeImage(await renderScene({ name: '', width: w, height: h, lines, ...(bg ? { background: bg } : {}) }));
 }
 
 test('CER helper', () => {
@@ -110,12 +81,8 @@ describe('PP-OCRv4 reads rendered text', () => {
   after(() => ocr?.dispose());
 
   test('three lines: sans, serif, bold rotated by 5°, CER <= 5% each', async () => {
-    const lines = [
-      { text: 'Breaking News 2024', x: 40, y: 90, size: 48 },
-      { text: 'Floods hit Valencia', x: 60, y: 200, size: 40, font: 'DejaVu Serif', fill: '#202060' },
-      { text: 'Prices rose 3.5% in March', x: 40, y: 320, size: 36, fill: '#802020', rotate: -5 },
-    ];
-    const img = await render(lines, 800, 400);
+    const { lines, width, height } = TEST_SCENES[0]!;
+    const img = await render(lines, width, height);
     const got = await ocr.recognize(img);
     // if the machine has no fonts, librsvg draws nothing: say so instead of failing obscurely
     assert.ok(got.length > 0, 'no text found (are fonts installed? fc-list)');
@@ -131,11 +98,8 @@ describe('PP-OCRv4 reads rendered text', () => {
   });
 
   test('light text on a dark photo-like background, and a small caption', async () => {
-    const lines = [
-      { text: 'ELECTION NIGHT', x: 30, y: 70, size: 44, fill: '#ffffff' },
-      { text: 'Photo: Reuters / Jane Doe', x: 30, y: 440, size: 18, fill: '#dddddd' },
-    ];
-    const img = await render(lines, 640, 480, '#203040');
+    const { lines, width, height, background } = TEST_SCENES[1]!;
+    const img = await render(lines, width, height, background);
     const got = await ocr.recognize(img);
     assert.equal(got.length, 2, JSON.stringify(got.map((l) => l.text)));
     got.forEach((l, i) => assert.ok(cer(lines[i]!.text, l.text) <= 0.05, `"${l.text}" vs "${lines[i]!.text}"`));

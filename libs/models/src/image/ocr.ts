@@ -48,6 +48,8 @@ export interface OcrOptions {
   threads?: number;
   /** Longest side fed to the detector. Default 960. */
   maxSide?: number;
+  /** onnxruntime's CPU memory arena for the detector session (its activations grow with the input). Default true. */
+  detArena?: boolean;
   binThreshold?: number;
   boxThreshold?: number;
   unclipRatio?: number;
@@ -348,7 +350,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const o = { ...DEFAULTS, ...options };
   const threads = options.threads ?? defaultOrtThreads();
   const [det, rec, keys] = await Promise.all([
-    createOrtSession(detPath, { threads }),
+    createOrtSession(detPath, { threads, arena: o.detArena ?? true }),
     createOrtSession(recPath, { threads }),
     readFile(keysPath, 'utf8'),
   ]);
