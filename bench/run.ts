@@ -25,9 +25,14 @@
  *   npm run bench -- --no-docs          results JSON only
  *   npm run bench -- --report bench/results/<file>.json   regenerate the docs from a saved run
  *                                       (with --no-docs: only print its tables)
- *   npm run bench -- --engine onnx       only the default model engine (default: both, old and new
- *                                       side by side — models, extract alone and end to end run once
- *                                       per engine: MODEL_ENGINE=onnx|tfjs)
+ *   npm run bench -- --variants host,threads
+ *                                       which designs run side by side (default host,threads,tfjs):
+ *                                       extract alone and end to end run once per variant —
+ *                                       host: MODEL_ENGINE=onnx EXTRACT_MODEL_HOST=on (the default: one
+ *                                       model host thread owns every session); threads: onnx, host off
+ *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
+ *                                       host off (the detector and face models on tfjs wasm, the path
+ *                                       before issue 16). Per model: onnx vs tfjs (bench/models-image.ts)
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
  *                                       threads) to bench/results/profiles/<run>/ for a flame graph
@@ -73,12 +78,22 @@ const { values } = parseArgs({
     kinds: { type: 'string', default: KINDS.join(',') },
     profile: { type: 'boolean', default: false },
     report: { type: 'string' },
-    engine: { type: 'string', default: 'both' },
+    variants: { type: 'string', default: 'host,threads,tfjs' },
   },
 });
-/** Model engines to run, the default (extract's MODEL_ENGINE default) first. */
-const ENGINES: ModelEngine[] = values.engine === 'both' ? ['onnx', 'tfjs'] : [values.engine as ModelEngine];
-if (!ENGINES.every((e) => (MODEL_ENGINES as readonly string[]).includes(e))) throw new Error(`--engine: onnx, tfjs or both`);
+/** The designs compared in one run: the model engine and whether extract has a model host. */
+const VARIANT_ENV: Record<string, { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off' }> = {
+  host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on' },
+  threads: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'off' },
+  tfjs: { MODEL_ENGINE: 'tfjs', EXTRACT_MODEL_HOST: 'off' },
+};
+/** Variants to run, the default design first. */
+const ENGINES: string[] = values.variants.split(',').filter(Boolean);
+if (!ENGINES.length || !ENGINES.every((v) => Object.hasOwn(VARIANT_ENV, v))) throw new Error(`--variants: host, threads, tfjs`);
+/** Per-model rows: the engines the variants use. */
+const MODEL_ENGINE_LIST = [...new Set(ENGINES.map((v) => VARIANT_ENV[v]!.MODEL_ENGINE))].filter((e) =>
+  (MODEL_ENGINES as readonly string[]).includes(e),
+);
 const kinds = values.kinds.split(',').filter((k): k is Kind => (KINDS as string[]).includes(k));
 const skip = new Set(values.skip.split(',').filter(Boolean));
 const scale = values.quick ? 0.25 : 1;
@@ -115,7 +130,7 @@ async function perModel(imageThreads: number) {
     '--models',
     'centernet,blazeface,emotion,detector,faces,ocr,analyzer',
     '--engines',
-    ENGINES.join(','),
+    MODEL_ENGINE_LIST.join(','),
   ]);
   const text = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/models-text.json'), 'utf8')) as {
     results: Array<{ threads: number; loadMs: number; msPerItem: number; analyzer?: { msPerArticle: number }; peakRssMb: number }>;
@@ -158,16 +173,16 @@ async function perModel(imageThreads: number) {
   return { models, image };
 }
 
-async function alone(kind: Kind, photos: PhotoServer, run: string, engine: ModelEngine) {
+async function alone(kind: Kind, photos: PhotoServer, run: string, engine: string) {
   const n = sizeOf(kind) / (kind === 'text' ? 2 : 1);
-  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles, MODEL_ENGINE=${engine}`);
+  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles, variant ${engine}`);
   const out = await runChild(
     ['bench/lib/alone.ts', '--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run],
     {
       NEWSFUSE_PREFIX: `${run}-alone`,
       NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      MODEL_ENGINE: engine,
+      ...VARIANT_ENV[engine]!,
     },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as {
@@ -176,6 +191,14 @@ async function alone(kind: Kind, photos: PhotoServer, run: string, engine: Model
     peakRssMb: number;
     failures: number;
     wallS: number;
+    modelHost?: {
+      threads: number;
+      requests: number;
+      runs: number;
+      batchedRequests: number;
+      maxQueued: number;
+      perModel: Record<string, { runs: number; msPerRun: number }>;
+    };
   };
 }
 
@@ -198,10 +221,10 @@ async function startPipeline(
   redisUrl: string,
   run: string,
   extractCount: number,
-  engine: ModelEngine = ENGINES[0]!,
+  engine: string = ENGINES[0]!,
 ): Promise<Pipeline> {
   const env: Record<string, string> = {
-    MODEL_ENGINE: engine,
+    ...VARIANT_ENV[engine]!,
     KAFKA_BROKERS: brokers,
     REDIS_URL: redisUrl,
     TOPIC_SUFFIX: run,
@@ -232,7 +255,9 @@ async function startPipeline(
     },
   });
   const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench/results/profiles', run)}`] : [];
-  say(`starting ingest, ${extractCount} × extract (MODEL_ENGINE=${engine}), fuse, score, dashboard (${run})`);
+  say(
+    `starting ingest, ${extractCount} × extract (variant ${engine}: ${JSON.stringify(VARIANT_ENV[engine])}), fuse, score, dashboard (${run})`,
+  );
   const extracts: ServiceHandle[] = [];
   for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`, 120_000, nodeArgs));
   const [ingest, fuse, score, dashboard] = await Promise.all(
@@ -412,9 +437,11 @@ async function main() {
       TEXT_CONCURRENCY: extractCfg.TEXT_CONCURRENCY,
       IMAGE_CONCURRENCY: extractCfg.IMAGE_CONCURRENCY,
       ORT_THREADS: extractCfg.ORT_THREADS,
+      MODEL_HOST_THREADS: extractCfg.MODEL_HOST_THREADS ?? cpus().length,
+      MODEL_HOST_QUEUE: extractCfg.MODEL_HOST_QUEUE,
       KAFKA_PARTITIONS: 4,
     },
-    engines: { list: ENGINES, imageModels: [], alone: {}, e2e: {}, peakRssMb: {} },
+    engines: { list: ENGINES, variants: VARIANT_ENV, imageModels: [], alone: {}, e2e: {}, peakRssMb: {} },
     models: [],
     alone: {},
     transport: { kafka: [], flows: [] },
@@ -521,6 +548,7 @@ async function main() {
     redis.disconnect();
     infra.stop();
   }
+  result.machine.loadAtEnd = loadavg()[0]!;
   const dir = join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);

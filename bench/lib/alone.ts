@@ -20,6 +20,9 @@ import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
+import { modelHostOptions, startModelHost } from '@newsfuse/pipeline/model-host/start';
+import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
+import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
@@ -49,6 +52,7 @@ async function main() {
   const server = values.photos ? undefined : await startPhotoServer();
   const photos = values.photos ?? server!.url;
   const entry = fileURLToPath(new URL('./alone.thread.mjs', import.meta.url));
+  const host = cfg.EXTRACT_MODEL_HOST ? startModelHost(modelHostOptions(cfg)) : undefined;
   const spawnPool = (size: number, role: 'text' | 'image') =>
     Promise.all(
       Array.from(
@@ -105,6 +109,8 @@ async function main() {
 
   // Warm-up: every thread loads its models and handles a couple of jobs.
   await runAll(jobsFor(0, Math.max(cfg.TEXT_CONCURRENCY, cfg.IMAGE_CONCURRENCY) * 2, 'warm'));
+  const client = host ? connectModelHost({ name: host.options.name }) : undefined;
+  const hostStats0 = await client?.stats();
   const jobs = jobsFor(1000, n, 'run');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -112,7 +118,10 @@ async function main() {
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const stat = procStat(process.pid);
+  const hostStats1 = await client?.stats();
+  client?.close();
   await Promise.all([...textPool, ...imagePool].map((w) => w.terminate()));
+  await host?.stop();
   await server?.close();
   if (ownPrefix) {
     const redis = new Redis(cfg.REDIS_URL);
@@ -133,8 +142,31 @@ async function main() {
       textThreads: textPool.length,
       imageThreads: imagePool.length,
       ortThreads: cfg.ORT_THREADS,
+      ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),
     }) + '\n',
   );
+}
+
+/** What the host did during the measured run: requests, runs, batches, wall ms per run per model file. */
+function hostDelta(a: HostStats, b: HostStats) {
+  const model = (path: string) =>
+    path
+      .split('/')
+      .pop()!
+      .replace(/\.onnx$/, '');
+  return {
+    requests: b.requests - a.requests,
+    runs: b.runs - a.runs,
+    batchedRequests: b.batchedRequests - a.batchedRequests,
+    maxQueued: b.maxQueued,
+    /** Per model file: runs and wall ms per run in the host (all intra-op threads). */
+    perModel: Object.fromEntries(
+      Object.entries(b.runMs).map(([p, ms]) => {
+        const runs = (b.runsBy[p] ?? 0) - (a.runsBy[p] ?? 0);
+        return [model(p), { runs, msPerRun: runs ? (ms - (a.runMs[p] ?? 0)) / runs : 0 }];
+      }),
+    ),
+  };
 }
 
 main().then(

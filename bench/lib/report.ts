@@ -31,7 +31,7 @@ export interface E2eRow {
 export interface BenchResult {
   at: string;
   command: string;
-  machine: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number };
+  machine: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number; loadAtEnd?: number };
   workload: { texts: string; photos: string; meanPhotoKb: number; sizes: Record<string, number> };
   settings: Record<string, number>;
   models: Array<{ model: string; threads: string; perS: number; unit: string; loadMs: number; peakRssMb: number }>;
@@ -43,11 +43,32 @@ export interface BenchResult {
   /** Old and new model engine side by side (MODEL_ENGINE; `--engine both`), the default engine first. */
   engines?: {
     list: string[];
+    /** What each entry of `list` sets (MODEL_ENGINE, EXTRACT_MODEL_HOST); absent in runs before the model host. */
+    variants?: Record<string, Record<string, string>>;
     imageModels: ImageModelRow[];
     peak?: MatmulPeak;
     alone: Record<
       string,
-      Partial<Record<Kind, { articlesPerS: number; cpuSPerArticle: number; peakRssMb: number; failures: number; wallS: number }>>
+      Partial<
+        Record<
+          Kind,
+          {
+            articlesPerS: number;
+            cpuSPerArticle: number;
+            peakRssMb: number;
+            failures: number;
+            wallS: number;
+            modelHost?: {
+              threads: number;
+              requests: number;
+              runs: number;
+              batchedRequests: number;
+              maxQueued: number;
+              perModel: Record<string, { runs: number; msPerRun: number }>;
+            };
+          }
+        >
+      >
     >;
     e2e: Record<string, E2eRow[]>;
     peakRssMb: Record<string, Record<string, number>>;
@@ -98,8 +119,20 @@ function stageLimits(r: BenchResult, kind: Kind) {
 
 /** Old and new engine in the same run: per model, the image analyzer, extract alone and end to end. */
 export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
-  const [base, other] = [e.list[0]!, e.list[1]!];
-  const out: string[] = [`### Model engines side by side (MODEL_ENGINE=${e.list.join(' vs ')}, same run)`];
+  const engs = e.variants ? [...new Set(e.imageModels.map((m) => m.engine))] : e.list;
+  const [base, other] = [engs[0]!, engs[1]!];
+  const out: string[] = [
+    e.variants
+      ? `### Designs side by side (same run): ${e.list
+          .map(
+            (x) =>
+              `**${x}** (${Object.entries(e.variants![x] ?? {})
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')})`,
+          )
+          .join(', ')}`
+      : `### Model engines side by side (MODEL_ENGINE=${e.list.join(' vs ')}, same run)`,
+  ];
   const fewest = Math.min(...e.imageModels.map((m) => m.threads));
   if (e.peak)
     out.push(
@@ -114,14 +147,14 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
   if (models.length)
     out.push(
       table(
-        ['model', 'GFLOP / input', ...e.list.flatMap((x) => [`${x}: CPU ms / input`, `${x}: of peak`]), `${base} ÷ ${other} CPU`],
+        ['model', 'GFLOP / input', ...engs.flatMap((x) => [`${x}: CPU ms / input`, `${x}: of peak`]), `${base} ÷ ${other} CPU`],
         models.map((m) => {
           const row = (x: string) => one.find((o) => o.model === m && o.engine === x);
           const [a, b] = [row(base), row(other)];
           return [
             m,
             a?.gflops === undefined ? '–' : f(a.gflops, 3),
-            ...e.list.flatMap((x) => {
+            ...engs.flatMap((x) => {
               const o = row(x);
               return [f(o?.cpuMsPerImage, 1), o?.shareOfPeak === undefined ? '–' : `${f(o.shareOfPeak * 100, 0)} %`];
             }),
@@ -144,7 +177,7 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
       table(
         [
           'articles',
-          'engine',
+          e.variants ? 'design' : 'engine',
           'extract alone: articles/s',
           'CPU s / article',
           'peak RSS',
@@ -175,9 +208,68 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
   if (rss.length)
     out.push(
       `Extract service peak RSS over its end-to-end runs: ${rss.map((x) => `${x} ${f(e.peakRssMb[x]!.extract, 0)} MB`).join(', ')} ` +
-        `(IMAGE_CONCURRENCY=${r.settings.IMAGE_CONCURRENCY} image threads, each with its own models).`,
+        (e.variants
+          ? `(IMAGE_CONCURRENCY=${r.settings.IMAGE_CONCURRENCY} image threads; with the host one copy of every model, otherwise one per thread).`
+          : `(IMAGE_CONCURRENCY=${r.settings.IMAGE_CONCURRENCY} image threads, each with its own models).`),
     );
+  const hosted = e.list.map((x) => [x, e.alone[x]?.img3?.modelHost ?? e.alone[x]?.img1?.modelHost] as const).find(([, h]) => h);
+  if (hosted) {
+    const [x, h] = hosted;
+    out.push(
+      `Model host (${x}, extract alone, ${e.alone[x]?.img3?.modelHost ? '3 images' : '1 image'} per article): ${h!.requests} requests in ${h!.runs} runs ` +
+        `(${h!.batchedRequests} requests batched), at most ${h!.maxQueued} in the host at once; ${h!.threads} intra-op threads per session.`,
+      table(
+        ['model (in the host)', 'runs', 'wall ms / run'],
+        Object.entries(h!.perModel)
+          .sort((a, b) => b[1].runs * b[1].msPerRun - a[1].runs * a[1].msPerRun)
+          .map(([m, v]) => [m, String(v.runs), f(v.msPerRun, 1)]),
+      ),
+    );
+  }
+  if (e.variants) out.push(renderTargets(r, e));
   return out.join('\n\n');
+}
+
+/** The issue's targets, as same-run ratios of the first design (the new default) to the others. */
+function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
+  const [now, ...others] = e.list;
+  // CPU per image from extract alone: (3-image article − 1-image article) / 2 (the text side cancels)
+  const perImage = (x: string) => {
+    const a1 = e.alone[x]?.img1;
+    const a3 = e.alone[x]?.img3;
+    return a1 && a3 ? ((a3.cpuSPerArticle - a1.cpuSPerArticle) / 2) * 1000 : undefined;
+  };
+  const imagesPerS = (x: string) => (e.alone[x]?.img3 ? e.alone[x]!.img3!.articlesPerS * 3 : undefined);
+  const e2e1 = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
+  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? f(a / b, 2) : '–');
+  const rows = [now!, ...others].map((x) => [
+    x,
+    f(perImage(x), 0),
+    ratio(perImage(x), perImage(now!)),
+    f(imagesPerS(x), 2),
+    f(e2e1(x), 2),
+    e.peakRssMb[x]?.extract !== undefined ? `${f(e.peakRssMb[x]!.extract, 0)} MB` : '–',
+  ]);
+  const lines = others.map(
+    (o) =>
+      `${now} vs ${o}: image CPU ${ratio(perImage(now!), perImage(o))}×, images/s ${ratio(imagesPerS(now!), imagesPerS(o))}×, ` +
+      `end-to-end 1-image articles/s ${ratio(e2e1(now!), e2e1(o))}×`,
+  );
+  return [
+    table(
+      [
+        'design',
+        'image CPU ms / image (alone)',
+        '÷ first',
+        'images/s (alone, 3-image articles)',
+        'end to end 1 image, articles/s',
+        'extract peak RSS',
+      ],
+      rows,
+    ),
+    `Same-run ratios (targets: image CPU ≤ 0.4× the tfjs path's, images/s ≥ 2.5×, end-to-end 1-image ≥ 2× today's path, extract peak RSS ≤ 600 MB): ${lines.join('; ')}. ` +
+      `Load average at the start of the run: ${f(r.machine.loadAtStart, 2)}${r.machine.loadAtEnd !== undefined ? `, at the end: ${f(r.machine.loadAtEnd, 2)}` : ''} on ${r.machine.cores} cores.`,
+  ].join('\n\n');
 }
 
 export function renderTables(r: BenchResult): string {

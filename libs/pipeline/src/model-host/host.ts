@@ -77,6 +77,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     maxQueued: 0,
     sessions: [],
     runMs: {},
+    runsBy: {},
   };
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -134,7 +135,11 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
         pump();
       });
     } else if (m.t === 'stats') {
-      send(client, { t: 'stats', id: m.id, stats: { ...stats, sessions: [...stats.sessions], runMs: { ...stats.runMs } } });
+      send(client, {
+        t: 'stats',
+        id: m.id,
+        stats: { ...stats, sessions: [...stats.sessions], runMs: { ...stats.runMs }, runsBy: { ...stats.runsBy } },
+      });
     }
   }
 
@@ -182,6 +187,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     } finally {
       stats.runs++;
       stats.runMs[s.path] = (stats.runMs[s.path] ?? 0) + performance.now() - t0;
+      stats.runsBy[s.path] = (stats.runsBy[s.path] ?? 0) + 1;
     }
   }
 

@@ -70,6 +70,8 @@ export interface HostStats {
   sessions: string[];
   /** Wall time of the runs per session file, ms (the host thread runs one at a time). */
   runMs: Record<string, number>;
+  /** Runs per session file. */
+  runsBy: Record<string, number>;
 }
 
 type Ctor = { new (n: number | ArrayBufferLike): TensorArray; BYTES_PER_ELEMENT: number };
