@@ -120,10 +120,23 @@ export function createImageAnalyzerPort(cfg: FullAnalyzerConfig & Pick<AnalysisC
   return cfg.IMAGE_ANALYSIS === 'full' ? createFullImageAnalyzer(cfg) : createBasicImageAnalyzer(cfg);
 }
 
+/** Batch embedding when the embedder has it (the MiniLM `Embedder`), else one text at a time. */
+function embedMany(
+  embedder: EmbedderPort & { embed?: (texts: string[]) => Promise<Float32Array[]> },
+  texts: string[],
+): Promise<Float32Array[]> {
+  return embedder.embed ? embedder.embed(texts) : Promise.all(texts.map((t) => embedder.embedOne(t)));
+}
+
 /** The text analyzer over a document-frequency table: Redis-backed in the service, in memory elsewhere. */
 export function createTextAnalyzerPort(embedder: EmbedderPort | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
   const analyzer = createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq });
-  return { model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader', analyze: (input, opts) => analyzer.analyze(input, opts) };
+  return {
+    model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader',
+    analyze: (input, opts) => analyzer.analyze(input, opts),
+    // one embedder for every language today; a language registry picks the article's own here
+    ...(embedder ? { embedTexts: (texts: string[]) => embedMany(embedder, texts) } : {}),
+  };
 }
 
 /** The MiniLM embedder (when TEXT_EMBEDDINGS is on); its failures are EMBEDDER_FAILED. */

@@ -138,6 +138,11 @@ export function createLanguageRouter(cfg: AnalysisConfig, opts: LanguageRouterOp
       );
       return withDecision(a, decision, analyzers.text.model);
     },
+    // captions go through the embedder of the article's (resolved) language, like its title + lead
+    async embedTexts(texts, language) {
+      const t = analyzersOf(supportFor(language)).text;
+      return t.embedTexts ? t.embedTexts(texts, language) : [];
+    },
   };
   return {
     text,

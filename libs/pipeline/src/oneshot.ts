@@ -58,12 +58,23 @@ export async function scoreOne(
   };
   const attempt = { number: 1, of: 1 };
   const [text, ...imgs] = await Promise.all([
-    extractor.text({ articleId, version: 1, title: input.title, ...(input.text ? { body: input.text } : {}) }).then(
-      (t) => ({ ok: t }),
-      (e: unknown) => ({ error: String(e) }),
-    ),
+    extractor
+      .text({
+        articleId,
+        version: 1,
+        title: input.title,
+        ...(input.text ? { body: input.text } : {}),
+        captions: images.flatMap((img, index) => (img.caption ? [{ index, text: img.caption, source: 'caption' as const }] : [])),
+      })
+      .then(
+        (t) => ({ ok: t }),
+        (e: unknown) => ({ error: String(e) }),
+      ),
     ...images.map((img, index) =>
-      extractor.image({ articleId, version: 1, index, url: img.url, ...(img.caption ? { caption: img.caption } : {}) }, attempt),
+      extractor.image(
+        { articleId, version: 1, index, url: img.url, ...(img.caption ? { caption: img.caption, captionSource: 'caption' as const } : {}) },
+        attempt,
+      ),
     ),
   ]);
   // The text worker decided the language; the article carries it as the flow builder's would.

@@ -79,6 +79,29 @@ export const TextFeatures = z.object({
   /** The article in a CLIP-style joint image–text space, when JOINT_EMBEDDER_DIR is configured. */
   jointEmbedding: z.array(z.number()).max(4096).optional(),
   jointModel: z.string().optional(),
+  /**
+   * Entity keys of the title and text (folded tokens of its named entities: libs/text/src/captions.ts),
+   * and its numbers and dates, for the caption signals (bounded).
+   */
+  entities: z.array(z.string()).max(5000).optional(),
+  numbers: z.array(z.string()).max(2000).optional(),
+  /**
+   * The article's images' captions (or alt texts) in the article's own embedding space: per image,
+   * the caption embedded by the embedder of the article's language and its best cosine with one of
+   * the article's sentences. Present only when embeddings are on and an image has a caption.
+   */
+  captions: z
+    .array(
+      z.object({
+        index: z.number().int().min(0),
+        source: z.enum(['caption', 'alt']),
+        embedding: z.array(z.number()).max(4096),
+        sentenceCos: unit.optional(),
+        sentence: z.number().int().min(0).optional(),
+      }),
+    )
+    .max(32)
+    .optional(),
   sentiment: Sentiment,
   model: z.string(),
   ms: z.number().min(0),
@@ -109,6 +132,8 @@ const ImageBase = z.object({
   index: z.number().int().min(0),
   url: z.string(),
   caption: z.string().optional(),
+  /** Whether `caption` is the image's caption or, when it has none, its alt text. */
+  captionSource: z.enum(['caption', 'alt']).optional(),
 });
 
 export const ImageFeaturesOk = ImageBase.extend({

@@ -11,6 +11,8 @@ export interface TextJobData {
   body?: string;
   /** The article's language (resolved when the flow is built); the text worker resolves it again from the text with this as a hint. */
   language?: string;
+  /** The images' captions (or alt texts), embedded in the article's space by the text job. */
+  captions?: { index: number; text: string; source: 'caption' | 'alt' }[];
 }
 
 export interface ImageJobData {
@@ -21,6 +23,7 @@ export interface ImageJobData {
   caption?: string;
   /** The article's language (resolved once, when the flow is built): picks the text-view embedder. */
   language?: string;
+  captionSource?: 'caption' | 'alt';
 }
 
 export interface FuseJobData {

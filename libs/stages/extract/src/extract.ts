@@ -14,6 +14,7 @@ import {
   type TextJobData,
 } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
+import { articleEntities, embedCaptions } from './captions.ts';
 
 export interface TextAnalysis {
   /** ISO 639-1 code of the text (the language router's decision). */
@@ -36,6 +37,11 @@ export interface TextAnalysis {
 export interface TextAnalyzerPort {
   /** `observe: false` on a retry, so the document-frequency table counts each article once. */
   analyze(input: { title: string; body: string; lead?: string; language?: string }, opts?: { observe?: boolean }): Promise<TextAnalysis>;
+  /**
+   * Embeds texts in the same space as the article's `embedding` (the embedder of the article's
+   * language); absent when embeddings are off. The captions go through it.
+   */
+  embedTexts?(texts: string[], language: string): Promise<ArrayLike<number>[]>;
   readonly model: string;
 }
 
@@ -96,6 +102,13 @@ export function createExtractor(deps: ExtractorDeps) {
       { title: job.title, body, ...(job.summary ? { lead: job.summary } : {}), ...(job.language ? { language: job.language } : {}) },
       { observe: attempt.number === 1 },
     );
+    const language = a.language;
+    const embedTexts = deps.text.embedTexts?.bind(deps.text);
+    const captions =
+      embedTexts && job.captions && job.captions.length > 0
+        ? await embedCaptions((texts) => embedTexts(texts, language), body, job.captions.slice(0, 32))
+        : [];
+    const { entities, numbers } = articleEntities(`${job.title}\n${body}`);
     return decode(TextFeatures, {
       schemaVersion: 1,
       articleId: job.articleId,
@@ -109,6 +122,9 @@ export function createExtractor(deps: ExtractorDeps) {
       sentences: a.sentences,
       terms: stemsOf(`${job.title}\n${body}`),
       keywords: a.keywords.map(({ term, weight }) => ({ term, weight })),
+      entities,
+      numbers,
+      ...(captions.length > 0 ? { captions } : {}),
       ...(a.embedding && a.embedding.some((x) => x !== 0) ? { embedding: a.embedding } : {}),
       sentiment: a.sentiment,
       ...joint,
@@ -129,7 +145,7 @@ export function createExtractor(deps: ExtractorDeps) {
       version: job.version,
       index: job.index,
       url: job.url,
-      ...(job.caption ? { caption: job.caption } : {}),
+      ...(job.caption ? { caption: job.caption, captionSource: job.captionSource ?? 'caption' } : {}),
     };
     try {
       const bytes = await deps.fetchImage(job.url);

@@ -45,6 +45,14 @@ export interface FusionWeights {
   late: Combiner;
   /** hybrid learned combiner over early similarities + late scores. */
   hybrid: Combiner;
+  /**
+   * The with-caption regime: a combiner over the caption signals, fitted on news captions
+   * (tools/relevance/news.ts). When an image has a caption its logit is added to the hybrid's (the two
+   * are evidence from independent sources, each fitted with balanced classes); an image that could
+   * not be analysed but has a caption is scored by it alone. Absent: captions only enter through
+   * `fixed` (weights from before the news set).
+   */
+  caption?: Combiner;
   /** Fixed weights of the late weighted sum (a prior, not learned). */
   lateWeights: Record<string, number>;
   /** Cross-validated quality of each, for the record. */
@@ -79,6 +87,7 @@ export const FusionWeightsSchema: z.ZodType<FusionWeights> = z.object({
   trainedAt: z.string(),
   late: CombinerSchema,
   hybrid: CombinerSchema,
+  caption: CombinerSchema.optional(),
   lateWeights: z.record(z.string(), z.number()),
   cv: z.record(z.string(), z.unknown()).optional(),
 });
@@ -117,7 +126,12 @@ export function logit(model: Combiner, x: readonly number[], fixed = 0): number 
   return z;
 }
 
+/** The model's logit for named signals. */
+export function logitOf(model: Combiner, signals: Partial<Record<string, number>>): number {
+  return logit(model, featureVector(model.features, signals), fixedTerm(model, signals));
+}
+
 /** Probability that the image matches the article, in (0, 1). */
 export function combine(model: Combiner, signals: Partial<Record<string, number>>): number {
-  return sigmoid(logit(model, featureVector(model.features, signals), fixedTerm(model, signals)));
+  return sigmoid(logitOf(model, signals));
 }

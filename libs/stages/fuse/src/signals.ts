@@ -26,11 +26,43 @@
  * Objects come down to extract's IMAGE_OBJECT_MIN_SCORE (0.05), so object_match and object_unnamed see
  * weak detections too, each counting by its score; the text view names only objects ≥ 0.3.
  *
- * A signal that does not apply is absent (never NaN). Failed images get caption_overlap only.
+ * Caption signals (CAPTION_SIGNAL_NAMES): the image's caption, or its alt text when it has none
+ * (`captionSource`), against the article. Caption stop words ("image", "photograph", "new", "getty", …:
+ * libs/text/src/captions.ts) and credits never count as evidence.
+ *
+ * | signal                  | range | what it measures                                                       |
+ * |-------------------------|-------|------------------------------------------------------------------------|
+ * | caption_title_cos       | −1..1 | cosine of the caption and the title + lead, both embedded by the       |
+ * |                         |       | embedder of the article's language (extract's text job)                |
+ * | caption_sentence_cos    | −1..1 | the same with the article's best-matching sentence                     |
+ * | caption_entity_overlap  | 0..1  | share of the caption's named entities (people, places, organisations)  |
+ * |                         |       | that the article names; absent when the caption names none             |
+ * | caption_number_overlap  | 0..1  | share of its numbers and dates (years, months, figures) in the article |
+ * | caption_alt             | 0/1   | 1 when the text is the alt text (no caption), 0 for a caption          |
+ * | caption_objects_missing | 0..1  | share of the objects the caption names (COCO labels, via the WordNet   |
+ * |                         |       | table) that the detector does not see (score ≥ 0.3); analysed images   |
+ * | caption_objects_unnamed | 0..1  | share of the objects seen (≥ 0.3) that the caption does not name       |
+ * | caption_people_gap      | 0..1  | |people the caption names − people seen| / the larger, people seen =    |
+ * |                         |       | max(faces, person detections ≥ 0.3); analysed images                   |
+ *
+ * A signal that does not apply is absent (never NaN). Failed images get the text-only caption
+ * signals (caption_overlap, the cosines, entities, numbers, caption_alt).
  */
 import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
+import {
+  captionStems,
+  cleanCaption,
+  ENTITY_METHOD,
+  entitiesOf,
+  entityOverlap,
+  numberOverlap,
+  numbersOf,
+  peopleCount,
+  type EntityMethod,
+} from '@newsfuse/text/captions';
 import { articleMentions, type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
+import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared';
 import { cosineOf } from '@newsfuse/models/math';
 
 export const SIGNAL_NAMES = [
@@ -43,6 +75,17 @@ export const SIGNAL_NAMES = [
   'joint_cos',
 ] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];
+export const CAPTION_SIGNAL_NAMES = [
+  'caption_overlap',
+  'caption_title_cos',
+  'caption_sentence_cos',
+  'caption_entity_overlap',
+  'caption_number_overlap',
+  'caption_alt',
+  'caption_objects_missing',
+  'caption_objects_unnamed',
+  'caption_people_gap',
+] as const;
 export type Signals = Partial<Record<string, number>>;
 
 /** What the signals need of the article, computed once per article. */
@@ -51,6 +94,11 @@ export interface ArticleView {
   mentions: Map<CocoLabel, CocoMention[]>;
   embedding: number[] | undefined;
   joint: { vector: number[]; model: string | undefined } | undefined;
+  /** Entity keys and numbers of the article (absent in events from before the caption signals). */
+  entities: ReadonlySet<string> | undefined;
+  numbers: ReadonlySet<string> | undefined;
+  /** Caption embeddings and best-sentence cosines by image index. */
+  captions: ReadonlyMap<number, NonNullable<TextFeatures['captions']>[number]>;
 }
 
 export function articleView(title: string | undefined, text: TextFeatures | undefined): ArticleView {
@@ -59,7 +107,46 @@ export function articleView(title: string | undefined, text: TextFeatures | unde
     mentions: text ? articleMentions(title, text.terms) : new Map(),
     embedding: text?.embedding,
     joint: text?.jointEmbedding ? { vector: text.jointEmbedding, model: text.jointModel } : undefined,
+    entities: text?.entities ? new Set(text.entities) : undefined,
+    numbers: text?.numbers ? new Set(text.numbers) : undefined,
+    captions: new Map((text?.captions ?? []).map((c) => [c.index, c])),
   };
+}
+
+const isPerson = (label: string) => label === 'person';
+
+/** The caption signals of one image (see the second table above); {} when it has no caption. */
+export function captionSignals(img: ImageFeatures, article: ArticleView, method: EntityMethod = ENTITY_METHOD): Record<string, number> {
+  const s: Record<string, number> = {};
+  const caption = cleanCaption(img.caption ?? '');
+  if (!caption) return s;
+  const overlap = coverage(captionStems(caption), article.vocabulary);
+  if (overlap !== undefined) s.caption_overlap = overlap;
+  s.caption_alt = img.captionSource === 'alt' ? 1 : 0;
+  const embedded = article.captions.get(img.index);
+  if (embedded) {
+    const c = article.embedding ? cosine(embedded.embedding, article.embedding) : undefined;
+    if (c !== undefined) s.caption_title_cos = c;
+    if (embedded.sentenceCos !== undefined) s.caption_sentence_cos = embedded.sentenceCos;
+  }
+  if (article.entities) {
+    const e = entityOverlap(entitiesOf(caption, method), article.entities);
+    if (e !== undefined) s.caption_entity_overlap = e;
+  }
+  if (article.numbers) {
+    const n = numberOverlap(numbersOf(caption), article.numbers);
+    if (n !== undefined) s.caption_number_overlap = n;
+  }
+  if (img.status !== 'ok') return s;
+  // objects the caption names vs the objects seen
+  const named = [...articleMentions(undefined, stemsOf(caption)).keys()] as string[];
+  const seen = new Set(img.objects.filter((o) => o.score >= CONFIDENT_OBJECT_SCORE).map((o) => o.label));
+  if (named.length > 0) s.caption_objects_missing = named.filter((l) => !seen.has(l)).length / named.length;
+  if (seen.size > 0) s.caption_objects_unnamed = [...seen].filter((l) => !named.includes(l)).length / seen.size;
+  const people = peopleCount(caption);
+  const persons = Math.max(img.faces.length, img.objects.filter((o) => isPerson(o.label) && o.score >= CONFIDENT_OBJECT_SCORE).length);
+  if (people !== undefined) s.caption_people_gap = Math.abs(people - persons) / Math.max(people, persons);
+  return s;
 }
 
 /** Share of `stems` found in `vocabulary`; undefined when there is nothing to compare. */
@@ -117,9 +204,7 @@ export function objectEvidence(img: ImageFeaturesOk, article: ArticleView): Reco
 
 /** The signals of one image (see the table above). */
 export function imageSignals(img: ImageFeatures, article: ArticleView): Record<string, number> {
-  const s: Record<string, number> = {};
-  const caption = coverage(stemsOf(img.caption ?? ''), article.vocabulary);
-  if (caption !== undefined) s.caption_overlap = caption;
+  const s: Record<string, number> = captionSignals(img, article);
   if (img.status !== 'ok') return s;
   const view = coverage(stemsOf(img.textView), article.vocabulary);
   if (view !== undefined) s.textview_overlap = view;

@@ -120,7 +120,7 @@ test('candidate object evidence (measured by the evaluation, not used by the str
   assert.equal(withExtra.perImage[1]!.signals.object_match_count, undefined);
 });
 
-test('signals: caption, text view and OCR overlap, embedding cosine; failed images get the caption only', () => {
+test('signals: caption, text view and OCR overlap, embedding cosine; failed images get the text-only caption signals', () => {
   const t = text('Police close the harbour bridge', [1, 0, 0]);
   const view = articleView('Police close the harbour bridge', t);
   const s = imageSignals(
@@ -143,7 +143,8 @@ test('signals: caption, text view and OCR overlap, embedding cosine; failed imag
   assert.equal(s.textview_overlap, 4 / 12);
   assert.ok(Math.abs(s.embed_cos! - 0.6) < 1e-12);
   assert.equal(s.joint_cos, undefined);
-  assert.deepEqual(Object.keys(imageSignals(failed(1), view)), ['caption_overlap']);
+  // (no entities/numbers/caption embeddings in this text: only the lexical overlap and the caption-vs-alt mark)
+  assert.deepEqual(Object.keys(imageSignals(failed(1), view)).sort(), ['caption_alt', 'caption_overlap']);
   assert.equal(cosine([1, 0], [0, 0]), undefined);
 });
 

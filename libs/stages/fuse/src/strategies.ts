@@ -16,14 +16,19 @@
  *   (late_learned, which also sees the detector's negative evidence object_unnamed).
  *   relevance = late_learned.
  * - `hybrid`: a learned combiner (fusion-weights.json) over the early similarities and the late
- *   per-modality scores. relevance = its probability.
+ *   per-modality scores. relevance = its probability. Two regimes: without a caption, that; with a
+ *   caption (or alt text) and a caption model in the weights, the caption model's logit is added to
+ *   it (`caption_regime` = 1 in the image's signals); a failed image gets `caption_relevance`, its
+ *   caption model's probability alone.
  *
  * The learned weights come from scripts/train-fusion.ts; `createStrategies(weights)` lets the
  * evaluation run the same code with weights fitted on its training folds only.
  */
 import { type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
-import { combine, type FusionWeights } from './combiner.ts';
+import { captionStems, cleanCaption } from '@newsfuse/text/captions';
+import { combine, logitOf, type FusionWeights } from './combiner.ts';
+import { sigmoid } from '@newsfuse/models/math';
 import { articleView, bestOf, coverage, imageSignals as baseImageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
 
 export { coverage } from './signals.ts';
@@ -43,7 +48,7 @@ export const baseline: Strategy = ({ text, images }) => {
   const vocabulary = new Set(text?.terms ?? []);
   const perImage = images.map((img) => {
     const signals: Record<string, number> = {};
-    const caption = coverage(stemsOf(img.caption ?? ''), vocabulary);
+    const caption = coverage(captionStems(cleanCaption(img.caption ?? '')), vocabulary);
     if (caption !== undefined) signals.caption_overlap = caption;
     if (img.status === 'ok') {
       const view = coverage(stemsOf(img.textView), vocabulary);
@@ -121,9 +126,15 @@ export function createStrategies(weights: FusionWeights, extra?: ExtraSignals) {
   const hybrid: Strategy = (input) =>
     run(input, (img, view) => {
       const s = imageSignals(img, view);
-      if (img.status !== 'ok') return s;
+      const captioned = weights.caption !== undefined && s.caption_alt !== undefined;
+      if (captioned) s.caption_regime = 1;
+      if (img.status !== 'ok') {
+        // the photo could not be analysed: what its caption alone says (score leaves an unseen photo unscored)
+        if (captioned) s.caption_relevance = sigmoid(logitOf(weights.caption!, s));
+        return s;
+      }
       Object.assign(s, lateScores(s, weights));
-      s.relevance = combine(weights.hybrid, s);
+      s.relevance = captioned ? sigmoid(logitOf(weights.hybrid, s) + logitOf(weights.caption!, s)) : combine(weights.hybrid, s);
       return s;
     });
   return { baseline, early, late, hybrid } satisfies Record<string, Strategy>;

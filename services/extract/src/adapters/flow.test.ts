@@ -49,8 +49,8 @@ test('flow: a text-only article has just the text child', () => {
   assert.equal(flow.children?.length, 1);
 });
 
-test('captionOf merges caption and alt without repeating them', () => {
-  assert.equal(captionOf({ url: 'https://e/x', caption: 'A dog', alt: 'A dog' }), 'A dog');
-  assert.equal(captionOf({ url: 'https://e/x', caption: 'A dog', alt: 'on grass' }), 'A dog — on grass');
+test('captionOf takes the caption, else the alt text, and says which', () => {
+  assert.deepEqual(captionOf({ url: 'https://e/x', caption: 'A dog', alt: 'on grass' }), { text: 'A dog', source: 'caption' });
+  assert.deepEqual(captionOf({ url: 'https://e/x', caption: '  ', alt: ' A dog on grass ' }), { text: 'A dog on grass', source: 'alt' });
   assert.equal(captionOf({ url: 'https://e/x' }), undefined);
 });

@@ -17,11 +17,15 @@ export interface FlowOptions {
 export const jobIdFor = (articleId: string, version: number, suffix?: string | number): string =>
   suffix === undefined ? `${articleId}-v${version}` : `${articleId}-v${version}-${suffix}`;
 
-/** Caption, alt text and credit of an image, as one string (only the article's own metadata). */
-export function captionOf(image: ArticleEvent['images'][number]): string | undefined {
-  const parts = [image.caption, image.alt].filter((s): s is string => !!s && s.trim().length > 0);
-  const unique = [...new Set(parts.map((s) => s.trim()))];
-  return unique.length > 0 ? unique.join(' — ') : undefined;
+/**
+ * What describes an image (only the article's own metadata): its caption, or its alt text when it has
+ * no caption — marked as such, since alt text is often a placeholder or a teaser headline.
+ */
+export function captionOf(image: ArticleEvent['images'][number]): { text: string; source: 'caption' | 'alt' } | undefined {
+  const caption = image.caption?.trim();
+  if (caption) return { text: caption, source: 'caption' };
+  const alt = image.alt?.trim();
+  return alt ? { text: alt, source: 'alt' } : undefined;
 }
 
 export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptions, ingestedAt: string): FlowJob {
@@ -46,6 +50,11 @@ export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptio
     ...(article.body ? { body: article.body } : {}),
     language,
   };
+  const captions = article.images.flatMap((image, index) => {
+    const c = captionOf(image);
+    return c ? [{ index, text: c.text, source: c.source }] : [];
+  });
+  if (captions.length > 0) text.captions = captions;
   const fuse: FuseJobData = {
     article: {
       articleId: article.articleId,
@@ -81,7 +90,7 @@ export function buildFlow(article: ArticleEvent, prefix: string, opts: FlowOptio
           version: article.version,
           index,
           url: image.url,
-          ...(caption ? { caption } : {}),
+          ...(caption ? { caption: caption.text, captionSource: caption.source } : {}),
           language,
         };
         return {

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createExtractor, type TextAnalyzerPort } from './extract.ts';
+import { captionRecords, sentencesOf } from './captions.ts';
+
+// a fake embedder of the article's language: a bag of three topic words
+const vec = (t: string) => [/dog/i.test(t) ? 1 : 0, /bridge/i.test(t) ? 1 : 0, /vote|election/i.test(t) ? 1 : 0.01];
+const seen: { texts: string[]; language: string }[] = [];
+const text: TextAnalyzerPort = {
+  model: 'fake-text',
+  analyze: async (input) => ({
+    language: input.language ?? 'en',
+    tokens: 30,
+    sentences: 3,
+    keywords: [],
+    embedding: [0, 0, 1],
+    sentiment: { vader: 0, afinn: 0, combined: 0 },
+  }),
+  embedTexts: async (texts, language) => {
+    seen.push({ texts, language });
+    return texts.map(vec);
+  },
+};
+
+test('text job: captions embedded by the article embedder, best sentence found; entities and numbers of the article', async () => {
+  const extractor = createExtractor({
+    text,
+    image: { model: 'x', analyze: async () => ({}) as never },
+    fetchImage: async () => Buffer.from(''),
+  });
+  const t = await extractor.text({
+    articleId: 'abcdef0123456789',
+    version: 1,
+    title: 'Barack Obama visits Lisbon',
+    body: 'The election was held on November 9, 2016 in Lisbon.\n\nA dog crossed the harbour bridge during the visit.',
+    language: 'pt',
+    captions: [
+      { index: 0, text: 'A dog on the bridge. Photograph: AP', source: 'caption' },
+      { index: 2, text: 'Voters at the election', source: 'alt' },
+    ],
+  });
+  assert.equal(seen[0]!.language, 'pt', "the article's language chooses the embedder");
+  assert.equal(seen[0]!.texts[0], 'A dog on the bridge.', 'credits are cut before embedding');
+  assert.deepEqual(
+    t.captions!.map((c) => [c.index, c.source, c.sentence]),
+    [
+      [0, 'caption', 1],
+      [2, 'alt', 0],
+    ],
+  );
+  assert.ok(t.captions![0]!.sentenceCos! > 0.99);
+  assert.ok(t.entities!.includes('obama') && t.entities!.includes('lisbon'));
+  assert.ok(t.numbers!.includes('2016') && t.numbers!.includes('month:nov'));
+});
+
+test('no embedder: no caption records, entities still there', async () => {
+  const { embedTexts: _drop, ...plain } = text;
+  const extractor = createExtractor({
+    text: plain,
+    image: { model: 'x', analyze: async () => ({}) as never },
+    fetchImage: async () => Buffer.from(''),
+  });
+  const t = await extractor.text({
+    articleId: 'abcdef0123456789',
+    version: 1,
+    title: 'Obama in Lisbon',
+    captions: [{ index: 0, text: 'A dog', source: 'caption' }],
+  });
+  assert.equal(t.captions, undefined);
+  assert.ok(t.entities!.includes('lisbon'));
+});
+
+test('sentences and caption records', () => {
+  assert.deepEqual(sentencesOf('First sentence is here. Second one follows!\nThird line of text'), [
+    'First sentence is here.',
+    'Second one follows!',
+    'Third line of text',
+  ]);
+  const r = captionRecords(
+    [{ index: 3, text: 'x', source: 'alt' }],
+    [[1, 0]],
+    [
+      [0, 1],
+      [1, 1],
+    ],
+  );
+  assert.equal(r[0]!.sentence, 1);
+  assert.ok(Math.abs(r[0]!.sentenceCos! - Math.SQRT1_2) < 1e-4);
+  assert.deepEqual(captionRecords([{ index: 0, text: 'x', source: 'caption' }], [[1, 0]], [])[0]!.sentenceCos, undefined);
+});

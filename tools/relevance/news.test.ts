@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sharedMissing } from '@newsfuse/testkit/paths';
+import { loadNewsSet, pageCaptions } from './news.ts';
+
+const missing = sharedMissing('the news caption set (readability test pages)');
+
+test('the news set finds the captions and alt texts of the real pages', { skip: missing }, () => {
+  const set = loadNewsSet()!;
+  assert.equal(set.articles.length, 37);
+  // the pages hold ~96 figcaptions (some empty) and ~324 descriptive alt texts
+  assert.ok(set.found.figcaptions >= 80 && set.found.figcaptions <= 100, `figcaptions ${set.found.figcaptions}`);
+  assert.ok(set.found.alts >= 280 && set.found.alts <= 340, `alts ${set.found.alts}`);
+  const own = set.captions.filter((c) => c.own);
+  assert.ok(own.length >= 60, `own captions ${own.length}`);
+  assert.ok(own.some((c) => c.source === 'caption') && own.some((c) => c.source === 'alt'));
+  // a known one: the BBC page's own photo caption
+  const bbc = set.articles.findIndex((a) => a.id === 'bbc-1');
+  assert.ok(
+    set.captions.some(
+      (c) => c.article === bbc && c.own && c.source === 'caption' && /continue fighting for greater gun control/i.test(c.text),
+    ),
+  );
+  // pairs: each positive has a random and a hard negative from another article
+  const pos = set.pairs.filter((p) => p.kind === 'positive');
+  assert.equal(pos.length, own.length);
+  for (const kind of ['random', 'hard'] as const) {
+    const neg = set.pairs.filter((p) => p.kind === kind);
+    assert.equal(neg.length, pos.length);
+    for (const p of neg) assert.notEqual(set.captions[p.caption]!.article, p.article);
+  }
+  // hard negatives come from the same outlet where there is one
+  const ny = set.articles.findIndex((a) => a.id === 'nytimes-3');
+  for (const p of set.pairs.filter((x) => x.kind === 'hard' && x.article === ny))
+    assert.equal(set.articles[set.captions[p.caption]!.article]!.outlet, 'nytimes');
+  // folds keep an outlet together
+  for (const a of set.articles) for (const b of set.articles) if (a.outlet === b.outlet) assert.equal(a.fold, b.fold);
+});
+
+test('page captions: own vs elsewhere on the page; alt only without a caption; credits ignored', () => {
+  const source = `<html><head><meta property="og:image" content="https://x.org/lead.jpg"></head><body>
+    <figure><img src="https://x.org/a.jpg" alt="A firefighter sprays water on a burning house"><figcaption>Firefighters battle a blaze in Lisbon. Photograph: AP</figcaption></figure>
+    <img src="https://x.org/lead.jpg" alt="The mayor of Lisbon speaks to reporters">
+    <aside><img src="https://x.org/teaser.jpg" alt="Stock markets fall for a third day"></aside>
+    <img src="https://x.org/logo.png" alt="Getty Images">
+  </body></html>`;
+  const expected = '<div><p>Firefighters battle a blaze in Lisbon on Monday.</p><img src="https://x.org/a.jpg"></div>';
+  const p = pageCaptions(source, expected);
+  assert.deepEqual(
+    p.captions.map((c) => [c.source, c.own, c.text.slice(0, 20)]),
+    [
+      ['caption', true, 'Firefighters battle '],
+      ['alt', true, 'The mayor of Lisbon '],
+      ['alt', false, 'Stock markets fall f'],
+    ],
+  );
+  assert.equal(p.figcaptions.length, 1);
+  assert.equal(p.alts.length, 3); // "Getty Images" is not descriptive
+});
