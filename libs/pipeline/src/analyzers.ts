@@ -121,7 +121,7 @@ export function createImageAnalyzerPort(cfg: FullAnalyzerConfig & Pick<AnalysisC
 }
 
 /** Batch embedding when the embedder has it (the MiniLM `Embedder`), else one text at a time. */
-function embedMany(
+export function embedMany(
   embedder: EmbedderPort & { embed?: (texts: string[]) => Promise<Float32Array[]> },
   texts: string[],
 ): Promise<Float32Array[]> {

@@ -76,3 +76,20 @@ test('Traditional Chinese reaches the analyzer Simplified; the decision says it 
   assert.equal(a.traditional, true);
   assert.deepEqual(zh.seen[0], { title: '台湾股市大涨', body: '投资人信心回升。', lead: '软件股领涨', language: 'zh' });
 });
+
+test("captions are embedded by the embedder of the article's language", async () => {
+  const en = fake('en');
+  const zh = fake('zh');
+  const router = createLanguageRouter(cfg, { languages: { en: en.support, zh: zh.support }, fallback: en.support });
+  assert.deepEqual(
+    (await router.text.embedTexts!(['一张照片'], 'zh')).map((v) => Array.from(v)),
+    [[1, 1]],
+  );
+  assert.deepEqual(
+    (await router.text.embedTexts!(['a photo', 'another'], 'en')).map((v) => Array.from(v)),
+    [
+      [0, 1],
+      [0, 1],
+    ],
+  );
+});

@@ -17,7 +17,7 @@ import type { AnalysisConfig } from '@newsfuse/models/config';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
 import type { EmbedderPort, TextAnalysis, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
 import { analysisText, resolveLanguage, type LanguageDecision } from '@newsfuse/text/language';
-import { createEmbedderPort, createTextAnalyzerPort, createZhEmbedderPort, createZhTextAnalyzerPort } from './analyzers.ts';
+import { createEmbedderPort, createTextAnalyzerPort, createZhEmbedderPort, createZhTextAnalyzerPort, embedMany } from './analyzers.ts';
 
 export interface LanguageContext {
   cfg: AnalysisConfig;
@@ -140,8 +140,8 @@ export function createLanguageRouter(cfg: AnalysisConfig, opts: LanguageRouterOp
     },
     // captions go through the embedder of the article's (resolved) language, like its title + lead
     async embedTexts(texts, language) {
-      const t = analyzersOf(supportFor(language)).text;
-      return t.embedTexts ? t.embedTexts(texts, language) : [];
+      const e = analyzersOf(supportFor(language)).embedder;
+      return e ? embedMany(e, texts) : [];
     },
   };
   return {
