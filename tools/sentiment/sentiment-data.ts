@@ -79,6 +79,8 @@ export function lexiconScores(text: string): LexiconRow {
 
 export interface EmbeddingCacheOptions {
   embedder: Pick<Embedder, 'embedOne'>;
+  /** The model behind `embedder` (default MiniLM): its manifest name keys the cache, its dim sizes the rows. */
+  model?: { name: string; dim: number };
   /** Cache directory (default `$NEWSFUSE_CACHE/sentiment`, i.e. `<repo>/.cache/sentiment`). */
   dir?: string;
   /** Called after every embedded (or loaded) item with (done, total). */
@@ -92,22 +94,23 @@ export function defaultCacheDir(): string {
 }
 
 /** Cache key: the model's pinned sha256 and the exact texts (order included). */
-export async function embeddingCacheKey(texts: string[]): Promise<string> {
-  const entry = (await loadManifest()).find((e) => e.name === MODEL_NAME);
-  const h = createHash('sha256').update(`${MODEL_NAME}:${entry?.sha256 ?? 'unpinned'}:batch1\n`);
+export async function embeddingCacheKey(texts: string[], model = MODEL_NAME): Promise<string> {
+  const entry = (await loadManifest()).find((e) => e.name === model);
+  const h = createHash('sha256').update(`${model}:${entry?.sha256 ?? 'unpinned'}:batch1\n`);
   for (const t of texts) h.update(t).update('\u0000');
   return h.digest('hex').slice(0, 16);
 }
 
 /**
- * MiniLM embeddings of `texts` (one row of EMBEDDING_DIM float32 per text, concatenated), cached
- * in `<dir>/<name>-<key>.f32`. Embedding is resumable: rows are appended to `<file>.partial` and
+ * Embeddings of `texts` (MiniLM unless `model` says otherwise; one row of `dim` float32 per text,
+ * concatenated), cached in `<dir>/<name>-<key>.f32`. Embedding is resumable: rows are appended to `<file>.partial` and
  * flushed every `flushEvery` items, and an interrupted run continues where it stopped.
  */
 export async function cachedEmbeddings(name: string, texts: string[], o: EmbeddingCacheOptions): Promise<Float32Array> {
   const dir = o.dir ?? defaultCacheDir();
-  const file = join(dir, `${name}-${await embeddingCacheKey(texts)}.f32`);
-  const rowBytes = EMBEDDING_DIM * 4;
+  const model = o.model ?? { name: MODEL_NAME, dim: EMBEDDING_DIM };
+  const file = join(dir, `${name}-${await embeddingCacheKey(texts, model.name)}.f32`);
+  const rowBytes = model.dim * 4;
   const total = texts.length;
   if (existsSync(file)) {
     const buf = await readFile(file);

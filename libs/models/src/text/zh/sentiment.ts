@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { readWeights, weightsPath } from '@newsfuse/shared/json-file';
 import { compileRegressor, type MlpRegressor, type RidgeRegressor } from '../sentiment-model.ts';
+import { zhNgramFeatures } from './ngrams.ts';
 
 export const ZH_SENTIMENT_WEIGHTS = 'sentiment-zh';
 export const ZH_SENTIMENT_FORMAT = 'newsfuse.sentiment-zh/1';
@@ -53,6 +54,17 @@ export const ZhSentimentWeightsSchema = z
         })
         .passthrough(),
     ]),
+    /** The n-gram NB-SVM paired with the regressor (absent: the regressor alone). */
+    ngram: z
+      .object({
+        kind: z.literal('nbsvm'),
+        /** feature (zh/ngrams.ts) → effective weight; z = intercept + Σ weight / √(distinct features of the text). */
+        features: z.record(z.string(), finite),
+        intercept: finite,
+        options: z.record(z.string(), z.unknown()),
+        combine: Stage(['regressor', 'ngram']),
+      })
+      .optional(),
     output: z.enum(['regressor', 'fused']),
     fusion: Stage(['regressor', 'lexicon']),
     lexiconOnly: Stage(['lexicon']),
@@ -74,8 +86,8 @@ export interface ZhSentimentModel {
   readonly weights: ZhSentimentWeights;
   /** Regressor output (unclamped, ±1 scale). */
   regress(embedding: ArrayLike<number>): number;
-  /** Sentence score in [−1, 1] from its embedding and lexicon score. */
-  score(embedding: ArrayLike<number>, lexicon: number): number;
+  /** Sentence score in [−1, 1] from its embedding, lexicon score and text (for the n-gram part). */
+  score(embedding: ArrayLike<number>, lexicon: number, text: string): number;
   /** Score from the lexicon alone (sentences that are not embedded). */
   scoreLexicon(lexicon: number): number;
 }
@@ -92,12 +104,27 @@ export function createZhSentimentModel(weights: ZhSentimentWeights): ZhSentiment
   };
   const [fr, fl] = w.fusion.weights as [number, number];
   const [ll] = w.lexiconOnly.weights as [number];
+  const ngram = w.ngram;
+  const table = ngram ? new Map(Object.entries(ngram.features)) : undefined;
+  /** The first stage: the regressor, or the regressor combined with the n-gram NB-SVM. */
+  const first = (e: ArrayLike<number>, text: string): number => {
+    if (!ngram || !table) return regress(e);
+    const feats = zhNgramFeatures(text);
+    let z = ngram.intercept;
+    const norm = 1 / Math.sqrt(feats.length || 1);
+    for (const f of feats) z += (table.get(f) ?? 0) * norm;
+    const [cr, cn] = ngram.combine.weights as [number, number];
+    return ngram.combine.intercept + cr * regress(e) + cn * Math.tanh(z / 2);
+  };
   return {
     id: w.id,
     dim,
     weights: w,
     regress,
-    score: (e, lex) => clamp(w.output === 'fused' ? w.fusion.intercept + fr * regress(e) + fl * lex : regress(e)),
+    score: (e, lex, text) => {
+      const r = first(e, text);
+      return clamp(w.output === 'fused' ? w.fusion.intercept + fr * r + fl * lex : r);
+    },
     scoreLexicon: (lex) => clamp(w.lexiconOnly.intercept + ll * lex),
   };
 }
@@ -134,6 +161,6 @@ export async function scoreZhSentences(
   }
   return lexicon.map((lex, i) => {
     const v = vecs[i];
-    return v && v.some((x) => x !== 0) ? model.score(v, lex) : model.scoreLexicon(lex);
+    return v && v.some((x) => x !== 0) ? model.score(v, lex, sentences[i]!) : model.scoreLexicon(lex);
   });
 }

