@@ -36,3 +36,29 @@ test('SCORE_DEDUP_TTL_SECONDS is score’s own; the old shared name DEDUP_TTL_SE
       err instanceof ConfigError && err.message.includes('DEDUP_TTL_SECONDS') && err.message.includes('SCORE_DEDUP_TTL_SECONDS'),
   );
 });
+
+test('recycled-photo settings: defaults, overrides in days, and a bad value names its variable', async () => {
+  const { recycledOptionsOf } = await import('./config.ts');
+  const { DEFAULT_RECYCLED_OPTIONS } = await import('@newsfuse/stage-score/recycled');
+  const cfg = loadScoreConfig({});
+  assert.equal(cfg.RECYCLED, true);
+  assert.deepEqual(recycledOptionsOf(cfg), DEFAULT_RECYCLED_OPTIONS);
+  const custom = recycledOptionsOf(
+    loadScoreConfig({ RECYCLED_MIN_AGE_DAYS: '0.5', RECYCLED_WINDOW_DAYS: '30', RECYCLED_MAX_PHOTOS: '1000', RECYCLED_MAX_DISTANCE: '10' }),
+  );
+  assert.deepEqual([custom.minAgeMs, custom.windowMs, custom.maxImages, custom.maxDistance], [43_200_000, 2_592_000_000, 1000, 10]);
+  assert.equal(loadScoreConfig({ RECYCLED: 'false' }).RECYCLED, false);
+  for (const [name, value] of [
+    ['RECYCLED_MAX_DISTANCE', '40'],
+    ['RECYCLED_WINDOW_DAYS', '0'],
+    ['RECYCLED_MAX_PHOTOS', '0'],
+    ['RECYCLED_PENALTY', '2'],
+    ['RECYCLED_MIN_AGE_DAYS', '-1'],
+  ] as const) {
+    assert.throws(
+      () => loadScoreConfig({ [name]: value }),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+      `${name}=${value}`,
+    );
+  }
+});

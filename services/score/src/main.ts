@@ -14,12 +14,14 @@ import {
   runMain,
   startOpsServer,
 } from '@newsfuse/shared';
-import { loadScoreConfig } from './config.ts';
+import { loadScoreConfig, recycledOptionsOf } from './config.ts';
 import { storyOptionsOf } from '@newsfuse/stage-score/config';
 import { defaultScoreOptions, score } from '@newsfuse/stage-score/score';
 import { loadCalibration } from './adapters/weights.ts';
 import { storyInputOf } from '@newsfuse/stage-score/stories';
 import { createRedisStories } from './adapters/stories-redis.ts';
+import { contextOf, hashedImages } from '@newsfuse/stage-score/recycled';
+import { createRedisRecycled } from './adapters/recycled-redis.ts';
 
 async function main(): Promise<void> {
   const cfg = loadScoreConfig();
@@ -37,8 +39,11 @@ async function main(): Promise<void> {
         onOutcome: (outcome) => metrics.messages.inc({ stage: 'stories', outcome }),
       })
     : null;
+  const recycledOptions = recycledOptionsOf(cfg);
+  const recycledIndex = cfg.RECYCLED ? createRedisRecycled(redis, { ...recycledOptions, prefix: key(cfg, 'recycled') }) : null;
   const options = {
     ...defaultScoreOptions(loadCalibration()),
+    recycledPenalty: recycledOptions.penalty,
     ...(cfg.RELEVANCE_THRESHOLD !== undefined ? { threshold: cfg.RELEVANCE_THRESHOLD } : {}),
   };
 
@@ -62,7 +67,14 @@ async function main(): Promise<void> {
       // after a crash between the two gets the same story.
       const input = stories ? storyInputOf(fused, now) : null;
       const story = input ? await stories!.assign(input) : null;
-      const scored = score(fused, options, now, story);
+      // Photos are looked up once the story is known (a photo from the same story is not recycled);
+      // the index counts each article once per photo, so this is safe under redelivery too.
+      const recycled = recycledIndex
+        ? await recycledIndex.observe(contextOf(fused, story), hashedImages(fused.images), now.getTime())
+        : undefined;
+      // newsfuse_messages_total{stage="recycled", outcome="original|recycled|same-story|reused"}
+      for (const r of recycled ?? []) metrics.messages.inc({ stage: 'recycled', outcome: r.status });
+      const scored = score(fused, options, now, story, recycled);
       await producer.send({ topic: topics.scored, messages: [{ key: scored.articleId, value: encode(ScoredEvent, scored) }] });
       await redis.set(mark, '1', 'EX', cfg.SCORE_DEDUP_TTL_SECONDS);
       logger.debug({ articleId: scored.articleId, relevance: scored.relevance.score, sentiment: scored.sentiment.fused }, 'scored');
@@ -83,6 +95,7 @@ async function main(): Promise<void> {
       stories: cfg.STORIES
         ? { similarity: cfg.STORY_SIMILARITY, windowHours: cfg.STORY_WINDOW_HOURS, maxActive: cfg.STORY_MAX_ACTIVE }
         : 'off',
+      recycled: cfg.RECYCLED ? recycledOptions : 'off',
     },
     'score ready',
   );

@@ -230,6 +230,35 @@ export function explainRecycled(images: RecycledImage[]): string[] {
     });
 }
 
+/** What the index needs of an article: from the fused event and its story (score assigns it first). */
+export function contextOf(
+  fused: {
+    articleId: string;
+    version: number;
+    article: {
+      title: string;
+      url: string;
+      publishedAt: string;
+      source: { kind: string; outlet?: string | undefined; feedUrl?: string | undefined };
+    };
+  },
+  story?: { id: string; label: string } | null,
+): ArticleContext {
+  return {
+    articleId: fused.articleId,
+    version: fused.version,
+    title: fused.article.title,
+    source: sourceName(fused.article.source, fused.article.url),
+    publishedAt: fused.article.publishedAt,
+    ...(story ? { story: { id: story.id, label: story.label } } : {}),
+  };
+}
+
+/** The photos of a fused event the index can use: decoded, with near-duplicate hashes. */
+export function hashedImages(images: readonly { index: number; status: string; nearDup?: NearDupHashes | undefined }[]) {
+  return images.filter((i) => i.status === 'ok').map((i) => ({ index: i.index, hashes: i.nearDup }));
+}
+
 /** The firstSeen record of an article (titles are cut to 200 characters). */
 export function firstSeenOf(ctx: ArticleContext): FirstSeen {
   return { ...ctx, title: ellipsis(ctx.title, 200) };

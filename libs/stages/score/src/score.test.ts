@@ -231,3 +231,43 @@ test("the scored event carries the article's language: the text worker's decisio
     'ar',
   );
 });
+
+test('a recycled photo: relevance × (1 − penalty), explained first, carried in relevance.recycled; same story only reported', async () => {
+  const { contextOf, hashedImages, judge } = await import('./recycled.ts');
+  const first = {
+    articleId: 'older-article-1',
+    version: 1,
+    title: 'Flooding in the Rhine valley',
+    source: 'example.org',
+    publishedAt: '2026-03-02T08:00:00Z',
+    story: { id: 'story:flood', label: 'flood' },
+  };
+  const f = fused();
+  const ctx = contextOf(f, { id: 'story:dog', label: 'dog' });
+  assert.deepEqual(ctx, {
+    articleId: f.articleId,
+    version: 2,
+    title: 'Dog rescued',
+    source: 'e.org',
+    publishedAt: '2026-11-01T00:00:00Z',
+    story: { id: 'story:dog', label: 'dog' },
+  });
+  assert.deepEqual(hashedImages(f.images), [{ index: 0, hashes: undefined }]);
+  const recycled = [judge(ctx, 0, first, 2, 6, { minAgeMs: 2 * 86_400_000 })];
+  const s = score(f, { ...OPTS, recycledPenalty: 0.5 }, new Date('2026-11-01T00:00:03Z'), null, recycled);
+  assert.equal(s.relevance.score, 0.4);
+  assert.equal(s.relevance.label, 'relevant');
+  assert.match(
+    s.relevance.explanation.text,
+    /^photo 1 is recycled: it appeared on 2026-03-02 in 'Flooding in the Rhine valley' \(example\.org\), another story; matched/,
+  );
+  assert.equal(s.relevance.recycled?.[0]?.firstSeen.articleId, 'older-article-1');
+  const strict = score(f, { ...OPTS, threshold: 0.5, recycledPenalty: 0.5 }, new Date(), null, recycled);
+  assert.equal(strict.relevance.label, 'mismatch');
+
+  const sameStory = [judge({ ...ctx, story: first.story }, 0, first, 2, 6, { minAgeMs: 0 })];
+  const w = score(f, OPTS, new Date(), null, sameStory);
+  assert.equal(w.relevance.score, 0.8, 'same-story reuse is not penalised');
+  assert.match(w.relevance.explanation.text, /^photo 1 also appeared on 2026-03-02 in .*same story/);
+  assert.equal(score(f, OPTS, new Date()).relevance.recycled, undefined);
+});

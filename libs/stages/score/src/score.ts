@@ -8,6 +8,7 @@ import { termsOf } from '@newsfuse/text/terms';
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 import { calibrate, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
 import type { StoryTopic } from './stories.ts';
+import { DEFAULT_RECYCLED_OPTIONS, explainRecycled, type RecycledImage } from './recycled.ts';
 
 export interface ScoreOptions {
   /**
@@ -28,6 +29,8 @@ export interface ScoreOptions {
   /** Beyond ±neutralBand a sentiment is positive/negative. */
   neutralBand: number;
   models: Record<string, string>;
+  /** A recycled photo's relevance is multiplied by (1 − this) (docs/recycled-photos.md). */
+  recycledPenalty?: number;
 }
 
 /** The defaults, with the calibrators and thresholds fitted by scripts/train-fusion.ts (models/weights/calibration.json). */
@@ -164,17 +167,31 @@ function dedupe(topics: ScoredEvent['topics']): ScoredEvent['topics'] {
 /** The article's language: the text worker's decision, else the one the flow was built with. */
 export const languageOf = (fused: FusedEvent): string | undefined => fused.text?.language ?? fused.article.language;
 
-/** `story`: the article's story from the clusterer (stories.ts), when it has one. */
-export function score(fused: FusedEvent, opts: ScoreOptions, now: Date, story?: StoryTopic | null): ScoredEvent {
+/**
+ * `story`: the article's story from the clusterer (stories.ts), when it has one. `recycled`: the
+ * recycled-photo index's decision per photo (recycled.ts), when the index is on; a `recycled` photo's
+ * relevance is multiplied by (1 − recycledPenalty) and every photo seen before is explained.
+ */
+export function score(
+  fused: FusedEvent,
+  opts: ScoreOptions,
+  now: Date,
+  story?: StoryTopic | null,
+  recycled?: RecycledImage[],
+): ScoredEvent {
   const threshold = thresholdFor(fused.strategy, opts);
+  const penalty = opts.recycledPenalty ?? DEFAULT_RECYCLED_OPTIONS.penalty;
   const perImage = fused.images.map((img) => {
     const signals = fused.fusion.perImage.find((p) => p.index === img.index)?.signals ?? {};
     const name = opts.relevanceSignals.find((n) => signals[n] !== undefined);
     // A photo that could not be fetched or decoded was never seen: it gets no score.
-    const value =
-      name === undefined || img.status === 'failed' ? null : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts);
+    let value = name === undefined || img.status === 'failed' ? null : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts);
+    if (value !== null && recycled?.some((r) => r.index === img.index && r.status === 'recycled')) value *= 1 - penalty;
     return { index: img.index, url: img.url, status: img.status, score: value };
   });
+  const explanation = explain(fused);
+  const reuse = recycled ? explainRecycled(recycled) : [];
+  if (reuse.length > 0) explanation.text = [...reuse, explanation.text].join('; ');
   const scores = perImage.map((p) => p.score).filter((s): s is number => s !== null);
   const relevance = scores.length > 0 ? Math.max(...scores) : null;
 
@@ -204,7 +221,8 @@ export function score(fused: FusedEvent, opts: ScoreOptions, now: Date, story?: 
       threshold,
       strategy: fused.strategy,
       perImage,
-      explanation: explain(fused),
+      explanation,
+      ...(recycled && recycled.length > 0 ? { recycled } : {}),
     },
     sentiment: {
       text: textSentiment,
