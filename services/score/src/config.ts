@@ -23,7 +23,7 @@ export const RecycledConfigSchema = z.object({
     .gt(0)
     .max(3650)
     .default(DEFAULT_RECYCLED_OPTIONS.windowMs / DAY_MS),
-  /** The memory budget: at most this many photos (about 1.2 kB each in Redis; `npm run bench:recycled`). */
+  /** The memory budget: at most this many photos (about 2.6 kB each in Redis; `npm run bench:recycled`). */
   RECYCLED_MAX_PHOTOS: intVar(DEFAULT_RECYCLED_OPTIONS.maxImages, 1),
   /** A recycled photo's relevance is multiplied by 1 − this. */
   RECYCLED_PENALTY: z.coerce.number().min(0).max(1).default(DEFAULT_RECYCLED_OPTIONS.penalty),
