@@ -87,11 +87,15 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
 
   base.onmessage = (e) => {
     const m = (e as { data: FromHost }).data;
-    if (m.t === 'up' && host && m.epoch !== host.epoch) {
-      // A new host: whatever the old one had is lost.
+    if ((m.t === 'up' && host && m.epoch !== host.epoch) || (m.t === 'down' && host?.epoch === m.epoch)) {
+      // The host is gone (or a new one is up): whatever it had not answered is lost; the next request waits for a host.
       host = undefined;
       connecting = undefined;
-      failAll(hostFailed('the model host restarted while the request was in flight'));
+      failAll(
+        hostFailed(
+          m.t === 'down' ? 'the model host stopped before it answered' : 'the model host restarted while the request was in flight',
+        ),
+      );
     }
   };
   own.onmessage = (e) => {
@@ -100,7 +104,7 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
       onWelcome?.({ epoch: m.epoch, slots: m.slots });
       return;
     }
-    if (m.t === 'up') return;
+    if (m.t === 'up' || m.t === 'down') return;
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);

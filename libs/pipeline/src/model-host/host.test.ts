@@ -149,6 +149,33 @@ describe('model host: two job threads, one host thread', () => {
   });
 });
 
+test('a host thread that ends is started again; the client opens its sessions on the new host', async () => {
+  const name = `nf-test-restart-${randomBytes(4).toString('hex')}`;
+  const host = startModelHost({ name, threads: 1, queue: 4, batchMs: 0, maxBatch: 1 });
+  const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
+  try {
+    const path = await resolveModel('human-centernet-onnx');
+    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false });
+    const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
+    assert.ok((await s.run({ [s.inputNames[0]!]: input }))[s.outputNames[0]!]);
+    // a run in flight when the host ends: answered if the host had taken it (it drains before it exits),
+    // else MODEL_HOST_FAILED, retriable, once the new host is up — never a hang or a dead process
+    const inFlight = s.run({ [s.inputNames[0]!]: input }).then(
+      (out) => assert.ok(out[s.outputNames[0]!]),
+      (e: { code?: string; retriable?: boolean }) => assert.deepEqual([e.code, e.retriable], ['MODEL_HOST_FAILED', true]),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    await host.restart();
+    await inFlight;
+    // the session is opened again on the new host on next use
+    assert.ok((await s.run({ [s.inputNames[0]!]: input }))[s.outputNames[0]!]);
+    assert.equal(host.starts, 2);
+  } finally {
+    client.close();
+    await host.stop();
+  }
+});
+
 test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
   const client = connectModelHost({ name: `nf-test-nohost-${randomBytes(4).toString('hex')}`, connectTimeoutMs: 400 });
   try {

@@ -59,7 +59,7 @@ interface Request {
 }
 
 /** Serve models on this thread until `close()`. */
-export function serveModels(opts: ModelHostOptions): { epoch: string; close(): void } {
+export function serveModels(opts: ModelHostOptions): { epoch: string; close(): void; drain(): Promise<void> } {
   const epoch = randomBytes(6).toString('hex');
   const base = new BroadcastChannel(baseChannel(opts.name));
   const clients = new Map<string, BroadcastChannel>();
@@ -80,6 +80,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     runsBy: {},
   };
   let running = false;
+  let idle: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -174,6 +175,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     running = true;
     void runBatch(batch).finally(() => {
       running = false;
+      idle?.();
       setImmediate(pump);
     });
   }
@@ -230,6 +232,14 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
 
   return {
     epoch,
+    /** Take no more requests; resolves once the run in progress (if any) has replied. */
+    async drain() {
+      closed = true;
+      clearTimeout(timer);
+      if (running) await new Promise<void>((resolve) => (idle = resolve));
+      // after the last reply: the clients fail what this host will not answer and look for the next one
+      base.postMessage({ t: 'down', epoch } satisfies FromHost);
+    },
     close() {
       closed = true;
       clearTimeout(timer);

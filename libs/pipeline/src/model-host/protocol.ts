@@ -5,7 +5,7 @@
  * of one process find each other through named BroadcastChannels instead:
  *
  *   `<base>`            client → host `hello {client}` (repeated until welcomed);
- *                       host → all `up {epoch}` when a host (re)starts;
+ *                       host → all `up {epoch}` when a host (re)starts, `down {epoch}` when it stops;
  *   `<base>/<client>`   one duplex pipe per client thread: welcome, open/opened, run/result, error, stats.
  *
  * Tensors travel as typed arrays over SharedArrayBuffers, so posting them copies nothing. (onnxruntime
@@ -50,6 +50,7 @@ export type ToHost =
 
 export type FromHost =
   | { t: 'up'; epoch: string }
+  | { t: 'down'; epoch: string }
   | { t: 'welcome'; epoch: string; slots: Int32Array }
   | { t: 'opened'; id: number; session: string; inputNames: string[]; outputNames: string[] }
   | { t: 'result'; id: number; outputs: Record<string, WireTensor> }

@@ -16,6 +16,8 @@ export interface ModelHostHandle {
   readonly options: ModelHostOptions;
   /** Times the host thread was started (1 + restarts). */
   readonly starts: number;
+  /** End the host thread after its run in progress; the handle starts a new one, as after a crash (operations, tests). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,15 +50,26 @@ export function startModelHost(options: ModelHostOptions, log: (msg: string, err
       setTimeout(spawn, 250).unref();
     });
   };
+  /** Ask the thread to finish its run and exit (terminate() inside a native run aborts the process); terminate after 10 s. */
+  const end = (w: Worker) =>
+    new Promise<void>((resolve) => {
+      const force = setTimeout(() => void w.terminate(), 10_000);
+      w.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      w.postMessage('stop');
+    });
   spawn();
   return {
     options,
     get starts() {
       return starts;
     },
+    restart: () => end(worker),
     async stop() {
       stopping = true;
-      await worker.terminate();
+      await end(worker);
     },
   };
 }
