@@ -33,6 +33,7 @@
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
  *                                       host off (the detector and face models on tfjs wasm, the path
  *                                       before issue 16). Per model: onnx vs tfjs (bench/models-image.ts)
+ *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
  *                                       threads) to bench/results/profiles/<run>/ for a flame graph
@@ -79,8 +80,12 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     report: { type: 'string' },
     variants: { type: 'string', default: 'host,threads,tfjs' },
+    /** The flag before the model host: onnx vs tfjs with per-thread sessions (= --variants threads,tfjs). */
+    engine: { type: 'string' },
   },
 });
+const ENGINE_FLAG: Record<string, string> = { both: 'threads,tfjs', onnx: 'threads', tfjs: 'tfjs' };
+if (values.engine !== undefined && !ENGINE_FLAG[values.engine]) throw new Error('--engine: onnx, tfjs or both');
 /** The designs compared in one run: the model engine and whether extract has a model host. */
 const VARIANT_ENV: Record<string, { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off' }> = {
   host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on' },
@@ -88,7 +93,7 @@ const VARIANT_ENV: Record<string, { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOS
   tfjs: { MODEL_ENGINE: 'tfjs', EXTRACT_MODEL_HOST: 'off' },
 };
 /** Variants to run, the default design first. */
-const ENGINES: string[] = values.variants.split(',').filter(Boolean);
+const ENGINES: string[] = (values.engine !== undefined ? ENGINE_FLAG[values.engine]! : values.variants).split(',').filter(Boolean);
 if (!ENGINES.length || !ENGINES.every((v) => Object.hasOwn(VARIANT_ENV, v))) throw new Error(`--variants: host, threads, tfjs`);
 /** Per-model rows: the engines the variants use. */
 const MODEL_ENGINE_LIST = [...new Set(ENGINES.map((v) => VARIANT_ENV[v]!.MODEL_ENGINE))].filter((e) =>
