@@ -195,7 +195,7 @@ async function main(): Promise<void> {
       count++;
       const rel = s.relevance.score === null ? '  n/a' : s.relevance.score.toFixed(2).padStart(5);
       say(
-        `scored #${String(count).padStart(3)}  relevance ${rel} ${s.relevance.label.padEnd(8)}  sentiment ${s.sentiment.fused.toFixed(2).padStart(5)} ${s.sentiment.label.padEnd(8)}  [${s.topics.map((t) => t.label).join(', ')}]  ${s.title}`,
+        `scored #${String(count).padStart(3)}  relevance ${rel} ${s.relevance.label.padEnd(8)}  sentiment ${(s.sentiment.fused === null ? '—' : s.sentiment.fused.toFixed(2)).padStart(5)} ${s.sentiment.label.padEnd(8)}  [${s.topics.map((t) => t.label).join(', ')}]  ${s.title}`,
       );
     },
   });

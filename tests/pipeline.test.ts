@@ -132,7 +132,7 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
     const failedOne = scored.items.find((s) => s.modality === 'image-failed');
     assert.equal(failedOne?.relevance.perImage[0]?.score, null);
     // Sentiment follows the text: the "happy" articles score above the "disaster" ones on average.
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const mean = (xs: (number | null)[]) => xs.reduce<number>((a, b) => a + (b ?? Number.NaN), 0) / xs.length;
     const happy = scored.items.filter((s) => Number(s.url.split('/').pop()) % 3 === 0).map((s) => s.sentiment.fused);
     const sad = scored.items.filter((s) => Number(s.url.split('/').pop()) % 3 === 1).map((s) => s.sentiment.fused);
     assert.ok(mean(happy) > 0.1 && mean(sad) < -0.1, `sentiment separates: ${mean(happy)} vs ${mean(sad)}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import type { TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
-import { createLanguageRouter, LANGUAGES, english, isSupported, type LanguageSupport } from './languages.ts';
+import { createLanguageRouter, FALLBACK, LANGUAGES, english, isSupported, unsupported, type LanguageSupport } from './languages.ts';
 
 const cfg = loadConfig(AnalysisConfigSchema, { TEXT_EMBEDDINGS: 'false' });
 
@@ -92,4 +92,24 @@ test("captions are embedded by the embedder of the article's language", async ()
       [0, 1],
     ],
   );
+});
+
+test('the fallback reads nothing: null sentiment with LANGUAGE_UNSUPPORTED, no keywords, terms or embedding', async () => {
+  assert.equal(FALLBACK, unsupported);
+  const router = createLanguageRouter(cfg, { languages: { en: fake('en').support } });
+  const a = await router.text.analyze({
+    title: 'الرئيس يعلن عن خطة جديدة لدعم الاقتصاد',
+    body: 'قال الرئيس إن الخطة ستساعد الأسر. وأضاف أن التنفيذ يبدأ الشهر المقبل.',
+  });
+  assert.equal(a.language, 'ar');
+  assert.equal(a.sentiment, null);
+  assert.deepEqual(a.unsupported, { code: 'LANGUAGE_UNSUPPORTED', message: "no model reads the article's language (ar)" });
+  assert.deepEqual(a.keywords, []);
+  assert.deepEqual(a.terms, []);
+  assert.equal(a.embedding, undefined);
+  assert.equal(a.sentences, 3);
+  assert.ok(a.tokens >= 15);
+  assert.equal(a.model, 'unsupported');
+  assert.equal(router.embedderFor('ar'), undefined);
+  assert.equal((await router.text.analyze({ title: 'Президент России заявил о новых мерах', body: '' })).language, 'ru');
 });

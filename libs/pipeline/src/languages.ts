@@ -76,11 +76,45 @@ export const LANGUAGES: Readonly<Record<string, LanguageSupport>> = {
   zh: chinese,
 };
 
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+const HAS_WORD = /[\p{L}\p{N}]/u;
+const SENTENCE_END = /[.!?。！？؟।]+(?=\s|$)|\n+/u;
+
 /**
- * What a language without an entry gets. For now the English stack (what every article got before
- * languages were routed); the unsupported analyzer (null sentiment, LANGUAGE_UNSUPPORTED) replaces it.
+ * A language no model reads (Arabic, Russian, French, …): no sentiment, no embedding, no terms or
+ * keywords — `unsupported` (LANGUAGE_UNSUPPORTED) says why, so the score stage reports null text
+ * sentiment and null relevance with that reason instead of a number the English models would make up
+ * from text they cannot read. Word and sentence counts are kept (they are script-neutral). The
+ * article's images are still analysed (objects, OCR, faces: the image sentiment), but their text views
+ * are not embedded, since the article has no sentence space to compare them with.
  */
-export const FALLBACK: LanguageSupport = english;
+export const unsupported: LanguageSupport = {
+  code: 'und',
+  name: 'unsupported',
+  models: 'none (image-only signals)',
+  create: () => ({
+    text: {
+      model: 'unsupported',
+      async analyze(input) {
+        const language = input.language ?? 'und';
+        const text = [input.title, input.body].filter(Boolean).join('\n');
+        return {
+          language,
+          tokens: text.match(WORD)?.length ?? 0,
+          sentences: text.split(SENTENCE_END).filter((s) => HAS_WORD.test(s)).length,
+          keywords: [],
+          terms: [],
+          sentiment: null,
+          unsupported: { code: 'LANGUAGE_UNSUPPORTED', message: `no model reads the article's language (${language})` },
+        };
+      },
+    },
+    embedder: undefined,
+  }),
+};
+
+/** What a language without an entry gets: null text scores with LANGUAGE_UNSUPPORTED. */
+export const FALLBACK: LanguageSupport = unsupported;
 
 /** Is `language` read by a model of its own (not the fallback)? */
 export const isSupported = (language: string | undefined, languages: Readonly<Record<string, LanguageSupport>> = LANGUAGES): boolean =>

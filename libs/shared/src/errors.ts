@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   MODEL_UNAVAILABLE: 'a model file is missing or failed verification',
   EMBEDDER_FAILED: 'the sentence embedder (MiniLM) failed',
   SENTIMENT_FAILED: 'the sentiment analysis (lexicons or the learned model) failed',
+  LANGUAGE_UNSUPPORTED:
+    "no model reads the article's language: its text sentiment and text relevance are null (not an error of the pipeline)",
   DETECTOR_FAILED: 'the object detector failed to load',
   OCR_FAILED: 'the OCR models failed to load',
   FACES_FAILED: 'the face and expression models failed to load',

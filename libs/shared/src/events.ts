@@ -58,6 +58,10 @@ export const Sentiment = z.object({
   combined: unit,
 });
 
+/** Why a score is null: a coded reason from the error catalogue (e.g. LANGUAGE_UNSUPPORTED). */
+export const NullReason = z.object({ code: z.string().max(64), message: z.string().max(1000) });
+export type NullReason = z.infer<typeof NullReason>;
+
 export const TextFeatures = z.object({
   schemaVersion: z.literal(1),
   articleId: z.string(),
@@ -102,7 +106,10 @@ export const TextFeatures = z.object({
     )
     .max(32)
     .optional(),
-  sentiment: Sentiment,
+  /** Null when no model reads the language (`unsupported` says so); never a made-up number. */
+  sentiment: Sentiment.nullable(),
+  /** Present when no model reads the article's language: sentiment is null, embedding, terms and keywords are empty. */
+  unsupported: NullReason.optional(),
   model: z.string(),
   ms: z.number().min(0),
 });
@@ -219,7 +226,8 @@ export const FusedEvent = z.object({
 });
 export type FusedEvent = z.infer<typeof FusedEvent>;
 
-export const SentimentLabel = z.enum(['negative', 'neutral', 'positive']);
+/** `unknown`: no sentiment could be read (the language is unsupported and no face was seen). */
+export const SentimentLabel = z.enum(['negative', 'neutral', 'positive', 'unknown']);
 
 /** Where the recycled-photo index first saw a photo, and what that means here (docs/recycled-photos.md). */
 export const RecycledPhoto = z.object({
@@ -258,6 +266,8 @@ export const ScoredEvent = z.object({
     threshold: prob,
     strategy: z.string(),
     perImage: z.array(z.object({ index: z.number().int(), url: z.string(), status: z.enum(['ok', 'failed']), score: prob.nullable() })),
+    /** Why `score` is null when the reason is not the images' (e.g. LANGUAGE_UNSUPPORTED). */
+    reason: NullReason.optional(),
     explanation: z.object({
       matched: z.array(
         z.object({
@@ -275,10 +285,14 @@ export const ScoredEvent = z.object({
     recycled: z.array(RecycledPhoto).max(32).optional(),
   }),
   sentiment: z.object({
+    /** Null when no model reads the article's language (`reason` says so). */
     text: unit.nullable(),
     image: unit.nullable(),
-    fused: unit,
+    /** The text and image scores combined; the image's alone when the text has none; null when neither exists. */
+    fused: unit.nullable(),
     label: SentimentLabel,
+    /** Why `text` is null (e.g. LANGUAGE_UNSUPPORTED). */
+    reason: NullReason.optional(),
   }),
   /**
    * Story (online clustering of title+lead embeddings; id `story:…`, label its top terms), categories

@@ -11,6 +11,8 @@ export interface Metrics {
   messages: client.Counter<'stage' | 'outcome'>;
   deadLetters: client.Counter<'stage' | 'code'>;
   joins: client.Counter<'label'>;
+  /** Scored articles per language (ISO 639-1, `other`, `und`) and outcome (analysed, unsupported, text-failed). */
+  articles: client.Counter<'language' | 'outcome'>;
   consumerLag: client.Gauge<'group' | 'topic'>;
   queueJobs: client.Gauge<'queue' | 'state'>;
 }
@@ -45,6 +47,12 @@ export function createMetrics(service: string): Metrics {
       name: `${PREFIX}join_outcomes_total`,
       help: 'Fusion joins by modality label',
       labelNames: ['label'],
+      registers,
+    }),
+    articles: new client.Counter({
+      name: `${PREFIX}articles_scored_total`,
+      help: 'Articles scored, by language and by outcome (analysed: a model read the text; unsupported: no model reads the language; text-failed)',
+      labelNames: ['language', 'outcome'],
       registers,
     }),
     consumerLag: new client.Gauge({

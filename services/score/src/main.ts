@@ -16,7 +16,7 @@ import {
 } from '@newsfuse/shared';
 import { loadScoreConfig, recycledOptionsOf } from './config.ts';
 import { storyOptionsOf } from '@newsfuse/stage-score/config';
-import { defaultScoreOptions, score } from '@newsfuse/stage-score/score';
+import { defaultScoreOptions, languageOutcomeOf, score } from '@newsfuse/stage-score/score';
 import { loadCalibration } from './adapters/weights.ts';
 import { storyInputOf } from '@newsfuse/stage-score/stories';
 import { createRedisStories } from './adapters/stories-redis.ts';
@@ -77,7 +77,12 @@ async function main(): Promise<void> {
       const scored = score(fused, options, now, story, recycled);
       await producer.send({ topic: topics.scored, messages: [{ key: scored.articleId, value: encode(ScoredEvent, scored) }] });
       await redis.set(mark, '1', 'EX', cfg.SCORE_DEDUP_TTL_SECONDS);
-      logger.debug({ articleId: scored.articleId, relevance: scored.relevance.score, sentiment: scored.sentiment.fused }, 'scored');
+      // newsfuse_articles_scored_total{language, outcome}
+      metrics.articles.inc(languageOutcomeOf(fused));
+      logger.debug(
+        { articleId: scored.articleId, language: scored.language, relevance: scored.relevance.score, sentiment: scored.sentiment.fused },
+        'scored',
+      );
     },
   });
 

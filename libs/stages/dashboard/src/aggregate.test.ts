@@ -79,7 +79,7 @@ class MemoryStore implements AggregateStore, AggregateReader {
   seen = new Set<string>();
   art = new Map<string, Contribution>();
   buckets_ = new Map<string, { fields: BucketFields; expireAt: number }>();
-  idx = { topic: new Map<string, IndexEntry>(), source: new Map<string, IndexEntry>() };
+  idx = { topic: new Map<string, IndexEntry>(), source: new Map<string, IndexEntry>(), language: new Map<string, IndexEntry>() };
   mm = new Map<string, MismatchItem>();
   rev = 0;
   failNextApply = false;
@@ -110,6 +110,7 @@ class MemoryStore implements AggregateStore, AggregateReader {
     // ZADD GT: the last-seen time only moves forward.
     for (const t of p.index.topics) if ((this.idx.topic.get(t.id)?.at ?? -1) < t.at) this.idx.topic.set(t.id, t);
     for (const s of p.index.sources) if ((this.idx.source.get(s.id)?.at ?? -1) < s.at) this.idx.source.set(s.id, s);
+    for (const l of p.index.languages) if ((this.idx.language.get(l.id)?.at ?? -1) < l.at) this.idx.language.set(l.id, l);
     if (p.mismatch.upsert) this.mm.set(p.mismatch.upsert.articleId, p.mismatch.upsert);
     if (p.mismatch.remove) this.mm.delete(p.mismatch.remove);
     this.rev++;
@@ -120,13 +121,13 @@ class MemoryStore implements AggregateStore, AggregateReader {
       return b && b.expireAt > this.now / 1000 ? { ...b.fields } : emptyFields();
     });
   }
-  async index(scope: 'topic' | 'source', sinceMs: number, limit: number) {
+  async index(scope: 'topic' | 'source' | 'language', sinceMs: number, limit: number) {
     return [...this.idx[scope].values()]
       .filter((e) => e.at >= sinceMs)
       .sort((a, b) => b.at - a.at)
       .slice(0, limit);
   }
-  async label(scope: 'topic' | 'source', id: string) {
+  async label(scope: 'topic' | 'source' | 'language', id: string) {
     return this.idx[scope].get(id)?.label ?? null;
   }
   async mismatches(limit: number) {
@@ -169,7 +170,11 @@ test('an event without topics is counted under misc', () => {
 test('deltasFor writes minute and hour buckets for all, source and each topic, and skips expired buckets', () => {
   const c = contributionOf(event({ topics: ['A', 'B'], rel: 0.8, sent: 0.5 }));
   const d = deltasFor(c, 1, opts, NOW);
-  assert.equal(d.length, 2 * 4); // 2 resolutions × (all + source + 2 topics)
+  assert.equal(d.length, 2 * 5); // 2 resolutions × (all + source + 2 topics + language)
+  assert.ok(
+    d.some((x) => x.scope === 'language' && x.id === 'und'),
+    'an event without a language counts as und',
+  );
   const all = d.find((x) => x.scope === 'all' && x.res === 'minute')!;
   assert.deepEqual(all.fields, { n: 1, rel_n: 1, rel_sum: 0.8, sent_sum: 0.5, pos: 1, e2e_n: 1, e2e_sum: 2 });
   assert.equal(all.expireAt, bucketStart(c.at, 'minute') + 60 + opts.minuteRetentionSeconds);
@@ -212,7 +217,7 @@ test('plan: an event older than every retention is stale and indexes nothing', (
   const p = plan(event({ at: NOW - 60 * 86_400_000 }), null, opts, NOW)!;
   assert.equal(p.outcome, 'stale');
   assert.equal(p.deltas.length, 0);
-  assert.deepEqual(p.index, { topics: [], sources: [] });
+  assert.deepEqual(p.index, { topics: [], sources: [], languages: [] });
 });
 
 test('aggregator: duplicates are counted once, versions upsert, failures release the mark', async () => {
@@ -399,4 +404,59 @@ test('stories: a story is a topic whose label follows its newest event; a newer 
   assert.deepEqual([story('story:bbbb').label, story('story:bbbb').count], ['election · vote', 2]);
   assert.equal(story('cat:climate').count, 3, 'the categories are counted beside the stories');
   assert.equal((await views.series('topic', 'story:bbbb', '1h'))!.label, 'election · vote');
+});
+
+test('languages: per-language rows, articles without sentiment counted apart, the feed filtered by language', async () => {
+  const store = new MemoryStore();
+  const agg = createAggregator({ store, options: opts, now: () => NOW });
+  const withLang = (e: ScoredEvent, language: string, unsupported = false): ScoredEvent =>
+    decode(ScoredEvent, {
+      ...e,
+      language,
+      ...(unsupported
+        ? {
+            relevance: {
+              ...e.relevance,
+              score: null,
+              label: 'unknown',
+              perImage: [],
+              reason: { code: 'LANGUAGE_UNSUPPORTED', message: 'no model' },
+            },
+            sentiment: {
+              text: null,
+              image: null,
+              fused: null,
+              label: 'unknown',
+              reason: { code: 'LANGUAGE_UNSUPPORTED', message: 'no model' },
+            },
+          }
+        : {}),
+    });
+  await agg.ingest(withLang(event({ id: 'l-en-0001', rel: 0.1, sent: 0.9 }), 'en'));
+  await agg.ingest(withLang(event({ id: 'l-zh-0001', rel: 0.1, sent: -0.4 }), 'zh'));
+  await agg.ingest(withLang(event({ id: 'l-zh-0002', rel: 0.8, sent: -0.2 }), 'zh'));
+  await agg.ingest(withLang(event({ id: 'l-ar-0001' }), 'ar', true));
+  const views = createViews(store, { minuteRetentionSeconds: opts.minuteRetentionSeconds, maxIndex: 100 }, () => NOW);
+  const rows = await views.table('language', { window: '1h', sort: 'volume', order: 'desc', limit: 10 });
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.label, r.count, r.sentimentUnknownCount]),
+    [
+      ['zh', 'Chinese (zh)', 2, 0],
+      ['ar', 'Arabic (ar)', 1, 1],
+      ['en', 'English (en)', 1, 0],
+    ],
+  );
+  const ar = rows.find((r) => r.id === 'ar')!;
+  assert.equal(ar.sentimentMean, null, 'no made-up sentiment');
+  assert.equal(ar.relevanceMean, null);
+  assert.equal(ar.unknownCount, 1);
+  const overview = await views.overview('1h');
+  assert.equal(overview.languages, 3);
+  assert.equal(overview.sentimentUnknownCount, 1);
+  assert.equal(overview.sentimentMean, 0.1, 'the mean is over the three articles with a sentiment');
+  assert.deepEqual(
+    (await views.mismatches(10, undefined, 'zh')).map((m) => [m.articleId, m.language]),
+    [['l-zh-0001', 'zh']],
+  );
+  assert.deepEqual((await views.mismatches(10)).map((m) => m.language).sort(), ['en', 'zh']);
 });

@@ -12,11 +12,27 @@ export type Resolution = 'minute' | 'hour';
 export const RESOLUTION_SECONDS: Record<Resolution, number> = { minute: 60, hour: 3600 };
 export const RESOLUTIONS: readonly Resolution[] = ['minute', 'hour'];
 
-/** `all` is the whole stream; `topic` and `source` are keyed by their id. */
-export type Scope = 'all' | 'topic' | 'source';
+/** `all` is the whole stream; `topic`, `source` and `language` are keyed by their id. */
+export type Scope = 'all' | 'topic' | 'source' | 'language';
+/** The scopes with an index of ids (topics, sources, languages). */
+export type IndexedScope = Exclude<Scope, 'all'>;
 export const ALL_ID = '_all';
 
-export const FIELDS = ['n', 'rel_n', 'rel_sum', 'mismatch', 'unknown', 'sent_sum', 'neg', 'neu', 'pos', 'e2e_n', 'e2e_sum'] as const;
+/** sent_unk: articles without any sentiment (language no model reads, no face). */
+export const FIELDS = [
+  'n',
+  'rel_n',
+  'rel_sum',
+  'mismatch',
+  'unknown',
+  'sent_sum',
+  'neg',
+  'neu',
+  'pos',
+  'sent_unk',
+  'e2e_n',
+  'e2e_sum',
+] as const;
 export type Field = (typeof FIELDS)[number];
 export type BucketFields = Record<Field, number>;
 
@@ -36,9 +52,12 @@ export interface Contribution {
   at: number;
   topics: Named[];
   source: Named;
+  /** The article's language (absent in contributions stored before languages were counted). */
+  language?: Named;
   relevance: number | null;
   label: RelevanceLabel;
-  sentiment: number;
+  /** Null when no sentiment could be read (label `unknown`). */
+  sentiment: number | null;
   sentimentLabel: SentimentLabel;
   /** Ingest → scored, in seconds (null when the clock went backwards). */
   e2eSeconds: number | null;
@@ -65,6 +84,8 @@ export interface MismatchItem {
   url: string;
   source: Named;
   topics: Named[];
+  /** ISO 639-1 code (absent in events from before languages were routed). */
+  language?: string;
   modality: string;
   publishedAt: string;
   emittedAt: string;
@@ -77,7 +98,9 @@ export interface MismatchItem {
     /** tentative: an object the detector scored below the confident floor (shown as "possibly"). */
     matched: ScoredEvent['relevance']['explanation']['matched'];
   };
-  sentiment: { fused: number; label: SentimentLabel };
+  sentiment: { fused: number | null; label: SentimentLabel };
+  /** Why relevance / sentiment are null (e.g. LANGUAGE_UNSUPPORTED). */
+  reason?: string;
 }
 
 export interface AggregateOptions {
@@ -123,6 +146,21 @@ export function sourceOf(event: Pick<ScoredEvent, 'source' | 'url'>): Named {
   return { id: `kind:${event.source.kind}`, label: event.source.kind };
 }
 
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
+
+/** An article's language as an aggregate key: `und` when unknown, the code otherwise, named in English ("Chinese (zh)"). */
+export function languageOfEvent(event: Pick<ScoredEvent, 'language'>): Named {
+  const code = event.language && /^[a-z]{2,3}$/.test(event.language) ? event.language : 'und';
+  if (code === 'und') return { id: 'und', label: 'Undetermined' };
+  let name = code;
+  try {
+    name = languageNames.of(code) ?? code;
+  } catch {
+    // an unknown code keeps itself as its name
+  }
+  return { id: code, label: name === code ? code : `${name} (${code})` };
+}
+
 function topicsOf(event: Pick<ScoredEvent, 'topics'>): Named[] {
   const seen = new Set<string>();
   const out: Named[] = [];
@@ -151,6 +189,7 @@ export function contributionOf(event: ScoredEvent): Contribution {
     at,
     topics: topicsOf(event),
     source: sourceOf(event),
+    language: languageOfEvent(event),
     relevance: event.relevance.score,
     label: event.relevance.score === null ? 'unknown' : event.relevance.label,
     sentiment: event.sentiment.fused,
@@ -167,6 +206,7 @@ export function mismatchItemOf(event: ScoredEvent): MismatchItem {
     url: event.url,
     source: sourceOf(event),
     topics: topicsOf(event),
+    ...(event.language ? { language: event.language } : {}),
     modality: event.modality,
     publishedAt: event.publishedAt,
     emittedAt: event.emittedAt,
@@ -179,6 +219,7 @@ export function mismatchItemOf(event: ScoredEvent): MismatchItem {
       matched: event.relevance.explanation.matched.slice(0, 30),
     },
     sentiment: { fused: event.sentiment.fused, label: event.sentiment.label },
+    ...((event.sentiment.reason ?? event.relevance.reason) ? { reason: (event.sentiment.reason ?? event.relevance.reason)!.code } : {}),
   };
 }
 
@@ -195,8 +236,16 @@ function fieldsOf(c: Contribution, scope: Scope, sign: 1 | -1): Partial<BucketFi
   }
   if (c.label === 'mismatch') f.mismatch = sign;
   if (c.label === 'unknown') f.unknown = sign;
-  if (c.sentiment !== 0) f.sent_sum = sign * c.sentiment;
-  f[c.sentimentLabel === 'negative' ? 'neg' : c.sentimentLabel === 'positive' ? 'pos' : 'neu'] = sign;
+  if (c.sentiment !== null && c.sentiment !== 0) f.sent_sum = sign * c.sentiment;
+  f[
+    c.sentiment === null || c.sentimentLabel === 'unknown'
+      ? 'sent_unk'
+      : c.sentimentLabel === 'negative'
+        ? 'neg'
+        : c.sentimentLabel === 'positive'
+          ? 'pos'
+          : 'neu'
+  ] = sign;
   if (scope === 'all' && c.e2eSeconds !== null) {
     f.e2e_n = sign;
     f.e2e_sum = sign * c.e2eSeconds;
@@ -212,7 +261,12 @@ export function deltasFor(c: Contribution, sign: 1 | -1, opts: AggregateOptions,
     const start = bucketStart(c.at, res);
     const expireAt = start + RESOLUTION_SECONDS[res] + retentionOf(res, opts);
     if (expireAt <= nowSec) continue;
-    const scopes: [Scope, string][] = [['all', ALL_ID], ['source', c.source.id], ...c.topics.map((t): [Scope, string] => ['topic', t.id])];
+    const scopes: [Scope, string][] = [
+      ['all', ALL_ID],
+      ['source', c.source.id],
+      ...c.topics.map((t): [Scope, string] => ['topic', t.id]),
+      ...(c.language ? [['language', c.language.id] as [Scope, string]] : []),
+    ];
     for (const [scope, id] of scopes) out.push({ res, scope, id, start, expireAt, fields: fieldsOf(c, scope, sign) });
   }
   return out;
@@ -253,7 +307,7 @@ export interface ApplyPlan {
   /** The article's latest contribution, kept so that a newer version can undo it. */
   contribution: Contribution;
   contributionTtlSeconds: number;
-  index: { topics: IndexEntry[]; sources: IndexEntry[] };
+  index: { topics: IndexEntry[]; sources: IndexEntry[]; languages: IndexEntry[] };
   mismatch: { upsert?: MismatchItem; remove?: string };
 }
 
@@ -276,8 +330,12 @@ export function plan(event: ScoredEvent, previous: Contribution | null, opts: Ag
     contributionTtlSeconds: opts.hourRetentionSeconds + 3600,
     index:
       added.length > 0
-        ? { topics: c.topics.map((t) => ({ ...t, at: c.at })), sources: [{ ...c.source, at: c.at }] }
-        : { topics: [], sources: [] },
+        ? {
+            topics: c.topics.map((t) => ({ ...t, at: c.at })),
+            sources: [{ ...c.source, at: c.at }],
+            languages: c.language ? [{ ...c.language, at: c.at }] : [],
+          }
+        : { topics: [], sources: [], languages: [] },
     mismatch,
   };
 }
@@ -326,14 +384,17 @@ export interface Summary {
   mismatchShare: number | null;
   mismatchCount: number;
   unknownCount: number;
+  /** Mean over the articles that have a sentiment. */
   sentimentMean: number | null;
   sentiment: { negative: number; neutral: number; positive: number };
+  /** Articles without any sentiment (a language no model reads, and no face). */
+  sentimentUnknownCount: number;
   /** Mean ingest → scored time, seconds (overall scope only). */
   endToEndSeconds: number | null;
 }
 
 export function emptyFields(): BucketFields {
-  return { n: 0, rel_n: 0, rel_sum: 0, mismatch: 0, unknown: 0, sent_sum: 0, neg: 0, neu: 0, pos: 0, e2e_n: 0, e2e_sum: 0 };
+  return { n: 0, rel_n: 0, rel_sum: 0, mismatch: 0, unknown: 0, sent_sum: 0, neg: 0, neu: 0, pos: 0, sent_unk: 0, e2e_n: 0, e2e_sum: 0 };
 }
 
 /** A Redis hash (strings) → bucket fields; unknown fields are ignored, missing ones are 0. */
@@ -360,18 +421,21 @@ export function summarise(f: BucketFields): Summary {
   const relN = Math.max(0, Math.round(f.rel_n));
   const mismatch = Math.max(0, Math.round(f.mismatch));
   const e2eN = Math.max(0, Math.round(f.e2e_n));
+  const sentUnknown = Math.max(0, Math.round(f.sent_unk));
+  const sentN = n - sentUnknown;
   return {
     count: n,
     relevanceMean: relN > 0 ? round(f.rel_sum / relN) : null,
     mismatchShare: relN > 0 ? round(mismatch / relN) : null,
     mismatchCount: mismatch,
     unknownCount: Math.max(0, Math.round(f.unknown)),
-    sentimentMean: n > 0 ? round(f.sent_sum / n) : null,
+    sentimentMean: sentN > 0 ? round(f.sent_sum / sentN) : null,
     sentiment: {
       negative: Math.max(0, Math.round(f.neg)),
       neutral: Math.max(0, Math.round(f.neu)),
       positive: Math.max(0, Math.round(f.pos)),
     },
+    sentimentUnknownCount: sentUnknown,
     endToEndSeconds: e2eN > 0 ? round(f.e2e_sum / e2eN, 3) : null,
   };
 }

@@ -20,6 +20,7 @@ import {
   type BucketFields,
   type BucketRef,
   type IndexEntry,
+  type IndexedScope,
   type MismatchItem,
   type Row,
   type SeriesPoint,
@@ -32,8 +33,8 @@ export interface AggregateReader {
   /** Bucket values aligned with `refs` (missing buckets are all zeros). */
   buckets(refs: BucketRef[]): Promise<BucketFields[]>;
   /** Topics or sources seen since `sinceMs`, most recent first, at most `limit`. */
-  index(scope: 'topic' | 'source', sinceMs: number, limit: number): Promise<IndexEntry[]>;
-  label(scope: 'topic' | 'source', id: string): Promise<string | null>;
+  index(scope: IndexedScope, sinceMs: number, limit: number): Promise<IndexEntry[]>;
+  label(scope: IndexedScope, id: string): Promise<string | null>;
   /** Latest low-relevance articles, newest first. */
   mismatches(limit: number): Promise<MismatchItem[]>;
   /** Changes whenever an event was applied. */
@@ -42,9 +43,10 @@ export interface AggregateReader {
 
 export interface Views {
   overview(window: WindowName): Promise<Overview>;
-  table(scope: 'topic' | 'source', q: TableQuery): Promise<Row[]>;
-  series(scope: 'topic' | 'source' | 'all', id: string, window: WindowName): Promise<Series | null>;
-  mismatches(limit: number, topic?: string): Promise<MismatchItem[]>;
+  table(scope: IndexedScope, q: TableQuery): Promise<Row[]>;
+  series(scope: IndexedScope | 'all', id: string, window: WindowName): Promise<Series | null>;
+  /** The latest mismatches, of one topic and/or one language when given. */
+  mismatches(limit: number, topic?: string, language?: string): Promise<MismatchItem[]>;
 }
 
 export interface TableQuery {
@@ -62,6 +64,7 @@ export interface Overview extends Summary {
   perMinute: number;
   topics: number;
   sources: number;
+  languages: number;
 }
 
 export interface Series {
@@ -117,7 +120,7 @@ export function createViews(reader: AggregateReader, opts: ViewOptions, now: () 
 
   const sum = (values: BucketFields[]) => values.reduce((acc, v) => addFields(acc, v), emptyFields());
 
-  const table = async (scope: 'topic' | 'source', q: TableQuery): Promise<Row[]> => {
+  const table = async (scope: IndexedScope, q: TableQuery): Promise<Row[]> => {
     const t = now();
     const seconds = WINDOWS[q.window];
     const entries = await reader.index(scope, t - seconds * 1000, opts.maxIndex);
@@ -144,9 +147,10 @@ export function createViews(reader: AggregateReader, opts: ViewOptions, now: () 
       const seconds = WINDOWS[window];
       const all = await read(coverWindow('all', ALL_ID, seconds, t, opts));
       const recent = await read(coverWindow('all', ALL_ID, 300, t, opts));
-      const [topics, sources] = await Promise.all([
+      const [topics, sources, languages] = await Promise.all([
         reader.index('topic', t - seconds * 1000, opts.maxIndex),
         reader.index('source', t - seconds * 1000, opts.maxIndex),
+        reader.index('language', t - seconds * 1000, opts.maxIndex),
       ]);
       return {
         window,
@@ -156,6 +160,7 @@ export function createViews(reader: AggregateReader, opts: ViewOptions, now: () 
         perMinute: Math.round((summarise(sum(recent)).count / 5) * 10) / 10,
         topics: topics.length,
         sources: sources.length,
+        languages: languages.length,
       };
     },
     async series(scope, id, window) {
@@ -170,9 +175,13 @@ export function createViews(reader: AggregateReader, opts: ViewOptions, now: () 
       const points = foldSeries(p, await read(p.refs));
       return { scope, id, label, window, resolution: p.res, stepSeconds: p.step, points };
     },
-    async mismatches(limit, topic) {
-      const items = await reader.mismatches(topic ? Math.max(limit, 500) : limit);
-      return (topic ? items.filter((m) => m.topics.some((x) => x.id === topic)) : items).slice(0, limit);
+    async mismatches(limit, topic, language) {
+      const filtered = topic !== undefined || language !== undefined;
+      const items = await reader.mismatches(filtered ? Math.max(limit, 500) : limit);
+      return items
+        .filter((m) => topic === undefined || m.topics.some((x) => x.id === topic))
+        .filter((m) => language === undefined || (m.language ?? 'und') === language)
+        .slice(0, limit);
     },
   };
 }

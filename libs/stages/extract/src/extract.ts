@@ -31,7 +31,12 @@ export interface TextAnalysis {
   sentences: number;
   keywords: { term: string; weight: number }[];
   embedding?: number[];
-  sentiment: { vader: number; afinn: number; senticon?: number; pattern?: number; combined: number };
+  /** Null when no model reads the language (`unsupported` says why). */
+  sentiment: { vader: number; afinn: number; senticon?: number; pattern?: number; combined: number } | null;
+  /** Present when no model reads the language (the language router's fallback). */
+  unsupported?: { code: 'LANGUAGE_UNSUPPORTED'; message: string };
+  /** Unique terms for lexical matching, when the language's analyzer makes its own (else English stems of the text). */
+  terms?: string[];
 }
 
 export interface TextAnalyzerPort {
@@ -120,13 +125,14 @@ export function createExtractor(deps: ExtractorDeps) {
       ...(a.traditional ? { traditional: true } : {}),
       tokens: a.tokens,
       sentences: a.sentences,
-      terms: stemsOf(`${job.title}\n${body}`),
+      terms: a.terms ?? stemsOf(`${job.title}\n${body}`),
       keywords: a.keywords.map(({ term, weight }) => ({ term, weight })),
       entities,
       numbers,
       ...(captions.length > 0 ? { captions } : {}),
       ...(a.embedding && a.embedding.some((x) => x !== 0) ? { embedding: a.embedding } : {}),
       sentiment: a.sentiment,
+      ...(a.unsupported ? { unsupported: a.unsupported } : {}),
       ...joint,
       model: a.model ?? deps.text.model,
       ms: now() - t0,

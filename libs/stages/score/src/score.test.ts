@@ -4,7 +4,16 @@ import type { FusedEvent } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
 import { readWeights } from '@newsfuse/shared';
 import { CalibrationFileSchema } from './calibration.ts';
-import { defaultScoreOptions, faceValence, score, sentimentLabel, thresholdFor, topicsOf, type ScoreOptions } from './score.ts';
+import {
+  defaultScoreOptions,
+  faceValence,
+  languageOutcomeOf,
+  score,
+  sentimentLabel,
+  thresholdFor,
+  topicsOf,
+  type ScoreOptions,
+} from './score.ts';
 
 const fused = (over: Partial<FusedEvent> = {}): FusedEvent => ({
   schemaVersion: 1,
@@ -84,7 +93,7 @@ test('sentiment: faces pull the fused score toward the image', () => {
   const s = score(fused(), OPTS, new Date());
   assert.equal(s.sentiment.text, 0.5);
   assert.ok(s.sentiment.image !== null && s.sentiment.image < 0);
-  assert.ok(s.sentiment.fused < 0.5 && s.sentiment.fused > 0);
+  assert.ok(s.sentiment.fused !== null && s.sentiment.fused < 0.5 && s.sentiment.fused > 0);
   assert.equal(sentimentLabel(0.04, 0.05), 'neutral');
   assert.equal(faceValence({ happy: 1 }), 1);
 });
@@ -270,4 +279,40 @@ test('a recycled photo: relevance × (1 − penalty), explained first, carried i
   assert.equal(w.relevance.score, 0.8, 'same-story reuse is not penalised');
   assert.match(w.relevance.explanation.text, /^photo 1 also appeared on 2026-03-02 in .*same story/);
   assert.equal(score(f, OPTS, new Date()).relevance.recycled, undefined);
+});
+
+test('a language no model reads: null text sentiment and relevance with LANGUAGE_UNSUPPORTED; the faces still count', () => {
+  const base = fused();
+  const unread = {
+    ...base.text!,
+    language: 'ar',
+    terms: [],
+    keywords: [],
+    sentiment: null,
+    unsupported: { code: 'LANGUAGE_UNSUPPORTED', message: "no model reads the article's language (ar)" },
+  };
+  const withFaces = score({ ...base, text: unread }, OPTS, new Date());
+  assert.equal(withFaces.language, 'ar');
+  assert.equal(withFaces.relevance.score, null);
+  assert.equal(withFaces.relevance.label, 'unknown');
+  assert.ok(withFaces.relevance.perImage.every((p) => p.score === null));
+  assert.equal(withFaces.relevance.reason?.code, 'LANGUAGE_UNSUPPORTED');
+  assert.match(withFaces.relevance.explanation.text, /no model reads/);
+  assert.equal(withFaces.sentiment.text, null);
+  assert.ok(withFaces.sentiment.image !== null && withFaces.sentiment.image < 0, 'the sad face is read');
+  assert.equal(withFaces.sentiment.fused, withFaces.sentiment.image);
+  assert.equal(withFaces.sentiment.label, 'negative');
+  assert.equal(withFaces.sentiment.reason?.code, 'LANGUAGE_UNSUPPORTED');
+
+  const noFaces = score(
+    { ...base, text: unread, images: base.images.map((i) => (i.status === 'ok' ? { ...i, faces: [] } : i)) },
+    OPTS,
+    new Date(),
+  );
+  assert.equal(noFaces.sentiment.fused, null, 'no made-up number');
+  assert.equal(noFaces.sentiment.label, 'unknown');
+  assert.deepEqual(languageOutcomeOf({ ...base, text: unread }), { language: 'ar', outcome: 'unsupported' });
+  assert.deepEqual(languageOutcomeOf({ ...base, text: { ...base.text!, language: 'en' } }), { language: 'en', outcome: 'analysed' });
+  assert.deepEqual(languageOutcomeOf({ ...base, text: undefined }), { language: 'und', outcome: 'text-failed' });
+  assert.deepEqual(languageOutcomeOf({ ...base, text: { ...base.text!, language: 'zh-Hant-x-very-long' } }).language, 'other');
 });

@@ -167,6 +167,20 @@ function dedupe(topics: ScoredEvent['topics']): ScoredEvent['topics'] {
 /** The article's language: the text worker's decision, else the one the flow was built with. */
 export const languageOf = (fused: FusedEvent): string | undefined => fused.text?.language ?? fused.article.language;
 
+export type LanguageOutcome = 'analysed' | 'unsupported' | 'text-failed';
+
+/**
+ * The metric labels of a scored article: its language as a bounded label (a 2-letter ISO 639-1 code,
+ * `und`, else `other`) and what happened to its text.
+ */
+export function languageOutcomeOf(fused: FusedEvent): { language: string; outcome: LanguageOutcome } {
+  const lang = languageOf(fused);
+  return {
+    language: lang && (/^[a-z]{2}$/.test(lang) || lang === 'und') ? lang : lang ? 'other' : 'und',
+    outcome: !fused.text ? 'text-failed' : fused.text.unsupported ? 'unsupported' : 'analysed',
+  };
+}
+
 /**
  * `story`: the article's story from the clusterer (stories.ts), when it has one. `recycled`: the
  * recycled-photo index's decision per photo (recycled.ts), when the index is on; a `recycled` photo's
@@ -181,29 +195,39 @@ export function score(
 ): ScoredEvent {
   const threshold = thresholdFor(fused.strategy, opts);
   const penalty = opts.recycledPenalty ?? DEFAULT_RECYCLED_OPTIONS.penalty;
+  // No model reads the article's language: relevance compares the photo with the text, so it has no
+  // score; the image-only signals (faces) still give the image sentiment.
+  const unsupported = fused.text?.unsupported;
   const perImage = fused.images.map((img) => {
     const signals = fused.fusion.perImage.find((p) => p.index === img.index)?.signals ?? {};
     const name = opts.relevanceSignals.find((n) => signals[n] !== undefined);
     // A photo that could not be fetched or decoded was never seen: it gets no score.
-    let value = name === undefined || img.status === 'failed' ? null : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts);
+    let value =
+      unsupported || name === undefined || img.status === 'failed'
+        ? null
+        : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts);
     if (value !== null && recycled?.some((r) => r.index === img.index && r.status === 'recycled')) value *= 1 - penalty;
     return { index: img.index, url: img.url, status: img.status, score: value };
   });
-  const explanation = explain(fused);
+  const explanation = unsupported
+    ? { matched: [], text: `no relevance: ${unsupported.message}${fused.images.length === 0 ? '; no image' : ''}` }
+    : explain(fused);
   const reuse = recycled ? explainRecycled(recycled) : [];
   if (reuse.length > 0) explanation.text = [...reuse, explanation.text].join('; ');
   const scores = perImage.map((p) => p.score).filter((s): s is number => s !== null);
   const relevance = scores.length > 0 ? Math.max(...scores) : null;
 
-  const textSentiment = fused.text ? fused.text.sentiment.combined : null;
+  const textSentiment = fused.text?.sentiment ? fused.text.sentiment.combined : null;
   const faces = fused.images.flatMap((i) => (i.status === 'ok' ? i.faces : []));
   const imageSentiment = faces.length > 0 ? faces.reduce((s, f) => s + faceValence(f.expressions), 0) / faces.length : null;
+  // Unread text and no face: no sentiment at all (null, label unknown), never a made-up 0.
   const fusedSentiment =
     textSentiment === null
-      ? (imageSentiment ?? 0)
+      ? (imageSentiment ?? (unsupported ? null : 0))
       : imageSentiment === null
         ? textSentiment
         : (1 - opts.imageSentimentWeight) * textSentiment + opts.imageSentimentWeight * imageSentiment;
+  const reason = unsupported ? { reason: { code: unsupported.code, message: unsupported.message } } : {};
 
   return {
     schemaVersion: 1,
@@ -221,14 +245,16 @@ export function score(
       threshold,
       strategy: fused.strategy,
       perImage,
+      ...reason,
       explanation,
       ...(recycled && recycled.length > 0 ? { recycled } : {}),
     },
     sentiment: {
       text: textSentiment,
       image: imageSentiment,
-      fused: clamp(fusedSentiment, -1, 1),
-      label: sentimentLabel(fusedSentiment, opts.neutralBand),
+      fused: fusedSentiment === null ? null : clamp(fusedSentiment, -1, 1),
+      label: fusedSentiment === null ? 'unknown' : sentimentLabel(fusedSentiment, opts.neutralBand),
+      ...reason,
     },
     topics: topicsOf(fused, story),
     models: { ...opts.models, ...(fused.text ? { text: fused.text.model } : {}) },

@@ -117,7 +117,14 @@ const TableQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const SeriesQuery = z.object({ window: windowQ });
-const MismatchQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), topic: z.string().max(128).optional() });
+const MismatchQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  topic: z.string().max(128).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}$/)
+    .optional(),
+});
 const StreamQuery = z.object({ window: windowQ });
 
 function badRequest(reply: FastifyReply, err: z.ZodError) {
@@ -231,7 +238,21 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
     };
   });
 
-  for (const scope of ['topic', 'source'] as const) {
+  // Per-language counts: one row per language seen in the window (count, relevance, sentiment, and
+  // sentimentUnknownCount for the articles no model could read).
+  app.get('/api/languages', async (req, reply) => {
+    const q = TableQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    return {
+      window: q.data.window,
+      sort: q.data.sort,
+      order: q.data.order,
+      generatedAt: new Date().toISOString(),
+      languages: await views.table('language', q.data),
+    };
+  });
+
+  for (const scope of ['topic', 'source', 'language'] as const) {
     app.get<{ Params: { id: string } }>(`/api/${scope}s/:id/series`, async (req, reply) => {
       const q = SeriesQuery.safeParse(req.query);
       if (!q.success) return badRequest(reply, q.error);
@@ -245,7 +266,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
   app.get('/api/mismatches', async (req, reply) => {
     const q = MismatchQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
-    return { items: await views.mismatches(q.data.limit, q.data.topic) };
+    return { items: await views.mismatches(q.data.limit, q.data.topic, q.data.language) };
   });
 
   app.get('/api/health/pipeline', async () => deps.pipelineHealth());

@@ -44,8 +44,8 @@ import type { AggregateReader } from '@newsfuse/stage-dashboard/views';
 
 const FLOAT_FIELDS = new Set<string>(['rel_sum', 'sent_sum', 'e2e_sum']);
 const RES = { minute: 'm', hour: 'h' } as const;
-const SCOPE: Record<Scope, string> = { all: 'a', topic: 't', source: 's' };
-const IDX = { topic: 't', source: 's' } as const;
+const SCOPE: Record<Scope, string> = { all: 'a', topic: 't', source: 's', language: 'l' };
+const IDX = { topic: 't', source: 's', language: 'l' } as const;
 const DL_LATEST = 50;
 const DL_HOUR_RETENTION_SECONDS = 8 * 24 * 3600;
 const DL_SEEN_TTL_SECONDS = 7 * 24 * 3600;
@@ -149,6 +149,10 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
       for (const s of p.index.sources) {
         w.push(['ZADD', k('idx', IDX.source), 'GT', s.at, s.id]);
         w.push(['HSET', k('lbl', IDX.source), s.id, s.label]);
+      }
+      for (const l of p.index.languages) {
+        w.push(['ZADD', k('idx', IDX.language), 'GT', l.at, l.id]);
+        w.push(['HSET', k('lbl', IDX.language), l.id, l.label]);
       }
       if (p.mismatch.upsert) {
         const item = p.mismatch.upsert;
@@ -255,7 +259,7 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
     async prune(nowMs, opts) {
       let removed = 0;
       const cutoff = nowMs - opts.hourRetentionSeconds * 1000;
-      for (const scope of ['topic', 'source'] as const) {
+      for (const scope of ['topic', 'source', 'language'] as const) {
         const idx = k('idx', IDX[scope]);
         const lbl = k('lbl', IDX[scope]);
         const old = await redis.zrangebyscore(idx, '-inf', `(${cutoff}`);
