@@ -26,7 +26,7 @@ test('Chinese is registered and reads Chinese articles (jieba keywords, its own 
     a.keywords.some((k) => k.term === '股市'),
     a.keywords.map((k) => k.term).join(' '),
   );
-  assert.ok(a.sentiment.combined < 0, `crash: ${a.sentiment.combined}`);
+  assert.ok(a.sentiment && a.sentiment.combined < 0, `crash: ${a.sentiment?.combined}`);
   assert.deepEqual([...tables.keys()], ['zh'], 'only the Chinese entry was built');
   assert.equal(await tables.get('zh')!.total(), 1);
   await router.text.analyze({ title: 'Storm floods the coast', body: 'Homes were damaged.' });
