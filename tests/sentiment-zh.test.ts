@@ -101,7 +101,7 @@ void describe('Chinese news sentiment through npx newsfuse score --jsonl', () =>
       const good = s.articleId.startsWith('zh-good-');
       // the label (beyond the ±0.05 neutral band), not just the sign
       if (s.sentiment.label !== (good ? 'positive' : 'negative'))
-        wrong[good ? 'good' : 'bad'].push(`${s.title}: ${s.sentiment.fused.toFixed(3)} (${s.sentiment.label})`);
+        wrong[good ? 'good' : 'bad'].push(`${s.title}: ${s.sentiment.fused?.toFixed(3)} (${s.sentiment.label})`);
     }
     for (const m of [...wrong.good, ...wrong.bad]) t.diagnostic(`wrong label: ${m}`);
     // At least 20 of each kind right (≥ 90 %). The head was fitted on product reviews; headlines whose
