@@ -362,6 +362,18 @@ export function detectLanguage(text: string, sampleChars = 2000): string {
   return resolveLanguage({ text }, sampleChars).language;
 }
 
+/** The analyzer options every language's analyzer reads, with their defaults, checked. */
+export function resolveAnalyzerOptions(o: TextAnalyzerOptions): {
+  headlineWeight: number;
+  topK: number;
+  leadSentences: number;
+  modelSentences: number;
+} {
+  const headlineWeight = o.headlineWeight ?? DEFAULT_HEADLINE_WEIGHT;
+  if (!(headlineWeight >= 0 && headlineWeight <= 1)) throw new RangeError('headlineWeight must be in [0, 1]');
+  return { headlineWeight, topK: o.topK ?? 10, leadSentences: o.leadSentences ?? 3, modelSentences: o.modelSentences ?? 8 };
+}
+
 export function createTextAnalyzer(deps: {
   embedder: Pick<Embedder, 'embedOne'> & Partial<Pick<Embedder, 'embed' | 'dim'>>;
   docFreq: DocFreq;
@@ -378,11 +390,7 @@ export function createTextAnalyzer(deps: {
         ? defaultSentimentModel()
         : null;
   const o = deps.options ?? {};
-  const headlineWeight = o.headlineWeight ?? DEFAULT_HEADLINE_WEIGHT;
-  if (!(headlineWeight >= 0 && headlineWeight <= 1)) throw new RangeError('headlineWeight must be in [0, 1]');
-  const topK = o.topK ?? 10;
-  const leadSentences = o.leadSentences ?? 3;
-  const modelSentences = o.modelSentences ?? 8;
+  const { headlineWeight, topK, leadSentences, modelSentences } = resolveAnalyzerOptions(o);
 
   return {
     async analyze(input, { observe = true } = {}) {

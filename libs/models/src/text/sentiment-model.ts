@@ -210,6 +210,25 @@ export interface SentenceEmbedder {
 }
 
 /**
+ * The first `maxEmbedded` sentences embedded (one `embed` call, or `embedOne` in sequence); an
+ * all-zero vector (a stand-in embedder) comes back as `undefined`, so the caller falls back to the
+ * lexicon. Shared by the English and the Chinese sentiment models.
+ */
+export async function embedLeadSentences(
+  embedder: SentenceEmbedder,
+  sentences: readonly string[],
+  maxEmbedded: number,
+): Promise<(Float32Array | undefined)[]> {
+  const head = sentences.slice(0, Math.max(0, maxEmbedded));
+  let vecs: Float32Array[] = [];
+  if (head.length) {
+    if (embedder.embed) vecs = await embedder.embed(head);
+    else for (const s of head) vecs.push(await embedder.embedOne(s));
+  }
+  return vecs.map((v) => (v.some((x) => x !== 0) ? v : undefined));
+}
+
+/**
  * Per-sentence scores of one document: the first `maxEmbedded` sentences are embedded (one
  * `embed` call, or `embedOne` in sequence) and get the fused score; the rest — and any sentence
  * whose embedding comes back all zeros (a stand-in embedder) — get the lexicon-only stage.
@@ -223,14 +242,9 @@ export async function scoreSentences(
   maxEmbedded: number,
 ): Promise<number[]> {
   if (sentences.length !== lexicon.length) throw new RangeError('one lexicon row per sentence expected');
-  const head = sentences.slice(0, Math.max(0, maxEmbedded));
-  let vecs: Float32Array[] = [];
-  if (head.length) {
-    if (embedder.embed) vecs = await embedder.embed(head);
-    else for (const s of head) vecs.push(await embedder.embedOne(s));
-  }
+  const vecs = await embedLeadSentences(embedder, sentences, maxEmbedded);
   return lexicon.map((lex, i) => {
     const v = vecs[i];
-    return v && v.some((x) => x !== 0) ? model.score(v, lex) : model.scoreLexicon(lex);
+    return v ? model.score(v, lex) : model.scoreLexicon(lex);
   });
 }

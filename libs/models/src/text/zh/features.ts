@@ -27,8 +27,8 @@ import { wordsAndStems } from '@newsfuse/text/terms';
 import type { DocFreq } from '../docfreq.ts';
 import type { Embedder } from '../bert.ts';
 import {
-  DEFAULT_HEADLINE_WEIGHT,
   normalizeText,
+  resolveAnalyzerOptions,
   tfidfKeywords,
   type SentimentScores,
   type TextAnalyzer,
@@ -64,11 +64,7 @@ export function createZhTextAnalyzer(deps: {
         ? defaultZhSentimentModel()
         : null;
   const o = deps.options ?? {};
-  const headlineWeight = o.headlineWeight ?? DEFAULT_HEADLINE_WEIGHT;
-  if (!(headlineWeight >= 0 && headlineWeight <= 1)) throw new RangeError('headlineWeight must be in [0, 1]');
-  const topK = o.topK ?? 10;
-  const leadSentences = o.leadSentences ?? 3;
-  const modelSentences = o.modelSentences ?? 8;
+  const { headlineWeight, topK, leadSentences, modelSentences } = resolveAnalyzerOptions(o);
 
   return {
     async analyze(input, { observe = true } = {}) {

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { readWeights, weightsPath } from '@newsfuse/shared/json-file';
-import { compileRegressor, type MlpRegressor, type RidgeRegressor } from '../sentiment-model.ts';
+import { compileRegressor, embedLeadSentences, type MlpRegressor, type RidgeRegressor, type SentenceEmbedder } from '../sentiment-model.ts';
 import { zhNgramFeatures } from './ngrams.ts';
 
 export const ZH_SENTIMENT_WEIGHTS = 'sentiment-zh';
@@ -147,20 +147,15 @@ export function defaultZhSentimentModel(): ZhSentimentModel | null {
  */
 export async function scoreZhSentences(
   model: ZhSentimentModel,
-  embedder: { embedOne(text: string): Promise<Float32Array>; embed?(texts: string[]): Promise<Float32Array[]> },
+  embedder: SentenceEmbedder,
   sentences: readonly string[],
   lexicon: readonly number[],
   maxEmbedded: number,
 ): Promise<number[]> {
   if (sentences.length !== lexicon.length) throw new RangeError('one lexicon score per sentence expected');
-  const head = sentences.slice(0, Math.max(0, maxEmbedded));
-  let vecs: Float32Array[] = [];
-  if (head.length) {
-    if (embedder.embed) vecs = await embedder.embed(head);
-    else for (const s of head) vecs.push(await embedder.embedOne(s));
-  }
+  const vecs = await embedLeadSentences(embedder, sentences, maxEmbedded);
   return lexicon.map((lex, i) => {
     const v = vecs[i];
-    return v && v.some((x) => x !== 0) ? model.score(v, lex, sentences[i]!) : model.scoreLexicon(lex);
+    return v ? model.score(v, lex, sentences[i]!) : model.scoreLexicon(lex);
   });
 }
