@@ -103,7 +103,9 @@ async function featurise(items: Item[]): Promise<StoryInput[]> {
   for (const [i, it] of items.entries()) {
     const t = await extractor.text({ articleId: `eval-${i}`, version: 1, title: it.title, ...(it.summary ? { summary: it.summary } : {}) });
     if (!usableEmbedding(t.embedding)) throw new Error(`no embedding for ${it.id}`);
-    out.push({ articleId: `eval-${i}`, version: 1, at: it.at, embedding: t.embedding, keywords: t.keywords });
+    // Every item is embedded by the English analyzer (MiniLM), whatever its language (the readability
+    // control has ten): they are all in the English sentence space, so all compared.
+    out.push({ articleId: `eval-${i}`, version: 1, language: 'en', at: it.at, embedding: t.embedding, keywords: t.keywords });
   }
   return out;
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { l2normalise } from '@newsfuse/models/math';
+import { createMemoryDocFreq } from '@newsfuse/models/text/docfreq';
+import { createZhTextAnalyzer } from '@newsfuse/models/text/zh/features';
 import {
   createMemoryStories,
   decodeCentroid,
@@ -14,6 +16,7 @@ import {
   nearestStory,
   storyIdFor,
   storyInputOf,
+  storyLanguage,
   usableEmbedding,
   type StoryInput,
 } from './stories.ts';
@@ -21,9 +24,17 @@ import {
 const H = 3600_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const unit = (...v: number[]) => Array.from(l2normalise(Float32Array.from(v)));
-const article = (id: string, embedding: number[], at = T0, keywords: StoryInput['keywords'] = [], version = 1): StoryInput => ({
+const article = (
+  id: string,
+  embedding: number[],
+  at = T0,
+  keywords: StoryInput['keywords'] = [],
+  version = 1,
+  language = 'en',
+): StoryInput => ({
   articleId: id,
   version,
+  language,
   at,
   embedding,
   keywords,
@@ -47,25 +58,94 @@ test('usableEmbedding refuses missing, empty, all-zero and non-finite vectors', 
   assert.equal(usableEmbedding([0, 0.5]), true);
 });
 
-test('nearestStory: best cosine at or above the threshold among active stories of the same dimension', () => {
+test('nearestStory: best cosine at or above the threshold among active stories of the same language and dimension', () => {
   const stories = [
-    { id: 'story:a', centroid: unit(1, 0, 0), last: T0 },
-    { id: 'story:b', centroid: unit(1, 1, 0), last: T0 },
-    { id: 'story:old', centroid: unit(1, 0.1, 0), last: T0 - 30 * H },
-    { id: 'story:2d', centroid: unit(1, 0), last: T0 },
+    { id: 'story:a', language: 'en', centroid: unit(1, 0, 0), last: T0 },
+    { id: 'story:b', language: 'en', centroid: unit(1, 1, 0), last: T0 },
+    { id: 'story:old', language: 'en', centroid: unit(1, 0.1, 0), last: T0 - 30 * H },
+    { id: 'story:2d', language: 'en', centroid: unit(1, 0), last: T0 },
+    { id: 'story:0zh', language: 'zh', centroid: unit(1, 0.05, 0), last: T0 },
   ];
-  assert.deepEqual(nearestStory(unit(1, 0.05, 0), stories, T0, opts)?.id, 'story:a');
-  assert.equal(nearestStory(unit(1, 0.8, 0), stories, T0, opts)?.id, 'story:b');
-  assert.equal(nearestStory(unit(0, 0, 1), stories, T0, opts), null, 'nothing close: a new story');
-  assert.equal(nearestStory(unit(1, 0.1, 0), [stories[2]!], T0, opts), null, 'a closed story is not joined');
-  assert.equal(nearestStory(unit(1, 0.1, 0), [stories[2]!], T0 - 20 * H, opts)?.id, 'story:old', 'open at an earlier time');
+  assert.deepEqual(nearestStory(unit(1, 0.05, 0), 'en', stories, T0, opts)?.id, 'story:a');
+  assert.equal(nearestStory(unit(1, 0.8, 0), 'en', stories, T0, opts)?.id, 'story:b');
+  assert.equal(nearestStory(unit(0, 0, 1), 'en', stories, T0, opts), null, 'nothing close: a new story');
+  assert.equal(nearestStory(unit(1, 0.1, 0), 'en', [stories[2]!], T0, opts), null, 'a closed story is not joined');
+  assert.equal(nearestStory(unit(1, 0.1, 0), 'en', [stories[2]!], T0 - 20 * H, opts)?.id, 'story:old', 'open at an earlier time');
+  // The same vector in another language: only that language's story is a candidate.
+  assert.equal(nearestStory(unit(1, 0.05, 0), 'zh', stories, T0, opts)?.id, 'story:0zh');
+  assert.equal(nearestStory(unit(1, 0.05, 0), 'ja', stories, T0, opts), null, 'no story of its language: a new one');
   // Ties go to the smaller ID whatever the order.
   const twins = [
-    { id: 'story:z', centroid: unit(1, 0, 0), last: T0 },
-    { id: 'story:y', centroid: unit(1, 0, 0), last: T0 },
+    { id: 'story:z', language: 'en', centroid: unit(1, 0, 0), last: T0 },
+    { id: 'story:y', language: 'en', centroid: unit(1, 0, 0), last: T0 },
   ];
-  assert.equal(nearestStory(unit(1, 0, 0), twins, T0, opts)?.id, 'story:y');
-  assert.equal(nearestStory(unit(1, 0, 0), twins.reverse(), T0, opts)?.id, 'story:y');
+  assert.equal(nearestStory(unit(1, 0, 0), 'en', twins, T0, opts)?.id, 'story:y');
+  assert.equal(nearestStory(unit(1, 0, 0), 'en', twins.reverse(), T0, opts)?.id, 'story:y');
+});
+
+test('a Chinese and an English article with the same vector never join, whichever comes first', async () => {
+  const v = unit(0.3, 0.9, 0.1);
+  for (const order of [
+    ['en', 'zh'],
+    ['zh', 'en'],
+  ]) {
+    const c = createMemoryStories(opts);
+    const first = await c.assign(article(`a-${order[0]}`, v, T0, [{ term: 'x', weight: 1 }], 1, order[0]));
+    const second = await c.assign(article(`a-${order[1]}`, v, T0 + H, [{ term: 'y', weight: 1 }], 1, order[1]));
+    assert.notEqual(first!.id, second!.id, order.join(' then '));
+    // A third article of the first language with the same vector joins the first story.
+    const third = await c.assign(article('a-3', v, T0 + 2 * H, [], 1, order[0]));
+    assert.equal(third!.id, first!.id);
+    assert.deepEqual(
+      c
+        .stories()
+        .map((s) => [s.language, s.n])
+        .sort(),
+      [
+        ['en', order[0] === 'en' ? 2 : 1],
+        ['zh', order[0] === 'zh' ? 2 : 1],
+      ],
+    );
+  }
+  // Joining across languages is refused outright.
+  const zh = foundStory(article('z', v, T0, [], 1, 'zh'), opts);
+  assert.equal(zh.language, 'zh');
+  assert.throws(() => joinStory(zh, article('e', v, T0), opts), /en article cannot join a zh story/);
+});
+
+test("a Chinese story's label is Chinese words: the jieba keywords of its articles", async () => {
+  // The real Chinese analyzer (jieba, stop words, TF-IDF) with a fixed vector in place of bge-zh: the
+  // two articles are forced into one story, whose label comes from their keywords.
+  const fixed = Float32Array.from(unit(0.5, 0.5, 0.7));
+  const zh = createZhTextAnalyzer({
+    embedder: { embedOne: async () => fixed, dim: 3 },
+    docFreq: createMemoryDocFreq(),
+    sentimentModel: null,
+  });
+  const texts = [
+    { title: '长江洪水迫使沿岸村庄撤离', body: '连日暴雨导致长江水位上涨，沿岸多个村庄的居民被紧急撤离。救援队伍乘船转移被困村民。' },
+    { title: '长江洪水持续，救援队伍转移被困村民', body: '长江水位继续上涨，洪水淹没农田，救援队伍在村庄之间转移居民。' },
+  ];
+  const c = createMemoryStories(opts);
+  const topics = [];
+  for (const [i, t] of texts.entries()) {
+    const f = await zh.analyze(t);
+    assert.equal(f.language, 'zh');
+    topics.push(await c.assign(article(`zh-${i}`, f.embedding!, T0 + i * H, f.keywords, 1, storyLanguage(f.language))));
+  }
+  assert.equal(topics[0]!.id, topics[1]!.id, 'one story');
+  const label = topics[1]!.label;
+  const words = label.split(' · ');
+  assert.equal(words.length, 3, label);
+  for (const w of words) {
+    assert.match(w, /^\p{Script=Han}{2,}$/u, `a Chinese word: ${w} (label ${label})`);
+    assert.ok(
+      texts.some((t) => `${t.title}${t.body}`.includes(w)),
+      `${w} is a word of the articles (label ${label})`,
+    );
+  }
+  // The words both headlines carry come first.
+  assert.deepEqual(words.slice(0, 2).sort(), ['洪水', '长江'].sort(), label);
 });
 
 test('a story founded and joined: centroid is the normalised mean, terms ranked by members then weight', () => {
@@ -152,6 +232,7 @@ test('storyInputOf: embedding, keywords, publication time clamped to now; null w
   assert.deepEqual(storyInputOf(fused, now), {
     articleId: 'x',
     version: 3,
+    language: 'und',
     at: T0,
     embedding: [0.6, 0.8],
     keywords: [{ term: 'k', weight: 1 }],
@@ -159,4 +240,18 @@ test('storyInputOf: embedding, keywords, publication time clamped to now; null w
   assert.equal(storyInputOf({ ...fused, article: { publishedAt: '2026-10-31T00:00:00Z' } }, now)!.at, T0 - 24 * H);
   assert.equal(storyInputOf({ ...fused, text: { keywords: [] } }, now), null);
   assert.equal(storyInputOf({ ...fused, text: undefined }, now), null);
+  // The language: the text worker's decision, else the flow's; a bounded code.
+  const lang = (text?: string, flow?: string) =>
+    storyInputOf(
+      {
+        ...fused,
+        article: { ...fused.article, ...(flow ? { language: flow } : {}) },
+        text: { ...fused.text, ...(text ? { language: text } : {}) },
+      },
+      now,
+    )!.language;
+  assert.equal(lang('zh', 'en'), 'zh');
+  assert.equal(lang(undefined, 'en'), 'en');
+  assert.equal(lang('zh-Hant'), 'und');
+  assert.equal(storyLanguage('fil'), 'fil');
 });

@@ -1,11 +1,14 @@
 /**
- * Stories: online clustering of articles' MiniLM title+lead embeddings (TextFeatures.embedding) into
- * stories, single pass, leader-follower style. An article joins the most similar active story when the
+ * Stories: online clustering of articles' title+lead embeddings (TextFeatures.embedding: MiniLM for
+ * English, bge-small-zh for Chinese) into stories, single pass, leader-follower style. Languages are
+ * kept apart explicitly: an article is compared only with the stories of its own language (each
+ * language has its own sentence space and no cross-lingual model is available here), and every story
+ * records its language. An article joins the most similar active story when the
  * cosine between its embedding and the story's centroid is at least `similarity`; otherwise it founds
  * a new story. A story is active while its newest member is less than `windowMs` old (event time), and
- * at most `maxActive` stories are kept (the least recently seen go first). A story's label is its most
- * characteristic terms: the members' TF-IDF keywords, ranked by how many members carry them, then by
- * their summed weight; it is updated as the story grows.
+ * at most `maxActive` stories per language are kept (the least recently seen go first). A story's label
+ * is its most characteristic terms: the members' TF-IDF keywords (for Chinese, jieba words), ranked by
+ * how many members carry them, then by their summed weight; it is updated as the story grows.
  *
  * This module is pure (no Redis): the math, the compact centroid encoding, and an in-memory clusterer
  * with the same interface as the Redis one (adapters/stories-redis.ts), used by `newsfuse score` and
@@ -19,7 +22,7 @@ export interface StoryOptions {
   similarity: number;
   /** A story with no member newer than this (event time) is closed. */
   windowMs: number;
-  /** At most this many active stories; the least recently seen are evicted beyond it. */
+  /** At most this many active stories per language; the least recently seen are evicted beyond it. */
   maxActive: number;
   /** Terms kept per story for its label. */
   maxTerms: number;
@@ -42,6 +45,11 @@ export const DEFAULT_STORY_OPTIONS: StoryOptions = {
 export interface StoryInput {
   articleId: string;
   version: number;
+  /**
+   * The article's language (storyLanguage of the router's ISO 639-1 code): only stories of the same
+   * language are candidates, since each language's embedding is in a space of its own.
+   */
+  language: string;
   /** Event time (ms): the article's publication time, never later than its processing time. */
   at: number;
   /** L2-normalised title+lead embedding. */
@@ -61,6 +69,8 @@ export type StoryTerms = Record<string, [number, number]>;
 
 export interface StoryMeta {
   id: string;
+  /** The language of its articles (every member has it). */
+  language: string;
   /** Members so far. */
   n: number;
   first: number;
@@ -130,16 +140,29 @@ export function isActive(story: Pick<StoryMeta, 'last'>, at: number, opts: Pick<
   return at - story.last < opts.windowMs;
 }
 
-/** The most similar active story at or above the threshold, or null (the article founds a new story). */
+/**
+ * A story's language from the router's code: a 2–3 letter ISO 639 code as it is, `und` for anything
+ * else (absent, or not a plain code). It names the story's key space in Redis, so it stays bounded.
+ */
+export function storyLanguage(code: string | undefined): string {
+  return code && /^[a-z]{2,3}$/.test(code) ? code : 'und';
+}
+
+/**
+ * The most similar active story of `language` at or above the threshold, or null (the article founds a
+ * new story). A story of another language is never a candidate, whatever its cosine; nor is one whose
+ * centroid has another dimension.
+ */
 export function nearestStory(
   embedding: ArrayLike<number>,
-  stories: Iterable<{ id: string; centroid: ArrayLike<number>; last: number }>,
+  language: string,
+  stories: Iterable<{ id: string; language: string; centroid: ArrayLike<number>; last: number }>,
   at: number,
   opts: Pick<StoryOptions, 'similarity' | 'windowMs'>,
 ): { id: string; similarity: number } | null {
   let best: { id: string; similarity: number } | null = null;
   for (const s of stories) {
-    if (!isActive(s, at, opts) || s.centroid.length !== embedding.length) continue;
+    if (s.language !== language || !isActive(s, at, opts) || s.centroid.length !== embedding.length) continue;
     const sim = dot(embedding, s.centroid);
     // Ties go to the smaller ID, so the choice does not depend on iteration order.
     if (sim >= opts.similarity && (!best || sim > best.similarity || (sim === best.similarity && s.id < best.id))) {
@@ -182,6 +205,7 @@ export function foundStory(input: StoryInput, opts: Pick<StoryOptions, 'maxTerms
   const terms = mergeTerms({}, input.keywords, opts.maxTerms);
   return {
     id: storyIdFor(input.articleId, input.version),
+    language: input.language,
     n: 1,
     first: input.at,
     last: input.at,
@@ -191,13 +215,18 @@ export function foundStory(input: StoryInput, opts: Pick<StoryOptions, 'maxTerms
   };
 }
 
-/** `story` with `input` added: the centroid moves to the normalised mean of the members' embeddings. */
+/**
+ * `story` with `input` added: the centroid moves to the normalised mean of the members' embeddings.
+ * Throws when the languages differ (nearestStory never offers such a story).
+ */
 export function joinStory(story: Story, input: StoryInput, opts: Pick<StoryOptions, 'maxTerms' | 'labelTerms'>): Story {
+  if (story.language !== input.language) throw new Error(`a ${input.language} article cannot join a ${story.language} story`);
   const c = new Float32Array(story.centroid.length);
   for (let i = 0; i < c.length; i++) c[i] = story.centroid[i]! * story.n + (input.embedding[i] ?? 0);
   const terms = mergeTerms(story.terms, input.keywords, opts.maxTerms);
   return {
     id: story.id,
+    language: story.language,
     n: story.n + 1,
     first: Math.min(story.first, input.at),
     last: Math.max(story.last, input.at),
@@ -221,15 +250,16 @@ export function evictions(stories: Pick<StoryMeta, 'id' | 'last'>[], opts: Pick<
 }
 
 /**
- * The clusterer's input from a fused event: its title+lead embedding and keywords, at its publication
- * time (clamped to `now`, so a future date cannot hold stories open). Null without a usable embedding.
+ * The clusterer's input from a fused event: its language (the text worker's decision, else the flow's),
+ * its title+lead embedding and keywords, at its publication time (clamped to `now`, so a future date
+ * cannot hold stories open). Null without a usable embedding.
  */
 export function storyInputOf(
   fused: {
     articleId: string;
     version: number;
-    article: { publishedAt: string };
-    text?: { embedding?: number[]; keywords: StoryInput['keywords'] };
+    article: { publishedAt: string; language?: string };
+    text?: { embedding?: number[]; keywords: StoryInput['keywords']; language?: string };
   },
   now: Date,
 ): StoryInput | null {
@@ -239,6 +269,7 @@ export function storyInputOf(
   return {
     articleId: fused.articleId,
     version: fused.version,
+    language: storyLanguage(fused.text?.language ?? fused.article.language),
     at: Number.isFinite(published) ? Math.min(published, now.getTime()) : now.getTime(),
     embedding,
     keywords: fused.text?.keywords ?? [],
@@ -247,19 +278,22 @@ export function storyInputOf(
 
 export const topicOf = (s: Pick<StoryMeta, 'id' | 'label'>): StoryTopic => ({ id: s.id, label: s.label, kind: 'story' });
 
-/** The in-memory clusterer: one process, bounded like the Redis one. */
+/** The in-memory clusterer: one process, bounded like the Redis one (per language). */
 export function createMemoryStories(options: Partial<StoryOptions> = {}): StoryClusterer & { stories(): Story[] } {
   const opts = { ...DEFAULT_STORY_OPTIONS, ...options };
-  const stories = new Map<string, Story>();
+  // language → its stories: languages are clustered, closed and bounded apart, as in Redis.
+  const byLanguage = new Map<string, Map<string, Story>>();
   const assigned = new Map<string, StoryTopic>();
   return {
-    stories: () => [...stories.values()],
+    stories: () => [...byLanguage.values()].flatMap((m) => [...m.values()]),
     async assign(input) {
       if (!usableEmbedding(input.embedding)) return null;
       const key = `${input.articleId}\n${input.version}`;
       const known = assigned.get(key);
       if (known) return known;
-      const near = nearestStory(input.embedding, stories.values(), input.at, opts);
+      const stories = byLanguage.get(input.language) ?? new Map<string, Story>();
+      byLanguage.set(input.language, stories);
+      const near = nearestStory(input.embedding, input.language, stories.values(), input.at, opts);
       const story = near ? joinStory(stories.get(near.id)!, input, opts) : foundStory(input, opts);
       stories.set(story.id, story);
       for (const id of evictions([...stories.values()], opts)) stories.delete(id);

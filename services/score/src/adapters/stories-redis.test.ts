@@ -36,9 +36,10 @@ const near = (axis: number, jitter = 0) => {
   v[(axis + 1) % DIM] = jitter;
   return Array.from(l2normalise(v));
 };
-const article = (id: string, embedding: number[], at: number, term = 'x', version = 1): StoryInput => ({
+const article = (id: string, embedding: number[], at: number, term = 'x', version = 1, language = 'en'): StoryInput => ({
   articleId: id,
   version,
+  language,
   at,
   embedding,
   keywords: [{ term, weight: 1 }],
@@ -118,4 +119,32 @@ test('a newer version of an article is assigned afresh and may move', async () =
   const v2 = await r.assign(article('v', near(6, 0.05), T0 + 2, 'x', 2));
   assert.equal(v2!.id, other!.id);
   assert.deepEqual(await r.assign(article('v', near(0), T0)), s1, 'v1 keeps its story');
+});
+
+test('languages apart: a Chinese and an English article with the same vector found two stories, each in its own key space', async () => {
+  const r = stories('lang');
+  const m = createMemoryStories(opts);
+  const seq = [
+    article('e1', near(3), T0, 'flood'),
+    article('z1', near(3), T0 + 1, '洪水', 1, 'zh'),
+    article('z2', near(3, 0.1), T0 + 2, '长江', 1, 'zh'),
+    article('e2', near(3, 0.1), T0 + 3, 'river'),
+  ];
+  const got = [];
+  for (const a of seq) {
+    const topic = await r.assign(a);
+    assert.deepEqual(topic, await m.assign(a), a.articleId);
+    got.push(topic!.id);
+  }
+  assert.notEqual(got[0], got[1], 'same vector, other language: another story');
+  assert.equal(got[2], got[1], 'Chinese joins Chinese');
+  assert.equal(got[3], got[0], 'English joins English');
+  const p = `${base}:lang`;
+  // English keeps the key space it had; Chinese has its own, and each story records its language.
+  assert.deepEqual(await redisA.zrange(`${p}:active`, 0, -1), [got[0]]);
+  assert.deepEqual(await redisA.zrange(`${p}:zh:active`, 0, -1), [got[1]]);
+  const zhMeta = JSON.parse((await redisA.hget(`${p}:zh:m`, got[1]!))!) as { language: string; n: number; label: string };
+  assert.deepEqual([zhMeta.language, zhMeta.n, zhMeta.label], ['zh', 2, '洪水 · 长江']);
+  assert.equal((JSON.parse((await redisA.hget(`${p}:m`, got[0]!))!) as { language: string }).language, 'en');
+  for (const k of ['rev', 'active', 'c', 'm']) assert.ok((await redisA.ttl(`${p}:zh:${k}`)) > 24 * 3600, `zh ${k} has a TTL`);
 });

@@ -1,10 +1,15 @@
 /**
- * The story clusterer's state in Redis, shared by every score process. Keys, under `<prefix>:stories`:
+ * The story clusterer's state in Redis, shared by every score process. Each language has a key space
+ * of its own (its stories are in its own sentence space): English under `<prefix>:stories` (as before
+ * languages were kept apart), any other language under `<prefix>:stories:<lang>` (`…:stories:zh`):
  *
  *   rev              counter, incremented by every committed assignment (the optimistic-concurrency token)
  *   active           sorted set story ID → last seen (event time, ms); at most maxActive members
- *   c                hash story ID → compact centroid (int8 + scale, 388 bytes for 384-d)
- *   m                hash story ID → JSON {n, first, last, terms, label}
+ *   c                hash story ID → compact centroid (int8 + scale, 388 bytes for 384-d, 516 for 512-d)
+ *   m                hash story ID → JSON {language, n, first, last, terms, label}
+ *
+ * and, for every language, under `<prefix>:stories`:
+ *
  *   a:<id>:<version> the recorded assignment of one article version (JSON topic), TTL = assignTtlSeconds
  *
  * An assignment reads a consistent snapshot (MULTI: rev, active, c), picks the story with the pure
@@ -30,6 +35,9 @@ import {
   type StoryOptions,
   type StoryTopic,
 } from '@newsfuse/stage-score/stories';
+
+/** The key space of a language's stories: English keeps the prefix itself, others `<prefix>:<lang>`. */
+export const storyKeySpace = (prefix: string, language: string): string => (language === 'en' ? prefix : `${prefix}:${language}`);
 
 export interface RedisStoriesOptions extends Partial<StoryOptions> {
   /** Key prefix, e.g. `nf:stories`. */
@@ -76,13 +84,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createRedisStories(redis: Redis, options: RedisStoriesOptions): StoryClusterer {
   const opts = { ...DEFAULT_STORY_OPTIONS, ...options };
   const maxAttempts = options.maxAttempts ?? 50;
-  const k = {
-    rev: `${opts.prefix}:rev`,
-    active: `${opts.prefix}:active`,
-    c: `${opts.prefix}:c`,
-    m: `${opts.prefix}:m`,
-    assignment: (id: string, version: number) => `${opts.prefix}:a:${id}:${version}`,
+  const keysOf = (language: string) => {
+    const space = storyKeySpace(opts.prefix, language);
+    return { rev: `${space}:rev`, active: `${space}:active`, c: `${space}:c`, m: `${space}:m` };
   };
+  const assignmentKey = (id: string, version: number) => `${opts.prefix}:a:${id}:${version}`;
   // Story state outlives its window by a day, so a quiet night does not lose open stories.
   const keyTtlSeconds = Math.ceil(opts.windowMs / 1000) + 24 * 3600;
 
@@ -91,44 +97,56 @@ export function createRedisStories(redis: Redis, options: RedisStoriesOptions): 
       ? err
       : new NewsFuseError('INFRA_UNAVAILABLE', `story state in Redis: ${String(err)}`, { retriable: true, cause: err });
 
-  async function snapshot(): Promise<{ rev: number; stories: { id: string; centroid: Float32Array; last: number }[] }> {
+  type Candidate = { id: string; language: string; centroid: Float32Array; last: number };
+  /** A consistent view of one language's stories. */
+  async function snapshot(language: string): Promise<{ rev: number; stories: Candidate[] }> {
+    const k = keysOf(language);
     const res = await redis.multi().get(k.rev).zrange(k.active, 0, -1, 'WITHSCORES').hgetallBuffer(k.c).exec();
     if (!res) throw new Error('snapshot transaction aborted');
     for (const [err] of res) if (err) throw err;
     const rev = Number(res[0]![1] ?? 0);
     const flat = res[1]![1] as string[];
     const blobs = res[2]![1] as Record<string, Buffer>;
-    const stories: { id: string; centroid: Float32Array; last: number }[] = [];
+    const stories: Candidate[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const blob = blobs[flat[i]!];
-      if (blob && blob.length > 4) stories.push({ id: flat[i]!, centroid: decodeCentroid(blob), last: Number(flat[i + 1]) });
+      if (blob && blob.length > 4) stories.push({ id: flat[i]!, language, centroid: decodeCentroid(blob), last: Number(flat[i + 1]) });
     }
     return { rev, stories };
   }
 
-  async function metaOf(id: string, centroid: Float32Array): Promise<Story | null> {
-    const raw = await redis.hget(k.m, id);
+  async function metaOf(language: string, id: string, centroid: Float32Array): Promise<Story | null> {
+    const raw = await redis.hget(keysOf(language).m, id);
     if (!raw) return null;
-    const meta = JSON.parse(raw) as Omit<StoryMeta, 'id'>;
-    return { ...meta, id, centroid };
+    // Stories recorded before they carried a language are in the English key space.
+    const meta = JSON.parse(raw) as Omit<StoryMeta, 'id' | 'language'> & { language?: string };
+    return { ...meta, language: meta.language ?? language, id, centroid };
   }
 
   const tell = (o: StoryOutcome) => options.onOutcome?.(o);
 
   async function attempt(input: Parameters<StoryClusterer['assign']>[0]): Promise<StoryTopic | 'conflict'> {
-    const known = await redis.get(k.assignment(input.articleId, input.version));
+    const known = await redis.get(assignmentKey(input.articleId, input.version));
     if (known) {
       tell('recorded');
       return JSON.parse(known) as StoryTopic;
     }
-    const { rev, stories } = await snapshot();
-    const near = nearestStory(input.embedding, stories, input.at, opts);
-    const current = near ? await metaOf(near.id, stories.find((s) => s.id === near.id)!.centroid) : null;
+    const { rev, stories } = await snapshot(input.language);
+    const near = nearestStory(input.embedding, input.language, stories, input.at, opts);
+    const current = near ? await metaOf(input.language, near.id, stories.find((s) => s.id === near.id)!.centroid) : null;
     // A story evicted between the snapshot and the metadata read: the commit would conflict anyway.
     if (near && !current) return 'conflict';
     const story = current ? joinStory(current, input, opts) : foundStory(input, opts);
     const topic = topicOf(story);
-    const meta: Omit<StoryMeta, 'id'> = { n: story.n, first: story.first, last: story.last, terms: story.terms, label: story.label };
+    const meta: Omit<StoryMeta, 'id'> = {
+      language: story.language,
+      n: story.n,
+      first: story.first,
+      last: story.last,
+      terms: story.terms,
+      label: story.label,
+    };
+    const k = keysOf(input.language);
     const [status, value] = (await redis.eval(
       COMMIT,
       5,
@@ -136,7 +154,7 @@ export function createRedisStories(redis: Redis, options: RedisStoriesOptions): 
       k.active,
       k.c,
       k.m,
-      k.assignment(input.articleId, input.version),
+      assignmentKey(input.articleId, input.version),
       rev,
       story.id,
       encodeCentroid(story.centroid),
