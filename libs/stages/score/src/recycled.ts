@@ -7,23 +7,37 @@
  * The score service's Redis index (services/score/src/adapters/recycled-redis.ts) uses the same
  * functions.
  *
- * Multi-index hashing. Every 64-bit hash is split into BANDS = 4 bands of 16 bits; a stored hash is a
- * member of one set per band, keyed by the band's value. By the pigeonhole principle a hash within
- * Hamming distance < 4 of the query shares at least one band exactly, so it is found by reading 4 keys
- * instead of scanning. A photo is stored under its whole-frame hash (namespace `f`) and its nine crop
- * hashes (namespace `c`). A lookup reads the whole-frame hash's bands in both namespaces (is the query
- * the photo, or a crop of it?) and each crop hash's bands in `f` (is the stored photo a crop of the
- * query?): 4·2 + 9·4 = 44 keys. Each candidate is then verified on the full 64 bits: a match is at most
- * `maxDistance` (default 12) bits away. Pairs further than 3 bits are found only when one of their
- * bands agrees, which for near copies is the rule (ten hashes per side, many close pairs); the recall
- * of the whole index, not only of the hash, is what `npm run eval:recycled` measures.
+ * Multi-index hashing. A 64-bit hash is cut into bands, and a stored hash is a member of one bucket per
+ * band, keyed by the band's value; by the pigeonhole principle a hash within m·(r + 1) − 1 bits of the
+ * query has a band within r bits of the query's, so reading the buckets of the query's band values and of
+ * their r-bit neighbours finds it without a scan. A photo is stored under its whole-frame hash (namespace
+ * `f`, FRAME_BANDS = 5 bands of 13/12 bits) and its nine crop hashes (namespace `c`, CROP_BANDS = 4 bands
+ * of 16 bits: `c` holds nine times as many hashes, so its bands are longer to keep buckets small): 41
+ * members. A lookup reads (PROBES):
+ *  - the frame hash's 5 bands in `f`, each with its 1-bit neighbours: 69 buckets; every stored frame
+ *    within 9 bits is found (the copy is the photo, resized, re-encoded, with a banner);
+ *  - the frame hash's 4 bands in `c` with their 1-bit neighbours: 68 buckets, every crop within 7 bits
+ *    (the query is a crop of a stored photo);
+ *  - each crop hash's 5 bands in `f`, exactly: 45 buckets, every frame within 4 bits (a stored photo is
+ *    a crop of the query);
+ * 182 buckets, read in one MGET. Each member is verified on the full 64 bits: a match is at most
+ * `maxDistance` (default 12) bits away. Pairs beyond the guarantees are found when a band agrees, which
+ * for near copies is the rule (ten hashes per side); `npm run eval:recycled` measures the recall of the
+ * index, not only of the hash.
  */
 import type { NearDupHashes } from '@newsfuse/models/image/neardup';
 
-export const BANDS = 4;
-export const BAND_BITS = 16;
-/** Bytes of one index member: the 64-bit hash, then the photo's serial (uint32, big-endian). */
-export const MEMBER_BYTES = 12;
+/** Band widths (bits, from the most significant) of stored whole-frame hashes (namespace `f`). */
+export const FRAME_BANDS: readonly number[] = [13, 13, 13, 13, 12];
+/** Band widths of stored crop hashes (namespace `c`). */
+export const CROP_BANDS: readonly number[] = [16, 16, 16, 16];
+/**
+ * Bytes of one index member: the 64-bit hash, the photo's serial and when it was stored (epoch seconds),
+ * both uint32 big-endian. A bucket is the concatenation of its members.
+ */
+export const MEMBER_BYTES = 16;
+/** Members a photo adds to the index: its frame in every `f` band, its nine crops in every `c` band. */
+export const MEMBERS_PER_PHOTO = FRAME_BANDS.length + 9 * CROP_BANDS.length;
 
 export interface RecycledOptions {
   /** A stored hash this many bits or fewer from the query is the same photo. */
@@ -67,13 +81,28 @@ export function distance(a: string, b: string): number {
   );
 }
 
-/** The four 16-bit band values of a hash. */
-export function bandsOf(hash: string): number[] {
-  return [0, 1, 2, 3].map((i) => parseInt(hash.slice(4 * i, 4 * i + 4), 16));
+/** The band values of a hash for a band layout (FRAME_BANDS or CROP_BANDS; bands of at most 16 bits). */
+export function bandsOf(hash: string, layout: readonly number[]): number[] {
+  const hi = parseInt(hash.slice(0, 8), 16) >>> 0;
+  const lo = parseInt(hash.slice(8), 16) >>> 0;
+  const out: number[] = [];
+  let start = 0;
+  for (const bits of layout) {
+    const end = start + bits;
+    // Bits [start, end) counted from the most significant; hi holds 0–31, lo 32–63.
+    let v: number;
+    if (end <= 32) v = hi >>> (32 - end);
+    else if (start >= 32) v = lo >>> (64 - end);
+    else v = ((hi << (end - 32)) | (lo >>> (64 - end))) >>> 0;
+    out.push(v & ((1 << bits) - 1));
+    start = end;
+  }
+  return out;
 }
 
 /** Namespace of a stored hash: `f` whole frame, `c` a crop. */
 export type Namespace = 'f' | 'c';
+export const layoutOf = (ns: Namespace) => (ns === 'f' ? FRAME_BANDS : CROP_BANDS);
 export interface Probe {
   ns: Namespace;
   band: number;
@@ -82,47 +111,60 @@ export interface Probe {
   hash: string;
 }
 
-/**
- * The band keys a lookup reads (see the module comment). The whole-frame hash's bands are read with
- * every value one bit away too (`radius` 1: 17 values a band), so a whole-frame pair up to 7 bits
- * apart is always found: 4·17·2 + 9·4 = 172 keys for a full set of hashes.
- */
-export function probesOf(q: NearDupHashes, radius: 0 | 1 = 1): Probe[] {
-  const out: Probe[] = [];
-  bandsOf(q.full).forEach((value, band) => {
-    const values = radius === 0 ? [value] : [value, ...Array.from({ length: BAND_BITS }, (_, b) => value ^ (1 << b))];
-    for (const v of values) {
-      out.push({ ns: 'f', band, value: v, hash: q.full });
-      out.push({ ns: 'c', band, value: v, hash: q.full });
-    }
+/** How far from the query's band values a lookup reads, per (query hash, stored namespace). */
+export interface ProbeRadii {
+  /** Query frame → stored frames. */
+  frameFrame: 0 | 1;
+  /** Query frame → stored crops. */
+  frameCrop: 0 | 1;
+  /** Query crops → stored frames. */
+  cropFrame: 0 | 1;
+}
+export const PROBES: ProbeRadii = { frameFrame: 1, frameCrop: 1, cropFrame: 0 };
+
+function probe(out: Probe[], ns: Namespace, hash: string, radius: 0 | 1) {
+  const layout = layoutOf(ns);
+  bandsOf(hash, layout).forEach((value, band) => {
+    out.push({ ns, band, value, hash });
+    if (radius === 1) for (let b = 0; b < layout[band]!; b++) out.push({ ns, band, value: value ^ (1 << b), hash });
   });
-  for (const v of q.views) bandsOf(v).forEach((value, band) => out.push({ ns: 'f', band, value, hash: v }));
+}
+
+/** The buckets a lookup reads (see the module comment): 69 + 68 + 45 = 182 for a full set of hashes. */
+export function probesOf(q: NearDupHashes, radii: ProbeRadii = PROBES): Probe[] {
+  const out: Probe[] = [];
+  probe(out, 'f', q.full, radii.frameFrame);
+  probe(out, 'c', q.full, radii.frameCrop);
+  for (const v of q.views) probe(out, 'f', v, radii.cropFrame);
   return out;
 }
 
-/** Where a photo's hashes go when it is stored: (namespace, band, value, hash). */
+/** Where a photo's hashes go when it is stored: (namespace, band, value, hash); MEMBERS_PER_PHOTO of them. */
 export function entriesOf(h: NearDupHashes): { ns: Namespace; band: number; value: number; hash: string }[] {
   const out: { ns: Namespace; band: number; value: number; hash: string }[] = [];
-  bandsOf(h.full).forEach((value, band) => out.push({ ns: 'f', band, value, hash: h.full }));
-  for (const v of h.views) bandsOf(v).forEach((value, band) => out.push({ ns: 'c', band, value, hash: v }));
+  bandsOf(h.full, FRAME_BANDS).forEach((value, band) => out.push({ ns: 'f', band, value, hash: h.full }));
+  for (const v of h.views) bandsOf(v, CROP_BANDS).forEach((value, band) => out.push({ ns: 'c', band, value, hash: v }));
   return out;
 }
 
-/** The index key suffix of one band bucket, e.g. `f:2:9c1f`. */
-export const bandKey = (ns: Namespace, band: number, value: number) => `${ns}:${band}:${value.toString(16).padStart(4, '0')}`;
+/** The index key suffix of one band bucket, e.g. `f2:1c1f` (four hex digits whatever the band's width). */
+export const bandKey = (ns: Namespace, band: number, value: number) => `${ns}${band}:${value.toString(16).padStart(4, '0')}`;
 
-export function encodeMember(hash: string, serial: number): Uint8Array {
+export function encodeMember(hash: string, serial: number, storedAtSeconds: number): Uint8Array {
   const out = new Uint8Array(MEMBER_BYTES);
   for (let i = 0; i < 8; i++) out[i] = parseInt(hash.slice(2 * i, 2 * i + 2), 16);
-  new DataView(out.buffer).setUint32(8, serial >>> 0);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(8, serial >>> 0);
+  dv.setUint32(12, storedAtSeconds >>> 0);
   return out;
 }
 
-export function decodeMember(m: Uint8Array): { hash: string; serial: number } | null {
+export function decodeMember(m: Uint8Array): { hash: string; serial: number; storedAtSeconds: number } | null {
   if (m.length !== MEMBER_BYTES) return null;
   let hash = '';
   for (let i = 0; i < 8; i++) hash += m[i]!.toString(16).padStart(2, '0');
-  return { hash, serial: new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(8) };
+  const dv = new DataView(m.buffer, m.byteOffset, m.byteLength);
+  return { hash, serial: dv.getUint32(8), storedAtSeconds: dv.getUint32(12) };
 }
 
 export interface Match {
@@ -131,18 +173,35 @@ export interface Match {
 }
 
 /**
- * Verification: the closest stored photo among the members read for each probe, if it is at most
- * `maxDistance` bits away (ties: the oldest, i.e. lowest serial).
+ * Verification: the closest stored photo among the buckets read for each probe (each a concatenation of
+ * members; null or empty when the bucket does not exist), if it is at most `maxDistance` bits away and was
+ * stored at or after `minStoredAtSeconds` (the window). Ties: the oldest, i.e. the lowest serial. Works on
+ * the bytes: no member is decoded unless it matches.
  */
-export function bestMatch(probes: Probe[], membersPerProbe: Uint8Array[][], maxDistance: number): Match | null {
+export function bestMatch(
+  probes: readonly Probe[],
+  buckets: readonly (Uint8Array | null | undefined)[],
+  maxDistance: number,
+  minStoredAtSeconds = 0,
+): Match | null {
   let best: Match | null = null;
+  let hashOf = '';
+  let qhi = 0;
+  let qlo = 0;
   probes.forEach((p, i) => {
-    for (const raw of membersPerProbe[i] ?? []) {
-      const m = decodeMember(raw);
-      if (!m) continue;
-      const d = distance(p.hash, m.hash);
-      if (d > maxDistance) continue;
-      if (!best || d < best.distance || (d === best.distance && m.serial < best.serial)) best = { serial: m.serial, distance: d };
+    const b = buckets[i];
+    if (!b || b.length < MEMBER_BYTES) return;
+    if (p.hash !== hashOf) {
+      hashOf = p.hash;
+      qhi = parseInt(p.hash.slice(0, 8), 16) >>> 0;
+      qlo = parseInt(p.hash.slice(8), 16) >>> 0;
+    }
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let o = 0; o + MEMBER_BYTES <= b.length; o += MEMBER_BYTES) {
+      const d = pop32((dv.getUint32(o) ^ qhi) >>> 0) + pop32((dv.getUint32(o + 4) ^ qlo) >>> 0);
+      if (d > maxDistance || dv.getUint32(o + 12) < minStoredAtSeconds) continue;
+      const serial = dv.getUint32(o + 8);
+      if (!best || d < best.distance || (d === best.distance && serial < best.serial)) best = { serial, distance: d };
     }
   });
   return best;
@@ -265,12 +324,18 @@ export function firstSeenOf(ctx: ArticleContext): FirstSeen {
 }
 
 /**
- * The in-memory index: the same bands, probes and verification as the Redis one, without window or
- * budget. For tests and the evaluation.
+ * The in-memory index: the same bands, probes, members and verification as the Redis one, without window
+ * or budget. For tests and the evaluation.
  */
-export function createMemoryNearDupIndex(maxDistance = DEFAULT_RECYCLED_OPTIONS.maxDistance, radius: 0 | 1 = 1) {
+export function createMemoryNearDupIndex(maxDistance = DEFAULT_RECYCLED_OPTIONS.maxDistance, radii: ProbeRadii = PROBES) {
   const buckets = new Map<string, Uint8Array[]>();
   let serial = 0;
+  const concat = (list: Uint8Array[] | undefined) => {
+    if (!list) return null;
+    const out = new Uint8Array(list.length * MEMBER_BYTES);
+    list.forEach((m, i) => out.set(m, i * MEMBER_BYTES));
+    return out;
+  };
   return {
     /** Stores a photo; returns its serial. */
     add(h: NearDupHashes): number {
@@ -279,15 +344,15 @@ export function createMemoryNearDupIndex(maxDistance = DEFAULT_RECYCLED_OPTIONS.
         const k = bandKey(e.ns, e.band, e.value);
         let list = buckets.get(k);
         if (!list) buckets.set(k, (list = []));
-        list.push(encodeMember(e.hash, s));
+        list.push(encodeMember(e.hash, s, 0));
       }
       return s;
     },
     lookup(h: NearDupHashes): Match | null {
-      const probes = probesOf(h, radius);
+      const probes = probesOf(h, radii);
       return bestMatch(
         probes,
-        probes.map((p) => buckets.get(bandKey(p.ns, p.band, p.value)) ?? []),
+        probes.map((p) => concat(buckets.get(bandKey(p.ns, p.band, p.value)))),
         maxDistance,
       );
     },

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { createRedis } from '@newsfuse/shared';
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { nearDupHashes, type NearDupHashes } from '@newsfuse/models/image/neardup';
-import { explainRecycled, type ArticleContext } from '@newsfuse/stage-score/recycled';
+import { MEMBERS_PER_PHOTO, MEMBER_BYTES, explainRecycled, type ArticleContext } from '@newsfuse/stage-score/recycled';
 import { createRedisRecycled } from './recycled-redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -124,10 +124,11 @@ test('the budget evicts the oldest photos and their band members; the window for
   assert.equal(await redis.zcard(`${prefix}:photos`), 2);
   assert.equal(await index.lookup(photos[0]!, t + 3), null, 'the oldest photo was evicted');
   assert.equal(await redis.exists(`${prefix}:p:1`), 0);
-  // Its 40 band members are gone: every band bucket holds the members of the two photos left.
+  // Its 41 band members are gone: the band buckets (16 bytes a member) hold the members of the two photos left.
   const buckets = await redis.keys(`${prefix}:b:*`);
-  const members = (await Promise.all(buckets.map((k) => redis.zcard(k)))).reduce((a, b) => a + b, 0);
-  assert.equal(members, 2 * 40);
+  const bytes = (await Promise.all(buckets.map((k) => redis.strlen(k)))).reduce((a, b) => a + b, 0);
+  assert.equal(bytes, 2 * MEMBERS_PER_PHOTO * MEMBER_BYTES);
+  assert.equal(MEMBERS_PER_PHOTO, 41);
   assert.equal((await index.lookup(photos[2]!, t + 3))?.distance, 0);
   // Two hours later, the window (one hour) has passed: nothing is found.
   assert.equal(await index.lookup(photos[2]!, t + 2 * 3600_000), null);

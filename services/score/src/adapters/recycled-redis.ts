@@ -6,16 +6,18 @@
  *   serial                 counter: the next photo's serial
  *   photos                 sorted set serial → stored at (processing time, ms): the window and the budget
  *   p:<serial>             hash: `first` (FirstSeen JSON), `n` (articles seen in), `h` (the 10 hashes, hex)
- *   b:<ns>:<band>:<value>  sorted set of 12-byte members (hash + serial) → stored at: one band bucket
+ *   b:<ns><band>:<value>   string: one band bucket, the concatenation of its 16-byte members
+ *                          (hash, serial, stored at in seconds)
  *   a:<articleId>          set of the serials this article was counted for (TTL = window)
  *
- * A lookup is one Lua script that reads the 172 band buckets of a photo's hashes (members stored within
- * the window) and returns them; the verification runs here. The commit is one Lua script per article:
- * new photos get a serial, a record and their 40 band members; a photo seen before has its count
- * incremented only if the article was not counted for it yet (`a:<articleId>`), so a redelivered
- * message, or a new version of the article, does not count twice. The same script evicts photos
- * older than the window and beyond the budget (at most 100 a call), removing their band members, and
- * refreshes TTLs, so an idle index expires on its own.
+ * A lookup is one MGET of the 182 band buckets of a photo's hashes; the verification (members stored
+ * within the window, at most maxDistance bits away, the closest) runs here on the bytes. The commit is
+ * one Lua script per article: new photos get a serial, a record and their 41 band members (appended to
+ * the bucket strings); a photo seen before has its count incremented only if the article was not
+ * counted for it yet (`a:<articleId>`), so a redelivered message, or a new version of the article, does
+ * not count twice. The same script evicts photos older than the window and beyond the budget (at most
+ * 100 a call), cutting their members out of the buckets, and refreshes TTLs, so an idle index expires
+ * on its own.
  *
  * Not atomic across the lookup and the commit: two articles with the same new photo committed at the
  * same moment by two processes both store it (each is `original`); the next article finds the older.
@@ -23,14 +25,16 @@
 import { NewsFuseError, type Redis } from '@newsfuse/shared';
 import type { NearDupHashes } from '@newsfuse/models/image/neardup';
 import {
+  CROP_BANDS,
   DEFAULT_RECYCLED_OPTIONS,
+  FRAME_BANDS,
+  MEMBER_BYTES,
   bandKey,
   bestMatch,
   firstSeenOf,
   judge,
   probesOf,
   usableHashes,
-  MEMBER_BYTES,
   type ArticleContext,
   type FirstSeen,
   type Match,
@@ -50,15 +54,11 @@ export interface RecycledIndex {
   lookup(hashes: NearDupHashes, now?: number): Promise<Match | null>;
 }
 
-const READ = `
-local out = {}
-for i, k in ipairs(KEYS) do
-  out[i] = table.concat(redis.call('ZRANGE', k, ARGV[1], '+inf', 'BYSCORE'))
-end
-return out
-`;
+// The band layouts in Lua: {width, …} per namespace, from the same constants as the lookup's.
+const LAYOUT = `local LAYOUT = { f = {${FRAME_BANDS.join(', ')}}, c = {${CROP_BANDS.join(', ')}} }`;
 
 const COMMIT = `
+${LAYOUT}
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local maxImages = tonumber(ARGV[3])
@@ -66,29 +66,57 @@ local ttl = tonumber(ARGV[4])
 local prefix = ARGV[5]
 local n = tonumber(ARGV[6])
 local oldest = now - window
-local function member(hex, s)
+local BITS = {}
+for d = 0, 15 do
+  local s = ''
+  for b = 3, 0, -1 do s = s .. tostring(math.floor(d / 2 ^ b) % 2) end
+  BITS[string.format('%x', d)] = s
+end
+local function u32(x)
+  return string.char(math.floor(x / 16777216) % 256, math.floor(x / 65536) % 256, math.floor(x / 256) % 256, x % 256)
+end
+-- The 8 bytes of a hash, followed by the serial: the first 12 bytes of its members.
+local function head(hex, s)
   local b = {}
   for k = 1, 16, 2 do b[#b + 1] = string.char(tonumber(string.sub(hex, k, k + 1), 16)) end
-  b[#b + 1] = string.char(math.floor(s / 16777216) % 256, math.floor(s / 65536) % 256, math.floor(s / 256) % 256, s % 256)
-  return table.concat(b)
+  return table.concat(b) .. u32(s)
 end
-local function each(h, s, fn)
+-- Calls fn(key, hex) for each band bucket of each of a photo's hashes (frame first, then the crops).
+local function each(h, fn)
   for j = 0, (string.len(h) / 16) - 1 do
     local hex = string.sub(h, 16 * j + 1, 16 * j + 16)
+    local bits = string.gsub(hex, '.', BITS)
     local ns = (j == 0) and 'f' or 'c'
-    local m = member(hex, s)
-    for band = 0, 3 do fn(prefix .. ':b:' .. ns .. ':' .. band .. ':' .. string.sub(hex, 4 * band + 1, 4 * band + 4), m) end
+    local at = 1
+    for band, width in ipairs(LAYOUT[ns]) do
+      local v = tonumber(string.sub(bits, at, at + width - 1), 2)
+      at = at + width
+      fn(prefix .. ':b:' .. ns .. (band - 1) .. ':' .. string.format('%04x', v), hex)
+    end
   end
 end
 local function evict(s)
   local pk = prefix .. ':p:' .. s
   local h = redis.call('HGET', pk, 'h')
-  if h then each(h, tonumber(s), function(k, m) redis.call('ZREM', k, m) end) end
+  if h then
+    each(h, function(k, hex)
+      local v = redis.call('GET', k)
+      if v then
+        local m = head(hex, tonumber(s))
+        local kept = {}
+        for o = 1, string.len(v), ${MEMBER_BYTES} do
+          if string.sub(v, o, o + 11) ~= m then kept[#kept + 1] = string.sub(v, o, o + ${MEMBER_BYTES - 1}) end
+        end
+        if #kept == 0 then redis.call('DEL', k) else redis.call('SET', k, table.concat(kept), 'KEEPTTL') end
+      end
+    end)
+  end
   redis.call('DEL', pk)
   redis.call('ZREM', KEYS[2], s)
 end
 local out = {}
 local i = 7
+local at = u32(math.floor(now / 1000))
 for img = 1, n do
   local kind = ARGV[i]
   if kind == 'new' then
@@ -96,10 +124,9 @@ for img = 1, n do
     local pk = prefix .. ':p:' .. s
     redis.call('HSET', pk, 'first', ARGV[i + 2], 'n', 1, 'h', ARGV[i + 1])
     redis.call('EXPIRE', pk, ttl)
-    each(ARGV[i + 1], s, function(k, m)
-      redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. oldest)
-      redis.call('ZADD', k, now, m)
-      redis.call('EXPIRE', k, ttl)
+    each(ARGV[i + 1], function(k, hex)
+      -- GET + SET rather than APPEND: APPEND leaves up to as much free space again in the string.
+      redis.call('SET', k, (redis.call('GET', k) or '') .. head(hex, s) .. at, 'EX', ttl)
     end)
     redis.call('ZADD', KEYS[2], now, s)
     redis.call('SADD', KEYS[3], s)
@@ -141,14 +168,8 @@ export function createRedisRecycled(redis: Redis, options: RedisRecycledOptions)
 
   async function lookup(hashes: NearDupHashes, now = Date.now()): Promise<Match | null> {
     const probes = probesOf(hashes);
-    const keys = probes.map((pr) => `${p}:b:${bandKey(pr.ns, pr.band, pr.value)}`);
-    const blobs = (await redis.callBuffer('EVAL', READ, keys.length, ...keys, now - opts.windowMs)) as Buffer[];
-    const members = blobs.map((b) => {
-      const out: Uint8Array[] = [];
-      for (let o = 0; o + MEMBER_BYTES <= b.length; o += MEMBER_BYTES) out.push(b.subarray(o, o + MEMBER_BYTES));
-      return out;
-    });
-    return bestMatch(probes, members, opts.maxDistance);
+    const buckets = await redis.mgetBuffer(...probes.map((pr) => `${p}:b:${bandKey(pr.ns, pr.band, pr.value)}`));
+    return bestMatch(probes, buckets, opts.maxDistance, Math.ceil((now - opts.windowMs) / 1000));
   }
 
   return {
