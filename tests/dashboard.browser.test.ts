@@ -2,8 +2,9 @@
  * Browser test: Debian's chromium (through playwright-core) opens the live page of a dashboard process
  * running against the real broker and Redis; the page shows the topics from published events, updates
  * live (SSE, no reload) when a new scored event arrives, shows the mismatch feed with its photos (served
- * by a local image server: the machine has no internet), logs no console errors, and a screenshot is
- * saved to test-output/dashboard.png.
+ * by a local image server: the machine has no internet), shows every article's language, counts per
+ * language and filters the feed by language, logs no console errors, and a screenshot is saved to
+ * test-output/dashboard.png.
  *
  *   KAFKA_BROKERS=127.0.0.1:9092 node --import tsx --test tests/dashboard.browser.test.ts
  *
@@ -85,6 +86,16 @@ const STORIES: Record<string, ScoredEvent['topics'][number]> = {
   Politics: { id: 'story:c0ffee0000000002', label: 'budget · vote · senate', kind: 'story' },
 };
 
+/** Headlines of the stream's Chinese articles (every fifth article, from the third). */
+const ZH_TITLES = [
+  '长江洪水迫使沿岸村庄撤离',
+  '央行维持利率不变',
+  '国产大飞机完成首次商业飞行',
+  '女排夺得世界杯冠军',
+  '新能源汽车销量创新高',
+];
+const isZh = (i: number) => i % 5 === 2;
+
 function stream(count: number): ScoredEvent[] {
   const rand = rng(42);
   const topicsList = ['Climate', 'Economy', 'Politics', 'Sport', 'Technology', 'Health', 'Culture'];
@@ -92,12 +103,15 @@ function stream(count: number): ScoredEvent[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => {
     const topic = topicsList[Math.floor(rand() ** 1.5 * topicsList.length)]!;
-    const mismatch = rand() < 0.22;
+    // Every other Chinese article is a mismatch, so the feed filtered to Chinese is never empty.
+    const mismatch = rand() < 0.22 || (isZh(i) && i % 2 === 0);
     const relevance = mismatch ? 0.03 + rand() * 0.25 : 0.32 + rand() * 0.65;
     const cats = rand() < 0.15 ? [topic, topicsList[(i + 3) % topicsList.length]!] : [topic];
     // Climate and Politics articles belong to a story, first among their topics as score emits them.
     const story = STORIES[topic];
     return scoredEvent({
+      language: isZh(i) ? 'zh' : 'en',
+      ...(isZh(i) ? { title: ZH_TITLES[i % ZH_TITLES.length]! } : {}),
       topics: story ? [story, ...cats] : cats,
       outlet: outlets[Math.floor(rand() * outlets.length)]!,
       relevance,
@@ -156,8 +170,9 @@ after(async () => {
   assert.equal(code, 0, 'dashboard exits cleanly');
 });
 
-test('the live page shows topics, updates over SSE, shows the mismatch feed with photos, and logs no errors', async () => {
-  await publishScored(producer!, topics.scored, stream(70));
+test('the live page shows topics, updates over SSE, shows the mismatch feed with photos and languages, and logs no errors', async () => {
+  const events = stream(70);
+  await publishScored(producer!, topics.scored, events);
   await producer!.send({
     topic: topics.deadletter,
     messages: [
@@ -207,9 +222,47 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
   const why = await page.textContent('#feed li .why');
   assert.match(why ?? '', /not in the text/);
 
+  // Languages: counts per language, every feed article shows its own, and the feed filters by language.
+  const zhCount = events.filter((e) => e.language === 'zh').length;
+  await until(page, `document.querySelector('#languages tr[data-id="zh"] td[data-count]')?.dataset.count === '${zhCount}'`, 30_000);
+  assert.equal(await page.getAttribute('#languages tr[data-id="en"] td[data-count]', 'data-count'), String(70 - zhCount));
+  assert.equal(await page.textContent('#languages tr[data-id="zh"] td.name'), 'Chinese (zh)');
+  assert.equal(await page.textContent('#languages-count'), '2 languages');
+  const feedLanguages = async () =>
+    (await page.evaluate(
+      `[...document.querySelectorAll('#feed li')].map((li) => [li.dataset.article, li.dataset.lang, li.querySelector('.meta .lang')?.textContent])`,
+    )) as [string, string, string][];
+  const shown = await feedLanguages();
+  assert.ok(shown.length > 0);
+  for (const [id, lang, badge] of shown) {
+    assert.equal(badge, lang, `article ${id} shows its language`);
+    assert.equal(lang, events.find((e) => e.articleId === id)?.language, `article ${id}`);
+  }
+  assert.deepEqual(
+    ((await page.evaluate(`[...document.querySelectorAll('#language-filter option')].map((o) => o.value)`)) as string[]).sort(),
+    ['', 'en', 'zh'],
+  );
+  const zhMismatches = events
+    .filter((e) => e.language === 'zh' && e.relevance.label === 'mismatch')
+    .map((e) => e.articleId)
+    .sort();
+  assert.ok(zhMismatches.length > 0);
+  await page.selectOption('#language-filter', 'zh');
+  await until(page, `[...document.querySelectorAll('#feed li')].every((li) => li.dataset.lang === 'zh')`, 10_000);
+  assert.deepEqual((await feedLanguages()).map(([id]) => id).sort(), zhMismatches.slice(0, 24), 'the Chinese mismatches, and only them');
+  assert.equal(await page.getAttribute('#languages tr[data-id="zh"]', 'aria-selected'), 'true');
+  // A row of the languages table selects its language; clicking it again shows all languages.
+  await page.click('#languages tr[data-id="en"]');
+  await until(page, `document.querySelector('#language-filter').value === 'en'`, 10_000);
+  await until(page, `[...document.querySelectorAll('#feed li')].every((li) => li.dataset.lang === 'en')`, 10_000);
+  await page.click('#languages tr[data-id="en"]');
+  await until(page, `document.querySelector('#language-filter').value === ''`, 10_000);
+  await until(page, `new Set([...document.querySelectorAll('#feed li')].map((li) => li.dataset.lang)).size === 2`, 10_000);
+
   // Live: a new scored event shows up without a reload.
   await page.evaluate('window.__noReload = true');
   const breaking = scoredEvent({
+    language: 'en',
     topics: ['Breaking Live Topic'],
     title: 'Harbour bridge reopens after overnight repairs',
     outlet: 'Coastal Herald',
@@ -249,7 +302,12 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
   await until(page, `document.querySelector('.chart-topic')?.textContent === ${JSON.stringify(flood.label)}`, 10_000);
   const grown = { ...flood, label: 'flood · river · evacuation' };
   await publishScored(producer!, topics.scored, [
-    scoredEvent({ topics: [grown, 'Climate'], title: 'Towns evacuated as the river keeps rising', outlet: 'Coastal Herald' }),
+    scoredEvent({
+      language: 'en',
+      topics: [grown, 'Climate'],
+      title: 'Towns evacuated as the river keeps rising',
+      outlet: 'Coastal Herald',
+    }),
   ]);
   await page.locator(`#topics tbody tr[data-id="${flood.id}"] td.name`, { hasText: grown.label }).waitFor({ timeout: 30_000 });
   await page.locator('.chart-topic', { hasText: grown.label }).first().waitFor({ timeout: 10_000 });

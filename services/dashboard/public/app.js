@@ -8,6 +8,7 @@ import { refreshSeries } from './js/charts.js';
 import { refreshFeed } from './js/feed.js';
 import { renderHealth } from './js/health.js';
 import { renderKpis } from './js/kpis.js';
+import { renderLanguages, selectLanguage } from './js/languages.js';
 import { state } from './js/state.js';
 import { setStatus, watchStaleness } from './js/status.js';
 import { renderSources, renderTopics } from './js/tables.js';
@@ -18,6 +19,7 @@ function applySnapshot(snap) {
   renderKpis(snap.overview, snap.pipeline);
   renderTopics();
   renderSources(snap.sources);
+  renderLanguages(snap.languages);
   renderHealth(snap.pipeline);
   void refreshFeed();
   void refreshSeries();
@@ -81,6 +83,7 @@ $('#topic-filter').addEventListener('input', (e) => {
   state.filter = e.target.value;
   renderTopics();
 });
+$('#language-filter').addEventListener('change', (e) => selectLanguage(e.target.value));
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void refreshSeries(true);
 });

@@ -209,14 +209,24 @@ async function main(): Promise<void> {
       const end = dm.snapshotSeconds.startTimer();
       try {
         const w = window as WindowName;
-        const [overview, topicRows, sourceRows, mismatches, pipeline] = await Promise.all([
+        const [overview, topicRows, sourceRows, languageRows, mismatches, pipeline] = await Promise.all([
           views.overview(w),
           views.table('topic', { window: w, sort: 'volume', order: 'desc', limit: 100 }),
           views.table('source', { window: w, sort: 'volume', order: 'desc', limit: 25 }),
+          views.table('language', { window: w, sort: 'volume', order: 'desc', limit: 25 }),
           views.mismatches(24),
           liveHealth(),
         ]);
-        return { at: new Date().toISOString(), window: w, overview, topics: topicRows, sources: sourceRows, mismatches, pipeline };
+        return {
+          at: new Date().toISOString(),
+          window: w,
+          overview,
+          topics: topicRows,
+          sources: sourceRows,
+          languages: languageRows,
+          mismatches,
+          pipeline,
+        };
       } finally {
         end();
       }

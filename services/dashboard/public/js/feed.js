@@ -1,4 +1,5 @@
-// The mismatch feed: the snapshot's latest mismatches, or the selected topic's from the API; new ones are marked fresh.
+// The mismatch feed: the snapshot's latest mismatches, or the selected topic's and/or language's from the API;
+// new ones are marked fresh. Every article shows its language (ISO 639-1 code, `und` when undetermined).
 import { api } from './api.js';
 import { $, h, safeUrl } from './dom.js';
 import { ago, relClass, sentClass, signed, topicKind } from './format.js';
@@ -32,9 +33,10 @@ export function renderFeed(items) {
     state.seenMismatches.add(key);
     const r = m.relevance;
     const link = safeUrl(m.url);
+    const lang = m.language || 'und';
     return h(
       'li',
-      { class: fresh ? 'fresh' : undefined, 'data-article': m.articleId },
+      { class: fresh ? 'fresh' : undefined, 'data-article': m.articleId, 'data-lang': lang },
       r.images.length > 0
         ? h(
             'div',
@@ -45,10 +47,12 @@ export function renderFeed(items) {
       link
         ? h('a', { class: 'title', href: link, target: '_blank', rel: 'noopener noreferrer', text: m.title })
         : h('span', { class: 'title', text: m.title }),
-      h('div', {
-        class: 'meta',
-        text: `${m.source.label} · ${m.topics.map((t) => (topicKind(t.id) === 'story' ? `story: ${t.label}` : t.label)).join(', ')} · ${ago(Date.parse(m.emittedAt))}`,
-      }),
+      h(
+        'div',
+        { class: 'meta' },
+        h('span', { class: 'lang', title: `language: ${lang}`, text: lang }),
+        `${m.source.label} · ${m.topics.map((t) => (topicKind(t.id) === 'story' ? `story: ${t.label}` : t.label)).join(', ')} · ${ago(Date.parse(m.emittedAt))}`,
+      ),
       h(
         'div',
         { class: 'scores' },
@@ -81,14 +85,25 @@ export function renderFeed(items) {
   if (state.seenMismatches.size > 2000) state.seenMismatches = new Set(items.map((m) => `${m.articleId}:${m.version}`));
 }
 
+/** The mismatch API's query for the page's topic and language, or null when the snapshot's feed will do. */
+function feedQuery() {
+  if (state.topic === '_all' && !state.language) return null;
+  const params = new URLSearchParams({ limit: '24' });
+  if (state.topic !== '_all') params.set('topic', state.topic);
+  if (state.language) params.set('language', state.language);
+  return params.toString();
+}
+
 export async function refreshFeed() {
-  if (state.topic === '_all') {
+  const asked = feedQuery();
+  if (asked === null) {
     if (state.snapshot) renderFeed(state.snapshot.mismatches);
     return;
   }
   try {
-    const res = await api(`./api/mismatches?limit=24&topic=${encodeURIComponent(state.topic)}`);
-    renderFeed(res.items);
+    const res = await api(`./api/mismatches?${asked}`);
+    // A late answer for filters that have changed since is dropped: the newer request renders.
+    if (feedQuery() === asked) renderFeed(res.items);
   } catch (err) {
     if (err.message !== 'unauthorised') console.warn('mismatches', err.message);
   }

@@ -12,6 +12,8 @@ export const state = {
   topic: '_all',
   topicLabel: 'All topics',
   filter: '',
+  /** The mismatch feed's language ('' = all), an ISO 639-1 code from the languages table. */
+  language: '',
   snapshot: null,
   lastMessageAt: 0,
   seriesAt: 0,
