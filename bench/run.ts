@@ -29,7 +29,9 @@
  *                                       which designs run side by side (default host,threads,tfjs):
  *                                       extract alone and end to end run once per variant —
  *                                       host: MODEL_ENGINE=onnx EXTRACT_MODEL_HOST=on (the default: one
- *                                       model host thread owns every session); threads: onnx, host off
+ *                                       model host thread owns the image threads' sessions, each text
+ *                                       thread keeps its own); hosttext: the host with the text models in
+ *                                       it too (MODEL_HOST_TEXT=true); threads: onnx, host off
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
  *                                       host off (the detector and face models on tfjs wasm, the path
  *                                       before issue 16). Per model: onnx vs tfjs (bench/models-image.ts)
@@ -67,7 +69,7 @@ import {
 } from './lib/workload.ts';
 import { cpuOf, percentile, procStat, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
-import { writeReport, type BenchResult, type E2eRow } from './lib/report.ts';
+import { writeReport, type AloneResult, type BenchResult, type E2eRow } from './lib/report.ts';
 import type { ImageModelRow, MatmulPeak } from './models-image.ts';
 import { MODEL_ENGINES, type ModelEngine } from '@newsfuse/models/image/engine';
 
@@ -87,14 +89,18 @@ const { values } = parseArgs({
 const ENGINE_FLAG: Record<string, string> = { both: 'threads,tfjs', onnx: 'threads', tfjs: 'tfjs' };
 if (values.engine !== undefined && !ENGINE_FLAG[values.engine]) throw new Error('--engine: onnx, tfjs or both');
 /** The designs compared in one run: the model engine and whether extract has a model host. */
-const VARIANT_ENV: Record<string, { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off' }> = {
-  host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on' },
-  threads: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'off' },
-  tfjs: { MODEL_ENGINE: 'tfjs', EXTRACT_MODEL_HOST: 'off' },
+const VARIANT_ENV: Record<string, { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off'; MODEL_HOST_TEXT: 'true' | 'false' }> = {
+  /** The default: image models in the host, each text thread its own small text models. */
+  host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' },
+  /** Every model in the host, text too (the host as it first landed). */
+  hosttext: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'true' },
+  threads: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'false' },
+  tfjs: { MODEL_ENGINE: 'tfjs', EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'false' },
 };
 /** Variants to run, the default design first. */
 const ENGINES: string[] = (values.engine !== undefined ? ENGINE_FLAG[values.engine]! : values.variants).split(',').filter(Boolean);
-if (!ENGINES.length || !ENGINES.every((v) => Object.hasOwn(VARIANT_ENV, v))) throw new Error(`--variants: host, threads, tfjs`);
+if (!ENGINES.length || !ENGINES.every((v) => Object.hasOwn(VARIANT_ENV, v)))
+  throw new Error(`--variants: ${Object.keys(VARIANT_ENV).join(', ')}`);
 /** Per-model rows: the engines the variants use. */
 const MODEL_ENGINE_LIST = [...new Set(ENGINES.map((v) => VARIANT_ENV[v]!.MODEL_ENGINE))].filter((e) =>
   (MODEL_ENGINES as readonly string[]).includes(e),
@@ -190,21 +196,7 @@ async function alone(kind: Kind, photos: PhotoServer, run: string, engine: strin
       ...VARIANT_ENV[engine]!,
     },
   );
-  return JSON.parse(out.trim().split('\n').pop()!) as {
-    articlesPerS: number;
-    cpuSPerArticle: number;
-    peakRssMb: number;
-    failures: number;
-    wallS: number;
-    modelHost?: {
-      threads: number;
-      requests: number;
-      runs: number;
-      batchedRequests: number;
-      maxQueued: number;
-      perModel: Record<string, { runs: number; msPerRun: number }>;
-    };
-  };
+  return JSON.parse(out.trim().split('\n').pop()!) as AloneResult;
 }
 
 interface Pipeline {

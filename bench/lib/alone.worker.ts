@@ -8,14 +8,15 @@ import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createAnalysisExtractor } from '@newsfuse/pipeline/extractor';
-import { useModelHost } from '@newsfuse/pipeline/model-host/client';
+import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
 
 type Msg = { id: number; kind: 'text'; job: TextJobData } | { id: number; kind: 'image'; job: ImageJobData };
 
 const cfg = loadConfig(AnalysisConfigSchema);
+const role = (workerData as { role: 'text' | 'image' }).role;
 // As extract's processors: with EXTRACT_MODEL_HOST on, this thread's models run in the process's host (alone.ts starts it).
-if (cfg.EXTRACT_MODEL_HOST) useModelHost();
-const extractor = createAnalysisExtractor(cfg, { role: (workerData as { role: 'text' | 'image' }).role });
+useModelHostFor(cfg, role);
+const extractor = createAnalysisExtractor(cfg, { role });
 parentPort!.on('message', (m: Msg) => {
   const t0 = performance.now();
   const work = m.kind === 'text' ? extractor.text(m.job) : extractor.image(m.job, { number: 1, of: 1 });

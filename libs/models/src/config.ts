@@ -41,6 +41,13 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
     .enum(['on', 'off', 'true', 'false', '1', '0'])
     .default('on')
     .transform((v) => v === 'on' || v === 'true' || v === '1'),
+  /**
+   * Whether the text threads' models (the sentence embedders, the sentiment heads) run in the host too.
+   * Off (the default): each text thread keeps its own small sessions (ORT_THREADS intra-op threads), so
+   * a sentence never waits behind an image run in the host and text jobs run side by side; the image
+   * threads' models (and the text views they embed) stay in the host.
+   */
+  MODEL_HOST_TEXT: boolFlag.default(false),
   /** The host's intra-op threads per session. Default: the machine's cores. */
   MODEL_HOST_THREADS: z.coerce.number().int().min(1).optional(),
   /** Let the host's idle intra-op threads spin (lower latency, burns CPU others could use). */

@@ -232,3 +232,21 @@ export function useModelHost(options: ModelHostClientOptions = {}): ModelHostCli
   }
   return current;
 }
+
+/**
+ * The one rule for which job threads send their models to the host (extract's processors and the
+ * bench's "alone" threads): every thread when EXTRACT_MODEL_HOST is on, except the text threads unless
+ * MODEL_HOST_TEXT is on too. Returns whether this thread now uses the host.
+ */
+export function useModelHostFor(cfg: HostPlacement, role: 'text' | 'image' | 'both', options: ModelHostClientOptions = {}): boolean {
+  const host = modelsInHost(cfg, role);
+  if (host) useModelHost(options);
+  return host;
+}
+
+type HostPlacement = { EXTRACT_MODEL_HOST: boolean; MODEL_HOST_TEXT: boolean };
+
+/** Whether a job thread of this role sends its models to the host (useModelHostFor's rule, pure). */
+export function modelsInHost(cfg: HostPlacement, role: 'text' | 'image' | 'both'): boolean {
+  return cfg.EXTRACT_MODEL_HOST && (role !== 'text' || cfg.MODEL_HOST_TEXT);
+}
