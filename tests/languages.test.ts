@@ -8,21 +8,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
-import { Redis } from 'ioredis';
-import {
-  ArticleEvent,
-  DeadLetter,
-  ScoredEvent,
-  createKafka,
-  createLogger,
-  decode,
-  encode,
-  ensureTopics,
-  topicsFor,
-} from '@newsfuse/shared';
+import { ArticleEvent, ScoredEvent, encode } from '@newsfuse/shared';
 import { isSupported } from '@newsfuse/pipeline/languages';
-import { collectTopic, getInfra, startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
+import { waitFor } from '@newsfuse/testkit/harness';
+import { startPipelineRun, type PipelineRun } from '@newsfuse/testkit/run';
 import { startImageServer, type ImageServer } from './fixtures/images.ts';
 import { articleId } from './fixtures/articles.ts';
 
@@ -76,50 +65,22 @@ const CASES: Case[] = [
 ];
 
 describe('languages: Chinese, English, Arabic and Russian through the real services', () => {
-  const runId = uniqueId('lang');
-  const env: Record<string, string> = {
-    TOPIC_SUFFIX: runId,
-    NEWSFUSE_PREFIX: runId,
-    KAFKA_PARTITIONS: '2',
-    LOG_LEVEL: 'info',
-    NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
-    JOB_BACKOFF_MS: '100',
-  };
-  const topics = topicsFor({ TOPIC_SUFFIX: runId });
-  let services: ServiceHandle[] = [];
+  let run: PipelineRun;
   let images: ImageServer;
-  let producer: kafkajs.Producer;
-  let scored: Awaited<ReturnType<typeof collectTopic<ScoredEvent>>>;
-  let dead: Awaited<ReturnType<typeof collectTopic<DeadLetter>>>;
-  let redis: Redis;
   const ids = new Map<string, string>();
   let arabic: ScoredEvent | undefined;
 
   before(async () => {
-    const infra = await getInfra();
-    Object.assign(env, { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl });
-    redis = new Redis(infra.redisUrl);
     images = await startImageServer();
-    const kafka = createKafka({ KAFKA_BROKERS: infra.brokers, KAFKA_CLIENT_ID: 'lang' }, createLogger('lang', 'warn'));
-    await ensureTopics(kafka, Object.values(topics), 2);
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    scored = await collectTopic(infra.brokers, topics.scored, (v) => decode(ScoredEvent, v));
-    dead = await collectTopic(infra.brokers, topics.deadletter, (v) => decode(DeadLetter, v));
-    services = await Promise.all(['extract', 'fuse', 'score', 'dashboard'].map((name) => startService(name, env, `${runId}-${name}`)));
+    run = await startPipelineRun({ label: 'lang', partitions: 2, services: ['extract', 'fuse', 'score', 'dashboard'] });
   });
 
   after(async () => {
-    await Promise.allSettled(services.map((s) => s.stop()));
-    await Promise.allSettled([scored?.stop(), dead?.stop(), producer?.disconnect(), images?.close()]);
-    if (redis) {
-      const keys = await redis.keys(`${runId}:*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      redis.disconnect();
-    }
+    await Promise.allSettled([run?.stop(), images?.close()]);
   });
 
   test('each article is scored once with its language; unread languages get null scores with the reason', async () => {
+    const { runId, producer, topics, scored, dead } = run;
     const now = Date.now();
     const articles = CASES.map((c, i): ArticleEvent => {
       const id = articleId(`${runId}-${c.key}`);
@@ -208,6 +169,7 @@ describe('languages: Chinese, English, Arabic and Russian through the real servi
   });
 
   test('score counts articles per language and outcome; the dashboard shows the languages apart', async () => {
+    const { services } = run;
     const score = services.find((s) => s.name === 'score')!;
     // The counter moves right after the event is published: poll until all five are counted.
     const text = await waitFor(

@@ -4,80 +4,36 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
-import { Redis } from 'ioredis';
-import {
-  DeadLetter,
-  ScoredEvent,
-  decode,
-  encode,
-  ArticleEvent,
-  ensureTopics,
-  topicsFor,
-  createLogger,
-  createKafka,
-} from '@newsfuse/shared';
-import {
-  collectTopic,
-  freePort,
-  getInfra,
-  startService,
-  uniqueId,
-  waitFor,
-  waitForQuiescence,
-  type ServiceHandle,
-} from '@newsfuse/testkit/harness';
+import { ScoredEvent, encode, ArticleEvent } from '@newsfuse/shared';
+import { freePort, waitFor, waitForQuiescence } from '@newsfuse/testkit/harness';
+import { startPipelineRun, type PipelineRun } from '@newsfuse/testkit/run';
 import { startImageServer, type ImageServer } from './fixtures/images.ts';
 import { makeArticle } from './fixtures/articles.ts';
 
 const N = 200;
 
 describe('pipeline: extract → fuse → score as separate processes', () => {
-  const runId = uniqueId('e2e');
-  const env: Record<string, string> = {
-    TOPIC_SUFFIX: runId,
-    NEWSFUSE_PREFIX: runId,
-    KAFKA_PARTITIONS: '3',
-    LOG_LEVEL: 'info',
-    NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
-    JOB_BACKOFF_MS: '100',
-    IMAGE_TIMEOUT_MS: '3000',
-  };
-  const topics = topicsFor({ TOPIC_SUFFIX: runId });
-  let services: ServiceHandle[] = [];
+  let run: PipelineRun;
   let images: ImageServer;
-  let producer: kafkajs.Producer;
-  let scored: Awaited<ReturnType<typeof collectTopic<ScoredEvent>>>;
-  let dead: Awaited<ReturnType<typeof collectTopic<DeadLetter>>>;
-  let redis: Redis;
   const expected = new Map<string, ScoredEvent['modality']>();
   const published: ArticleEvent[] = [];
 
   before(async () => {
-    const infra = await getInfra();
-    Object.assign(env, { KAFKA_BROKERS: infra.brokers, REDIS_URL: infra.redisUrl });
-    redis = new Redis(infra.redisUrl);
     images = await startImageServer();
-    const kafka = createKafka({ KAFKA_BROKERS: infra.brokers, KAFKA_CLIENT_ID: 'e2e' }, createLogger('e2e', 'warn'));
-    await ensureTopics(kafka, Object.values(topics), 3);
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    scored = await collectTopic(infra.brokers, topics.scored, (v) => decode(ScoredEvent, v));
-    dead = await collectTopic(infra.brokers, topics.deadletter, (v) => decode(DeadLetter, v));
-    services = await Promise.all(['extract', 'fuse', 'score'].map((name) => startService(name, env, `${runId}-${name}`)));
+    run = await startPipelineRun({
+      label: 'e2e',
+      partitions: 3,
+      env: { IMAGE_TIMEOUT_MS: '3000' },
+      services: ['extract', 'fuse', 'score'],
+    });
   });
 
   after(async () => {
-    await Promise.allSettled(services.map((s) => s.stop()));
-    await Promise.allSettled([scored?.stop(), dead?.stop(), producer?.disconnect(), images?.close()]);
-    if (redis) {
-      const keys = await redis.keys(`${runId}:*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      redis.disconnect();
-    }
+    await Promise.allSettled([run?.stop(), images?.close()]);
   });
 
   test(`${N} articles (text-only, 1 image, 3 images, unreachable image, corrupt image) are scored exactly once`, async () => {
+    const { runId, topics, producer, scored } = run;
     const closedPort = await freePort(); // nothing listens there
     for (let i = 0; i < N; i++) {
       const kind = i % 10;
@@ -157,6 +113,7 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
   });
 
   test('publishing the same articles again adds nothing', async () => {
+    const { runId, env, topics, producer, scored, redis } = run;
     const before = scored.items.length;
     const again = published.slice(0, 20);
     await producer.send({ topic: topics.articles, messages: again.map((a) => ({ key: a.articleId, value: encode(ArticleEvent, a) })) });
@@ -171,6 +128,7 @@ describe('pipeline: extract → fuse → score as separate processes', () => {
   });
 
   test('invalid events are dead-lettered with their reason and the pipeline keeps going', async () => {
+    const { runId, topics, producer, scored, dead } = run;
     const bad = makeArticle(20_000, [], runId);
     await producer.send({
       topic: topics.articles,

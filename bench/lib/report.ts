@@ -28,6 +28,23 @@ export interface E2eRow {
   cpuSPerArticle: Record<string, number>;
 }
 
+/** One "extract work alone" run (bench/lib/alone.ts prints it as its last line). */
+export interface AloneResult {
+  articlesPerS: number;
+  cpuSPerArticle: number;
+  peakRssMb: number;
+  failures: number;
+  wallS: number;
+  modelHost?: {
+    threads: number;
+    requests: number;
+    runs: number;
+    batchedRequests: number;
+    maxQueued: number;
+    perModel: Record<string, { runs: number; msPerRun: number }>;
+  };
+}
+
 export interface BenchResult {
   at: string;
   command: string;
@@ -47,29 +64,7 @@ export interface BenchResult {
     variants?: Record<string, Record<string, string>>;
     imageModels: ImageModelRow[];
     peak?: MatmulPeak;
-    alone: Record<
-      string,
-      Partial<
-        Record<
-          Kind,
-          {
-            articlesPerS: number;
-            cpuSPerArticle: number;
-            peakRssMb: number;
-            failures: number;
-            wallS: number;
-            modelHost?: {
-              threads: number;
-              requests: number;
-              runs: number;
-              batchedRequests: number;
-              maxQueued: number;
-              perModel: Record<string, { runs: number; msPerRun: number }>;
-            };
-          }
-        >
-      >
-    >;
+    alone: Record<string, Partial<Record<Kind, AloneResult>>>;
     e2e: Record<string, E2eRow[]>;
     peakRssMb: Record<string, Record<string, number>>;
   };

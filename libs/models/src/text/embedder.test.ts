@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { before, describe, test, type TestContext } from 'node:test';
+import { maxAbsDiff, requireModel, vectorNorm } from '@newsfuse/testkit/models';
 import { l2normalise } from '../math.ts';
-import { resolveModel, sha256File } from '../registry.ts';
 import { EMBEDDING_DIM, MODEL_NAME, TOKENIZER_NAME, cosine, createEmbedder, sessionCount, type Embedder } from './embedder.ts';
 
 const FIXTURE = new URL('./fixtures/minilm-reference.json', import.meta.url);
@@ -14,28 +14,9 @@ interface Reference {
   vector: number[];
 }
 
-let unavailable: string | null = null;
-let modelSha = '';
-before(async () => {
-  try {
-    const model = await resolveModel(MODEL_NAME);
-    await resolveModel(TOKENIZER_NAME);
-    modelSha = await sha256File(model);
-  } catch (err) {
-    unavailable = `MiniLM model cache could not be fetched (${(err as Error).message.split('\n')[0]}); run npm run models:fetch`;
-  }
-});
-const skipIfNoModel = (t: TestContext): boolean => {
-  if (unavailable) t.skip(unavailable);
-  return unavailable !== null;
-};
-
-const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-};
+const gate = requireModel('MiniLM', [MODEL_NAME, TOKENIZER_NAME]);
+const skipIfNoModel = (t: TestContext) => gate.skip(t);
+const norm = vectorNorm;
 
 void describe('MiniLM embedder', () => {
   let e: Embedder;
@@ -85,12 +66,12 @@ void describe('MiniLM embedder', () => {
     const ref = JSON.parse(await readFile(FIXTURE, 'utf8')) as Reference;
     const v = await e.embedOne(ref.sentence);
     if (process.env.UPDATE_FIXTURES === '1') {
-      const out: Reference = { ...ref, modelSha256: modelSha, vector: Array.from(v, (x) => Number(x.toFixed(7))) };
+      const out: Reference = { ...ref, modelSha256: gate.sha256, vector: Array.from(v, (x) => Number(x.toFixed(7))) };
       await writeFile(FIXTURE, JSON.stringify(out, null, 0).replace(/,"vector"/, ',\n"vector"') + '\n');
       t.diagnostic('fixture rewritten');
       return;
     }
-    assert.equal(ref.modelSha256, modelSha, 'the fixture was computed with another model file');
+    assert.equal(ref.modelSha256, gate.sha256, 'the fixture was computed with another model file');
     assert.equal(ref.vector.length, EMBEDDING_DIM);
     const d = maxAbsDiff(v, ref.vector);
     assert.ok(d <= ref.tolerance, `max |Δ| = ${d}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { before, describe, test, type TestContext } from 'node:test';
-import { resolveModel, sha256File } from '../../registry.ts';
+import { maxAbsDiff, requireModel, vectorNorm } from '@newsfuse/testkit/models';
 import { sessionCount } from '../embedder.ts';
 import { cosine } from '../embedder.ts';
 import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME, ZH_TOKENIZER_NAME, createZhEmbedder } from './embedder.ts';
@@ -17,28 +17,9 @@ interface Reference {
   leading: number[];
 }
 
-let unavailable: string | null = null;
-let modelSha = '';
-before(async () => {
-  try {
-    const model = await resolveModel(ZH_MODEL_NAME);
-    await resolveModel(ZH_TOKENIZER_NAME);
-    modelSha = await sha256File(model);
-  } catch (err) {
-    unavailable = `bge-small-zh model cache could not be fetched (${(err as Error).message.split('\n')[0]}); run npm run models:fetch`;
-  }
-});
-const skipIfNoModel = (t: TestContext): boolean => {
-  if (unavailable) t.skip(unavailable);
-  return unavailable !== null;
-};
-
-const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-};
+const gate = requireModel('bge-small-zh', [ZH_MODEL_NAME, ZH_TOKENIZER_NAME]);
+const skipIfNoModel = (t: TestContext) => gate.skip(t);
+const norm = vectorNorm;
 
 void describe('bge-small-zh embedder', () => {
   let e: Embedder;
@@ -91,12 +72,12 @@ void describe('bge-small-zh embedder', () => {
     const ref = JSON.parse(await readFile(FIXTURE, 'utf8')) as Reference;
     const v = await e.embedOne(ref.sentence);
     if (process.env.UPDATE_FIXTURES === '1') {
-      const out: Reference = { ...ref, modelSha256: modelSha, leading: Array.from(v.slice(0, 16), (x) => Number(x.toFixed(7))) };
+      const out: Reference = { ...ref, modelSha256: gate.sha256, leading: Array.from(v.slice(0, 16), (x) => Number(x.toFixed(7))) };
       await writeFile(FIXTURE, JSON.stringify(out) + '\n');
       t.diagnostic('fixture rewritten');
       return;
     }
-    assert.equal(ref.modelSha256, modelSha, 'the fixture was computed with another model file');
+    assert.equal(ref.modelSha256, gate.sha256, 'the fixture was computed with another model file');
     assert.equal(ref.leading.length, 16);
     const d = maxAbsDiff(v, ref.leading);
     assert.ok(d <= ref.tolerance, `max |Δ| = ${d}`);
