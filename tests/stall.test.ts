@@ -122,7 +122,7 @@ async function scenario(opts: {
   }
 }
 
-describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 90_000 }, () => {
+describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 180_000 }, () => {
   before(async () => {
     const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
     try {
