@@ -9,6 +9,7 @@ import { refreshFeed } from './js/feed.js';
 import { renderHealth } from './js/health.js';
 import { renderKpis } from './js/kpis.js';
 import { renderLanguages, selectLanguage } from './js/languages.js';
+import { renderRecycled } from './js/recycled.js';
 import { state } from './js/state.js';
 import { setStatus, watchStaleness } from './js/status.js';
 import { renderSources, renderTopics } from './js/tables.js';
@@ -21,6 +22,7 @@ function applySnapshot(snap) {
   renderSources(snap.sources);
   renderLanguages(snap.languages);
   renderHealth(snap.pipeline);
+  renderRecycled(snap.recycled);
   void refreshFeed();
   void refreshSeries();
   document.body.dataset.rev = String((Number(document.body.dataset.rev) || 0) + 1);

@@ -209,12 +209,13 @@ async function main(): Promise<void> {
       const end = dm.snapshotSeconds.startTimer();
       try {
         const w = window as WindowName;
-        const [overview, topicRows, sourceRows, languageRows, mismatches, pipeline] = await Promise.all([
+        const [overview, topicRows, sourceRows, languageRows, mismatches, recycled, pipeline] = await Promise.all([
           views.overview(w),
           views.table('topic', { window: w, sort: 'volume', order: 'desc', limit: 100 }),
           views.table('source', { window: w, sort: 'volume', order: 'desc', limit: 25 }),
           views.table('language', { window: w, sort: 'volume', order: 'desc', limit: 25 }),
           views.mismatches(24),
+          views.recycled(12),
           liveHealth(),
         ]);
         return {
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
           sources: sourceRows,
           languages: languageRows,
           mismatches,
+          recycled,
           pipeline,
         };
       } finally {

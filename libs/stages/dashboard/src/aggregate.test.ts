@@ -26,6 +26,7 @@ import {
   type Contribution,
   type IndexEntry,
   type MismatchItem,
+  type RecycledItem,
   type Row,
 } from './aggregate.ts';
 import { createViews, type AggregateReader } from './views.ts';
@@ -81,6 +82,7 @@ class MemoryStore implements AggregateStore, AggregateReader {
   buckets_ = new Map<string, { fields: BucketFields; expireAt: number }>();
   idx = { topic: new Map<string, IndexEntry>(), source: new Map<string, IndexEntry>(), language: new Map<string, IndexEntry>() };
   mm = new Map<string, MismatchItem>();
+  rc = new Map<string, RecycledItem>();
   rev = 0;
   failNextApply = false;
   now = NOW;
@@ -113,6 +115,8 @@ class MemoryStore implements AggregateStore, AggregateReader {
     for (const l of p.index.languages) if ((this.idx.language.get(l.id)?.at ?? -1) < l.at) this.idx.language.set(l.id, l);
     if (p.mismatch.upsert) this.mm.set(p.mismatch.upsert.articleId, p.mismatch.upsert);
     if (p.mismatch.remove) this.mm.delete(p.mismatch.remove);
+    if (p.recycled.upsert) this.rc.set(p.recycled.upsert.articleId, p.recycled.upsert);
+    if (p.recycled.remove) this.rc.delete(p.recycled.remove);
     this.rev++;
   }
   async buckets(refs: BucketRef[]) {
@@ -132,6 +136,9 @@ class MemoryStore implements AggregateStore, AggregateReader {
   }
   async mismatches(limit: number) {
     return [...this.mm.values()].sort((a, b) => Date.parse(b.emittedAt) - Date.parse(a.emittedAt)).slice(0, limit);
+  }
+  async recycled(limit: number) {
+    return [...this.rc.values()].sort((a, b) => Date.parse(b.emittedAt) - Date.parse(a.emittedAt)).slice(0, limit);
   }
   async revision() {
     return this.rev;
@@ -374,6 +381,7 @@ test('views cache settled buckets but re-read the current ones', async () => {
     index: store.index.bind(store),
     label: store.label.bind(store),
     mismatches: store.mismatches.bind(store),
+    recycled: store.recycled.bind(store),
     revision: store.revision.bind(store),
   };
   const views = createViews(reader, { minuteRetentionSeconds: opts.minuteRetentionSeconds, maxIndex: 100 }, () => NOW);
@@ -459,4 +467,64 @@ test('languages: per-language rows, articles without sentiment counted apart, th
     [['l-zh-0001', 'zh']],
   );
   assert.deepEqual((await views.mismatches(10)).map((m) => m.language).sort(), ['en', 'zh']);
+});
+
+/** `e` with relevance.recycled set: one entry per (index, status) given, first seen in `first`. */
+function withRecycled(e: ScoredEvent, photos: [number, 'original' | 'recycled' | 'same-story' | 'reused'][]): ScoredEvent {
+  const first = {
+    articleId: 'flood-article',
+    version: 1,
+    title: 'Flooding in the Rhine valley',
+    source: 'example.org',
+    publishedAt: '2025-03-02T08:00:00Z',
+    story: { id: 'story:flood', label: 'flood rhine' },
+  };
+  return decode(ScoredEvent, {
+    ...e,
+    relevance: {
+      ...e.relevance,
+      perImage: photos.map(([index]) => ({ index, url: `https://img.example.org/${index}.jpg`, status: 'ok', score: 0.5 })),
+      recycled: photos.map(([index, status]) => ({ index, status, firstSeen: first, count: 4, distance: 3 })),
+    },
+  });
+}
+
+test('recycled photos: listed with where they were first seen; same-story and original photos are not; a newer version without them leaves the list', async () => {
+  const store = new MemoryStore();
+  const agg = createAggregator({ store, options: opts, now: () => NOW });
+  const views = createViews(store, { minuteRetentionSeconds: opts.minuteRetentionSeconds, maxIndex: 100 }, () => NOW);
+  const v1 = withRecycled(event({ id: 'election-article', title: 'Election night' }), [
+    [0, 'original'],
+    [1, 'recycled'],
+    [2, 'same-story'],
+    [3, 'reused'],
+  ]);
+  assert.equal(await agg.ingest(v1), 'applied');
+  assert.equal(await agg.ingest(v1), 'duplicate', 'a redelivery changes nothing');
+  assert.equal(await agg.ingest(withRecycled(event({ id: 'wire-article', at: NOW - 4_000 }), [[0, 'same-story']])), 'applied');
+  const [item, ...rest] = await views.recycled(10);
+  assert.deepEqual(rest, [], 'an article whose photos are all original or of the same story is not listed');
+  assert.equal(item!.articleId, 'election-article');
+  assert.deepEqual(
+    item!.photos.map((p) => [p.index, p.status, p.url]),
+    [
+      [1, 'recycled', 'https://img.example.org/1.jpg'],
+      [3, 'reused', 'https://img.example.org/3.jpg'],
+    ],
+  );
+  assert.equal(
+    item!.photos[0]!.explanation,
+    "first seen on 2025-03-02 in 'Flooding in the Rhine valley' (example.org), story: flood rhine; 3 articles so far",
+  );
+  assert.equal(store.art.get('election-article')?.recycled, true);
+  // Version 2 replaced the photo: the article leaves the list.
+  assert.equal(await agg.ingest(withRecycled(event({ id: 'election-article', version: 2 }), [[0, 'original']])), 'applied');
+  assert.deepEqual(await views.recycled(10), []);
+  // Filtered by language: these events have none ('und').
+  await agg.ingest(withRecycled(event({ id: 'storm-article', at: NOW - 3_000 }), [[0, 'recycled']]));
+  assert.deepEqual(
+    (await views.recycled(10, 'und')).map((m) => m.articleId),
+    ['storm-article'],
+  );
+  assert.deepEqual(await views.recycled(10, 'zh'), []);
 });

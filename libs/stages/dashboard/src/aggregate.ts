@@ -61,6 +61,8 @@ export interface Contribution {
   sentimentLabel: SentimentLabel;
   /** Ingest → scored, in seconds (null when the clock went backwards). */
   e2eSeconds: number | null;
+  /** Whether the article is in the recycled-photo list (absent in contributions stored before it). */
+  recycled?: boolean;
 }
 
 export interface BucketRef {
@@ -101,6 +103,33 @@ export interface MismatchItem {
   sentiment: { fused: number | null; label: SentimentLabel };
   /** Why relevance / sentiment are null (e.g. LANGUAGE_UNSUPPORTED). */
   reason?: string;
+}
+
+/** A photo of an article that the recycled-photo index first saw in another article (docs/recycled-photos.md). */
+export interface RecycledPhotoItem {
+  index: number;
+  url?: string;
+  /** `recycled`: first seen in another story, long enough ago; `reused`: another story, recently. */
+  status: 'recycled' | 'reused';
+  firstSeen: { articleId: string; title: string; source: string; publishedAt: string; story?: { id: string; label: string } };
+  /** Articles the photo was seen in, this one included. */
+  count: number;
+  distance: number;
+  /** E.g. `first seen on 2026-03-02 in 'Flooding in the Rhine valley' (bbc.co.uk)`. */
+  explanation: string;
+}
+
+/** An article with recycled or reused photos, for the dashboard's "recycled photos" panel. */
+export interface RecycledItem {
+  articleId: string;
+  version: number;
+  title: string;
+  url: string;
+  source: Named;
+  language?: string;
+  publishedAt: string;
+  emittedAt: string;
+  photos: RecycledPhotoItem[];
 }
 
 export interface AggregateOptions {
@@ -223,6 +252,58 @@ export function mismatchItemOf(event: ScoredEvent): MismatchItem {
   };
 }
 
+const ellipsis = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
+
+/** "first seen on <date> in '<title>' (<source>)", plus the story and the article count when known. */
+export function explainRecycledPhoto(p: Pick<RecycledPhotoItem, 'firstSeen' | 'count'>): string {
+  const f = p.firstSeen;
+  const story = f.story ? `, story: ${ellipsis(f.story.label, 60)}` : '';
+  const n = p.count > 2 ? `; ${p.count - 1} articles so far` : '';
+  return `first seen on ${f.publishedAt.slice(0, 10)} in '${ellipsis(f.title, 100)}' (${f.source})${story}${n}`;
+}
+
+/**
+ * The article's photos that the index first saw in another story (`recycled`, `reused`), or null when
+ * there are none (no index, original photos, or wire photos of the same story).
+ */
+export function recycledItemOf(event: ScoredEvent): RecycledItem | null {
+  const urls = new Map(event.relevance.perImage.map((p) => [p.index, p.url]));
+  const photos = (event.relevance.recycled ?? [])
+    .filter((r): r is typeof r & { status: 'recycled' | 'reused' } => r.status === 'recycled' || r.status === 'reused')
+    .slice(0, 8)
+    .map((r): RecycledPhotoItem => {
+      const firstSeen = {
+        articleId: r.firstSeen.articleId,
+        title: r.firstSeen.title.slice(0, 200),
+        source: r.firstSeen.source.slice(0, 200),
+        publishedAt: r.firstSeen.publishedAt,
+        ...(r.firstSeen.story ? { story: { id: r.firstSeen.story.id, label: r.firstSeen.story.label.slice(0, 200) } } : {}),
+      };
+      const url = urls.get(r.index);
+      return {
+        index: r.index,
+        ...(url ? { url } : {}),
+        status: r.status,
+        firstSeen,
+        count: r.count,
+        distance: r.distance,
+        explanation: explainRecycledPhoto({ firstSeen, count: r.count }),
+      };
+    });
+  if (photos.length === 0) return null;
+  return {
+    articleId: event.articleId,
+    version: event.version,
+    title: event.title,
+    url: event.url,
+    source: sourceOf(event),
+    ...(event.language ? { language: event.language } : {}),
+    publishedAt: event.publishedAt,
+    emittedAt: event.emittedAt,
+    photos,
+  };
+}
+
 export function bucketStart(atMs: number, res: Resolution): number {
   const size = RESOLUTION_SECONDS[res];
   return Math.floor(atMs / 1000 / size) * size;
@@ -309,6 +390,8 @@ export interface ApplyPlan {
   contributionTtlSeconds: number;
   index: { topics: IndexEntry[]; sources: IndexEntry[]; languages: IndexEntry[] };
   mismatch: { upsert?: MismatchItem; remove?: string };
+  /** The recycled-photo list: this version's entry, or the removal of the previous version's. */
+  recycled: { upsert?: RecycledItem; remove?: string };
 }
 
 /**
@@ -323,6 +406,12 @@ export function plan(event: ScoredEvent, previous: Contribution | null, opts: Ag
   const mismatch: ApplyPlan['mismatch'] = {};
   if (c.label === 'mismatch') mismatch.upsert = mismatchItemOf(event);
   else if (previous?.label === 'mismatch') mismatch.remove = c.articleId;
+  const recycledItem = recycledItemOf(event);
+  const recycled: ApplyPlan['recycled'] = {};
+  if (recycledItem) {
+    recycled.upsert = recycledItem;
+    c.recycled = true;
+  } else if (previous?.recycled) recycled.remove = c.articleId;
   return {
     outcome: added.length > 0 ? 'applied' : 'stale',
     deltas: mergeDeltas([...removed, ...added]),
@@ -337,6 +426,7 @@ export function plan(event: ScoredEvent, previous: Contribution | null, opts: Ag
           }
         : { topics: [], sources: [], languages: [] },
     mismatch,
+    recycled,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type IndexEntry,
   type IndexedScope,
   type MismatchItem,
+  type RecycledItem,
   type Row,
   type SeriesPoint,
   type SortKey,
@@ -37,6 +38,8 @@ export interface AggregateReader {
   label(scope: IndexedScope, id: string): Promise<string | null>;
   /** Latest low-relevance articles, newest first. */
   mismatches(limit: number): Promise<MismatchItem[]>;
+  /** Latest articles with recycled or reused photos, newest first. */
+  recycled(limit: number): Promise<RecycledItem[]>;
   /** Changes whenever an event was applied. */
   revision(): Promise<number>;
 }
@@ -47,6 +50,8 @@ export interface Views {
   series(scope: IndexedScope | 'all', id: string, window: WindowName): Promise<Series | null>;
   /** The latest mismatches, of one topic and/or one language when given. */
   mismatches(limit: number, topic?: string, language?: string): Promise<MismatchItem[]>;
+  /** The latest articles with recycled or reused photos, of one language when given. */
+  recycled(limit: number, language?: string): Promise<RecycledItem[]>;
 }
 
 export interface TableQuery {
@@ -182,6 +187,10 @@ export function createViews(reader: AggregateReader, opts: ViewOptions, now: () 
         .filter((m) => topic === undefined || m.topics.some((x) => x.id === topic))
         .filter((m) => language === undefined || (m.language ?? 'und') === language)
         .slice(0, limit);
+    },
+    async recycled(limit, language) {
+      const items = await reader.recycled(language !== undefined ? Math.max(limit, 500) : limit);
+      return items.filter((m) => language === undefined || (m.language ?? 'und') === language).slice(0, limit);
     },
   };
 }

@@ -125,6 +125,7 @@ const MismatchQuery = z.object({
     .regex(/^[a-z]{2,3}$/)
     .optional(),
 });
+const RecycledQuery = MismatchQuery.omit({ topic: true });
 const StreamQuery = z.object({ window: windowQ });
 
 function badRequest(reply: FastifyReply, err: z.ZodError) {
@@ -267,6 +268,12 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
     const q = MismatchQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     return { items: await views.mismatches(q.data.limit, q.data.topic, q.data.language) };
+  });
+
+  app.get('/api/recycled', async (req, reply) => {
+    const q = RecycledQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    return { items: await views.recycled(q.data.limit, q.data.language) };
   });
 
   app.get('/api/health/pipeline', async () => deps.pipelineHealth());

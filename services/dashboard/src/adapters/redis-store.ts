@@ -7,6 +7,8 @@
  *   idx:{t|s}                      sorted set id → last seen (ms); lbl:{t|s} hash id → label (pruned together)
  *   mm                             sorted set articleId → emittedAt (ms), capped to DASHBOARD_MISMATCH_KEEP
  *   mm:i:{articleId}               string (JSON MismatchItem), EX DASHBOARD_MISMATCH_TTL_SECONDS
+ *   rc, rc:i:{articleId}           the same for articles with recycled or reused photos (JSON RecycledItem),
+ *                                  capped and expiring like the mismatch feed
  *   rev                            counter, bumped by every write (the live page's change token)
  *   dl:seen:{partition}:{offset}   dead-letter message mark, EX (set by APPLY_ONCE)
  *   dl:total                       hash "stage|code" → count (bounded: stages and codes are normalised)
@@ -31,6 +33,7 @@ import {
   type Contribution,
   type IndexEntry,
   type MismatchItem,
+  type RecycledItem,
   type Scope,
 } from '@newsfuse/stage-dashboard/aggregate';
 import {
@@ -108,6 +111,23 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
   const bucketKey = (r: BucketRef) => k('b', RES[r.res], SCOPE[r.scope], r.id, r.start);
   const seenKey = (articleId: string, version: number) => k('seen', articleId, version);
 
+  /** The newest entries of a capped list (`mm` mismatches, `rc` recycled photos): ids by time, items by id. */
+  async function latest<T>(list: 'mm' | 'rc', limit: number): Promise<T[]> {
+    const ids = await redis.zrevrange(k(list), 0, Math.max(0, limit - 1));
+    if (ids.length === 0) return [];
+    const raw = await redis.mget(...ids.map((id) => k(list, 'i', id)));
+    const out: T[] = [];
+    for (const r of raw) {
+      if (!r) continue;
+      try {
+        out.push(JSON.parse(r) as T);
+      } catch {
+        // skip a damaged entry
+      }
+    }
+    return out;
+  }
+
   return {
     prefix: k(''),
 
@@ -163,6 +183,15 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
         w.push(['ZREM', k('mm'), p.mismatch.remove]);
         w.push(['DEL', k('mm', 'i', p.mismatch.remove)]);
       }
+      if (p.recycled.upsert) {
+        const item = p.recycled.upsert;
+        w.push(['ZADD', k('rc'), Date.parse(item.emittedAt) || c.at, item.articleId]);
+        w.push(['SET', k('rc', 'i', item.articleId), JSON.stringify(item), 'EX', opts.mismatchTtlSeconds]);
+        w.push(['ZREMRANGEBYRANK', k('rc'), 0, -(opts.mismatchKeep + 1)]);
+      } else if (p.recycled.remove) {
+        w.push(['ZREM', k('rc'), p.recycled.remove]);
+        w.push(['DEL', k('rc', 'i', p.recycled.remove)]);
+      }
       w.push(['INCR', k('rev')]);
       await applyOnce(redis, seenKey(c.articleId, c.version), opts.dedupTtlSeconds, w);
     },
@@ -194,21 +223,9 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
       return redis.hget(k('lbl', IDX[scope]), id);
     },
 
-    async mismatches(limit) {
-      const ids = await redis.zrevrange(k('mm'), 0, Math.max(0, limit - 1));
-      if (ids.length === 0) return [];
-      const raw = await redis.mget(...ids.map((id) => k('mm', 'i', id)));
-      const out: MismatchItem[] = [];
-      for (const r of raw) {
-        if (!r) continue;
-        try {
-          out.push(JSON.parse(r) as MismatchItem);
-        } catch {
-          // skip a damaged entry
-        }
-      }
-      return out;
-    },
+    mismatches: (limit) => latest<MismatchItem>('mm', limit),
+
+    recycled: (limit) => latest<RecycledItem>('rc', limit),
 
     async revision() {
       return Number((await redis.get(k('rev'))) ?? 0);
