@@ -1,7 +1,8 @@
 /**
  * Browser test: Debian's chromium (through playwright-core) opens the live page of a dashboard process
  * running against the real broker and Redis; the page shows the topics from published events, updates
- * live (SSE, no reload) when a new scored event arrives, shows the mismatch feed with its photos (served
+ * live (SSE, no reload) when a new scored event arrives, shows the mismatch feed with its photos and the
+ * recycled-photos panel with where a photo was first seen (photos served
  * by a local image server: the machine has no internet), shows every article's language, counts per
  * language and filters the feed by language, logs no console errors, and a screenshot is saved to
  * test-output/dashboard.png.
@@ -287,6 +288,47 @@ test('the live page shows topics, updates over SSE, shows the mismatch feed with
     ['chip tentative', 'possibly object: boat (0.12)'],
   ]);
   assert.equal(await page.textContent('#kpi-count .kpi-value'), '71');
+
+  // Recycled photos: an article whose photo the index first saw in another story is listed with
+  // where and when; same-story (wire) photos are not. Served by the snapshot and by GET /api/recycled.
+  const reusedFlood = scoredEvent({
+    language: 'en',
+    topics: ['Politics'],
+    title: 'Candidates trade blows in the final debate',
+    outlet: 'The Capital Post',
+    images: [`${imageBase}/photo/2.svg`, `${imageBase}/photo/5.svg`],
+  });
+  const firstSeen = {
+    articleId: 'flood-article-2025',
+    version: 1,
+    title: 'Flooding in the Rhine valley forces thousands from their homes',
+    source: 'Coastal Herald',
+    publishedAt: '2025-03-02T08:00:00Z',
+    story: { id: 'story:flood', label: 'flood · river' },
+  };
+  reusedFlood.relevance.recycled = [
+    { index: 0, status: 'same-story', firstSeen, count: 2, distance: 0 },
+    { index: 1, status: 'recycled', firstSeen, count: 3, distance: 5 },
+  ];
+  await publishScored(producer!, topics.scored, [reusedFlood]);
+  await until(page, `document.querySelector('#recycled li')?.dataset.article === ${JSON.stringify(reusedFlood.articleId)}`, 30_000);
+  assert.equal(await page.evaluate('window.__noReload'), true, 'the panel updated in place');
+  assert.deepEqual(
+    await page.evaluate(`[...document.querySelectorAll('#recycled li:first-child .recycled-photo')].map((d) => d.textContent)`),
+    [
+      "photo 2 recycled first seen on 2025-03-02 in 'Flooding in the Rhine valley forces thousands from their homes' (Coastal Herald), story: flood · river; 2 articles so far",
+    ],
+  );
+  await until(page, `document.querySelector('#recycled li:first-child .thumb img')?.complete === true`, 10_000);
+  assert.equal(await page.getAttribute('#recycled li:first-child .thumb', 'title'), `${imageBase}/photo/5.svg`);
+  assert.equal(await page.isHidden('#recycled-empty'), true);
+  const api = (await page.evaluate(`fetch('./api/recycled?limit=5').then((r) => r.json())`)) as {
+    items: { articleId: string; photos: { index: number; status: string; explanation: string }[] }[];
+  };
+  assert.deepEqual(
+    api.items.map((i) => [i.articleId, i.photos.map((p) => [p.index, p.status])]),
+    [[reusedFlood.articleId, [[1, 'recycled']]]],
+  );
 
   // Selecting a topic points the charts at it.
   await page.click('#topics tbody tr[data-id="cat:climate"]');
