@@ -14,7 +14,10 @@
  *     throughput, ingest→scored latency p50/p95/p99 (push request sent → scored event's broker
  *     timestamp), CPU per article per service; then the same with two extract processes;
  *  5. peak RSS per service (the kernel's VmHWM), Redis memory after the run, before and after
- *     completed jobs are cleaned.
+ *     completed jobs are cleaned;
+ *  6. languages: extract alone with English and Chinese articles (1 image each; every other article
+ *     one of the demo's Chinese ones), so both embedders are loaded: its peak RSS beside English only.
+ *     Alone: npm run bench -- --skip models,alone,transport,e2e,scaling --no-docs
  *
  * Writes bench/results/<timestamp>.json and regenerates docs/benchmarks.md and docs/benchmarks.svg
  * (bench/lib/report.ts). Run it on a quiet machine: every figure is wall-clock on 2 shared cores.
@@ -184,11 +187,23 @@ async function perModel(imageThreads: number) {
   return { models, image };
 }
 
-async function alone(kind: Kind, photos: PhotoServer, run: string, engine: string) {
+async function alone(kind: Kind, photos: PhotoServer, run: string, engine: string, languages = 'en') {
   const n = sizeOf(kind) / (kind === 'text' ? 2 : 1);
-  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles, variant ${engine}`);
+  say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles, variant ${engine}${languages === 'en' ? '' : `, languages ${languages}`}`);
   const out = await runChild(
-    ['bench/lib/alone.ts', '--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run],
+    [
+      'bench/lib/alone.ts',
+      '--kind',
+      kind,
+      '--articles',
+      String(Math.round(n)),
+      '--photos',
+      photos.url,
+      '--run',
+      run,
+      '--languages',
+      languages,
+    ],
     {
       NEWSFUSE_PREFIX: `${run}-alone`,
       NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
@@ -461,6 +476,23 @@ async function main() {
         eng.alone[engine] = rows;
         if (engine === ENGINES[0]) result.alone = rows;
       }
+    if (!skip.has('languages')) {
+      const engine = ENGINES[0]!;
+      const l = await alone('img1', photos, `${run}-zh`, engine, 'en,zh');
+      const zh = l.languages?.zh;
+      say(`  → peak RSS ${l.peakRssMb.toFixed(0)} MB; zh text jobs: ${zh ? `${zh.articles} (${zh.dim}-d)` : 'none'}`);
+      if (!zh) throw new Error('languages: no article was read as Chinese, so bge-small-zh was not loaded');
+      result.languages = {
+        variant: engine,
+        kind: 'img1',
+        articles: Math.round(sizeOf('img1')),
+        articlesPerS: l.articlesPerS,
+        cpuSPerArticle: l.cpuSPerArticle,
+        peakRssMb: l.peakRssMb,
+        failures: l.failures,
+        languages: l.languages ?? {},
+      };
+    }
     if (!skip.has('transport')) {
       say('transport: raw kafkajs and raw BullMQ flows');
       for (const bytes of [1_000, 10_000, 100_000])

@@ -5,7 +5,11 @@
  * (images still fetched from the loopback photo server, as extract does). No Kafka, no BullMQ, no
  * fuse or score. Runs as its own process so its CPU and RSS are its own:
  *
- *   node --import tsx bench/lib/alone.ts --kind img1 --articles 40 [--photos http://127.0.0.1:PORT]
+ *   node --import tsx bench/lib/alone.ts --kind img1 --articles 40 [--photos http://127.0.0.1:PORT] [--languages en,zh]
+ *
+ * --languages en,zh: every other article is one of the demo's Chinese articles, so the text threads
+ * load both sentence spaces (MiniLM and bge-small-zh) and the peak RSS is with both embedders loaded.
+ * The language router decides each article's language from its text, as the extract service does.
  *
  * Without --photos it serves the photos itself. The thread settings come from the environment like the
  * service's (TEXT_CONCURRENCY, IMAGE_CONCURRENCY, ORT_THREADS), so it also measures what one more
@@ -26,7 +30,7 @@ import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
-import { IMAGES_PER_KIND, loadTexts, startPhotoServer, type Kind } from './workload.ts';
+import { IMAGES_PER_KIND, loadTexts, loadZhTexts, startPhotoServer, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
 
 const { values } = parseArgs({
@@ -35,8 +39,11 @@ const { values } = parseArgs({
     articles: { type: 'string', default: '20' },
     photos: { type: 'string' },
     run: { type: 'string', default: 'alone' },
+    languages: { type: 'string', default: 'en' },
   },
 });
+const LANGUAGE_MIXES = ['en', 'en,zh'];
+if (!LANGUAGE_MIXES.includes(values.languages)) throw new Error(`--languages: one of ${LANGUAGE_MIXES.join(' | ')}`);
 
 type Job = { kind: 'text'; job: TextJobData } | { kind: 'image'; job: ImageJobData };
 
@@ -49,6 +56,9 @@ async function main() {
   const kind = values.kind as Kind;
   const n = Number(values.articles);
   const { texts } = loadTexts();
+  const zhTexts = values.languages === 'en,zh' ? loadZhTexts() : [];
+  /** Article i's text: with Chinese in the mix, every other article is Chinese. */
+  const textOf = (i: number) => (zhTexts.length > 0 && i % 2 === 1 ? zhTexts[(i >> 1) % zhTexts.length]! : texts[i % texts.length]!);
   const server = values.photos ? undefined : await startPhotoServer();
   const photos = values.photos ?? server!.url;
   const entry = fileURLToPath(new URL('./alone.thread.mjs', import.meta.url));
@@ -74,7 +84,7 @@ async function main() {
     const text: Job[] = [];
     const image: Job[] = [];
     for (let i = from; i < from + count; i++) {
-      const t = texts[i % texts.length]!;
+      const t = textOf(i);
       const articleId = `${values.run}-${tag}-${i}`;
       text.push({ kind: 'text', job: { articleId, version: 1, title: `${t.title} (${i})`, summary: t.summary, body: t.body } });
       for (let k = 0; k < IMAGES_PER_KIND[kind]; k++)
@@ -85,13 +95,16 @@ async function main() {
 
   let nextId = 0;
   const failures: string[] = [];
+  /** Text jobs per language the router chose, with the embedding dimension seen (the measured run only). */
+  const languages: Record<string, { articles: number; dim: number }> = {};
+  let counting = false;
   const runPool = (pool: Worker[], jobs: Job[]) =>
     Promise.all(
       pool.map(async (w) => {
         for (let j = jobs.shift(); j; j = jobs.shift()) {
           const id = nextId++;
-          const reply = await new Promise<{ ok: boolean; error?: string }>((resolve) => {
-            const on = (m: { id: number; ok: boolean; error?: string }) => {
+          const reply = await new Promise<{ ok: boolean; error?: string; language?: string; dim?: number }>((resolve) => {
+            const on = (m: { id: number; ok: boolean; error?: string; language?: string; dim?: number }) => {
               if (m.id !== id) return;
               w.off('message', on);
               resolve(m);
@@ -100,6 +113,11 @@ async function main() {
             w.postMessage({ id, ...j });
           });
           if (!reply.ok) failures.push(reply.error ?? `${j.kind} job not ok`);
+          if (counting && reply.language) {
+            const l = (languages[reply.language] ??= { articles: 0, dim: 0 });
+            l.articles++;
+            l.dim = Math.max(l.dim, reply.dim ?? 0);
+          }
         }
       }),
     );
@@ -114,6 +132,7 @@ async function main() {
   const jobs = jobsFor(1000, n, 'run');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  counting = true;
   await runAll(jobs);
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -133,6 +152,7 @@ async function main() {
     JSON.stringify({
       kind,
       articles: n,
+      languages,
       wallS,
       articlesPerS: n / wallS,
       cpuSPerArticle: (cpu.user + cpu.system) / 1e6 / n,

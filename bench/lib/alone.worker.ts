@@ -21,7 +21,14 @@ parentPort!.on('message', (m: Msg) => {
   const t0 = performance.now();
   const work = m.kind === 'text' ? extractor.text(m.job) : extractor.image(m.job, { number: 1, of: 1 });
   work.then(
-    (out) => parentPort!.postMessage({ id: m.id, ms: performance.now() - t0, ok: out.status === 'ok' }),
+    (out) =>
+      parentPort!.postMessage({
+        id: m.id,
+        ms: performance.now() - t0,
+        ok: out.status === 'ok',
+        // Text jobs: which language's analyzer read it, and the dimension of its sentence space.
+        ...(m.kind === 'text' && 'language' in out ? { language: out.language, dim: out.embedding?.length ?? 0 } : {}),
+      }),
     (err: unknown) => parentPort!.postMessage({ id: m.id, ms: performance.now() - t0, ok: false, error: String(err) }),
   );
 });

@@ -35,6 +35,8 @@ export interface AloneResult {
   peakRssMb: number;
   failures: number;
   wallS: number;
+  /** Text jobs of the measured run per language the router chose, with their embedding dimension. */
+  languages?: Record<string, { articles: number; dim: number }>;
   modelHost?: {
     threads: number;
     requests: number;
@@ -57,6 +59,11 @@ export interface BenchResult {
   e2e: E2eRow[];
   peakRssMb: Record<string, number>;
   peakRssMb2?: Record<string, number>;
+  /**
+   * Extract alone with English and Chinese articles (every other one Chinese), so both sentence spaces
+   * (MiniLM and bge-small-zh) are loaded: `--skip languages` leaves it out.
+   */
+  languages?: LanguagesRun;
   /** Old and new model engine side by side (MODEL_ENGINE; `--engine both`), the default engine first. */
   engines?: {
     list: string[];
@@ -81,6 +88,40 @@ export interface BenchResult {
         usedMemoryAfterMb: number;
       }
     | undefined;
+}
+
+export interface LanguagesRun {
+  /** The design it ran with (the first of --variants). */
+  variant: string;
+  kind: Kind;
+  articles: number;
+  articlesPerS: number;
+  cpuSPerArticle: number;
+  peakRssMb: number;
+  failures: number;
+  /** Text jobs of the measured run per language the router chose, with their embedding dimension. */
+  languages: Record<string, { articles: number; dim: number }>;
+}
+
+/** Extract alone, English only against English + Chinese: what the second embedder costs in RSS. */
+export function renderLanguages(r: BenchResult, l: LanguagesRun): string {
+  const english = r.engines?.alone[l.variant]?.[l.kind] ?? (l.variant === r.engines?.list[0] ? r.alone[l.kind] : undefined);
+  const mix = Object.entries(l.languages)
+    .map(([code, v]) => `${v.articles} ${code} (${v.dim}-d)`)
+    .join(', ');
+  return [
+    '### Extract with both embedders loaded (English + Chinese)',
+    `Extract alone (bench/lib/alone.ts --languages en,zh, design ${l.variant}, ${KIND_LABEL[l.kind]}): every other article is one of the ` +
+      `demo's Chinese articles, so each text thread loads MiniLM and bge-small-zh (the language router loads a language's models on ` +
+      `its first article). Text jobs in the measured run: ${mix || 'none'}; failures: ${l.failures}.`,
+    table(
+      ['articles', 'articles/s', 'CPU s / article', 'peak RSS'],
+      [
+        ...(english ? [['English only', f(english.articlesPerS, 2), f(english.cpuSPerArticle, 3), `${f(english.peakRssMb, 0)} MB`]] : []),
+        ['English + Chinese', f(l.articlesPerS, 2), f(l.cpuSPerArticle, 3), `${f(l.peakRssMb, 0)} MB ${ok(l.peakRssMb <= TARGETS.rssMb)}`],
+      ],
+    ),
+  ].join('\n\n');
 }
 
 export const TARGETS = { ofLimit: 0.8, goal: 0.9, p95HalfMs: 2000, rssMb: 400 };
@@ -438,6 +479,7 @@ export function renderTables(r: BenchResult): string {
       ],
     ),
   );
+  if (r.languages) parts.push(renderLanguages(r, r.languages));
   if (r.redis) {
     parts.push('### Redis memory after the one-extract run');
     parts.push(

@@ -2,6 +2,7 @@
  * The benchmark's workload: real news texts (the 37 Readability test pages of ../shared: title, excerpt
  * and main text) and real photos (the ImageNet dev photos of ../shared), served from a loopback HTTP
  * server. Without ../shared the texts are the demo articles and the photos are generated scenes.
+ * Chinese texts (`loadZhTexts`): the demo's Chinese articles (../shared has no Chinese news).
  */
 import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -55,6 +56,18 @@ export function loadTexts(): { texts: Text[]; source: string } {
     texts: demo.articles.map((a) => ({ title: a.title, summary: a.summary, body: a.summary, category: a.category })),
     source: `${demo.articles.length} demo articles (../shared absent)`,
   };
+}
+
+const HAN = /\p{Script=Han}/u;
+
+/** The demo feed's Chinese articles (written for the project, CC0), for the mixed-language runs. */
+export function loadZhTexts(): Text[] {
+  const demo = JSON.parse(readFileSync(join(REPO_ROOT, 'demo/articles.json'), 'utf8')) as {
+    articles: Array<{ title: string; summary: string; category: string }>;
+  };
+  const zh = demo.articles.filter((a) => HAN.test(a.title));
+  if (zh.length === 0) throw new Error('demo/articles.json has no Chinese article');
+  return zh.map((a) => ({ title: a.title, summary: a.summary, body: a.summary, category: a.category, language: 'zh' }));
 }
 
 export interface PhotoServer {
