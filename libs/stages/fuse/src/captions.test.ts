@@ -107,7 +107,8 @@ test('hybrid: the caption regime adds the caption model logit; a failed image ge
     data: 't',
     trainedAt: new Date(0).toISOString(),
     late: { kind: 'logistic', features: ['object_match'], weights: [1], bias: 0 },
-    hybrid: { kind: 'logistic', features: ['object_match'], weights: [2], bias: -1 },
+    // a fixed caption coefficient from before the news set: left out once a caption model is there
+    hybrid: { kind: 'logistic', features: ['object_match'], weights: [2], bias: -1, fixed: { caption_overlap: 5 } },
     caption: { kind: 'logistic', features: ['caption_entity_overlap'], weights: [3], bias: -1 },
     lateWeights: {},
   };
@@ -115,6 +116,7 @@ test('hybrid: the caption regime adds the caption model logit; a failed image ge
   const input = { article: { title: 'Obama on guns' }, text: text(), images: [ok('Barack Obama at the White House')] };
   const s = st.hybrid(input).perImage[0]!.signals;
   assert.equal(s.caption_regime, 1);
+  assert.ok(s.caption_overlap! > 0);
   assert.ok(Math.abs(s.relevance! - sigmoid(-1 + logitOf(weights.caption!, s))) < 1e-12);
   const bare = st.hybrid({ ...input, images: [ok(undefined)] }).perImage[0]!.signals;
   assert.equal(bare.caption_regime, undefined);

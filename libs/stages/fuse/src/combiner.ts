@@ -131,6 +131,14 @@ export function logitOf(model: Combiner, signals: Partial<Record<string, number>
   return logit(model, featureVector(model.features, signals), fixedTerm(model, signals));
 }
 
+/**
+ * The model's logit without its `fixed` terms: what the image side says in the with-caption regime,
+ * where the learned caption model replaces the fixed caption coefficients of weights from before it.
+ */
+export function learnedLogitOf(model: Combiner, signals: Partial<Record<string, number>>): number {
+  return logit(model, featureVector(model.features, signals));
+}
+
 /** Probability that the image matches the article, in (0, 1). */
 export function combine(model: Combiner, signals: Partial<Record<string, number>>): number {
   return sigmoid(logitOf(model, signals));

@@ -18,7 +18,8 @@
  * - `hybrid`: a learned combiner (fusion-weights.json) over the early similarities and the late
  *   per-modality scores. relevance = its probability. Two regimes: without a caption, that; with a
  *   caption (or alt text) and a caption model in the weights, the caption model's logit is added to
- *   it (`caption_regime` = 1 in the image's signals); a failed image gets `caption_relevance`, its
+ *   the hybrid's learned logit, without the hybrid's fixed caption coefficient (`caption_regime` = 1 in
+ *   the image's signals; score calibrates it with the regime's calibrator); a failed image gets `caption_relevance`, its
  *   caption model's probability alone.
  *
  * The learned weights come from scripts/train-fusion.ts; `createStrategies(weights)` lets the
@@ -27,7 +28,7 @@
 import { type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
 import { captionStems, cleanCaption } from '@newsfuse/text/captions';
-import { combine, logitOf, type FusionWeights } from './combiner.ts';
+import { combine, learnedLogitOf, logitOf, type FusionWeights } from './combiner.ts';
 import { sigmoid } from '@newsfuse/models/math';
 import { articleView, bestOf, coverage, imageSignals as baseImageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
 
@@ -104,6 +105,14 @@ function run(input: FusionInput, perImageSignals: (img: ImageFeatures, view: Art
 /** Signals added to every analysed image's (the evaluation measures candidate signals this way). */
 export type ExtraSignals = (img: ImageFeaturesOk, view: ArticleView) => Record<string, number>;
 
+/**
+ * The with-caption regime's relevance: the hybrid's learned image-side logit (its fixed caption
+ * coefficient, a stand-in from before the news set, left out) plus the caption model's logit.
+ */
+export function captionedRelevance(weights: FusionWeights, s: Record<string, number>): number {
+  return sigmoid(learnedLogitOf(weights.hybrid, s) + logitOf(weights.caption!, s));
+}
+
 export function createStrategies(weights: FusionWeights, extra?: ExtraSignals) {
   const imageSignals = (img: ImageFeatures, view: ArticleView) => {
     const s = baseImageSignals(img, view);
@@ -134,7 +143,7 @@ export function createStrategies(weights: FusionWeights, extra?: ExtraSignals) {
         return s;
       }
       Object.assign(s, lateScores(s, weights));
-      s.relevance = captioned ? sigmoid(logitOf(weights.hybrid, s) + logitOf(weights.caption!, s)) : combine(weights.hybrid, s);
+      s.relevance = captioned ? captionedRelevance(weights, s) : combine(weights.hybrid, s);
       return s;
     });
   return { baseline, early, late, hybrid } satisfies Record<string, Strategy>;

@@ -32,6 +32,12 @@ export interface StrategyCalibration {
   calibrator: Calibrator;
   /** Decision threshold on the calibrated probability. */
   threshold: number;
+  /**
+   * The with-caption regime (an image with a caption or alt text and a caption model in the weights:
+   * `caption_regime` = 1 in its signals): its own calibrator, fitted on the news caption set and
+   * shifted so that its balanced-accuracy cut falls on `threshold` (one threshold per strategy).
+   */
+  caption?: { calibrator: Calibrator };
 }
 
 export interface CalibrationFile {
@@ -55,7 +61,14 @@ export const CalibrationFileSchema: z.ZodType<CalibrationFile> = z.object({
   data: z.string(),
   trainedAt: z.string(),
   defaultStrategy: z.string(),
-  strategies: z.record(z.string(), z.object({ calibrator: CalibratorSchema, threshold: z.number().min(0).max(1) })),
+  strategies: z.record(
+    z.string(),
+    z.object({
+      calibrator: CalibratorSchema,
+      threshold: z.number().min(0).max(1),
+      caption: z.object({ calibrator: CalibratorSchema }).optional(),
+    }),
+  ),
 });
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
@@ -82,6 +95,15 @@ export function calibrate(c: Calibrator, raw: number): number {
       return y[lo]! + t * (y[hi]! - y[lo]!);
     }
   }
+}
+
+/**
+ * A Platt calibrator moved along the logit axis so that the probability `from` maps to `to`: a
+ * regime's calibrator whose own threshold is `from` then decides at the strategy's threshold `to`.
+ */
+export function shiftPlatt(c: PlattCalibrator, from: number, to: number): PlattCalibrator {
+  const logitOf = (p: number) => Math.log(p / (1 - p));
+  return { method: 'platt', a: c.a, b: c.b + logitOf(to) - logitOf(from) };
 }
 
 /**

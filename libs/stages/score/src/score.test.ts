@@ -316,3 +316,29 @@ test('a language no model reads: null text sentiment and relevance with LANGUAGE
   assert.deepEqual(languageOutcomeOf({ ...base, text: undefined }), { language: 'und', outcome: 'text-failed' });
   assert.deepEqual(languageOutcomeOf({ ...base, text: { ...base.text!, language: 'zh-Hant-x-very-long' } }).language, 'other');
 });
+
+test('an image in the with-caption regime is calibrated with the regime calibrator, the others with the strategy one', () => {
+  const cal: ScoreOptions = {
+    ...DEFAULT_SCORE_OPTIONS,
+    calibration: {
+      hybrid: { calibrator: { method: 'platt', a: 10, b: -5 }, threshold: 0.6, caption: { calibrator: { method: 'platt', a: 4, b: -1 } } },
+    },
+  };
+  const two = hybrid(0.5, {
+    images: [0, 1].map((index) => ({ ...fused().images[0]!, index })),
+    fusion: {
+      perImage: [
+        { index: 0, signals: { relevance: 0.5 } },
+        { index: 1, signals: { relevance: 0.5, caption_regime: 1 } },
+      ],
+      signals: { relevance: 0.5 },
+    },
+  });
+  const s = score(two, cal, new Date());
+  assert.ok(Math.abs(s.relevance.perImage[0]!.score! - 0.5) < 1e-12); // sigmoid(10·0.5 − 5)
+  assert.ok(Math.abs(s.relevance.perImage[1]!.score! - 1 / (1 + Math.exp(-1))) < 1e-12); // sigmoid(4·0.5 − 1)
+  assert.equal(s.relevance.label, 'relevant');
+  // a calibration file without the regime: the strategy calibrator for both
+  const old = score(two, CAL, new Date());
+  assert.equal(old.relevance.perImage[1]!.score, old.relevance.perImage[0]!.score);
+});

@@ -6,7 +6,7 @@ import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@news
 import { slug } from '@newsfuse/text/slug';
 import { termsOf } from '@newsfuse/text/terms';
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
-import { calibrate, type CalibrationFile, type StrategyCalibration } from './calibration.ts';
+import { calibrate, type CalibrationFile, type Calibrator, type StrategyCalibration } from './calibration.ts';
 import type { StoryTopic } from './stories.ts';
 import { DEFAULT_RECYCLED_OPTIONS, explainRecycled, type RecycledImage } from './recycled.ts';
 
@@ -51,11 +51,25 @@ export function thresholdFor(strategy: string, opts: Pick<ScoreOptions, 'thresho
   return opts.threshold ?? opts.calibration[strategy]?.threshold ?? 0.5;
 }
 
-/** A per-image relevance signal → probability in [0, 1]. */
-export function calibratedRelevance(strategy: string, signal: string, raw: number, opts: Pick<ScoreOptions, 'calibration'>): number {
-  const c = signal === 'relevance' ? opts.calibration[strategy]?.calibrator : undefined;
+/** A per-image relevance signal → probability in [0, 1]; `regime` 'caption' for an image in the with-caption regime. */
+export function calibratedRelevance(
+  strategy: string,
+  signal: string,
+  raw: number,
+  opts: Pick<ScoreOptions, 'calibration'>,
+  regime?: 'caption',
+): number {
+  const c = signal === 'relevance' ? regimeCalibrator(opts.calibration[strategy], regime) : undefined;
   return clamp(c ? calibrate(c, raw) : raw, 0, 1);
 }
+
+/** The calibrator of an image's regime: the with-caption one when the file has it, else the strategy's. */
+export function regimeCalibrator(c: StrategyCalibration | undefined, regime: 'caption' | undefined): Calibrator | undefined {
+  return (regime === 'caption' ? c?.caption?.calibrator : undefined) ?? c?.calibrator;
+}
+
+/** The regime fusion put an image in (strategies.ts: `caption_regime` = 1 with a caption model). */
+export const regimeOf = (signals: Record<string, number>): 'caption' | undefined => (signals.caption_regime === 1 ? 'caption' : undefined);
 
 /** Valence of a face's expression distribution in [-1, 1]. */
 export function faceValence(expressions: Record<string, number>): number {
@@ -205,7 +219,7 @@ export function score(
     let value =
       unsupported || name === undefined || img.status === 'failed'
         ? null
-        : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts);
+        : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts, regimeOf(signals));
     if (value !== null && recycled?.some((r) => r.index === img.index && r.status === 'recycled')) value *= 1 - penalty;
     return { index: img.index, url: img.url, status: img.status, score: value };
   });
