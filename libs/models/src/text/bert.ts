@@ -6,7 +6,9 @@
  * and how long texts are handled.
  *
  * - Pooling `mean`: mean of last_hidden_state over the attention mask (sentence-transformers' MiniLM).
- *   Pooling `cls`: the [CLS] position's hidden state (the BGE models).
+ *   Pooling `cls`: the [CLS] position's hidden state (the BGE models). Pooling `cls+mean`: both,
+ *   concatenated (dim = 2 × hidden size), each half L2-normalised on its own (so the first half is
+ *   exactly the `cls` vector) — one model run for a head that reads both.
  * - Long texts `chunk`: the ids are cut into consecutive windows of `maxTokens - 2`; each chunk is
  *   embedded and normalised; the text's vector is the token-count-weighted mean of its chunks,
  *   re-normalised. `truncate`: only the first `maxTokens - 2` ids are embedded (BGE: "inputs capped
@@ -64,7 +66,8 @@ export interface BertModelSpec {
   model: string;
   tokenizer: string;
   dim: number;
-  pooling: 'mean' | 'cls';
+  /** Output dimension: the hidden size, or twice it for `cls+mean`. */
+  pooling: 'mean' | 'cls' | 'cls+mean';
   longText: 'chunk' | 'truncate';
   defaultMaxTokens: number;
   /**
@@ -108,6 +111,14 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
   if (batchSize < 1) throw new RangeError('batchSize must be ≥ 1');
   const window = maxTokens - 2;
   const dim = spec.dim;
+  /** Independently normalised parts of a vector: 2 for cls+mean. */
+  const parts = spec.pooling === 'cls+mean' ? 2 : 1;
+  const hiddenDim = dim / parts;
+  const normalise = (v: Float32Array): Float32Array => {
+    if (parts === 1) return l2normalise(v);
+    for (let p = 0; p < parts; p++) l2normalise(v.subarray(p * hiddenDim, (p + 1) * hiddenDim));
+    return v;
+  };
 
   let loading: Promise<Loaded> | null = null;
   const load = (): Promise<Loaded> => {
@@ -163,7 +174,7 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
       const v = chunkVecs[ci]!;
       for (let d = 0; d < dim; d++) acc[d]! += w * v[d]!;
     });
-    for (const v of out) l2normalise(v);
+    for (const v of out) normalise(v);
     return out;
   }
 
@@ -188,22 +199,23 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
     });
     const hidden = res.last_hidden_state;
     if (!hidden) throw new Error('model returned no last_hidden_state');
-    if (hidden.dims[2] !== dim) throw new Error(`${spec.model}: hidden size ${String(hidden.dims[2])}, expected ${dim}`);
+    if (hidden.dims[2] !== hiddenDim) throw new Error(`${spec.model}: hidden size ${String(hidden.dims[2])}, expected ${hiddenDim}`);
     const h = hidden.data as Float32Array;
     const out: Float32Array[] = [];
     for (let r = 0; r < n; r++) {
       const v = new Float32Array(dim);
-      if (spec.pooling === 'cls') {
-        v.set(h.subarray(r * len * dim, r * len * dim + dim));
-      } else {
+      const H = hiddenDim;
+      if (spec.pooling !== 'mean') v.set(h.subarray(r * len * H, r * len * H + H));
+      if (spec.pooling !== 'cls') {
+        const m = v.subarray(dim - H);
         const used = batch[r]!.length + 2;
         for (let t = 0; t < used; t++) {
-          const o = (r * len + t) * dim;
-          for (let d = 0; d < dim; d++) v[d]! += h[o + d]!;
+          const o = (r * len + t) * H;
+          for (let d = 0; d < H; d++) m[d]! += h[o + d]!;
         }
-        for (let d = 0; d < dim; d++) v[d]! /= used;
+        for (let d = 0; d < H; d++) m[d]! /= used;
       }
-      out.push(l2normalise(v));
+      out.push(normalise(v));
     }
     return out;
   }

@@ -56,6 +56,19 @@ void describe('bge-small-zh embedder', () => {
     assert.ok(maxAbsDiff(vs[2]!, await e.embedOne('股市今天大涨')) < 1e-6);
   });
 
+  void test('cls+mean pooling: 1024-d, first half exactly the [CLS] vector, second half a unit mean vector', async (t) => {
+    if (skipIfNoModel(t)) return;
+    const both = createZhEmbedder({ intraOpNumThreads: 1 }, 'cls+mean');
+    assert.equal(both.dim, 2 * ZH_EMBEDDING_DIM);
+    const text = '这家酒店服务很好，房间干净';
+    const [v, cls] = await Promise.all([both.embedOne(text), e.embedOne(text)]);
+    assert.equal(v.length, 2 * ZH_EMBEDDING_DIM);
+    assert.deepEqual(Array.from(v.subarray(0, ZH_EMBEDDING_DIM)), Array.from(cls));
+    const mean = v.subarray(ZH_EMBEDDING_DIM);
+    assert.ok(Math.abs(norm(mean) - 1) < 1e-5);
+    assert.ok(maxAbsDiff(mean, cls) > 1e-3, 'the mean half differs from [CLS]');
+  });
+
   void test('a paraphrase ranks above an unrelated sentence', async (t) => {
     if (skipIfNoModel(t)) return;
     const [a, b, c] = await e.embed(['股市今天大涨', '股票市场今日上涨', '小猫在睡觉']);

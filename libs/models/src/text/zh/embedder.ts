@@ -27,8 +27,13 @@ export const BGE_ZH_SPEC: BertModelSpec = {
   lowercase: true,
 };
 
-export function createZhEmbedder(options: EmbedderOptions = {}): Embedder {
-  return createBertEmbedder(BGE_ZH_SPEC, options);
+/** Manifest-style name of the [CLS] + mean-pooled variant (1024-d: both halves L2-normalised; the
+ *  first half is exactly the [CLS] vector), for heads that read both; same model file and session. */
+export const ZH_CLS_MEAN_MODEL_NAME = `${ZH_MODEL_NAME}#cls+mean`;
+export const BGE_ZH_CLS_MEAN_SPEC: BertModelSpec = { ...BGE_ZH_SPEC, pooling: 'cls+mean', dim: 2 * ZH_EMBEDDING_DIM };
+
+export function createZhEmbedder(options: EmbedderOptions = {}, pooling: 'cls' | 'cls+mean' = 'cls'): Embedder {
+  return createBertEmbedder(pooling === 'cls' ? BGE_ZH_SPEC : BGE_ZH_CLS_MEAN_SPEC, options);
 }
 
 let shared: Embedder | null = null;
