@@ -13,6 +13,7 @@
  *  - recall, index: the 500 originals stored in the index (libs/stages/score/src/recycled.ts, the same
  *    bands, probes and verification as the Redis index), each copy looked up: found = the index returns
  *    its original. And the other way round (the copies stored, each original looked up).
+ *  - previous index (v1): the same with the previous design's bands and probes (recycled-v1.ts), for comparison.
  *  - recall, rule: nearDupDistance ≤ maxDistance, without the index (the bands can only lose pairs).
  *  - false matches: every pair of two different photos among the 500 × 8 versions (about 8 M pairs),
  *    judged by the index's verification rule (nearDupDistance ≤ maxDistance). The index returns a
@@ -26,6 +27,7 @@ import { decodeImage } from '@newsfuse/models/image/decode';
 import { nearDupHashes, type NearDupHashes } from '@newsfuse/models/image/neardup';
 import { perceptualHash } from '@newsfuse/models/image/phash';
 import { DEFAULT_RECYCLED_OPTIONS, createMemoryNearDupIndex, distance, nearDupDistance } from '@newsfuse/stage-score/recycled';
+import { createMemoryNearDupIndexV1 } from '@newsfuse/stage-score/recycled-v1';
 import { IMAGENET_DEV, REPO_ROOT, sharedMissing } from '@newsfuse/testkit/paths';
 import { VARIANTS, VARIANT_LABEL, makeVariant, seeded, type Variant } from '../tools/recycled/variants.ts';
 
@@ -86,8 +88,12 @@ const maxD = DEFAULT_RECYCLED_OPTIONS.maxDistance;
 const pct = (x: number) => x.toFixed(3);
 
 // Recall through the index, both directions.
-function indexRecall(stored: (p: PhotoHashes) => NearDupHashes, query: (p: PhotoHashes) => NearDupHashes): number {
-  const index = createMemoryNearDupIndex(maxD);
+function indexRecall(
+  stored: (p: PhotoHashes) => NearDupHashes,
+  query: (p: PhotoHashes) => NearDupHashes,
+  design: 'v2' | 'v1' = 'v2',
+): number {
+  const index = design === 'v2' ? createMemoryNearDupIndex(maxD) : createMemoryNearDupIndexV1(maxD);
   const serials = photos.map((p) => index.add(stored(p)));
   let found = 0;
   photos.forEach((p, i) => {
@@ -141,8 +147,8 @@ lines.push(
   `${photos.length} photos × ${versions.length} versions; ${pairs.toLocaleString('en')} pairs of different photos; ` +
     `match = at most ${maxD} of 64 bits apart. Command: \`${COMMAND}\`.`,
   '',
-  '| copy | recall, index (original stored) | recall, index (copy stored) | recall, rule | old pHash, whole frame |',
-  '| --- | --- | --- | --- | --- |',
+  '| copy | recall, index (original stored) | recall, index (copy stored) | previous index (v1): original / copy stored | recall, rule | old pHash, whole frame |',
+  '| --- | --- | --- | --- | --- | --- |',
 );
 for (const v of VARIANTS) {
   const rule = photos.filter((p) => nearDupDistance(p[v].nd, p.original.nd) <= maxD).length / photos.length;
@@ -158,13 +164,25 @@ for (const v of VARIANTS) {
         (p) => p[v].nd,
         (p) => p.original.nd,
       ),
+    )} | ${pct(
+      indexRecall(
+        (p) => p.original.nd,
+        (p) => p[v].nd,
+        'v1',
+      ),
+    )} / ${pct(
+      indexRecall(
+        (p) => p[v].nd,
+        (p) => p.original.nd,
+        'v1',
+      ),
     )} | ${pct(rule)} | ${pct(legacy)} |`,
   );
 }
 const fm = atMost(hist, maxD);
 const lfm = atMost(legacyHist, maxD);
 lines.push(
-  `| **false matches** (pairs of different photos) | | | ${fm} = ${((fm / pairs) * 1e4).toFixed(2)} per 10,000 | ${lfm} = ${((lfm / pairs) * 1e4).toFixed(2)} per 10,000 |`,
+  `| **false matches** (pairs of different photos) | | | | ${fm} = ${((fm / pairs) * 1e4).toFixed(2)} per 10,000 | ${lfm} = ${((lfm / pairs) * 1e4).toFixed(2)} per 10,000 |`,
   '',
   'Sweep of the distance (rule, no index):',
   '',

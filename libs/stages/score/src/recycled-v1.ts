@@ -88,3 +88,29 @@ export function bestMatch(probes: Probe[], membersPerProbe: Uint8Array[][], maxD
   });
   return best;
 }
+
+/** The previous design's in-memory index (same bands, probes and verification as its Redis adapter): for the evaluation's comparison. */
+export function createMemoryNearDupIndexV1(maxDistance: number) {
+  const buckets = new Map<string, Uint8Array[]>();
+  let serial = 0;
+  return {
+    add(h: NearDupHashes): number {
+      const s = ++serial;
+      for (const e of entriesOf(h)) {
+        const k = bandKey(e.ns, e.band, e.value);
+        let list = buckets.get(k);
+        if (!list) buckets.set(k, (list = []));
+        list.push(encodeMember(e.hash, s));
+      }
+      return s;
+    },
+    lookup(h: NearDupHashes): Match | null {
+      const probes = probesOf(h, 1);
+      return bestMatch(
+        probes,
+        probes.map((p) => buckets.get(bandKey(p.ns, p.band, p.value)) ?? []),
+        maxDistance,
+      );
+    },
+  };
+}
