@@ -2,7 +2,7 @@
  * Relevance evaluation: every fusion strategy and every single signal on the shared ImageNet dev photos,
  * 5-fold cross-validated. Prints the results and writes docs/evaluation.md and docs/evaluation.json.
  *
- *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--quiet] [--out docs/evaluation]
+ *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--quiet] [--out docs/evaluation] [--news-only | --no-news]
  *
  * Each photo (under an opaque content-hash name: file names carry the class) is paired, per text
  * variant (label / WordNet lemmas / gloss), with its own class text, a random other class's text and
@@ -11,13 +11,21 @@
  * thresholds) is fitted on training folds only (folds by class; a training pair has photo and text
  * from training classes). The computation is tools/relevance/experiment.ts, the rendering
  * tools/relevance/report.ts; details: tools/relevance/.
+ *
+ * The news section: the with-caption regime on the news caption set (../shared readability pages, their
+ * own captions and alt texts against other articles' and same-outlet articles' captions), nested 5-fold
+ * CV by article (tools/relevance/news-run.ts, news-report.ts); text features cached in .cache/eval/news/.
+ * `--news-only` runs it alone and rewrites only that section of the page and the `news` key of the JSON.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { missingShared, REPO_ROOT } from '../tools/relevance/features.ts';
 import { runRelevanceExperiment } from '../tools/relevance/experiment.ts';
 import { renderReport } from '../tools/relevance/report.ts';
+import { runNewsExperiment } from '../tools/relevance/news-experiment.ts';
+import { renderNews, spliceNews } from '../tools/relevance/news-report.ts';
 
 const COMMAND = 'npm run eval:relevance';
 
@@ -25,6 +33,13 @@ const COMMAND = 'npm run eval:relevance';
 async function pretty(path: string, text: string): Promise<string> {
   const prettier = await import('prettier');
   return prettier.format(text, { ...(await prettier.resolveConfig(path)), filepath: path });
+}
+
+async function writeOut(out: string, markdown: string, json: unknown): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(`${out}.md`, await pretty(`${out}.md`, markdown));
+  await writeFile(`${out}.json`, await pretty(`${out}.json`, JSON.stringify(json)));
+  console.log(`\nwrote ${relative(REPO_ROOT, `${out}.md`)} and ${relative(REPO_ROOT, `${out}.json`)}`);
 }
 
 async function main(): Promise<number> {
@@ -35,12 +50,32 @@ async function main(): Promise<number> {
       out: { type: 'string', default: 'docs/evaluation' },
       quiet: { type: 'boolean', default: false },
       refresh: { type: 'boolean', default: false },
+      'news-only': { type: 'boolean', default: false },
+      'no-news': { type: 'boolean', default: false },
     },
   });
   if (missingShared) {
     console.error(missingShared);
     return 2;
   }
+  const out = new URL(`../${values.out}`, import.meta.url).pathname;
+  const write = !values['no-write'] && !values.limit;
+  const news = values['no-news'] ? undefined : await runNewsExperiment({ quiet: values.quiet });
+  const newsReport = news ? renderNews(news, { command: COMMAND }) : undefined;
+  if (!values['no-news'] && !news) console.error('the news caption set (../shared/data/articles/readability/test-pages) is missing');
+
+  if (values['news-only']) {
+    if (!newsReport) return 2;
+    for (const line of newsReport.console) console.log(line);
+    if (write) {
+      // only the news section of the page and the news key of the JSON change
+      const md = existsSync(`${out}.md`) ? await readFile(`${out}.md`, 'utf8') : '# Relevance evaluation\n';
+      const json = existsSync(`${out}.json`) ? (JSON.parse(await readFile(`${out}.json`, 'utf8')) as Record<string, unknown>) : {};
+      await writeOut(out, spliceNews(md, newsReport.markdown), { ...json, news: newsReport.json });
+    }
+    return 0;
+  }
+
   const experiment = await runRelevanceExperiment({
     ...(values.limit ? { limit: Number(values.limit) } : {}),
     quiet: values.quiet,
@@ -48,13 +83,11 @@ async function main(): Promise<number> {
   });
   const report = renderReport(experiment, { command: COMMAND, out: values.out });
   for (const line of report.console) console.log(line);
+  for (const line of newsReport?.console ?? []) console.log(line);
 
-  if (!values['no-write'] && !values.limit) {
-    const out = new URL(`../${values.out}`, import.meta.url).pathname;
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(`${out}.md`, await pretty(`${out}.md`, report.markdown));
-    await writeFile(`${out}.json`, await pretty(`${out}.json`, JSON.stringify(report.json)));
-    console.log(`\nwrote ${relative(REPO_ROOT, `${out}.md`)} and ${relative(REPO_ROOT, `${out}.json`)}`);
+  if (write) {
+    const md = newsReport ? spliceNews(report.markdown, newsReport.markdown) : report.markdown;
+    await writeOut(out, md, newsReport ? { ...report.json, news: newsReport.json } : report.json);
   }
   return 0;
 }

@@ -5,6 +5,7 @@ import { calibrate, shiftPlatt } from '@newsfuse/stage-score/calibration';
 import type { Example } from '../learning/classifiers.ts';
 import { loadNewsSet, NEWS_FOLDS, type NewsPair } from './news.ts';
 import { fitEqual, fitMonotone, splitPairs, type NewsData } from './news-run.ts';
+import { NEWS_BEGIN, NEWS_END, spliceNews } from './news-report.ts';
 
 const missing = sharedMissing('the news caption set (readability test pages)');
 
@@ -120,4 +121,13 @@ test('a shifted Platt calibrator decides at the target threshold', () => {
   const raw = (Math.log(from / (1 - from)) - c.b) / c.a;
   assert.ok(Math.abs(calibrate(s, raw) - to) < 1e-12);
   assert.equal(s.a, c.a);
+});
+
+test('the news section of the page is replaced in place, or appended when absent', () => {
+  const section = `${NEWS_BEGIN}\n## News captions\nnew\n${NEWS_END}\n`;
+  const page = `# Relevance evaluation\n\nImageNet\n\n${NEWS_BEGIN}\nold\n${NEWS_END}\n\n## After\n`;
+  const spliced = spliceNews(page, section);
+  assert.ok(spliced.includes('new') && !spliced.includes('old'));
+  assert.ok(spliced.startsWith('# Relevance evaluation\n\nImageNet') && spliced.endsWith('## After\n'));
+  assert.equal(spliceNews('# Relevance evaluation\n', section), `# Relevance evaluation\n\n${section}`);
 });
