@@ -92,11 +92,16 @@ const { values } = parseArgs({
 const ENGINE_FLAG: Record<string, string> = { both: 'threads,tfjs', onnx: 'threads', tfjs: 'tfjs' };
 if (values.engine !== undefined && !ENGINE_FLAG[values.engine]) throw new Error('--engine: onnx, tfjs or both');
 /** The designs compared in one run: the model engine and whether extract has a model host. */
-const VARIANT_ENV: Record<string, { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off'; MODEL_HOST_TEXT: 'true' | 'false' }> = {
+const VARIANT_ENV: Record<
+  string,
+  { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off'; MODEL_HOST_TEXT: 'true' | 'false'; MALLOC_ARENA_MAX?: string }
+> = {
   /** The default: image models in the host, each text thread its own small text models. */
   host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' },
   /** Every model in the host, text too (the host as it first landed). */
   hosttext: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'true' },
+  /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */
+  hostarena2: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false', MALLOC_ARENA_MAX: '2' },
   threads: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'false' },
   tfjs: { MODEL_ENGINE: 'tfjs', EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'false' },
 };
