@@ -18,6 +18,7 @@ import { nearDupHashes } from '@newsfuse/models/image/neardup';
 import { createDefaultImageAnalyzer, type ImageAnalyzer } from '@newsfuse/models/image/features';
 import type { EmbedderPort, Fetcher, ImageAnalyzerPort, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
 import type { AnalysisConfig } from '@newsfuse/models/config';
+import { stemsOf } from '@newsfuse/text/terms';
 
 export function createImageFetcher(
   cfg: Pick<AnalysisConfig, 'IMAGE_TIMEOUT_MS' | 'IMAGE_MAX_BYTES' | 'NEWSFUSE_FETCH_ALLOW_PRIVATE' | 'NEWSFUSE_FETCH_ALLOW_HOSTS'>,
@@ -156,7 +157,11 @@ export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq
   });
   return {
     model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon',
-    analyze: (input, opts) => analyzer.analyze(input, opts),
+    // the article's terms for lexical matching (OCR, caption, text view): jieba words, as the fuse stage reads them
+    analyze: async (input, opts) => ({
+      ...(await analyzer.analyze(input, opts)),
+      terms: stemsOf(`${input.title}\n${input.body}`, { lang: 'zh' }),
+    }),
   };
 }
 

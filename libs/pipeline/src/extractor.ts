@@ -44,6 +44,7 @@ export function createAnalysisExtractor(cfg: AnalysisConfig, opts: AnalysisExtra
     image,
     fetchImage: opts.fetchImage ?? createImageFetcher(cfg),
     embedderFor: languages.embedderFor,
+    textViewFor: languages.textViewFor,
     ...(joint ? { joint } : {}),
   });
 }

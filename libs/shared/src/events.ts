@@ -171,6 +171,11 @@ export const ImageFeaturesOk = ImageBase.extend({
   faces: z.array(z.object({ score: prob, box: z.array(z.number()).length(4), expressions: z.record(z.string(), prob) })).default([]),
   /** Object labels + OCR text + caption: the image seen as text. */
   textView: z.string(),
+  /**
+   * The language the text view is written in, when it was rendered in the article's language (a
+   * Chinese article's photo: object names in Chinese); absent: the image analyzer's English view.
+   */
+  textViewLanguage: z.string().optional(),
   embedding: z.array(z.number()).optional(),
   /** The photo in the joint image–text space, when JOINT_EMBEDDER_DIR is configured. */
   jointEmbedding: z.array(z.number()).max(4096).optional(),
@@ -217,7 +222,14 @@ export const FusedEvent = z.object({
   images: z.array(ImageFeatures),
   /** Strategy outputs: named similarities/scores, per image where it applies. */
   fusion: z.object({
-    perImage: z.array(z.object({ index: z.number().int(), signals: z.record(z.string(), z.number()) })),
+    perImage: z.array(
+      z.object({
+        index: z.number().int(),
+        signals: z.record(z.string(), z.number()),
+        /** Signals left out for a reason (e.g. LANGUAGE_MISMATCH: a caption in another language than the article's): name → why. */
+        missing: z.record(z.string(), z.string()).optional(),
+      }),
+    ),
     signals: z.record(z.string(), z.number()),
   }),
   timings: z.record(z.string(), z.number()),

@@ -15,7 +15,7 @@
  */
 import nlp from 'compromise';
 import { stopwords } from './natural.ts';
-import { stemsOf } from './terms.ts';
+import { stemsOf, type Lang } from './terms.ts';
 
 /** Whether an image's describing text is its caption (figcaption, media:description) or its alt text. */
 export type CaptionSource = 'caption' | 'alt';
@@ -81,11 +81,44 @@ export const CAPTION_STOP_WORDS = [
   'mugshot',
   'headshot',
 ] as const;
-const captionStopStems = new Set(stemsOf(CAPTION_STOP_WORDS.join(' ')));
+/**
+ * The Chinese caption boilerplate (written for the project): medium, credit and agency words of
+ * Chinese outlets' captions ("图为", "资料图", "新华社记者 摄", "视觉中国").
+ */
+export const CAPTION_STOP_WORDS_ZH = [
+  '图',
+  '图为',
+  '图片',
+  '照片',
+  '摄影',
+  '摄',
+  '供图',
+  '资料图',
+  '资料',
+  '截图',
+  '视频',
+  '来源',
+  '视觉中国',
+  '新华社',
+  '中新社',
+  '中新网',
+  '记者',
+  '通讯员',
+  '左',
+  '右',
+  '中',
+] as const;
 
-/** Content stems of a caption, without the caption stop words. */
-export function captionStems(text: string): string[] {
-  return stemsOf(text).filter((s) => !captionStopStems.has(s));
+/** Caption stop stems per term pipeline. */
+const CAPTION_STOP_STEMS: Readonly<Record<Lang, ReadonlySet<string>>> = {
+  en: new Set(stemsOf(CAPTION_STOP_WORDS.join(' '))),
+  zh: new Set(CAPTION_STOP_WORDS_ZH),
+};
+
+/** Content stems of a caption in `lang` (default English), without the caption stop words. */
+export function captionStems(text: string, lang: Lang = 'en'): string[] {
+  const stop = CAPTION_STOP_STEMS[lang];
+  return stemsOf(text, { lang }).filter((s) => !stop.has(s));
 }
 
 /**

@@ -61,6 +61,10 @@ export const LANGUAGES: Readonly<Record<Lang, Language>> = {
   },
 };
 
+/** The term pipeline of an article language (an ISO 639-1 code); undefined when it has none. */
+export const termLanguage = (code: string | undefined): Lang | undefined =>
+  code !== undefined && Object.hasOwn(LANGUAGES, code) ? (code as Lang) : undefined;
+
 export interface Term {
   /** The stem, the matching key. */
   stem: string;

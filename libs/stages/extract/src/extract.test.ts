@@ -83,3 +83,24 @@ test('joint embedder: when configured, text and images carry joint embeddings of
   assert.deepEqual([t.jointEmbedding, t.jointModel], [[0, 1], 'tiny-clip']);
   assert.deepEqual(i.status === 'ok' && [i.jointEmbedding, i.jointModel], [[1, 0], 'tiny-clip']);
 });
+
+test('image job: the text view is rendered in the article language when the language has a renderer', async () => {
+  const seen: string[] = [];
+  const e = createExtractor(
+    deps({
+      embedder: { embedOne: async (t) => (seen.push(t), new Float32Array([1, 0])) },
+      textViewFor: (language) =>
+        language === 'zh' ? ({ objects, caption }) => `照片中有：${objects.map((o) => o.label).join('、')}。${caption ?? ''}` : undefined,
+    }),
+  );
+  const zh = await e.image({ ...job, caption: '一只狗', language: 'zh' }, { number: 1, of: 1 });
+  assert.equal(zh.status, 'ok');
+  if (zh.status !== 'ok') return;
+  assert.equal(zh.textView, '照片中有：dog。一只狗');
+  assert.equal(zh.textViewLanguage, 'zh');
+  assert.deepEqual(seen, ['照片中有：dog。一只狗']);
+  // English (no renderer): the analyzer's view, no language stamp
+  const en = await e.image({ ...job, language: 'en' }, { number: 1, of: 1 });
+  assert.equal(en.status === 'ok' && en.textView, 'Photo showing dog');
+  assert.equal(en.status === 'ok' && en.textViewLanguage, undefined);
+});

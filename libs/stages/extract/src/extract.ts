@@ -4,6 +4,7 @@
  * the services, the one-shot `newsfuse score` command and the tests share this code.
  */
 import {
+  CONFIDENT_OBJECT_SCORE,
   ImageFeatures,
   NewsFuseError,
   TextFeatures,
@@ -65,6 +66,13 @@ export interface EmbedderPort {
   embedOne(text: string): Promise<Float32Array>;
 }
 
+/** Renders an image's text view from what the analyzer saw (objects at or above CONFIDENT_OBJECT_SCORE). */
+export type TextViewRenderer = (input: {
+  objects: readonly { label: string; score: number }[];
+  ocr: readonly { text: string }[];
+  caption?: string | undefined;
+}) => string;
+
 export interface Fetcher {
   (url: string): Promise<Buffer>;
 }
@@ -84,6 +92,12 @@ export interface ExtractorDeps {
   embedder?: EmbedderPort;
   /** The embedder of an article language's sentence space (the language router); `embedder` when absent. */
   embedderFor?: (language: string | undefined) => EmbedderPort | undefined;
+  /**
+   * The image text view written in an article language (the language router): a Chinese article's
+   * photo is named in Chinese, so its embedding is compared with the article's in one language.
+   * Undefined for a language, or absent: the image analyzer's (English) view.
+   */
+  textViewFor?: (language: string | undefined) => TextViewRenderer | undefined;
   joint?: JointEmbedderPort;
   now?: () => number;
 }
@@ -156,13 +170,20 @@ export function createExtractor(deps: ExtractorDeps) {
     try {
       const bytes = await deps.fetchImage(job.url);
       const analysis = await deps.image.analyze(bytes, job.caption ? { caption: job.caption } : {});
+      const render = job.language ? deps.textViewFor?.(job.language) : undefined;
+      // the same objects the analyzer's view names (≥ CONFIDENT_OBJECT_SCORE), in the article's language
+      const textView = render
+        ? render({ objects: analysis.objects.filter((o) => o.score >= CONFIDENT_OBJECT_SCORE), ocr: analysis.ocr, caption: job.caption })
+        : analysis.textView;
       const embedder = deps.embedderFor ? deps.embedderFor(job.language) : deps.embedder;
-      const embedding = embedder && analysis.textView.trim() ? Array.from(await embedder.embedOne(analysis.textView)) : undefined;
+      const embedding = embedder && textView.trim() ? Array.from(await embedder.embedOne(textView)) : undefined;
       const joint = deps.joint ? { jointEmbedding: await deps.joint.imageBytes(bytes), jointModel: deps.joint.model } : {};
       return decode(ImageFeatures, {
         ...base,
         status: 'ok',
         ...analysis,
+        textView,
+        ...(render ? { textViewLanguage: job.language } : {}),
         ...(embedding ? { embedding } : {}),
         ...joint,
         model: deps.image.model,

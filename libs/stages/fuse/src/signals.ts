@@ -49,7 +49,8 @@
  * signals (caption_overlap, the cosines, entities, numbers, caption_alt).
  */
 import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
-import { stemsOf } from '@newsfuse/text/terms';
+import { stemsOf, termLanguage, type Lang } from '@newsfuse/text/terms';
+import { ocrTerms } from '@newsfuse/text/ocr';
 import {
   captionStems,
   cleanCaption,
@@ -61,7 +62,9 @@ import {
   peopleCount,
   type EntityMethod,
 } from '@newsfuse/text/captions';
-import { articleMentions, type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
+import { type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
+import { OBJECT_LEXICONS, objectLexiconFor, type ObjectLexicon } from '@newsfuse/models/lexical/object-lexicons';
+import { languageGap, ocrText, textLanguage, textViewLanguage } from './language-gaps.ts';
 import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared';
 import { cosineOf } from '@newsfuse/models/math';
 
@@ -90,6 +93,12 @@ export type Signals = Partial<Record<string, number>>;
 
 /** What the signals need of the article, computed once per article. */
 export interface ArticleView {
+  /** The article's language (the text worker's decision); undefined when its text failed. */
+  language?: string | undefined;
+  /** The term pipeline its `vocabulary` was made with (English for a language without one). */
+  lang?: Lang;
+  /** Its object table (the English one for a language without one). */
+  lexicon?: ObjectLexicon;
   vocabulary: ReadonlySet<string>;
   mentions: Map<CocoLabel, CocoMention[]>;
   embedding: number[] | undefined;
@@ -102,9 +111,14 @@ export interface ArticleView {
 }
 
 export function articleView(title: string | undefined, text: TextFeatures | undefined): ArticleView {
+  // the article's language picks its term pipeline and object table (English for a language without one)
+  const lexicon = objectLexiconFor(text?.language) ?? OBJECT_LEXICONS.en;
   return {
+    language: text?.language,
+    lang: termLanguage(text?.language) ?? 'en',
+    lexicon,
     vocabulary: new Set(text?.terms ?? []),
-    mentions: text ? articleMentions(title, text.terms) : new Map(),
+    mentions: text ? lexicon.article(title, text.terms) : new Map(),
     embedding: text?.embedding,
     joint: text?.jointEmbedding ? { vector: text.jointEmbedding, model: text.jointModel } : undefined,
     entities: text?.entities ? new Set(text.entities) : undefined,
@@ -120,16 +134,19 @@ export function captionSignals(img: ImageFeatures, article: ArticleView, method:
   const s: Record<string, number> = {};
   const caption = cleanCaption(img.caption ?? '');
   if (!caption) return s;
-  const overlap = coverage(captionStems(caption), article.vocabulary);
+  // a caption in another language than the article's is not compared with its words or sentence
+  // space (language-gaps.ts); numbers and the objects it names still are
+  const gap = languageGap(caption, article.language);
+  const overlap = gap ? undefined : captionOverlapOf(caption, article);
   if (overlap !== undefined) s.caption_overlap = overlap;
   s.caption_alt = img.captionSource === 'alt' ? 1 : 0;
-  const embedded = article.captions.get(img.index);
+  const embedded = gap ? undefined : article.captions.get(img.index);
   if (embedded) {
     const c = article.embedding ? cosine(embedded.embedding, article.embedding) : undefined;
     if (c !== undefined) s.caption_title_cos = c;
     if (embedded.sentenceCos !== undefined) s.caption_sentence_cos = embedded.sentenceCos;
   }
-  if (article.entities) {
+  if (article.entities && !gap) {
     const e = entityOverlap(entitiesOf(caption, method), article.entities);
     if (e !== undefined) s.caption_entity_overlap = e;
   }
@@ -139,7 +156,8 @@ export function captionSignals(img: ImageFeatures, article: ArticleView, method:
   }
   if (img.status !== 'ok') return s;
   // objects the caption names vs the objects seen
-  const named = [...articleMentions(undefined, stemsOf(caption)).keys()] as string[];
+  const captionLexicon = (gap ? objectLexiconFor(gap) : article.lexicon) ?? OBJECT_LEXICONS.en;
+  const named = captionLexicon.labelsIn(gap ? textLanguage(caption, article.language).text : caption) as string[];
   const seen = new Set(img.objects.filter((o) => o.score >= CONFIDENT_OBJECT_SCORE).map((o) => o.label));
   if (named.length > 0) s.caption_objects_missing = named.filter((l) => !seen.has(l)).length / named.length;
   if (seen.size > 0) s.caption_objects_unnamed = [...seen].filter((l) => !named.includes(l)).length / seen.size;
@@ -147,6 +165,24 @@ export function captionSignals(img: ImageFeatures, article: ArticleView, method:
   const persons = Math.max(img.faces.length, img.objects.filter((o) => isPerson(o.label) && o.score >= CONFIDENT_OBJECT_SCORE).length);
   if (people !== undefined) s.caption_people_gap = Math.abs(people - persons) / Math.max(people, persons);
   return s;
+}
+
+type ArticleWords = Pick<ArticleView, 'language' | 'lang' | 'vocabulary'>;
+
+/** Share of a (cleaned) caption's content words in the article's, on the article language's terms (same-language captions). */
+export function captionOverlapOf(caption: string, article: ArticleWords): number | undefined {
+  return coverage(captionStems(textLanguage(caption, article.language).text, article.lang ?? 'en'), article.vocabulary);
+}
+
+/**
+ * Share of the text view's words in the article's, on the article language's terms; undefined when
+ * there is nothing to compare or the view is in another language than the article's (an English view
+ * from before views were rendered in the article's language).
+ */
+export function textViewOverlapOf(img: ImageFeaturesOk, article: ArticleWords): number | undefined {
+  const viewLang = textViewLanguage(img);
+  if (viewLang && article.language && termLanguage(article.language) && viewLang !== article.language) return undefined;
+  return coverage(stemsOf(img.textView, { lang: article.lang ?? 'en' }), article.vocabulary);
 }
 
 /** Share of `stems` found in `vocabulary`; undefined when there is nothing to compare. */
@@ -159,10 +195,12 @@ export function coverage(stems: string[], vocabulary: ReadonlySet<string>): numb
 
 export const cosine = (a: readonly number[], b: readonly number[]): number | undefined => cosineOf(a, b);
 
-/** The OCR words worth matching: alphabetic tokens of ≥ 3 letters (short tokens are mostly noise). */
-export function ocrStems(img: ImageFeaturesOk): string[] {
-  const words = img.ocr.flatMap((l) => l.text.split(/[^\p{L}]+/u)).filter((w) => w.length >= 3);
-  return stemsOf(words.join(' '));
+/** The OCR words worth matching, by the term pipeline of `lang` (@newsfuse/text/ocr; English: alphabetic tokens of ≥ 3 letters). */
+export function ocrStems(img: ImageFeaturesOk, lang: Lang = 'en'): string[] {
+  return ocrTerms(
+    img.ocr.map((l) => l.text),
+    lang,
+  );
 }
 
 /** The objects the article names (via the WordNet → COCO table), best detector score first. */
@@ -206,12 +244,16 @@ export function objectEvidence(img: ImageFeaturesOk, article: ArticleView): Reco
 export function imageSignals(img: ImageFeatures, article: ArticleView): Record<string, number> {
   const s: Record<string, number> = captionSignals(img, article);
   if (img.status !== 'ok') return s;
-  const view = coverage(stemsOf(img.textView), article.vocabulary);
+  const lang = article.lang ?? 'en';
+  const view = textViewOverlapOf(img, article);
   if (view !== undefined) s.textview_overlap = view;
   s.object_match = matchedObjects(img, article)[0]?.score ?? 0;
   s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoLabel)).map((o) => o.score));
-  const ocr = coverage(ocrStems(img), article.vocabulary);
-  if (ocr !== undefined) s.ocr_overlap = ocr;
+  // OCR text in another language than the article's is not compared (language-gaps.ts)
+  if (!languageGap(ocrText(img), article.language)) {
+    const ocr = coverage(ocrStems(img, lang), article.vocabulary);
+    if (ocr !== undefined) s.ocr_overlap = ocr;
+  }
   if (img.embedding && article.embedding) {
     const c = cosine(img.embedding, article.embedding);
     if (c !== undefined) s.embed_cos = c;

@@ -26,11 +26,20 @@
  * evaluation run the same code with weights fitted on its training folds only.
  */
 import { type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
-import { stemsOf } from '@newsfuse/text/terms';
-import { captionStems, cleanCaption } from '@newsfuse/text/captions';
+import { termLanguage } from '@newsfuse/text/terms';
+import { cleanCaption } from '@newsfuse/text/captions';
 import { combine, learnedLogitOf, logitOf, type FusionWeights } from './combiner.ts';
 import { sigmoid } from '@newsfuse/models/math';
-import { articleView, bestOf, coverage, imageSignals as baseImageSignals, SIGNAL_NAMES, type ArticleView } from './signals.ts';
+import {
+  articleView,
+  bestOf,
+  captionOverlapOf,
+  imageSignals as baseImageSignals,
+  SIGNAL_NAMES,
+  textViewOverlapOf,
+  type ArticleView,
+} from './signals.ts';
+import { languageGap, languageGaps } from './language-gaps.ts';
 
 export { coverage } from './signals.ts';
 
@@ -40,24 +49,27 @@ export interface FusionInput {
   images: ImageFeatures[];
 }
 export interface FusionOutput {
-  perImage: { index: number; signals: Record<string, number> }[];
+  /** `missing`: signals left out for a reason (LANGUAGE_MISMATCH, language-gaps.ts), name → why. */
+  perImage: { index: number; signals: Record<string, number>; missing?: Record<string, string> }[];
   signals: Record<string, number>;
 }
 export type Strategy = (input: FusionInput) => FusionOutput;
 
 export const baseline: Strategy = ({ text, images }) => {
-  const vocabulary = new Set(text?.terms ?? []);
+  // the article's words on its language's term pipeline (English for a language without one)
+  const article = { language: text?.language, lang: termLanguage(text?.language) ?? 'en', vocabulary: new Set(text?.terms ?? []) };
   const perImage = images.map((img) => {
     const signals: Record<string, number> = {};
-    const caption = coverage(captionStems(cleanCaption(img.caption ?? '')), vocabulary);
+    const cleaned = cleanCaption(img.caption ?? '');
+    const caption = cleaned && !languageGap(cleaned, article.language) ? captionOverlapOf(cleaned, article) : undefined;
     if (caption !== undefined) signals.caption_overlap = caption;
     if (img.status === 'ok') {
-      const view = coverage(stemsOf(img.textView), vocabulary);
+      const view = textViewOverlapOf(img, article);
       if (view !== undefined) signals.textview_overlap = view;
       const rel = signals.textview_overlap ?? signals.caption_overlap;
       if (rel !== undefined) signals.relevance = rel;
     }
-    return { index: img.index, signals };
+    return { index: img.index, signals, ...missingOf(img, article.language) };
   });
   const best = (name: string) => Math.max(...perImage.map((p) => p.signals[name] ?? -1));
   const signals: Record<string, number> = {};
@@ -69,6 +81,12 @@ export const baseline: Strategy = ({ text, images }) => {
 };
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/** `{ missing }` when signals of the image are absent for a language gap, else nothing. */
+function missingOf(img: ImageFeatures, language: string | undefined): { missing?: Record<string, string> } {
+  const gaps = languageGaps(img, language);
+  return Object.keys(gaps).length > 0 ? { missing: gaps } : {};
+}
 
 /** Late combiners over the per-modality scores present for an image. */
 export function lateScores(s: Record<string, number>, weights: FusionWeights): Record<string, number> {
@@ -97,7 +115,7 @@ export function earlyRelevance(s: Record<string, number>): number {
 
 function run(input: FusionInput, perImageSignals: (img: ImageFeatures, view: ArticleView) => Record<string, number>): FusionOutput {
   const view = articleView(input.article.title, input.text);
-  const perImage = input.images.map((img) => ({ index: img.index, signals: perImageSignals(img, view) }));
+  const perImage = input.images.map((img) => ({ index: img.index, signals: perImageSignals(img, view), ...missingOf(img, view.language) }));
   const names = [...new Set(perImage.flatMap((p) => Object.keys(p.signals)))];
   return { perImage, signals: bestOf(perImage, names) };
 }

@@ -1,0 +1,92 @@
+/**
+ * The COCO object vocabulary of each language with a term pipeline (@newsfuse/text/terms): which
+ * detector labels a text names, and the image's text view written in that language. Fusion and the
+ * extract stage pick the entry by the article's language (`objectLexiconFor`), so nothing else
+ * branches on a language.
+ *
+ *   en  the WordNet table (coco.ts) over Porter stems; the text view is the image analyzer's own
+ *       (English: "Photo showing 2 people, dog. Text in photo: … Caption: …"), so `textView` is absent.
+ *   zh  the table written for the project (coco-zh.ts) over jieba words; the text view is rendered
+ *       in Chinese ("照片中有：2个人、狗。图中文字：…。图片说明：…"), so a Chinese article's bge-zh
+ *       embedding is compared with a Chinese view of the photo.
+ */
+import { tokenize, stemsOf, type Lang } from '@newsfuse/text/terms';
+import { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
+import { articleMentions, mentionsByLabel, type CocoMention } from './coco.ts';
+import { COCO_ZH, zhCocoMentions } from './coco-zh.ts';
+
+export interface TextViewInput {
+  /** Objects named in the view (the caller applies the confidence floor), any order. */
+  objects: readonly { label: string; score: number }[];
+  ocr: readonly { text: string }[];
+  caption?: string | undefined;
+}
+
+export interface ObjectLexicon {
+  lang: Lang;
+  /** COCO labels an article names, from its title and its `terms` (TextFeatures.terms of this language). */
+  article(title: string | undefined, terms: readonly string[] | undefined): Map<CocoLabel, CocoMention[]>;
+  /** COCO labels a short text in this language names (a caption). */
+  labelsIn(text: string): CocoLabel[];
+  /** The name of a label in this language. */
+  name(label: string): string;
+  /** The image's text view in this language; absent: the image analyzer's (English) view is this language's. */
+  textView?(input: TextViewInput): string;
+}
+
+const english: ObjectLexicon = {
+  lang: 'en',
+  article: articleMentions,
+  labelsIn: (text) => [...articleMentions(undefined, stemsOf(text)).keys()],
+  name: (label) => label,
+};
+
+const zhName = (label: string): string => COCO_ZH[label as CocoLabel]?.name ?? label;
+
+/** "2个人、狗" — labels by best score, counts before the name. */
+export function describeObjectsZh(objects: TextViewInput['objects']): string {
+  const byLabel = new Map<string, { n: number; best: number }>();
+  for (const o of objects) {
+    const e = byLabel.get(o.label) ?? { n: 0, best: 0 };
+    e.n++;
+    e.best = Math.max(e.best, o.score);
+    byLabel.set(o.label, e);
+  }
+  return [...byLabel.entries()]
+    .sort((a, b) => b[1].best - a[1].best)
+    .map(([label, { n }]) => (n === 1 ? zhName(label) : `${n}个${zhName(label)}`))
+    .join('、');
+}
+
+/** The Chinese text view: the counterpart of buildTextView (libs/models/src/image/features.ts). */
+export function buildTextViewZh({ objects, ocr, caption }: TextViewInput): string {
+  const parts: string[] = [];
+  const objs = describeObjectsZh(objects);
+  if (objs) parts.push(`照片中有：${objs}。`);
+  const text = ocr
+    .map((l) => l.text.trim())
+    .filter(Boolean)
+    .join(' / ');
+  if (text) parts.push(`图中文字：${text}。`);
+  const cap = caption?.replace(/\s+/g, ' ').trim();
+  if (cap) parts.push(`图片说明：${cap}`);
+  return parts.join('');
+}
+
+const chinese: ObjectLexicon = {
+  lang: 'zh',
+  article: (title, terms) => mentionsByLabel(toMentions(zhCocoMentions([title ? tokenize(title, 'zh') : [], terms ?? []]))),
+  labelsIn: (text) => [...new Set(zhCocoMentions([tokenize(text, 'zh')]).map((m) => m.label))],
+  name: zhName,
+  textView: buildTextViewZh,
+};
+
+const toMentions = (ms: readonly { label: CocoLabel; key: string }[]): CocoMention[] => ms.map((m) => ({ ...m, form: m.key }));
+
+export const OBJECT_LEXICONS: Readonly<Record<Lang, ObjectLexicon>> = { en: english, zh: chinese };
+
+/** The entry of an article language; undefined for a language without a term pipeline. */
+export const objectLexiconFor = (language: string | undefined): ObjectLexicon | undefined =>
+  language && Object.hasOwn(OBJECT_LEXICONS, language) ? OBJECT_LEXICONS[language as Lang] : undefined;
+
+export { COCO_LABELS };
