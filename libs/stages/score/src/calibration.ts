@@ -40,13 +40,27 @@ export interface StrategyCalibration {
   caption?: { calibrator: Calibrator };
 }
 
+/**
+ * The calibration of one article language whose relevance scores live on another scale (bge-small-zh
+ * cosines are not MiniLM's): fitted on that language's own evaluation set.
+ */
+export interface LanguageCalibration {
+  description: string;
+  data: string;
+  trainedAt: string;
+  strategies: Record<string, StrategyCalibration>;
+}
+
 export interface CalibrationFile {
   description: string;
   data: string;
   trainedAt: string;
   /** The strategy the evaluation chose (the default FUSION_STRATEGY). */
   defaultStrategy: string;
+  /** The English calibration, and the one of every language without its own entry. */
   strategies: Record<string, StrategyCalibration>;
+  /** Per article language (ISO 639-1): its own calibrators and thresholds. */
+  languages?: Record<string, LanguageCalibration>;
 }
 
 const CalibratorSchema = z.discriminatedUnion('method', [
@@ -55,21 +69,40 @@ const CalibratorSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('identity') }),
 ]);
 
+const StrategiesSchema = z.record(
+  z.string(),
+  z.object({
+    calibrator: CalibratorSchema,
+    threshold: z.number().min(0).max(1),
+    caption: z.object({ calibrator: CalibratorSchema }).optional(),
+  }),
+);
+
 /** The schema of models/weights/calibration.json (loaded by the score service's adapters). */
 export const CalibrationFileSchema: z.ZodType<CalibrationFile> = z.object({
   description: z.string(),
   data: z.string(),
   trainedAt: z.string(),
   defaultStrategy: z.string(),
-  strategies: z.record(
-    z.string(),
-    z.object({
-      calibrator: CalibratorSchema,
-      threshold: z.number().min(0).max(1),
-      caption: z.object({ calibrator: CalibratorSchema }).optional(),
-    }),
-  ),
+  strategies: StrategiesSchema,
+  languages: z
+    .record(z.string(), z.object({ description: z.string(), data: z.string(), trainedAt: z.string(), strategies: StrategiesSchema }))
+    .optional(),
 });
+
+/**
+ * The calibrator and threshold of `strategy` for an article in `language`: the language's own when
+ * the file has them, else the default (English) ones.
+ */
+export function calibrationFor(
+  strategies: Record<string, StrategyCalibration>,
+  byLanguage: Record<string, Record<string, StrategyCalibration>> | undefined,
+  strategy: string,
+  language: string | undefined,
+): StrategyCalibration | undefined {
+  const own = language && byLanguage && Object.hasOwn(byLanguage, language) ? byLanguage[language]![strategy] : undefined;
+  return own ?? strategies[strategy];
+}
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 

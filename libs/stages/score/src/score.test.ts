@@ -342,3 +342,43 @@ test('an image in the with-caption regime is calibrated with the regime calibrat
   const old = score(two, CAL, new Date());
   assert.equal(old.relevance.perImage[1]!.score, old.relevance.perImage[0]!.score);
 });
+
+test('per-language calibration: a Chinese article gets its own calibrator and threshold, others the default', () => {
+  const opts: ScoreOptions = {
+    ...DEFAULT_SCORE_OPTIONS,
+    calibration: { hybrid: { calibrator: { method: 'platt', a: 10, b: -5 }, threshold: 0.6 } },
+    calibrationByLanguage: { zh: { hybrid: { calibrator: { method: 'platt', a: 20, b: -16 }, threshold: 0.45 } } },
+  };
+  const event = (language: string | undefined) => {
+    const f = fused({
+      strategy: 'hybrid',
+      fusion: { perImage: [{ index: 0, signals: { relevance: 0.85 } }], signals: { relevance: 0.85 } },
+    });
+    return language ? { ...f, text: { ...f.text!, language } } : f;
+  };
+  const zh = score(event('zh'), opts, new Date());
+  assert.ok(Math.abs(zh.relevance.score! - 1 / (1 + Math.exp(-(20 * 0.85 - 16)))) < 1e-12);
+  assert.equal(zh.relevance.threshold, 0.45);
+  for (const lang of ['en', 'ar', undefined]) {
+    const s = score(event(lang), opts, new Date());
+    assert.ok(Math.abs(s.relevance.score! - 1 / (1 + Math.exp(-(10 * 0.85 - 5)))) < 1e-12, String(lang));
+    assert.equal(s.relevance.threshold, 0.6);
+  }
+  // a language entry without the event's strategy falls back to the default one
+  assert.equal(thresholdFor('hybrid', { ...opts, calibrationByLanguage: { zh: {} } }, 'zh'), 0.6);
+  // the committed file: its language entries reach the options
+  const committed = readWeights('calibration', CalibrationFileSchema);
+  assert.deepEqual(Object.keys(DEFAULT_SCORE_OPTIONS.calibrationByLanguage ?? {}), Object.keys(committed.languages ?? {}));
+});
+
+test('a Chinese article: objects named in Chinese are explained through the Chinese table', () => {
+  const f = fused();
+  const zh = {
+    ...f,
+    article: { ...f.article, title: '金毛犬获救' },
+    text: { ...f.text!, language: 'zh', terms: ['金毛犬', '获救', '自行车'] },
+  };
+  const s = score(zh, OPTS, new Date());
+  assert.match(s.relevance.explanation.text, /object "dog" ← "金毛犬"/);
+  assert.ok(s.relevance.explanation.matched.some((m) => m.kind === 'object' && m.term === 'bicycle'));
+});

@@ -4,9 +4,10 @@
  */
 import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
 import { slug } from '@newsfuse/text/slug';
-import { termsOf } from '@newsfuse/text/terms';
+import { termLanguage, termsOf } from '@newsfuse/text/terms';
+import { OBJECT_LEXICONS, objectLexiconFor } from '@newsfuse/models/lexical/object-lexicons';
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
-import { calibrate, type CalibrationFile, type Calibrator, type StrategyCalibration } from './calibration.ts';
+import { calibrate, calibrationFor, type CalibrationFile, type Calibrator, type StrategyCalibration } from './calibration.ts';
 import type { StoryTopic } from './stories.ts';
 import { DEFAULT_RECYCLED_OPTIONS, explainRecycled, type RecycledImage } from './recycled.ts';
 
@@ -22,8 +23,10 @@ export interface ScoreOptions {
    * before the calibrated strategies).
    */
   relevanceSignals: string[];
-  /** Calibrator and threshold per strategy. */
+  /** Calibrator and threshold per strategy (English, and every language without its own). */
   calibration: Record<string, StrategyCalibration>;
+  /** Per article language: its own calibrator and threshold per strategy (calibration.json `languages`). */
+  calibrationByLanguage?: Record<string, Record<string, StrategyCalibration>>;
   /** Weight of the image (faces) in fused sentiment when faces exist. */
   imageSentimentWeight: number;
   /** Beyond ±neutralBand a sentiment is positive/negative. */
@@ -38,6 +41,7 @@ export function defaultScoreOptions(calibration: CalibrationFile): ScoreOptions 
   return {
     relevanceSignals: ['relevance', 'textview_overlap', 'caption_overlap'],
     calibration: calibration.strategies,
+    calibrationByLanguage: Object.fromEntries(Object.entries(calibration.languages ?? {}).map(([lang, c]) => [lang, c.strategies])),
     imageSentimentWeight: 0.25,
     neutralBand: 0.05,
     models: {},
@@ -46,20 +50,29 @@ export function defaultScoreOptions(calibration: CalibrationFile): ScoreOptions 
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-/** The decision threshold for an event of `strategy`. */
-export function thresholdFor(strategy: string, opts: Pick<ScoreOptions, 'threshold' | 'calibration'>): number {
-  return opts.threshold ?? opts.calibration[strategy]?.threshold ?? 0.5;
+type CalibrationOptions = Pick<ScoreOptions, 'calibration' | 'calibrationByLanguage'>;
+
+/** The decision threshold for an event of `strategy` on an article in `language` (its own calibration, else English's). */
+export function thresholdFor(strategy: string, opts: Pick<ScoreOptions, 'threshold'> & CalibrationOptions, language?: string): number {
+  return opts.threshold ?? calibrationFor(opts.calibration, opts.calibrationByLanguage, strategy, language)?.threshold ?? 0.5;
 }
 
-/** A per-image relevance signal → probability in [0, 1]; `regime` 'caption' for an image in the with-caption regime. */
+/**
+ * A per-image relevance signal → probability in [0, 1]: the calibrator of the article's language (its
+ * own, else the default), of the image's regime (`caption` for the with-caption regime).
+ */
 export function calibratedRelevance(
   strategy: string,
   signal: string,
   raw: number,
-  opts: Pick<ScoreOptions, 'calibration'>,
+  opts: CalibrationOptions,
   regime?: 'caption',
+  language?: string,
 ): number {
-  const c = signal === 'relevance' ? regimeCalibrator(opts.calibration[strategy], regime) : undefined;
+  const c =
+    signal === 'relevance'
+      ? regimeCalibrator(calibrationFor(opts.calibration, opts.calibrationByLanguage, strategy, language), regime)
+      : undefined;
   return clamp(c ? calibrate(c, raw) : raw, 0, 1);
 }
 
@@ -99,13 +112,16 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   const vocabulary = new Set(fused.text?.terms ?? []);
-  // COCO labels the article names, directly or through a WordNet synonym/hyponym ("puppy" → dog).
-  const mentions: ReturnType<typeof articleMentions> = fused.text ? articleMentions(fused.article.title, fused.text.terms) : new Map();
+  // the article language's terms and object table (English for a language without them)
+  const lang = termLanguage(fused.text?.language) ?? 'en';
+  const lexicon = objectLexiconFor(lang) ?? OBJECT_LEXICONS.en;
+  // COCO labels the article names, directly or through a synonym/hyponym ("puppy" → dog; 金毛犬 → dog).
+  const mentions: ReturnType<typeof articleMentions> = fused.text ? lexicon.article(fused.article.title, fused.text.terms) : new Map();
   const matched: Matched[] = [];
   const seen = new Set<string>();
   const via: string[] = [];
   const add = (kind: 'object' | 'ocr' | 'caption' | 'face', text: string) => {
-    for (const t of termsOf(text, { limit: 200 })) {
+    for (const t of termsOf(text, { limit: 200, lang })) {
       if (vocabulary.has(t.stem) && !seen.has(`${kind}:${t.stem}`)) {
         seen.add(`${kind}:${t.stem}`);
         matched.push({ kind, term: t.word });
@@ -130,7 +146,7 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
           matched.push({ kind: 'object', term: o.label, score: best, ...(tentative ? { tentative } : {}) });
           const words = [...new Set(forms.map((m) => m.form))].filter((f) => stemKey(f) !== stemKey(o.label)).slice(0, 3);
           if (words.length > 0) via.push(`object "${o.label}" ← ${words.map((w) => `"${w}"`).join(', ')}`);
-        } else if (!forms && o.score >= EXPLAIN_MIN_OBJECT_SCORE) add('object', o.label);
+        } else if (!forms && o.score >= EXPLAIN_MIN_OBJECT_SCORE) add('object', lexicon.name(o.label));
       }
       for (const line of img.ocr) add('ocr', line.text);
       // Objects the article does not name are listed only when the detector was confident about them.
@@ -207,7 +223,9 @@ export function score(
   story?: StoryTopic | null,
   recycled?: RecycledImage[],
 ): ScoredEvent {
-  const threshold = thresholdFor(fused.strategy, opts);
+  // each article language's scores are calibrated on its own scale (calibration.json `languages`)
+  const language = languageOf(fused);
+  const threshold = thresholdFor(fused.strategy, opts, language);
   const penalty = opts.recycledPenalty ?? DEFAULT_RECYCLED_OPTIONS.penalty;
   // No model reads the article's language: relevance compares the photo with the text, so it has no
   // score; the image-only signals (faces) still give the image sentiment.
@@ -219,7 +237,7 @@ export function score(
     let value =
       unsupported || name === undefined || img.status === 'failed'
         ? null
-        : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts, regimeOf(signals));
+        : calibratedRelevance(fused.strategy, name, signals[name] ?? 0, opts, regimeOf(signals), language);
     if (value !== null && recycled?.some((r) => r.index === img.index && r.status === 'recycled')) value *= 1 - penalty;
     return { index: img.index, url: img.url, status: img.status, score: value };
   });
