@@ -2,7 +2,7 @@
  * Relevance evaluation: every fusion strategy and every single signal on the shared ImageNet dev photos,
  * 5-fold cross-validated. Prints the results and writes docs/evaluation.md and docs/evaluation.json.
  *
- *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--quiet] [--out docs/evaluation] [--news-only | --no-news]
+ *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--quiet] [--out docs/evaluation] [--news-only | --no-news] [--no-zh]
  *
  * Each photo (under an opaque content-hash name: file names carry the class) is paired, per text
  * variant (label / WordNet lemmas / gloss), with its own class text, a random other class's text and
@@ -26,6 +26,8 @@ import { runRelevanceExperiment } from '../tools/relevance/experiment.ts';
 import { renderReport } from '../tools/relevance/report.ts';
 import { runNewsExperiment } from '../tools/relevance/news-experiment.ts';
 import { renderNews, spliceNews } from '../tools/relevance/news-report.ts';
+import { renderZh, runZh, zhSet } from '../tools/relevance/zh.ts';
+import { loadCalibration } from '@newsfuse/pipeline/weights';
 
 const COMMAND = 'npm run eval:relevance';
 
@@ -52,6 +54,7 @@ async function main(): Promise<number> {
       refresh: { type: 'boolean', default: false },
       'news-only': { type: 'boolean', default: false },
       'no-news': { type: 'boolean', default: false },
+      'no-zh': { type: 'boolean', default: false },
     },
   });
   if (missingShared) {
@@ -84,12 +87,22 @@ async function main(): Promise<number> {
   const report = renderReport(experiment, { command: COMMAND, out: values.out });
   for (const line of report.console) console.log(line);
   for (const line of newsReport?.console ?? []) console.log(line);
+  // Chinese: the same photos with Chinese class names through the Chinese path (tools/relevance/zh.ts)
+  const zh = values['no-zh'] ? undefined : await chineseSection(experiment.dev);
+  for (const line of zh?.console ?? []) console.log(line);
 
   if (write) {
-    const md = newsReport ? spliceNews(report.markdown, newsReport.markdown) : report.markdown;
-    await writeOut(out, md, newsReport ? { ...report.json, news: newsReport.json } : report.json);
+    const md0 = newsReport ? spliceNews(report.markdown, newsReport.markdown) : report.markdown;
+    const md = zh ? `${md0.trimEnd()}\n\n${zh.markdown.join('\n')}` : md0;
+    const json0 = newsReport ? { ...report.json, news: newsReport.json } : report.json;
+    await writeOut(out, md, zh ? { ...(json0 as object), zh: zh.json } : json0);
   }
   return 0;
+}
+
+async function chineseSection(dev: Parameters<typeof zhSet>[0]) {
+  const zh = await zhSet(dev);
+  return renderZh(runZh(dev, zh, loadCalibration().strategies), COMMAND);
 }
 
 main().then(

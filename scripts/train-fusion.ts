@@ -7,6 +7,7 @@
  *                                          hybrid.caption: the with-caption regime's calibrator
  *
  *   npx tsx scripts/train-fusion.ts [--hybrid logistic|mlp] [--refresh] [--dry-run] [--caption-only]
+ *   npx tsx scripts/train-fusion.ts --lang zh [--dry-run]
  *
  * --caption-only refits only the with-caption regime (news set, tools/relevance/news-run.ts) and keeps
  * everything else in the committed files as it is (the image side needs the ImageNet features).
@@ -15,6 +16,10 @@
  * out-of-fold scores from the same 5-fold cross-validation (by class) the evaluation reports, and the
  * default strategy is the one with the best cross-validated AUC. Features come from the cache
  * `.cache/eval/` (computed once through the extract path when missing). See docs/evaluation.md.
+ *
+ * --lang zh fits only the Chinese calibration (calibration.json `languages.zh`) on the Chinese dev
+ * pairs (tools/relevance/zh.ts) and leaves everything else as it is; other runs keep the file's
+ * language entries.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { FusionWeights } from '@newsfuse/stage-fuse/combiner';
@@ -25,6 +30,8 @@ import { parseArgs } from 'node:util';
 import { missingShared } from '../tools/relevance/features.ts';
 import { loadDevSet, stepBar } from '../tools/relevance/load.ts';
 import { FOLDS } from '../tools/relevance/dataset.ts';
+import { renderZh, runZh, zhSet } from '../tools/relevance/zh.ts';
+import { loadCalibration } from '@newsfuse/pipeline/weights';
 import {
   baseSignals,
   cell,
@@ -42,6 +49,7 @@ const { values } = parseArgs({
     refresh: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
     'caption-only': { type: 'boolean', default: false },
+    lang: { type: 'string', default: 'en' },
   },
 });
 if (missingShared) {
@@ -50,6 +58,25 @@ if (missingShared) {
 }
 const weightsPath = new URL('../models/weights/fusion.json', import.meta.url);
 const calibrationPath = new URL('../models/weights/calibration.json', import.meta.url);
+// the committed calibration as written (the schema would drop informational fields such as balancedAccuracy)
+loadCalibration(); // validated
+const committed = JSON.parse(await readFile(calibrationPath, 'utf8')) as CalibrationFile;
+
+// --lang zh: only the Chinese calibration (calibration.json languages.zh), on the Chinese dev pairs
+if (values.lang !== 'en') {
+  if (values.lang !== 'zh') throw new Error('--lang en|zh');
+  const { dev } = await loadDevSet({ refresh: values.refresh });
+  const zh = runZh(dev, await zhSet(dev), committed.strategies);
+  for (const line of renderZh(zh, 'npx tsx scripts/train-fusion.ts --lang zh').console) console.log(line);
+  if (!values['dry-run']) {
+    await writeFile(
+      calibrationPath,
+      await pretty(calibrationPath, { ...committed, languages: { ...committed.languages, zh: zh.calibration } }),
+    );
+    console.log(`wrote languages.zh of ${calibrationPath.pathname}`);
+  }
+  process.exit(0);
+}
 
 /** The image side (ImageNet dev photos): combiners, calibrators, thresholds, default strategy. */
 async function imageSide(): Promise<{ weights: FusionWeights; calibration: CalibrationFile; winner: string }> {
@@ -117,7 +144,11 @@ async function pretty(path: URL, value: unknown): Promise<string> {
   return prettier.format(JSON.stringify(value), { ...(await prettier.resolveConfig(path.pathname)), filepath: path.pathname });
 }
 await writeFile(weightsPath, await pretty(weightsPath, weights));
-await writeFile(calibrationPath, await pretty(calibrationPath, calibration));
+// the languages' own calibrations (languages.<code>) are fitted by --lang runs: kept
+await writeFile(
+  calibrationPath,
+  await pretty(calibrationPath, { ...calibration, ...(committed.languages ? { languages: committed.languages } : {}) }),
+);
 console.log(
   `wrote ${weightsPath.pathname} and ${calibrationPath.pathname}; default strategy ${winner}, threshold ${calibration.strategies[winner]!.threshold}`,
 );

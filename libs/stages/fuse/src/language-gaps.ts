@@ -64,8 +64,31 @@ const message = (what: string, lang: string, article: string) =>
 export const textViewLanguage = (img: ImageFeatures): string | undefined =>
   img.status === 'ok' && img.textView.trim() ? (img.textViewLanguage ?? 'en') : undefined;
 
-/** The OCR text of an analysed image, one string. */
-export const ocrText = (img: ImageFeatures): string => (img.status === 'ok' ? img.ocr.map((l) => l.text).join('\n') : '');
+/**
+ * The OCR lines of an analysed image in the article's language (in their analysis form), and the
+ * language of the others. Lines are read one by one: a photo of a Chinese street can carry an English
+ * sign, and a line with no letters (a number) belongs to every language.
+ */
+export function ocrLines(img: ImageFeatures, articleLanguage: string | undefined): { same: string[]; other: string | undefined } {
+  const same: string[] = [];
+  let other: string | undefined;
+  for (const l of img.status === 'ok' ? img.ocr : []) {
+    if (!articleLanguage || !/[\p{L}]/u.test(l.text)) {
+      same.push(l.text);
+      continue;
+    }
+    const t = textLanguage(l.text, articleLanguage);
+    if (t.language === articleLanguage) same.push(t.text);
+    else other ??= t.language;
+  }
+  return { same, other };
+}
+
+/** The language of the photo's text when none of its lines is in the article's language (undefined otherwise). */
+export function ocrLanguageGap(img: ImageFeatures, articleLanguage: string | undefined): string | undefined {
+  const { same, other } = ocrLines(img, articleLanguage);
+  return other && !same.some((l) => /[\p{L}]/u.test(l)) ? other : undefined;
+}
 
 /**
  * Why signals of one image are absent because of a language gap: signal → message. Empty when the
@@ -76,7 +99,7 @@ export function languageGaps(img: ImageFeatures, articleLanguage: string | undef
   const caption = cleanCaption(img.caption ?? '');
   const cap = caption ? languageGap(caption, articleLanguage) : undefined;
   if (cap) for (const s of CROSS_LANGUAGE_CAPTION_SIGNALS) out[s] = message('caption', cap, articleLanguage!);
-  const ocr = languageGap(ocrText(img), articleLanguage);
+  const ocr = ocrLanguageGap(img, articleLanguage);
   if (ocr) out.ocr_overlap = message('text in the photo', ocr, articleLanguage!);
   const view = textViewLanguage(img);
   if (view && termLanguage(articleLanguage) && view !== articleLanguage)

@@ -64,7 +64,7 @@ import {
 } from '@newsfuse/text/captions';
 import { type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
 import { OBJECT_LEXICONS, objectLexiconFor, type ObjectLexicon } from '@newsfuse/models/lexical/object-lexicons';
-import { languageGap, ocrText, textLanguage, textViewLanguage } from './language-gaps.ts';
+import { languageGap, ocrLines, textLanguage, textViewLanguage } from './language-gaps.ts';
 import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared';
 import { cosineOf } from '@newsfuse/models/math';
 
@@ -195,12 +195,12 @@ export function coverage(stems: string[], vocabulary: ReadonlySet<string>): numb
 
 export const cosine = (a: readonly number[], b: readonly number[]): number | undefined => cosineOf(a, b);
 
-/** The OCR words worth matching, by the term pipeline of `lang` (@newsfuse/text/ocr; English: alphabetic tokens of ≥ 3 letters). */
-export function ocrStems(img: ImageFeaturesOk, lang: Lang = 'en'): string[] {
-  return ocrTerms(
-    img.ocr.map((l) => l.text),
-    lang,
-  );
+/**
+ * The OCR words worth matching, by the term pipeline of `lang` (@newsfuse/text/ocr; English:
+ * alphabetic tokens of ≥ 3 letters); with `language`, only the lines in that language (language-gaps.ts).
+ */
+export function ocrStems(img: ImageFeaturesOk, lang: Lang = 'en', language?: string): string[] {
+  return ocrTerms(language ? ocrLines(img, language).same : img.ocr.map((l) => l.text), lang);
 }
 
 /** The objects the article names (via the WordNet → COCO table), best detector score first. */
@@ -249,11 +249,9 @@ export function imageSignals(img: ImageFeatures, article: ArticleView): Record<s
   if (view !== undefined) s.textview_overlap = view;
   s.object_match = matchedObjects(img, article)[0]?.score ?? 0;
   s.object_unnamed = Math.max(0, ...img.objects.filter((o) => !article.mentions.has(o.label as CocoLabel)).map((o) => o.score));
-  // OCR text in another language than the article's is not compared (language-gaps.ts)
-  if (!languageGap(ocrText(img), article.language)) {
-    const ocr = coverage(ocrStems(img, lang), article.vocabulary);
-    if (ocr !== undefined) s.ocr_overlap = ocr;
-  }
+  // only the OCR lines in the article's language are compared (language-gaps.ts)
+  const ocr = coverage(ocrStems(img, lang, article.language), article.vocabulary);
+  if (ocr !== undefined) s.ocr_overlap = ocr;
   if (img.embedding && article.embedding) {
     const c = cosine(img.embedding, article.embedding);
     if (c !== undefined) s.embed_cos = c;
