@@ -36,6 +36,12 @@ test('Chinese mentions: synonyms, multi-token words, longest match first', () =>
   assert.deepEqual(labels('消防栓旁停着一辆出租车'), ['car', 'fire hydrant']);
   assert.deepEqual(labels('股市今天大幅下跌'), []);
   assert.deepEqual(OBJECT_LEXICONS.zh.labelsIn('乘客登上高铁列车').sort(), ['train']);
+  // head characters: kinds the table does not list
+  assert.deepEqual(labels('一只惠比特犬和一只蜂鸟'), ['bird', 'dog']);
+  assert.deepEqual(labels('集装箱船靠港'), ['boat']);
+  assert.deepEqual(labels('动物园的大熊猫'), ['bear']); // listed: 大熊猫 is a bear
+  assert.deepEqual(labels('猫头鹰在夜里捕食'), ['bird']); // an owl: its head is 鹰, not 猫
+  assert.deepEqual(labels('树袋熊'), []); // a koala is no bear (HEAD_EXCEPTIONS holds 袋熊)
 });
 
 test('the Chinese object table is the zh entry; English keeps the WordNet one and the analyzer view', () => {

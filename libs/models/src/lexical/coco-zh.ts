@@ -162,6 +162,41 @@ export const COCO_ZH: Readonly<Record<CocoLabel, ZhCocoEntry>> = {
   toothbrush: { name: '牙刷', words: ['电动牙刷'] },
 };
 
+/**
+ * Head characters: a Chinese compound names a kind of its last character (金毛犬 and 藏獒 are dogs,
+ * 黑天鹅 and 蜂鸟 birds, 集装箱船 a boat): the counterpart of the WordNet hyponyms behind the English
+ * table. A word of ≥ 2 characters that the table does not list and that ends in one of these names
+ * its label, unless it ends in one of `HEAD_EXCEPTIONS` (熊猫 is a bear, not a cat; 树袋熊 no bear).
+ */
+export const ZH_HEADS: Readonly<Record<string, CocoLabel>> = {
+  犬: 'dog',
+  狗: 'dog',
+  獒: 'dog',
+  猫: 'cat',
+  鸟: 'bird',
+  雀: 'bird',
+  鹰: 'bird',
+  雕: 'bird',
+  鸭: 'bird',
+  鹅: 'bird',
+  鹤: 'bird',
+  鹭: 'bird',
+  鸮: 'bird',
+  鹉: 'bird',
+  鸽: 'bird',
+  鸥: 'bird',
+  鹬: 'bird',
+  鹳: 'bird',
+  鹕: 'bird',
+  熊: 'bear',
+  船: 'boat',
+  艇: 'boat',
+  舰: 'boat',
+};
+export const HEAD_EXCEPTIONS: ReadonlySet<string> = new Set(['熊猫', '大熊猫', '小熊猫', '袋熊', '浣熊', '山猫', '泰迪熊', '玩具熊']);
+
+const isHeadException = (word: string): boolean => [...HEAD_EXCEPTIONS].some((e) => word.endsWith(e));
+
 export interface ZhCocoMention {
   label: CocoLabel;
   /** The word of the text that matched (tokens joined). */
@@ -216,6 +251,12 @@ export function zhCocoMentions(sequences: readonly (readonly string[])[], maxTok
         }
         step = k;
         break;
+      }
+      const word = seq[i]!;
+      const head = step === 1 && !idx.has(word) && word.length >= 2 && !isHeadException(word) ? ZH_HEADS[word.at(-1)!] : undefined;
+      if (head && !seen.has(`${head}\t${word}`)) {
+        seen.add(`${head}\t${word}`);
+        out.push({ label: head, key: word });
       }
       i += step;
     }
