@@ -151,7 +151,11 @@ export interface ZhResult {
   calibration: NonNullable<CalibrationFile['languages']>[string];
 }
 
-const input = (dev: DevSet, p: Pair): FusionInput => ({ article: { title: p.text }, text: dev.textFeatures(p.text), images: [dev.imageFeatures(p.image)] });
+const input = (dev: DevSet, p: Pair): FusionInput => ({
+  article: { title: p.text },
+  text: dev.textFeatures(p.text),
+  images: [dev.imageFeatures(p.image)],
+});
 
 function rawScores(dev: DevSet, idx: readonly number[], st: ReturnType<typeof createStrategies>): Map<string, number[]> {
   const out = new Map<string, number[]>(ZH_ROWS.map((r) => [r, []]));
@@ -179,7 +183,9 @@ export function runZh(english: DevSet, zh: ZhSet, englishCalibration: Record<str
   const decision = new Map(ZH_ROWS.map((r) => [r as string, new Array<0 | 1>(n).fill(0)]));
   for (let k = 0; k < FOLDS; k++) {
     // the fold's combiners: fitted on English training pairs only
-    const enTrain = english.pairs.map((_p, i) => i).filter((i) => enFold(english.pairs[i]!.image) !== k && enFold(english.pairs[i]!.textClass) !== k);
+    const enTrain = english.pairs
+      .map((_p, i) => i)
+      .filter((i) => enFold(english.pairs[i]!.image) !== k && enFold(english.pairs[i]!.textClass) !== k);
     const enLabels = enTrain.map((i) => english.pairs[i]!.label);
     const enW = balanceWeights(enLabels);
     const weights = fitWeights(
@@ -272,7 +278,8 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 /** The Chinese section of the report: markdown lines and console lines. */
 export function renderZh(r: ZhResult, command: string): { markdown: string[]; console: string[]; json: unknown } {
-  const head = '| row | all AUC rnd | all AUC sib | all acc rnd | all acc sib | COCO AUC rnd | COCO AUC sib | COCO acc rnd | rest AUC rnd |';
+  const head =
+    '| row | all AUC rnd | all AUC sib | all acc rnd | all acc sib | COCO AUC rnd | COCO AUC sib | COCO acc rnd | rest AUC rnd |';
   const sep = '| --- | --- | --- | --- | --- | --- | --- | --- | --- |';
   const lines = r.rows.map((row) => {
     const c = r.cells[row.name]!;
@@ -295,5 +302,9 @@ export function renderZh(r: ZhResult, command: string): { markdown: string[]; co
     '',
   ];
   const consoleLines = ['', 'Chinese (zh), cross-validated:', head, sep, ...lines, cal, before];
-  return { markdown, console: consoleLines, json: { pairs: r.zh.dev.pairs.length, cells: r.cells, englishCalibration: e, calibration: r.calibration } };
+  return {
+    markdown,
+    console: consoleLines,
+    json: { pairs: r.zh.dev.pairs.length, cells: r.cells, englishCalibration: e, calibration: r.calibration },
+  };
 }

@@ -144,12 +144,22 @@ test('strategies: a mixed-language caption is reported as missing and scores as 
 
 test('OCR lines are read one by one: the Chinese sign is compared, the English line beside it set aside', () => {
   const view = articleView('金毛犬追飞盘', text('zh', zhBody));
-  const mixed = ok(undefined, { ocr: [{ text: 'WELCOME', confidence: 0.9 }, { text: '上海公园', confidence: 0.9 }] });
+  const mixed = ok(undefined, {
+    ocr: [
+      { text: 'WELCOME', confidence: 0.9 },
+      { text: '上海公园', confidence: 0.9 },
+    ],
+  });
   assert.equal(imageSignals(mixed, view).ocr_overlap, 1);
   assert.equal(languageGaps(mixed, 'zh').ocr_overlap, undefined);
   // English article: a Han line beside English words changes nothing for the English words
   const enView = articleView('Dog chases frisbee', text('en', enBody));
-  const enMixed = ok(undefined, { ocr: [{ text: 'Shanghai park', confidence: 0.9 }, { text: '上海公园', confidence: 0.9 }] });
+  const enMixed = ok(undefined, {
+    ocr: [
+      { text: 'Shanghai park', confidence: 0.9 },
+      { text: '上海公园', confidence: 0.9 },
+    ],
+  });
   assert.equal(imageSignals(enMixed, enView).ocr_overlap, 1);
   assert.equal(languageGaps(enMixed, 'en').ocr_overlap, undefined);
 });
