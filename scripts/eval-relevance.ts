@@ -2,7 +2,7 @@
  * Relevance evaluation: every fusion strategy and every single signal on the shared ImageNet dev photos,
  * 5-fold cross-validated. Prints the results and writes docs/evaluation.md and docs/evaluation.json.
  *
- *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--quiet] [--out docs/evaluation] [--news-only | --no-news] [--no-zh]
+ *   npm run eval:relevance [-- --limit N] [--no-write] [--refresh] [--quiet] [--out docs/evaluation] [--news-only | --no-news] [--zh-only | --no-zh]
  *
  * Each photo (under an opaque content-hash name: file names carry the class) is paired, per text
  * variant (label / WordNet lemmas / gloss), with its own class text, a random other class's text and
@@ -27,6 +27,7 @@ import { renderReport } from '../tools/relevance/report.ts';
 import { runNewsExperiment } from '../tools/relevance/news-experiment.ts';
 import { renderNews, spliceNews } from '../tools/relevance/news-report.ts';
 import { renderZh, runZh, zhSet } from '../tools/relevance/zh.ts';
+import { loadDevSet } from '../tools/relevance/load.ts';
 import { loadCalibration } from '@newsfuse/pipeline/weights';
 
 const COMMAND = 'npm run eval:relevance';
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
       'news-only': { type: 'boolean', default: false },
       'no-news': { type: 'boolean', default: false },
       'no-zh': { type: 'boolean', default: false },
+      'zh-only': { type: 'boolean', default: false },
     },
   });
   if (missingShared) {
@@ -63,6 +65,22 @@ async function main(): Promise<number> {
   }
   const out = new URL(`../${values.out}`, import.meta.url).pathname;
   const write = !values['no-write'] && !values.limit;
+  if (values['zh-only']) {
+    // only the Chinese section of the page and the zh key of the JSON change
+    const { dev } = await loadDevSet({ quiet: values.quiet });
+    const zh = await chineseSection(dev);
+    for (const line of zh.console) console.log(line);
+    if (write) {
+      const md = existsSync(`${out}.md`) ? await readFile(`${out}.md`, 'utf8') : '# Relevance evaluation\n';
+      const json = existsSync(`${out}.json`) ? (JSON.parse(await readFile(`${out}.json`, 'utf8')) as Record<string, unknown>) : {};
+      const at = md.indexOf('\n## Chinese (zh)');
+      const rest = at >= 0 ? md.slice(at + 1).search(/\n## (?!Chinese)/u) : -1;
+      const before = at >= 0 ? md.slice(0, at) : md.trimEnd();
+      const after = at >= 0 && rest >= 0 ? md.slice(at + 1 + rest) : '';
+      await writeOut(out, `${before.trimEnd()}\n\n${zh.markdown.join('\n')}${after}`, { ...json, zh: zh.json });
+    }
+    return 0;
+  }
   const news = values['no-news'] ? undefined : await runNewsExperiment({ quiet: values.quiet });
   const newsReport = news ? renderNews(news, { command: COMMAND }) : undefined;
   if (!values['no-news'] && !news) console.error('the news caption set (../shared/data/articles/readability/test-pages) is missing');
