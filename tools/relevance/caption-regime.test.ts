@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ImageFeatures, TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
+import { okImage, okText } from '@newsfuse/testkit/features';
 import { sigmoid } from '@newsfuse/models/math';
 import { loadCalibration, loadFusionWeights } from '@newsfuse/pipeline/weights';
 import { combine, learnedLogitOf, logitOf } from '@newsfuse/stage-fuse/combiner';
@@ -16,43 +17,14 @@ import { calibrate } from '@newsfuse/stage-score/calibration';
 import { calibratedRelevance, regimeOf } from '@newsfuse/stage-score/score';
 
 const body = 'Firefighters battled a blaze in a Lisbon warehouse on Monday. Two dogs were rescued from the building.';
-const text: TextFeatures = {
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  status: 'ok',
-  tokens: 20,
-  sentences: 2,
+const text: TextFeatures = okText({
   terms: stemsOf(body),
-  keywords: [],
   // title + lead and the caption in one made-up embedding space: the caption is close to the story
   embedding: [1, 0, 0],
   captions: [{ index: 0, source: 'caption', embedding: [0.9, 0.3, 0], sentenceCos: 0.7, sentence: 0 }],
-  sentiment: { vader: 0, afinn: 0, combined: 0 },
-  model: 'fake',
-  ms: 1,
-};
-const image = (caption: string | undefined): ImageFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  index: 0,
-  url: 'https://e.org/0.jpg',
-  ...(caption ? { caption, captionSource: 'caption' as const } : {}),
-  status: 'ok',
-  width: 10,
-  height: 10,
-  format: 'jpeg',
-  bytes: 100,
-  colour: { mean: [1, 2, 3], std: [1, 1, 1], brightness: 0.5, saturation: 0.5 },
-  objects: [{ label: 'dog', score: 0.8, box: [0, 0, 0.5, 0.5] }],
-  ocr: [],
-  faces: [],
-  textView: 'dog',
-  embedding: [0.5, 0.5, 0],
-  model: 'fake',
-  ms: 1,
 });
+const image = (caption: string | undefined): ImageFeatures =>
+  okImage(0, caption, { objects: [{ label: 'dog', score: 0.8, box: [0, 0, 0.5, 0.5] }], textView: 'dog', embedding: [0.5, 0.5, 0] });
 
 test('committed weights: the learned caption regime with a caption, the image-side hybrid without', () => {
   const weights = loadFusionWeights();

@@ -3,48 +3,16 @@ import assert from 'node:assert/strict';
 import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
 import { articleEntities } from '@newsfuse/stage-extract/captions';
+import { okImage, okText } from '@newsfuse/testkit/features';
 import { sigmoid } from '@newsfuse/models/math';
 import { articleView, captionSignals } from './signals.ts';
 import { createStrategies } from './strategies.ts';
 import { logitOf, type FusionWeights } from './combiner.ts';
 
 const body = 'Barack Obama spoke at the White House on July 23, 2015 about gun laws. Two officers stood by.';
-const text = (over: Partial<TextFeatures> = {}): TextFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  status: 'ok',
-  tokens: 20,
-  sentences: 2,
-  terms: stemsOf(body),
-  keywords: [],
-  ...articleEntities(body),
-  sentiment: { vader: 0, afinn: 0, combined: 0 },
-  model: 'fake',
-  ms: 1,
-  ...over,
-});
-const ok = (caption: string | undefined, over: Partial<Extract<ImageFeatures, { status: 'ok' }>> = {}): ImageFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  index: 0,
-  url: 'https://e.org/0.jpg',
-  ...(caption ? { caption, captionSource: 'caption' as const } : {}),
-  status: 'ok',
-  width: 10,
-  height: 10,
-  format: 'jpeg',
-  bytes: 100,
-  colour: { mean: [1, 2, 3], std: [1, 1, 1], brightness: 0.5, saturation: 0.5 },
-  objects: [],
-  ocr: [],
-  faces: [],
-  textView: caption ?? '',
-  model: 'fake',
-  ms: 1,
-  ...over,
-});
+const text = (over: Partial<TextFeatures> = {}): TextFeatures => okText({ terms: stemsOf(body), ...articleEntities(body), ...over });
+const ok = (caption: string | undefined, over: Partial<Extract<ImageFeatures, { status: 'ok' }>> = {}): ImageFeatures =>
+  okImage(0, caption, { textView: caption ?? '', ...over });
 
 test('entity and number overlap of the caption with the article', () => {
   const view = articleView('Obama on guns', text());

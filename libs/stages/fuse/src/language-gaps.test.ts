@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
 import { articleEntities } from '@newsfuse/stage-extract/captions';
+import { okImage, okText } from '@newsfuse/testkit/features';
 import { articleView, captionSignals, imageSignals } from './signals.ts';
 import { createStrategies } from './strategies.ts';
 import { combine, featureValue, type FusionWeights } from './combiner.ts';
@@ -10,45 +11,17 @@ import { languageGap, languageGaps, LANGUAGE_MISMATCH } from './language-gaps.ts
 
 const zhBody = '一只金毛犬在上海的公园里追逐飞盘。2024年，公园接待游客超过300万人次。';
 const enBody = 'A golden retriever chased a frisbee in a Shanghai park. In 2024 the park had 3 million visitors.';
-const text = (language: 'zh' | 'en', body: string, over: Partial<TextFeatures> = {}): TextFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  status: 'ok',
-  language,
-  tokens: 20,
-  sentences: 2,
-  terms: stemsOf(body, { lang: language }),
-  keywords: [],
-  ...articleEntities(body),
-  embedding: language === 'zh' ? [1, 0, 0, 0] : [0, 1, 0],
-  captions: [{ index: 0, source: 'caption', embedding: language === 'zh' ? [0.9, 0.1, 0, 0] : [0, 0.8, 0.2], sentenceCos: 0.7 }],
-  sentiment: { vader: 0, afinn: 0, combined: 0 },
-  model: 'fake',
-  ms: 1,
-  ...over,
-});
-const ok = (caption: string | undefined, over: Partial<Extract<ImageFeatures, { status: 'ok' }>> = {}): ImageFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  index: 0,
-  url: 'https://e.org/0.jpg',
-  ...(caption ? { caption, captionSource: 'caption' as const } : {}),
-  status: 'ok',
-  width: 10,
-  height: 10,
-  format: 'jpeg',
-  bytes: 100,
-  colour: { mean: [1, 2, 3], std: [1, 1, 1], brightness: 0.5, saturation: 0.5 },
-  objects: [{ label: 'dog', score: 0.9, box: [0.1, 0.1, 0.5, 0.5] }],
-  ocr: [],
-  faces: [],
-  textView: '',
-  model: 'fake',
-  ms: 1,
-  ...over,
-});
+const text = (language: 'zh' | 'en', body: string, over: Partial<TextFeatures> = {}): TextFeatures =>
+  okText({
+    language,
+    terms: stemsOf(body, { lang: language }),
+    ...articleEntities(body),
+    embedding: language === 'zh' ? [1, 0, 0, 0] : [0, 1, 0],
+    captions: [{ index: 0, source: 'caption', embedding: language === 'zh' ? [0.9, 0.1, 0, 0] : [0, 0.8, 0.2], sentenceCos: 0.7 }],
+    ...over,
+  });
+const ok = (caption: string | undefined, over: Partial<Extract<ImageFeatures, { status: 'ok' }>> = {}): ImageFeatures =>
+  okImage(0, caption, { objects: [{ label: 'dog', score: 0.9, box: [0.1, 0.1, 0.5, 0.5] }], ...over });
 
 test('a caption is in its article language unless its script says otherwise', () => {
   assert.equal(languageGap('A dog chases a frisbee in the park', 'en'), undefined);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
+import { okImage, okText } from '@newsfuse/testkit/features';
 import { sigmoid } from '@newsfuse/models/math';
 import { combine, type FusionWeights } from './combiner.ts';
 import { articleView, cosine, imageSignals, objectEvidence } from './signals.ts';
@@ -11,41 +12,11 @@ import { createStrategies, DEFAULT_STRATEGY, STRATEGY_NAMES, type FusionInput } 
 
 const strategies = createStrategies(readWeights('fusion', FusionWeightsSchema));
 
-const text = (title: string, embedding?: number[]): TextFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  status: 'ok',
-  tokens: 5,
-  sentences: 1,
-  terms: stemsOf(title),
-  keywords: [],
-  ...(embedding ? { embedding } : {}),
-  sentiment: { vader: 0, afinn: 0, combined: 0 },
-  model: 'fake',
-  ms: 1,
-});
+const text = (title: string, embedding?: number[]): TextFeatures =>
+  okText({ tokens: 5, sentences: 1, terms: stemsOf(title), ...(embedding ? { embedding } : {}) });
 
-const image = (index: number, over: Partial<Extract<ImageFeatures, { status: 'ok' }>> = {}): ImageFeatures => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  index,
-  url: `https://e.org/${index}.jpg`,
-  status: 'ok',
-  width: 10,
-  height: 10,
-  format: 'jpeg',
-  bytes: 100,
-  colour: { mean: [1, 2, 3], std: [1, 1, 1], brightness: 0.5, saturation: 0.5 },
-  objects: [],
-  ocr: [],
-  faces: [],
-  textView: '',
-  model: 'fake',
-  ms: 1,
-  ...over,
-});
+const image = (index: number, over: Partial<Extract<ImageFeatures, { status: 'ok' }>> = {}): ImageFeatures =>
+  okImage(index, undefined, over);
 
 const failed = (index: number): ImageFeatures => ({
   schemaVersion: 1,
