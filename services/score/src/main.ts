@@ -98,7 +98,12 @@ async function main(): Promise<void> {
       url: ops.url,
       threshold: cfg.RELEVANCE_THRESHOLD ?? 'calibrated per strategy',
       stories: cfg.STORIES
-        ? { similarity: cfg.STORY_SIMILARITY, windowHours: cfg.STORY_WINDOW_HOURS, maxActive: cfg.STORY_MAX_ACTIVE }
+        ? {
+            similarity: cfg.STORY_SIMILARITY,
+            similarityZh: cfg.STORY_SIMILARITY_ZH,
+            windowHours: cfg.STORY_WINDOW_HOURS,
+            maxActive: cfg.STORY_MAX_ACTIVE,
+          }
         : 'off',
       recycled: cfg.RECYCLED ? recycledOptions : 'off',
     },

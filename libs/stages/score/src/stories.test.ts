@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { l2normalise } from '@newsfuse/models/math';
 import { createMemoryDocFreq } from '@newsfuse/models/text/docfreq';
 import { createZhTextAnalyzer } from '@newsfuse/models/text/zh/features';
+import { loadConfig } from '@newsfuse/shared';
+import { StoryConfigSchema, storyOptionsOf } from './config.ts';
 import {
+  DEFAULT_STORY_OPTIONS,
   createMemoryStories,
   decodeCentroid,
   dot,
@@ -14,6 +17,7 @@ import {
   labelOf,
   mergeTerms,
   nearestStory,
+  similarityFor,
   storyIdFor,
   storyInputOf,
   storyLanguage,
@@ -254,4 +258,23 @@ test('storyInputOf: embedding, keywords, publication time clamped to now; null w
   assert.equal(lang(undefined, 'en'), 'en');
   assert.equal(lang('zh-Hant'), 'und');
   assert.equal(storyLanguage('fil'), 'fil');
+});
+
+test('each language joins at its own threshold: Chinese (bge-small-zh) higher than English (MiniLM) by default, both configurable', () => {
+  assert.equal(similarityFor(DEFAULT_STORY_OPTIONS, 'en'), 0.5);
+  assert.equal(similarityFor(DEFAULT_STORY_OPTIONS, 'zh'), 0.75);
+  assert.equal(similarityFor(DEFAULT_STORY_OPTIONS, 'ja'), 0.5, 'a language without its own uses the default');
+  // cosine 0.6 to the story's centroid: joins in English, founds a new story in Chinese
+  const c = unit(1, 0, 0);
+  const v = [0.6, 0.8, 0];
+  const defaults = { ...DEFAULT_STORY_OPTIONS, windowMs: 24 * H };
+  assert.equal(nearestStory(v, 'en', [{ id: 'story:en', language: 'en', centroid: c, last: T0 }], T0, defaults)?.id, 'story:en');
+  assert.equal(nearestStory(v, 'zh', [{ id: 'story:zh', language: 'zh', centroid: c, last: T0 }], T0, defaults), null);
+  assert.equal(
+    nearestStory([0.8, 0.6, 0], 'zh', [{ id: 'story:zh', language: 'zh', centroid: c, last: T0 }], T0, defaults)?.id,
+    'story:zh',
+  );
+  const cfg = storyOptionsOf(loadConfig(StoryConfigSchema, { STORY_SIMILARITY: '0.55', STORY_SIMILARITY_ZH: '0.8' }));
+  assert.equal(similarityFor(cfg, 'en'), 0.55);
+  assert.equal(similarityFor(cfg, 'zh'), 0.8);
 });
