@@ -118,7 +118,7 @@ export function newsFusionInput(f: Pick<NewsFeatures, 'set' | 'text'>, p: NewsPa
     caption: c.text,
     captionSource: c.source,
     status: 'failed',
-    code: 'NO_PHOTO',
+    code: 'EXTRACT_MISSING', // no photo behind the caption: no image result, as fuse records a missing one
     reason: 'the news caption set has no photos',
   };
   return { article: { title: art.title }, text, images: [image] };
