@@ -19,6 +19,7 @@ import { hogFromRgb, type HogOptions } from './hog.ts';
 import type { OcrEngine, OcrLine, OcrOptions } from './ocr.ts';
 import { perceptualHash } from './phash.ts';
 import { nearDupHashes, type NearDupHashes } from './neardup.ts';
+import { composeTextView, describeGroups, type TextViewWords } from './text-view.ts';
 
 export interface ImageAnalysis {
   /** Size of the normalised raster the models saw (EXIF-upright, longest side <= maxSide). */
@@ -101,34 +102,26 @@ const IRREGULAR: Record<string, string> = {
   'teddy bear': 'teddy bears',
 };
 
+const pluralise = (label: string, n: number): string => (n === 1 ? label : `${n} ${IRREGULAR[label] ?? `${label}s`}`);
+
+/** The English words of the text view. */
+const ENGLISH_VIEW: TextViewWords = {
+  group: pluralise,
+  groupSeparator: ', ',
+  objects: (list) => `Photo showing ${list}.`,
+  ocr: (text) => `Text in photo: ${text}.`,
+  caption: (text) => `Caption: ${text}`,
+  partSeparator: ' ',
+};
+
 /** "2 people, a dog" style list of detected labels, highest score first. */
 export function describeObjects(objects: readonly DetectedObject[]): string {
-  const byLabel = new Map<string, { n: number; best: number }>();
-  for (const o of objects) {
-    const e = byLabel.get(o.label) ?? { n: 0, best: 0 };
-    e.n++;
-    e.best = Math.max(e.best, o.score);
-    byLabel.set(o.label, e);
-  }
-  return [...byLabel.entries()]
-    .sort((a, b) => b[1].best - a[1].best)
-    .map(([label, { n }]) => (n === 1 ? label : `${n} ${IRREGULAR[label] ?? `${label}s`}`))
-    .join(', ');
+  return describeGroups(objects, ENGLISH_VIEW);
 }
 
 /** The text view: object labels + OCR text + caption, as short labelled sentences. */
 export function buildTextView(objects: readonly DetectedObject[], ocr: readonly { text: string }[], caption?: string): string {
-  const parts: string[] = [];
-  const objs = describeObjects(objects);
-  if (objs) parts.push(`Photo showing ${objs}.`);
-  const text = ocr
-    .map((l) => l.text.trim())
-    .filter(Boolean)
-    .join(' / ');
-  if (text) parts.push(`Text in photo: ${text}.`);
-  const cap = caption?.replace(/\s+/g, ' ').trim();
-  if (cap) parts.push(`Caption: ${cap}`);
-  return parts.join(' ');
+  return composeTextView(ENGLISH_VIEW, objects, ocr, caption);
 }
 
 export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {

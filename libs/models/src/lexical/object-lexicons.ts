@@ -14,6 +14,7 @@ import { tokenize, stemsOf, type Lang } from '@newsfuse/text/terms';
 import { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
 import { articleMentions, mentionsByLabel, type CocoMention } from './coco.ts';
 import { COCO_ZH, zhCocoMentions } from './coco-zh.ts';
+import { composeTextView, describeGroups, type TextViewWords } from '../image/text-view.ts';
 
 export interface TextViewInput {
   /** Objects named in the view (the caller applies the confidence floor), any order. */
@@ -43,34 +44,24 @@ const english: ObjectLexicon = {
 
 const zhName = (label: string): string => COCO_ZH[label as CocoLabel]?.name ?? label;
 
+/** The Chinese words of the text view. */
+const CHINESE_VIEW: TextViewWords = {
+  group: (label, n) => (n === 1 ? zhName(label) : `${n}个${zhName(label)}`),
+  groupSeparator: '、',
+  objects: (list) => `照片中有：${list}。`,
+  ocr: (text) => `图中文字：${text}。`,
+  caption: (text) => `图片说明：${text}`,
+  partSeparator: '',
+};
+
 /** "2个人、狗" — labels by best score, counts before the name. */
 export function describeObjectsZh(objects: TextViewInput['objects']): string {
-  const byLabel = new Map<string, { n: number; best: number }>();
-  for (const o of objects) {
-    const e = byLabel.get(o.label) ?? { n: 0, best: 0 };
-    e.n++;
-    e.best = Math.max(e.best, o.score);
-    byLabel.set(o.label, e);
-  }
-  return [...byLabel.entries()]
-    .sort((a, b) => b[1].best - a[1].best)
-    .map(([label, { n }]) => (n === 1 ? zhName(label) : `${n}个${zhName(label)}`))
-    .join('、');
+  return describeGroups(objects, CHINESE_VIEW);
 }
 
 /** The Chinese text view: the counterpart of buildTextView (libs/models/src/image/features.ts). */
 export function buildTextViewZh({ objects, ocr, caption }: TextViewInput): string {
-  const parts: string[] = [];
-  const objs = describeObjectsZh(objects);
-  if (objs) parts.push(`照片中有：${objs}。`);
-  const text = ocr
-    .map((l) => l.text.trim())
-    .filter(Boolean)
-    .join(' / ');
-  if (text) parts.push(`图中文字：${text}。`);
-  const cap = caption?.replace(/\s+/g, ' ').trim();
-  if (cap) parts.push(`图片说明：${cap}`);
-  return parts.join('');
+  return composeTextView(CHINESE_VIEW, objects, ocr, caption);
 }
 
 const chinese: ObjectLexicon = {
