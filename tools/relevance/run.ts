@@ -21,6 +21,7 @@ import {
   fitPlatt,
   type CalibrationFile,
   type Calibrator,
+  type StrategyCalibration,
 } from '@newsfuse/stage-score/calibration';
 import { FOLDS, NEGATIVES, VARIANTS, type DevSet, type Pair } from './dataset.ts';
 import { fitLogistic, fitMlp, roundModel, type Example } from '../learning/classifiers.ts';
@@ -185,6 +186,47 @@ export interface CvOptions {
   onFold?: (fold: number) => void;
 }
 
+/** Out-of-fold results per row: raw score, calibrated probability and decision per pair (indexed by pair). */
+export interface OutOfFold {
+  raw: Map<string, number[]>;
+  prob: Map<string, number[]>;
+  decision: Map<string, (0 | 1)[]>;
+}
+
+/**
+ * One fold's calibration of every row: a calibrator (Platt, or isotonic) fitted on the row's training
+ * scores (classes balanced) and the threshold on p chosen on the calibrated training scores, applied to
+ * the fold's test pairs, whose raw score, probability and decision are written into `out`.
+ * Returns each row's threshold.
+ */
+export function calibrateFold(
+  names: readonly string[],
+  fold: { train: Map<string, number[]>; labels: readonly (0 | 1)[]; test: readonly number[]; testScores: Map<string, number[]> },
+  out: OutOfFold,
+  method: 'platt' | 'isotonic' = 'platt',
+): Record<string, number> {
+  const { labels, test } = fold;
+  const bw = balanceWeights(labels);
+  const thresholds: Record<string, number> = {};
+  for (const name of names) {
+    const tr = fold.train.get(name)!;
+    const cal: Calibrator = method === 'isotonic' ? fitIsotonic(tr, labels, bw) : fitPlatt(tr, labels, bw);
+    const { threshold } = chooseThreshold(
+      tr.map((r) => calibrate(cal, r)),
+      labels,
+    );
+    thresholds[name] = threshold;
+    const te = fold.testScores.get(name)!;
+    test.forEach((i, j) => {
+      out.raw.get(name)![i] = te[j]!;
+      const p = calibrate(cal, te[j]!);
+      out.prob.get(name)![i] = p;
+      out.decision.get(name)![i] = p >= threshold ? 1 : 0;
+    });
+  }
+  return thresholds;
+}
+
 export function crossValidate(dev: DevSet, base: Record<string, number>[], opts: CvOptions): CvResult {
   const n = dev.pairs.length;
   const names = rowNames();
@@ -202,21 +244,12 @@ export function crossValidate(dev: DevSet, base: Record<string, number>[], opts:
     const weights = fitWeights(examples, opts.hybridKind, `fold ${k}`, opts.candidate?.features);
     const trainScores = scoreRows(dev, train, weights, base, opts.candidate);
     const testScores = scoreRows(dev, test, weights, base, opts.candidate);
-    const thresholds: Record<string, number> = {};
-    for (const { name } of names) {
-      const tr = trainScores.get(name)!;
-      const cal: Calibrator = opts.calibration === 'isotonic' ? fitIsotonic(tr, labels, bw) : fitPlatt(tr, labels, bw);
-      const trProb = tr.map((r) => calibrate(cal, r));
-      const { threshold } = chooseThreshold(trProb, labels);
-      thresholds[name] = threshold;
-      const te = testScores.get(name)!;
-      test.forEach((i, j) => {
-        raw.get(name)![i] = te[j]!;
-        const p = calibrate(cal, te[j]!);
-        prob.get(name)![i] = p;
-        decision.get(name)![i] = p >= threshold ? 1 : 0;
-      });
-    }
+    const thresholds = calibrateFold(
+      names.map((r) => r.name),
+      { train: trainScores, labels, test, testScores },
+      { raw, prob, decision },
+      opts.calibration,
+    );
     folds.push({ fold: k, train: train.length, test: test.length, thresholds });
     opts.onFold?.(k);
   }
@@ -303,6 +336,30 @@ export function describeData(dev: DevSet, imageModel: string, textModel: string)
 }
 
 /**
+ * The shipped calibration of each strategy: a Platt calibrator fitted on the strategy row's
+ * out-of-fold raw scores (classes balanced) and the threshold on p that maximises balanced accuracy
+ * on the out-of-fold calibrated scores; rounded as calibration.json stores them.
+ */
+export function fitStrategyCalibrations(rows: readonly Row[], labels: readonly (0 | 1)[]): Record<string, StrategyCalibration> {
+  const bw = balanceWeights(labels);
+  const strategies: Record<string, StrategyCalibration> = {};
+  for (const name of STRATEGY_ROWS) {
+    const row = rows.find((r) => r.name === name)!;
+    const platt = fitPlatt(row.raw, labels, bw);
+    const { threshold, balancedAccuracy } = chooseThreshold(
+      row.raw.map((r) => calibrate(platt, r)),
+      labels,
+    );
+    strategies[name] = {
+      calibrator: { method: 'platt', a: Number(platt.a.toPrecision(6)), b: Number(platt.b.toPrecision(6)) },
+      threshold: Number(threshold.toFixed(4)),
+      ...({ balancedAccuracy: Number(balancedAccuracy.toFixed(4)) } as object),
+    };
+  }
+  return strategies;
+}
+
+/**
  * What the product ships: the combiners fitted on every pair, the Platt calibrator of each strategy
  * fitted on its out-of-fold scores, and the threshold that maximises balanced accuracy on the
  * out-of-fold calibrated scores (so chosen on development data, cross-validated).
@@ -338,20 +395,7 @@ export function finalArtifacts(
     `caption_overlap is a fixed (not learned) coefficient, equal to the late model's object_match coefficient: the dev data has no captions. ` +
     `lateWeights: the prior weights of the late weighted sum (not learned).`;
   weights.cv = cvSummary;
-  const strategies: CalibrationFile['strategies'] = {};
-  for (const name of STRATEGY_ROWS) {
-    const row = cv.rows.find((r) => r.name === name)!;
-    const platt = fitPlatt(row.raw, labels, bw);
-    const { threshold, balancedAccuracy } = chooseThreshold(
-      row.raw.map((r) => calibrate(platt, r)),
-      labels,
-    );
-    strategies[name] = {
-      calibrator: { method: 'platt', a: Number(platt.a.toPrecision(6)), b: Number(platt.b.toPrecision(6)) },
-      threshold: Number(threshold.toFixed(4)),
-      ...({ balancedAccuracy: Number(balancedAccuracy.toFixed(4)) } as object),
-    };
-  }
+  const strategies = fitStrategyCalibrations(cv.rows, labels);
   return {
     weights,
     calibration: {

@@ -28,10 +28,21 @@ import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createExtractor } from '@newsfuse/stage-extract/extract';
 import { createLanguageRouter } from '@newsfuse/pipeline/languages';
 import { createStrategies, type FusionInput } from '@newsfuse/stage-fuse/strategies';
-import { chooseThreshold, calibrate, fitPlatt, type CalibrationFile, type StrategyCalibration } from '@newsfuse/stage-score/calibration';
+import { calibrate, type CalibrationFile, type StrategyCalibration } from '@newsfuse/stage-score/calibration';
 import { EVAL_CACHE } from './data.ts';
 import { FOLDS, type DevSet, type Pair, type PairKind } from './dataset.ts';
-import { balanceWeights, baseSignals, cell, fitWeights, STRATEGY_ROWS, type Cell, type Row, type Subset } from './run.ts';
+import {
+  balanceWeights,
+  baseSignals,
+  calibrateFold,
+  cell,
+  fitStrategyCalibrations,
+  fitWeights,
+  STRATEGY_ROWS,
+  type Cell,
+  type Row,
+  type Subset,
+} from './run.ts';
 import { ZH_CLASS_NAMES } from './zh-classes.ts';
 
 /** The rows reported for Chinese: the strategies and the signals whose computation changed with the language. */
@@ -197,24 +208,11 @@ export function runZh(english: DevSet, zh: ZhSet, englishCalibration: Record<str
     const train = dev.pairs.map((_p, i) => i).filter((i) => enFold(dev.pairs[i]!.image) !== k && enFold(dev.pairs[i]!.textClass) !== k);
     const test = dev.pairs.map((_p, i) => i).filter((i) => enFold(dev.pairs[i]!.image) === k);
     const labels = train.map((i) => dev.pairs[i]!.label);
-    const bw = balanceWeights(labels);
-    const trainScores = rawScores(dev, train, st);
-    const testScores = rawScores(dev, test, st);
-    for (const name of ZH_ROWS) {
-      const tr = trainScores.get(name)!;
-      const cal = fitPlatt(tr, labels, bw);
-      const { threshold } = chooseThreshold(
-        tr.map((r) => calibrate(cal, r)),
-        labels,
-      );
-      const te = testScores.get(name)!;
-      test.forEach((i, j) => {
-        raw.get(name)![i] = te[j]!;
-        const p = calibrate(cal, te[j]!);
-        prob.get(name)![i] = p;
-        decision.get(name)![i] = p >= threshold ? 1 : 0;
-      });
-    }
+    calibrateFold(
+      ZH_ROWS,
+      { train: rawScores(dev, train, st), labels, test, testScores: rawScores(dev, test, st) },
+      { raw, prob, decision },
+    );
   }
   const rows: Row[] = ZH_ROWS.map((name) => {
     const r = raw.get(name)!;
@@ -230,22 +228,10 @@ export function runZh(english: DevSet, zh: ZhSet, englishCalibration: Record<str
     };
 
   // the shipped zh calibration: Platt on each strategy's out-of-fold scores, threshold by balanced accuracy
-  const labels = dev.pairs.map((p) => p.label);
-  const bw = balanceWeights(labels);
-  const strategies: Record<string, StrategyCalibration> = {};
-  for (const name of STRATEGY_ROWS) {
-    const row = rows.find((r) => r.name === name)!;
-    const platt = fitPlatt(row.raw, labels, bw);
-    const { threshold, balancedAccuracy } = chooseThreshold(
-      row.raw.map((r) => calibrate(platt, r)),
-      labels,
-    );
-    strategies[name] = {
-      calibrator: { method: 'platt', a: Number(platt.a.toPrecision(6)), b: Number(platt.b.toPrecision(6)) },
-      threshold: Number(threshold.toFixed(4)),
-      ...({ balancedAccuracy: Number(balancedAccuracy.toFixed(4)) } as object),
-    };
-  }
+  const strategies = fitStrategyCalibrations(
+    rows,
+    dev.pairs.map((p) => p.label),
+  );
   // what the hybrid's Chinese scores got under the English calibrator and threshold
   const hybrid = rows.find((r) => r.name === 'hybrid')!;
   const en = englishCalibration.hybrid;
