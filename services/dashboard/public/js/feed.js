@@ -1,38 +1,23 @@
 // The mismatch feed: the snapshot's latest mismatches, or the selected topic's and/or language's from the API;
 // new ones are marked fresh. Every article shows its language (ISO 639-1 code, `und` when undetermined).
 import { api } from './api.js';
-import { $, h, safeUrl } from './dom.js';
+import { articleTitle, photoThumb, showList } from './articles.js';
+import { h } from './dom.js';
 import { ago, relClass, sentClass, signed, topicKind } from './format.js';
 import { state } from './state.js';
 
 function thumb(img, threshold, articleUrl) {
-  const src = safeUrl(img.url);
   const scoreText = img.status === 'failed' ? 'failed' : img.score === null ? 'n/a' : img.score.toFixed(2);
   const badge = h('span', { class: `score ${img.status === 'failed' ? 'warn' : relClass(img.score, threshold)}`, text: scoreText });
-  const box = h('a', {
-    class: 'thumb',
-    href: safeUrl(articleUrl) || undefined,
-    target: '_blank',
-    rel: 'noopener noreferrer',
-    title: img.url,
-  });
-  if (src) {
-    const el = h('img', { src, alt: `Photo ${img.index + 1}`, loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer' });
-    el.addEventListener('error', () => el.replaceWith(h('span', { class: 'noimg', text: 'image unavailable' })), { once: true });
-    box.append(el);
-  } else box.append(h('span', { class: 'noimg', text: 'no image URL' }));
-  box.append(badge);
-  return box;
+  return photoThumb(img, articleUrl, badge);
 }
 
 export function renderFeed(items) {
-  const list = $('#feed');
   const nodes = items.map((m) => {
     const key = `${m.articleId}:${m.version}`;
     const fresh = !state.firstFeed && !state.seenMismatches.has(key);
     state.seenMismatches.add(key);
     const r = m.relevance;
-    const link = safeUrl(m.url);
     const lang = m.language || 'und';
     return h(
       'li',
@@ -44,9 +29,7 @@ export function renderFeed(items) {
             r.images.slice(0, 2).map((img) => thumb(img, r.threshold, m.url)),
           )
         : null,
-      link
-        ? h('a', { class: 'title', href: link, target: '_blank', rel: 'noopener noreferrer', text: m.title })
-        : h('span', { class: 'title', text: m.title }),
+      articleTitle(m),
       h(
         'div',
         { class: 'meta' },
@@ -79,8 +62,7 @@ export function renderFeed(items) {
         : null,
     );
   });
-  list.replaceChildren(...nodes);
-  $('#feed-empty').hidden = items.length > 0;
+  showList('#feed', '#feed-empty', nodes);
   state.firstFeed = false;
   if (state.seenMismatches.size > 2000) state.seenMismatches = new Set(items.map((m) => `${m.articleId}:${m.version}`));
 }

@@ -1,35 +1,16 @@
 // The "recycled photos" panel: the snapshot's latest articles whose photos the score service's
 // recycled-photo index first saw in another story, each with where and when ("first seen on … in …").
-import { $, h, safeUrl } from './dom.js';
+import { articleTitle, photoThumb, showList } from './articles.js';
+import { h } from './dom.js';
 import { ago } from './format.js';
 
-function thumb(photo, articleUrl) {
-  const box = h('a', {
-    class: 'thumb',
-    href: safeUrl(articleUrl) || undefined,
-    target: '_blank',
-    rel: 'noopener noreferrer',
-    title: photo.url,
-  });
-  const src = photo.url ? safeUrl(photo.url) : null;
-  if (src) {
-    const el = h('img', { src, alt: `Photo ${photo.index + 1}`, loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer' });
-    el.addEventListener('error', () => el.replaceWith(h('span', { class: 'noimg', text: 'image unavailable' })), { once: true });
-    box.append(el);
-  } else box.append(h('span', { class: 'noimg', text: 'no image URL' }));
-  return box;
-}
-
 export function renderRecycled(items = []) {
-  const nodes = items.map((m) => {
-    const link = safeUrl(m.url);
-    return h(
+  const nodes = items.map((m) =>
+    h(
       'li',
       { 'data-article': m.articleId },
-      thumb(m.photos[0], m.url),
-      link
-        ? h('a', { class: 'title', href: link, target: '_blank', rel: 'noopener noreferrer', text: m.title })
-        : h('span', { class: 'title', text: m.title }),
+      photoThumb(m.photos[0], m.url),
+      articleTitle(m),
       h('div', { class: 'meta', text: `${m.source.label} · ${ago(Date.parse(m.emittedAt))}` }),
       h(
         'div',
@@ -44,8 +25,7 @@ export function renderRecycled(items = []) {
           ),
         ),
       ),
-    );
-  });
-  $('#recycled').replaceChildren(...nodes);
-  $('#recycled-empty').hidden = items.length > 0;
+    ),
+  );
+  showList('#recycled', '#recycled-empty', nodes);
 }
