@@ -1,8 +1,8 @@
 /**
  * The main job (`npm start`): on a fresh clone with no internet, brings up Kafka and Redis, fetches
  * the models, starts the five services as separate supervised processes, serves the bundled demo feed
- * (or polls the feeds in FEEDS / FEEDS_FILE), prints scored articles as they arrive and where the
- * dashboard is. A service that exits unexpectedly is restarted with backoff while the others keep
+ * (or polls the feeds in FEEDS / FEEDS_FILE), prints this run's scored articles as they arrive (not
+ * what the scored topic held before it started) and where the dashboard is. A service that exits unexpectedly is restarted with backoff while the others keep
  * running (scripts/supervisor/). Ctrl-C stops everything it started, in order: ingest first, the
  * broker last; a second Ctrl-C kills the services at once.
  *
@@ -160,6 +160,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
+  // What the scored topic already holds (a reused broker keeps earlier runs' scores): the watch prints
+  // only what comes after it, this run's articles.
+  const watching = cfg.NEWSFUSE_WATCH ?? !subset;
+  const topics = topicsFor({ TOPIC_SUFFIX: cfg.TOPIC_SUFFIX });
+  const kafka = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, clientId: 'newsfuse-run' });
+  const earlier = watching ? await endOffsets(kafka, topics.scored) : new Map<number, bigint>();
+
   supervisor.start();
   try {
     await supervisor.ready();
@@ -176,21 +183,19 @@ async function main(): Promise<void> {
       .join(', ')})`,
   );
   if (names.includes('dashboard')) say(`dashboard: http://127.0.0.1:${portOf(cfg, 'dashboard')}/`);
-  if (!(cfg.NEWSFUSE_WATCH ?? !subset)) {
+  if (!watching) {
     say('supervising; Ctrl-C stops the services this command started');
     return;
   }
 
-  const topics = topicsFor({ TOPIC_SUFFIX: cfg.TOPIC_SUFFIX });
-  const kafka = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING, clientId: 'newsfuse-run' });
   const consumer = kafka.consumer({ groupId: `newsfuse-run-${process.pid}-${Date.now()}` });
   watch.consumer = consumer;
   await consumer.connect();
   await consumer.subscribe({ topic: topics.scored, fromBeginning: true });
   let count = 0;
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (!message.value) return;
+    eachMessage: async ({ partition, message }) => {
+      if (!message.value || BigInt(message.offset) < (earlier.get(partition) ?? 0n)) return;
       const s = decode(ScoredEvent, message.value);
       count++;
       const rel = s.relevance.score === null ? '  n/a' : s.relevance.score.toFixed(2).padStart(5);
@@ -200,6 +205,22 @@ async function main(): Promise<void> {
     },
   });
   say(`watching ${topics.scored}; Ctrl-C stops everything this command started`);
+}
+
+/**
+ * The end offset of each partition of a topic now; none when the topic does not exist yet (then all
+ * it will hold is new). Listed first, so that asking does not auto-create the topic with the broker's
+ * default partition count before the services create it.
+ */
+async function endOffsets(kafka: kafkajs.Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return new Map();
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 main().catch((err: unknown) => {
