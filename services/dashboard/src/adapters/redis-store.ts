@@ -128,6 +128,32 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
     return out;
   }
 
+  /**
+   * The writes of a capped list (`mm` mismatches, `rc` recycled photos) for one event: upsert the
+   * article's item (ordered by emittedAt, else `at`; expiring; the list trimmed to the newest
+   * mismatchKeep) or remove it.
+   */
+  function listWrites(
+    list: 'mm' | 'rc',
+    change: { upsert?: { articleId: string; emittedAt: string }; remove?: string },
+    at: number,
+    opts: AggregateOptions,
+  ): Write[] {
+    const item = change.upsert;
+    if (item)
+      return [
+        ['ZADD', k(list), Date.parse(item.emittedAt) || at, item.articleId],
+        ['SET', k(list, 'i', item.articleId), JSON.stringify(item), 'EX', opts.mismatchTtlSeconds],
+        ['ZREMRANGEBYRANK', k(list), 0, -(opts.mismatchKeep + 1)],
+      ];
+    if (change.remove)
+      return [
+        ['ZREM', k(list), change.remove],
+        ['DEL', k(list, 'i', change.remove)],
+      ];
+    return [];
+  }
+
   return {
     prefix: k(''),
 
@@ -174,24 +200,7 @@ export function createRedisStore(redis: Redis, cfg: Pick<BaseConfig, 'NEWSFUSE_P
         w.push(['ZADD', k('idx', IDX.language), 'GT', l.at, l.id]);
         w.push(['HSET', k('lbl', IDX.language), l.id, l.label]);
       }
-      if (p.mismatch.upsert) {
-        const item = p.mismatch.upsert;
-        w.push(['ZADD', k('mm'), Date.parse(item.emittedAt) || c.at, item.articleId]);
-        w.push(['SET', k('mm', 'i', item.articleId), JSON.stringify(item), 'EX', opts.mismatchTtlSeconds]);
-        w.push(['ZREMRANGEBYRANK', k('mm'), 0, -(opts.mismatchKeep + 1)]);
-      } else if (p.mismatch.remove) {
-        w.push(['ZREM', k('mm'), p.mismatch.remove]);
-        w.push(['DEL', k('mm', 'i', p.mismatch.remove)]);
-      }
-      if (p.recycled.upsert) {
-        const item = p.recycled.upsert;
-        w.push(['ZADD', k('rc'), Date.parse(item.emittedAt) || c.at, item.articleId]);
-        w.push(['SET', k('rc', 'i', item.articleId), JSON.stringify(item), 'EX', opts.mismatchTtlSeconds]);
-        w.push(['ZREMRANGEBYRANK', k('rc'), 0, -(opts.mismatchKeep + 1)]);
-      } else if (p.recycled.remove) {
-        w.push(['ZREM', k('rc'), p.recycled.remove]);
-        w.push(['DEL', k('rc', 'i', p.recycled.remove)]);
-      }
+      w.push(...listWrites('mm', p.mismatch, c.at, opts), ...listWrites('rc', p.recycled, c.at, opts));
       w.push(['INCR', k('rev')]);
       await applyOnce(redis, seenKey(c.articleId, c.version), opts.dedupTtlSeconds, w);
     },
