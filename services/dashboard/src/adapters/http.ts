@@ -215,43 +215,25 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: HttpDe
     return views.overview(q.data.window);
   });
 
-  app.get('/api/topics', async (req, reply) => {
-    const q = TableQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
-    return {
-      window: q.data.window,
-      sort: q.data.sort,
-      order: q.data.order,
-      generatedAt: new Date().toISOString(),
-      topics: await views.table('topic', q.data),
-    };
-  });
-
-  app.get('/api/sources', async (req, reply) => {
-    const q = TableQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
-    return {
-      window: q.data.window,
-      sort: q.data.sort,
-      order: q.data.order,
-      generatedAt: new Date().toISOString(),
-      sources: await views.table('source', q.data),
-    };
-  });
-
-  // Per-language counts: one row per language seen in the window (count, relevance, sentiment, and
-  // sentimentUnknownCount for the articles no model could read).
-  app.get('/api/languages', async (req, reply) => {
-    const q = TableQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
-    return {
-      window: q.data.window,
-      sort: q.data.sort,
-      order: q.data.order,
-      generatedAt: new Date().toISOString(),
-      languages: await views.table('language', q.data),
-    };
-  });
+  // The tables: /api/topics, /api/sources and /api/languages (per-language counts: one row per language
+  // seen in the window, with sentimentUnknownCount for the articles no model could read).
+  for (const [scope, rows] of [
+    ['topic', 'topics'],
+    ['source', 'sources'],
+    ['language', 'languages'],
+  ] as const) {
+    app.get(`/api/${rows}`, async (req, reply) => {
+      const q = TableQuery.safeParse(req.query);
+      if (!q.success) return badRequest(reply, q.error);
+      return {
+        window: q.data.window,
+        sort: q.data.sort,
+        order: q.data.order,
+        generatedAt: new Date().toISOString(),
+        [rows]: await views.table(scope, q.data),
+      };
+    });
+  }
 
   for (const scope of ['topic', 'source', 'language'] as const) {
     app.get<{ Params: { id: string } }>(`/api/${scope}s/:id/series`, async (req, reply) => {
