@@ -68,3 +68,15 @@ test('people counted in a caption', () => {
   assert.equal(peopleCount('Kauri Parata, watched by his father Hori Parata, carves a design'), 2);
   assert.equal(peopleCount('A bridge over the river at dusk'), undefined);
 });
+
+test('a caption that describes nothing: markup, a single token (file name, slug), a credit', () => {
+  assert.equal(cleanCaption('<span style="font-size:13px;">Nintendo/Apple</span>'), 'Nintendo/Apple');
+  assert.equal(isDescriptive('<span style="font-size:13px;">Nintendo/Apple</span>'), false);
+  assert.equal(isDescriptive('update_graphic_red_bar'), false);
+  assert.equal(isDescriptive('IMG_2034_harbour_fire_lisbon.jpg'), false);
+  assert.equal(isDescriptive('update graphic red bar'), true, 'the same words as a phrase are a (poor) description');
+  assert.equal(isDescriptive('Tom &amp; Jerry at the premiere in Cannes'), true);
+  // Chinese: counted in jieba words, no spaces needed
+  assert.equal(isDescriptive('DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶'), true);
+  assert.equal(isDescriptive('图片来源'), false);
+});

@@ -127,7 +127,15 @@ export function captionStems(text: string, lang: Lang = 'en'): string[] {
  * "Media caption …", "Image copyright …").
  */
 export function cleanCaption(raw: string): string {
-  let s = raw.replace(/\s+/g, ' ').trim();
+  // markup left in an alt attribute ('<span style="…">Nintendo/Apple</span>') is not caption text
+  let s = raw
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;|&#160;/giu, ' ')
+    .replace(/&amp;/giu, '&')
+    .replace(/&quot;/giu, '"')
+    .replace(/&#0?39;|&apos;/giu, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
   s = s.replace(/^(?:media caption|image caption|image copyright [^ ]+|main image:|caption:)\s*/i, '');
   s = s.replace(/\s*(?:Credit\s*)+\p{Lu}.*$/u, '');
   s = s.replace(/\s*(?:Photograph|Photo|Foto|Bild|Image|Picture)s?\s*(?:by|:)\s*[^.]*\.?$/iu, '');
@@ -137,9 +145,21 @@ export function cleanCaption(raw: string): string {
   return s.trim();
 }
 
-/** A caption worth comparing: at least `minWords` content words once credits and stop words are gone. */
-export function isDescriptive(text: string, minWords = 3): boolean {
-  return captionStems(cleanCaption(text)).length >= minWords;
+/** The fewest content words of a descriptive caption (DESCRIPTIVE_MIN_WORDS): fewer is a credit, a name tag or boilerplate. */
+export const DESCRIPTIVE_MIN_WORDS = 3;
+
+/**
+ * A caption worth comparing: at least `minWords` content words once credits, markup and caption stop
+ * words are gone, and more than one token — a single token ("update_graphic_red_bar", "IMG_2034") is
+ * a file name or a slug, not a description. Chinese text (Han script, no spaces) counts its jieba words.
+ * The fuse stage scores an image whose caption has no content word or is a single token as one
+ * without a caption (`minWords` 1); the news evaluation pairs only captions of ≥ 3 content words.
+ */
+export function isDescriptive(text: string, minWords = DESCRIPTIVE_MIN_WORDS): boolean {
+  const cleaned = cleanCaption(text);
+  const han = /\p{Script=Han}/u.test(cleaned);
+  if (!han && !/\s/u.test(cleaned)) return false;
+  return captionStems(cleaned, han ? 'zh' : 'en').length >= minWords;
 }
 
 // ---------------------------------------------------------------------------------------------------

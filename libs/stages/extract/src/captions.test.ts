@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createExtractor, type TextAnalyzerPort } from './extract.ts';
-import { captionRecords, sentencesOf } from './captions.ts';
+import { captionRecords, sentencesOf, storySentences } from './captions.ts';
 
 // a fake embedder of the article's language: a bag of three topic words
 const vec = (t: string) => [/dog/i.test(t) ? 1 : 0, /bridge/i.test(t) ? 1 : 0, /vote|election/i.test(t) ? 1 : 0.01];
@@ -87,4 +87,13 @@ test('sentences and caption records', () => {
   assert.equal(r[0]!.sentence, 1);
   assert.ok(Math.abs(r[0]!.sentenceCos! - Math.SQRT1_2) < 1e-4);
   assert.deepEqual(captionRecords([{ index: 0, text: 'x', source: 'caption' }], [[1, 0]], [])[0]!.sentenceCos, undefined);
+});
+
+test('a caption is not compared with its own copy in the body', () => {
+  const body =
+    'Firefighters battle a blaze in Lisbon. Photograph: AP\nThe fire started on Monday night near the port. Crews came from three towns.';
+  const caption = { text: 'Firefighters battle a blaze in Lisbon. Photograph: AP' };
+  assert.deepEqual(storySentences(body, [caption]), ['The fire started on Monday night near the port.', 'Crews came from three towns.']);
+  assert.deepEqual(storySentences(body, []), sentencesOf(body));
+  assert.equal(storySentences(body, [caption], 1).length, 1);
 });

@@ -35,6 +35,27 @@ export function sentencesOf(text: string, max = CAPTION_SENTENCES): string[] {
     .slice(0, max);
 }
 
+const folded = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+/**
+ * The article's first sentences that are not part of one of its images' captions: an extracted body
+ * often keeps the figure captions (Readability does), and a caption must not find itself as the
+ * article's best-matching sentence — a mismatched photo's caption would match as well as a fitting one's.
+ */
+export function storySentences(body: string, captions: readonly Pick<CaptionInput, 'text'>[], max = CAPTION_SENTENCES): string[] {
+  const texts = captions.flatMap((c) => [folded(c.text), folded(cleanCaption(c.text))]).filter((t) => t.length > 0);
+  return sentencesOf(body, Infinity)
+    .filter((s) => {
+      const f = folded(s);
+      return !texts.some((t) => t.includes(f));
+    })
+    .slice(0, max);
+}
+
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let d = 0;
   let na = 0;
@@ -78,7 +99,7 @@ export function captionRecords(
 export async function embedCaptions(embed: EmbedTexts, body: string, captions: readonly CaptionInput[]): Promise<CaptionRecord[]> {
   const usable = captions.filter((c) => cleanCaption(c.text).length > 0);
   if (usable.length === 0) return [];
-  const sentences = sentencesOf(body);
+  const sentences = storySentences(body, usable);
   const vectors = await embed([...usable.map((c) => cleanCaption(c.text)), ...sentences]);
   if (vectors.length !== usable.length + sentences.length) return []; // the language has no embedder
   return captionRecords(usable, vectors.slice(0, usable.length), vectors.slice(usable.length));

@@ -42,6 +42,31 @@ test('alt text is used when there is no caption and marked as such', () => {
   assert.deepEqual(captionSignals(ok(undefined), view), {});
 });
 
+test('a caption that describes nothing leaves the image in the no-caption regime, and fusion says so', () => {
+  const view = articleView('Obama on guns', text());
+  const credit = { ...ok(undefined), caption: '<span style="font-size:13px;">Nintendo/Apple</span>', captionSource: 'alt' as const };
+  assert.deepEqual(captionSignals(credit, view), {});
+  assert.deepEqual(captionSignals(ok('update_graphic_red_bar'), view), {});
+  const weights: FusionWeights = {
+    description: 't',
+    data: 't',
+    trainedAt: new Date(0).toISOString(),
+    late: { kind: 'logistic', features: [], weights: [], bias: 0 },
+    hybrid: { kind: 'logistic', features: ['object_match'], weights: [2], bias: -1 },
+    lateWeights: {},
+    caption: { kind: 'logistic', features: ['caption_overlap'], weights: [4], bias: -2 },
+  };
+  const out = createStrategies(weights).hybrid({
+    article: { title: 'Obama on guns' },
+    text: text(),
+    images: [ok('update_graphic_red_bar'), ok('Barack Obama at the White House')],
+  });
+  assert.equal(out.perImage[0]!.signals.caption_regime, undefined);
+  assert.match(out.perImage[0]!.missing?.caption ?? '', /^CAPTION_NOT_DESCRIPTIVE/);
+  assert.equal(out.perImage[1]!.signals.caption_regime, 1);
+  assert.equal(out.perImage[1]!.missing, undefined);
+});
+
 test('caption vs image: objects named but not seen, seen but not named, people counted', () => {
   const view = articleView('x', text());
   const dog = { label: 'dog', score: 0.9, box: [0, 0, 0.5, 0.5] };

@@ -46,7 +46,8 @@
  * |                         |       | max(faces, person detections ≥ 0.3); analysed images                   |
  *
  * A signal that does not apply is absent (never NaN). Failed images get the text-only caption
- * signals (caption_overlap, the cosines, entities, numbers, caption_alt).
+ * signals (caption_overlap, the cosines, entities, numbers, caption_alt). A caption that describes
+ * nothing (a credit, a file name, boilerplate: `describingCaption`) counts as no caption.
  */
 import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf, termLanguage, type Lang } from '@newsfuse/text/terms';
@@ -57,6 +58,7 @@ import {
   ENTITY_METHOD,
   entitiesOf,
   entityOverlap,
+  isDescriptive,
   numberOverlap,
   numbersOf,
   peopleCount,
@@ -132,7 +134,7 @@ const isPerson = (label: string) => label === 'person';
 /** The caption signals of one image (see the second table above); {} when it has no caption. */
 export function captionSignals(img: ImageFeatures, article: ArticleView, method: EntityMethod = ENTITY_METHOD): Record<string, number> {
   const s: Record<string, number> = {};
-  const caption = cleanCaption(img.caption ?? '');
+  const caption = describingCaption(img);
   if (!caption) return s;
   // a caption in another language than the article's is not compared with its words or sentence
   // space (language-gaps.ts); numbers and the objects it names still are
@@ -166,6 +168,20 @@ export function captionSignals(img: ImageFeatures, article: ArticleView, method:
   if (people !== undefined) s.caption_people_gap = Math.abs(people - persons) / Math.max(people, persons);
   return s;
 }
+
+/**
+ * The image's caption (or alt text) once credits and markup are cut, when it describes anything
+ * (`isDescriptive(caption, 1)`: a content word at least, and more than one token); undefined
+ * otherwise. A credit-only, file-name or boilerplate caption ("Photo: Getty", "update_graphic_red_bar",
+ * "Nintendo/Apple") leaves the image in the no-caption regime, and fusion says so (`missing.caption`:
+ * CAPTION_NOT_DESCRIPTIVE). (The news evaluation pairs only captions of ≥ 3 content words.)
+ */
+export function describingCaption(img: Pick<ImageFeatures, 'caption'>): string | undefined {
+  const caption = cleanCaption(img.caption ?? '');
+  return caption && isDescriptive(caption, 1) ? caption : undefined;
+}
+
+export const CAPTION_NOT_DESCRIPTIVE = 'CAPTION_NOT_DESCRIPTIVE';
 
 type ArticleWords = Pick<ArticleView, 'language' | 'lang' | 'vocabulary'>;
 

@@ -33,13 +33,15 @@ import { sigmoid } from '@newsfuse/models/math';
 import {
   articleView,
   bestOf,
+  CAPTION_NOT_DESCRIPTIVE,
   captionOverlapOf,
+  describingCaption,
   imageSignals as baseImageSignals,
   SIGNAL_NAMES,
   textViewOverlapOf,
   type ArticleView,
 } from './signals.ts';
-import { languageGap, languageGaps } from './language-gaps.ts';
+import { CROSS_LANGUAGE_CAPTION_SIGNALS, languageGap, languageGaps } from './language-gaps.ts';
 
 export { coverage } from './signals.ts';
 
@@ -60,7 +62,7 @@ export const baseline: Strategy = ({ text, images }) => {
   const article = { language: text?.language, lang: termLanguage(text?.language) ?? 'en', vocabulary: new Set(text?.terms ?? []) };
   const perImage = images.map((img) => {
     const signals: Record<string, number> = {};
-    const cleaned = cleanCaption(img.caption ?? '');
+    const cleaned = describingCaption(img);
     const caption = cleaned && !languageGap(cleaned, article.language) ? captionOverlapOf(cleaned, article) : undefined;
     if (caption !== undefined) signals.caption_overlap = caption;
     if (img.status === 'ok') {
@@ -82,9 +84,18 @@ export const baseline: Strategy = ({ text, images }) => {
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-/** `{ missing }` when signals of the image are absent for a language gap, else nothing. */
+/**
+ * `{ missing }` when signals of the image are absent for a reason, else nothing: a language gap
+ * (language-gaps.ts), or a caption that describes nothing (CAPTION_NOT_DESCRIPTIVE: the image is scored
+ * as one without a caption).
+ */
 function missingOf(img: ImageFeatures, language: string | undefined): { missing?: Record<string, string> } {
   const gaps = languageGaps(img, language);
+  const cleaned = cleanCaption(img.caption ?? '');
+  if (cleaned && !describingCaption(img)) {
+    for (const s of CROSS_LANGUAGE_CAPTION_SIGNALS) delete gaps[s];
+    gaps.caption = `${CAPTION_NOT_DESCRIPTIVE}: the caption "${cleaned.slice(0, 80)}" is a credit, a file name or boilerplate; the image is scored as one without a caption`;
+  }
   return Object.keys(gaps).length > 0 ? { missing: gaps } : {};
 }
 
