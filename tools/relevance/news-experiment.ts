@@ -5,7 +5,7 @@
 import { loadCalibration, loadFusionWeights } from '@newsfuse/pipeline/weights';
 import { newsFeatures } from './news-features.ts';
 import { crossValidateNews, finalCaptionModel, newsData, selectConfig } from './news-run.ts';
-import { NEWS_FOLDS } from './news.ts';
+import { loadNewsSet, NEWS_FOLDS } from './news.ts';
 import type { NewsExperiment } from './news-report.ts';
 
 export async function runNewsExperiment(opts: { quiet?: boolean } = {}): Promise<NewsExperiment | undefined> {
@@ -20,5 +20,17 @@ export async function runNewsExperiment(opts: { quiet?: boolean } = {}): Promise
   const cv = crossValidateNews(d);
   const final = finalCaptionModel(d);
   const candidates = selectConfig(d, [...Array(NEWS_FOLDS).keys()]).scores;
-  return { started, features, cv, final, candidates, committed: { weights: loadFusionWeights(), calibration: loadCalibration() } };
+  // the same protocol on the pairs of the earlier definition (news.ts NewsDefinition 'v1'), reported beside
+  const v1Set = loadNewsSet(undefined, undefined, 'v1');
+  const v1Features = v1Set ? await newsFeatures({ set: v1Set }) : undefined;
+  const previous = v1Features ? crossValidateNews(newsData(v1Features)) : undefined;
+  return {
+    started,
+    features,
+    cv,
+    final,
+    candidates,
+    ...(previous ? { previous } : {}),
+    committed: { weights: loadFusionWeights(), calibration: loadCalibration() },
+  };
 }

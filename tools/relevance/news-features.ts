@@ -22,6 +22,11 @@ import { EVAL_CACHE } from './data.ts';
 import { loadNewsSet, type NewsPair, type NewsSet } from './news.ts';
 
 export const NEWS_CACHE = join(EVAL_CACHE, 'news');
+/**
+ * Bumped when the text job's caption work changes (the cache key is the job's input, not its code):
+ * 2 = a caption is no longer compared with its own copy in the body (extract's storySentences).
+ */
+const FEATURES_VERSION = 2;
 /** The text job embeds at most this many captions per article. */
 const JOB_CAPTIONS = 32;
 
@@ -78,7 +83,7 @@ export async function newsFeatures(
       body: art.body,
       language: art.language,
     };
-    const path = join(NEWS_CACHE, `${sha256(`${router.text.model}\n${JSON.stringify({ job, captions })}`)}.json`);
+    const path = join(NEWS_CACHE, `${sha256(`${router.text.model}\n${FEATURES_VERSION}\n${JSON.stringify({ job, captions })}`)}.json`);
     let f: TextFeatures | undefined;
     if (existsSync(path)) f = JSON.parse(await readFile(path, 'utf8')) as TextFeatures;
     const cached = f !== undefined;

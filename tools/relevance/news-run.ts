@@ -243,7 +243,14 @@ export interface Selection {
   oof: { idx: number[]; score: number[] };
 }
 
-/** Chooses the caption config by cross-validation over `folds` (ties: the earlier, i.e. simpler, config). */
+/**
+ * A config must beat the best so far by more than this to replace it: criteria closer than that are a
+ * tie (the AUC cannot see the scale of the logit, and a heavier penalty that ties only shrinks the
+ * caption logit that the with-caption regime adds to the image side's).
+ */
+export const CRITERION_TIE = 0.001;
+
+/** Chooses the caption config by cross-validation over `folds` (ties: the earlier config: fewer signals, lighter penalty). */
 export function selectConfig(d: NewsData, folds: readonly number[], configs: readonly CaptionConfig[] = CAPTION_CONFIGS): Selection {
   let best: { config: CaptionConfig; c: number; oof: { idx: number[]; score: number[] } } | undefined;
   const scores: Selection['scores'] = [];
@@ -251,7 +258,7 @@ export function selectConfig(d: NewsData, folds: readonly number[], configs: rea
     const oof = oofScores(d, folds, config);
     const c = criterion(newsCell(d, oof.idx, oof.score));
     scores.push({ name: config.name, criterion: c });
-    if (!best || c > best.c + 1e-9) best = { config, c, oof };
+    if (!best || c > best.c + CRITERION_TIE) best = { config, c, oof };
   }
   return { config: best!.config, scores, oof: best!.oof };
 }
