@@ -17,6 +17,7 @@ import { FusedEvent, ScoredEvent, createKafka, createLogger, decode, encode, ens
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { nearDupHashes, type NearDupHashes } from '@newsfuse/models/image/neardup';
 import { collectTopic, getInfra, startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
+import { photoLikePicture } from '@newsfuse/testkit/pictures';
 
 const runId = uniqueId('recycled');
 const topics = topicsFor({ TOPIC_SUFFIX: runId });
@@ -51,26 +52,7 @@ after(async () => {
 });
 
 /** A photo-like picture: soft blobs over stripes. */
-async function picture(seed: number): Promise<Buffer> {
-  const w = 320;
-  const h = 240;
-  const px = Buffer.alloc(w * h * 3);
-  let s = seed;
-  const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const blobs = Array.from({ length: 6 }, () => ({ x: r() * w, y: r() * h, rad: 20 + r() * 60, c: [r() * 255, r() * 255, r() * 255] }));
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let c = [70 + 50 * Math.sin(x / 11), 90 + 40 * Math.cos(y / 7), 100];
-      for (const b of blobs) {
-        const k = Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.rad ** 2));
-        c = c.map((v, i) => v * (1 - k) + b.c[i]! * k);
-      }
-      for (let i = 0; i < 3; i++) px[3 * (y * w + x) + i] = Math.round(Math.max(0, Math.min(255, c[i]!)));
-    }
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
-    .jpeg({ quality: 92 })
-    .toBuffer();
-}
+const picture = (seed: number) => photoLikePicture(seed);
 const hashes = async (bytes: Buffer) => nearDupHashes(await decodeImage(bytes));
 
 /** A 384-d unit vector along `axis`: articles on the same axis are one story. */

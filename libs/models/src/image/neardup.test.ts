@@ -1,29 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
+import { photoLikePicture } from '@newsfuse/testkit/pictures';
 import { decodeImage } from './decode.ts';
 import { NEAR_DUP_VIEWS, dctHash, nearDupHashes } from './neardup.ts';
 import { hammingHex } from './phash.ts';
 
 /** A photo-like picture: soft blobs over stripes, placed by the seed. */
-async function picture(seed: number, w = 400, h = 300): Promise<Buffer> {
-  const px = Buffer.alloc(w * h * 3);
-  let s = seed;
-  const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const blobs = Array.from({ length: 7 }, () => ({ x: r() * w, y: r() * h, rad: 15 + r() * 60, c: [r() * 255, r() * 255, r() * 255] }));
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let c = [70 + 50 * Math.sin(x / 9), 90 + 40 * Math.cos(y / 13), 100];
-      for (const b of blobs) {
-        const k = Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.rad ** 2));
-        c = c.map((v, i) => v * (1 - k) + b.c[i]! * k);
-      }
-      for (let i = 0; i < 3; i++) px[3 * (y * w + x) + i] = Math.round(Math.max(0, Math.min(255, c[i]!)));
-    }
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
-    .jpeg({ quality: 92 })
-    .toBuffer();
-}
+const picture = (seed: number) =>
+  photoLikePicture(seed, {
+    width: 400,
+    height: 300,
+    blobs: 7,
+    radius: [15, 60],
+    background: () => (x, y) => [70 + 50 * Math.sin(x / 9), 90 + 40 * Math.cos(y / 13), 100],
+  });
 
 test('near-dup hashes: ten 64-bit hashes, each with 32 ones', async () => {
   const h = await nearDupHashes(await decodeImage(await picture(1)));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { createRedis } from '@newsfuse/shared';
+import { photoLikePicture } from '@newsfuse/testkit/pictures';
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { nearDupHashes, type NearDupHashes } from '@newsfuse/models/image/neardup';
 import { MEMBERS_PER_PHOTO, MEMBER_BYTES, explainRecycled, type ArticleContext } from '@newsfuse/stage-score/recycled';
@@ -27,28 +28,14 @@ after(async () => {
 });
 
 /** A photo-like picture: a few soft blobs and stripes at seeded places. */
-async function picture(seed: number): Promise<Buffer> {
-  const w = 320;
-  const h = 240;
-  const px = Buffer.alloc(w * h * 3);
-  let s = seed;
-  const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const blobs = Array.from({ length: 6 }, () => ({ x: r() * w, y: r() * h, rad: 20 + r() * 70, c: [r() * 255, r() * 255, r() * 255] }));
-  const fx = 0.01 + r() * 0.05;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const o = 3 * (y * w + x);
-      let c = [60 + 40 * Math.sin(x * fx), 80 + 30 * Math.cos(y * fx), 90];
-      for (const b of blobs) {
-        const k = Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.rad ** 2));
-        c = c.map((v, i) => v * (1 - k) + b.c[i]! * k);
-      }
-      for (let i = 0; i < 3; i++) px[o + i] = Math.max(0, Math.min(255, Math.round(c[i]!)));
-    }
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
-    .jpeg({ quality: 92 })
-    .toBuffer();
-}
+const picture = (seed: number) =>
+  photoLikePicture(seed, {
+    radius: [20, 70],
+    background: (rand) => {
+      const fx = 0.01 + rand() * 0.05;
+      return (x, y) => [60 + 40 * Math.sin(x * fx), 80 + 30 * Math.cos(y * fx), 90];
+    },
+  });
 const hashes = async (bytes: Buffer): Promise<NearDupHashes> => nearDupHashes(await decodeImage(bytes));
 
 const flood: ArticleContext = {
