@@ -94,10 +94,18 @@ if (values.engine !== undefined && !ENGINE_FLAG[values.engine]) throw new Error(
 /** The designs compared in one run: the model engine and whether extract has a model host. */
 const VARIANT_ENV: Record<
   string,
-  { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off'; MODEL_HOST_TEXT: 'true' | 'false'; MALLOC_ARENA_MAX?: string }
+  { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off'; MODEL_HOST_TEXT: 'true' | 'false' } & Record<string, string>
 > = {
   /** The default: image models in the host, each text thread its own small text models. */
   host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' },
+  /** The host before its memory work: V8's default young generation per thread (32 MB), a memory pattern per input shape in every session. */
+  hostprev: {
+    MODEL_ENGINE: 'onnx',
+    EXTRACT_MODEL_HOST: 'on',
+    MODEL_HOST_TEXT: 'false',
+    THREAD_YOUNG_GEN_MB: '32',
+    NEWSFUSE_ORT_MEM_PATTERN: 'on',
+  },
   /** Every model in the host, text too (the host as it first landed). */
   hosttext: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'true' },
   /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */

@@ -24,7 +24,7 @@ import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
-import { modelHostOptions, startModelHost } from '@newsfuse/pipeline/model-host/start';
+import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
 import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
 import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
@@ -62,14 +62,15 @@ async function main() {
   const server = values.photos ? undefined : await startPhotoServer();
   const photos = values.photos ?? server!.url;
   const entry = fileURLToPath(new URL('./alone.thread.mjs', import.meta.url));
-  const host = cfg.EXTRACT_MODEL_HOST ? startModelHost(modelHostOptions(cfg)) : undefined;
+  const resourceLimits = threadResourceLimits(cfg);
+  const host = cfg.EXTRACT_MODEL_HOST ? startModelHost(modelHostOptions(cfg), undefined, resourceLimits) : undefined;
   const spawnPool = (size: number, role: 'text' | 'image') =>
     Promise.all(
       Array.from(
         { length: size },
         () =>
           new Promise<Worker>((resolve, reject) => {
-            const w = new Worker(entry, { workerData: { role } });
+            const w = new Worker(entry, { workerData: { role }, resourceLimits });
             w.once('error', reject);
             w.once('message', () => resolve(w));
           }),

@@ -58,6 +58,12 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   MODEL_HOST_BATCH_MS: intVar(2, 0),
   /** … and at most this many requests per batch (1: no batching). */
   MODEL_HOST_MAX_BATCH: intVar(8, 1),
+  /**
+   * V8's young generation of each of extract's worker threads (job threads, the model host), in MB.
+   * V8's default is 32 MB a thread whether it is used or not; the threads keep little short-lived data
+   * (tensors live outside the heap), and 4 MB cost no CPU in the bench (docs/model-host.md, Memory).
+   */
+  THREAD_YOUNG_GEN_MB: intVar(4, 1),
   /** A CLIP-style encoder pair (visual.onnx, textual.onnx, tokenizer.json, config.json); see docs/joint-embedder.md. */
   JOINT_EMBEDDER_DIR: z.string().optional(),
 });
@@ -76,6 +82,12 @@ export const ModelEnvSchema = z.object({
   NEWSFUSE_MODELS_OFFLINE: z.string().optional(),
   /** Intra-op threads of an ONNX Runtime session when the caller does not say. */
   NEWSFUSE_ORT_THREADS: intVar(1, 1),
+  /**
+   * onnxruntime's memory pattern: `auto` (default) plans one for sessions of fixed input shapes only;
+   * `on` plans one for every session, per input shape seen (before issue 16's memory work; bench variant
+   * `hostprev`).
+   */
+  NEWSFUSE_ORT_MEM_PATTERN: z.enum(['auto', 'on']).default('auto'),
   /** tfjs backend of the tfjs models: `wasm` (default) or `cpu`. */
   NEWSFUSE_TF_BACKEND: z.enum(['wasm', 'cpu']).optional(),
   JOINT_EMBEDDER_DIR: z.string().optional(),

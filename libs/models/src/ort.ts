@@ -16,7 +16,11 @@
  * joint embedder and OCR never open one file twice.
  *
  * The CPU memory arena is on by default; `arena: false` turns it off for one session (measured per
- * model by `npx tsx bench/ocr-size.ts`, docs/ocr-size.md).
+ * model by `npx tsx bench/ocr-size.ts`, docs/ocr-size.md). A model whose input shapes vary from run to
+ * run (OCR on each photo's own size, a text encoder on each sentence's length) opens its session with
+ * `shapes: 'variable'`: onnxruntime's memory pattern (one planned block per input shape, kept for the
+ * session's life) is then off, so the arena does not keep a block for every shape it has seen
+ * (docs/model-host.md, Memory).
  */
 import { modelEnv } from './config.ts';
 
@@ -43,6 +47,8 @@ export interface OrtSessionOptions {
    * Only for small fixed-shape models; never for large variable-size inputs.
    */
   batchable?: boolean;
+  /** `variable`: input shapes change between runs, so no memory pattern is planned per shape (default `fixed`). */
+  shapes?: 'fixed' | 'variable';
 }
 
 export interface ModelSession {
@@ -55,7 +61,7 @@ export interface ModelSession {
 /** Where sessions are opened: in this thread, or in a model host. */
 export interface SessionProvider {
   readonly name: string;
-  open(path: string, options: Required<Omit<OrtSessionOptions, 'threads'>> & { threads: number }): Promise<ModelSession>;
+  open(path: string, options: Required<OrtSessionOptions>): Promise<ModelSession>;
   /** A float32 buffer for model input that the provider can pass on without copying (default: a plain array). */
   allocFloat32?(length: number): Float32Array;
 }
@@ -72,7 +78,7 @@ export const loadOrt = (): Promise<Ort> => (ortModule ??= import('onnxruntime-no
 /** An onnxruntime-node session in this thread. */
 export async function openInProcessSession(
   path: string,
-  options: { threads: number; spin?: boolean; arena?: boolean },
+  options: { threads: number; spin?: boolean; arena?: boolean; shapes?: 'fixed' | 'variable' },
 ): Promise<ModelSession> {
   const ort = await loadOrt();
   const session = await ort.InferenceSession.create(path, {
@@ -81,6 +87,7 @@ export async function openInProcessSession(
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableCpuMemArena: options.arena ?? true,
+    enableMemPattern: options.shapes !== 'variable' || modelEnv().NEWSFUSE_ORT_MEM_PATTERN === 'on',
     extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
   });
   return {
@@ -128,10 +135,11 @@ export function createOrtSession(path: string, options: OrtSessionOptions = {}):
   const spin = options.spin ?? false;
   const arena = options.arena ?? true;
   const batchable = options.batchable ?? false;
-  const key = `${path}#${threads}#${spin}#${arena}`;
+  const shapes = options.shapes ?? 'fixed';
+  const key = `${path}#${threads}#${spin}#${arena}#${shapes}`;
   let p = sessions.get(key);
   if (!p) {
-    p = provider.open(path, { threads, spin, arena, batchable });
+    p = provider.open(path, { threads, spin, arena, batchable, shapes });
     sessions.set(key, p);
     p.catch(() => sessions.delete(key));
   }

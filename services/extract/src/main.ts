@@ -18,7 +18,7 @@ import {
   startOpsServer,
 } from '@newsfuse/shared';
 import { loadJointConfig } from '@newsfuse/models/joint/config';
-import { modelHostOptions, startModelHost } from '@newsfuse/pipeline/model-host/start';
+import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
 import { loadExtractConfig } from './config.ts';
 import { buildFlow } from './adapters/flow.ts';
 
@@ -35,13 +35,17 @@ async function main(): Promise<void> {
   const imageQueue = new Queue(QUEUES.image, { connection, prefix });
   const fuseQueue = new Queue(QUEUES.fuse, { connection, prefix });
   // One model host per process (EXTRACT_MODEL_HOST): every session lives in its thread; the job threads send it tensors.
-  const modelHost = cfg.EXTRACT_MODEL_HOST ? startModelHost(modelHostOptions(cfg), (msg, err) => logger.error({ err }, msg)) : undefined;
+  const resourceLimits = threadResourceLimits(cfg);
+  const modelHost = cfg.EXTRACT_MODEL_HOST
+    ? startModelHost(modelHostOptions(cfg), (msg, err) => logger.error({ err }, msg), resourceLimits)
+    : undefined;
 
   // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
   const workerOpts = {
     connection,
     prefix,
     useWorkerThreads: true,
+    workerThreadsOptions: { resourceLimits },
     lockDuration: cfg.EXTRACT_JOB_LOCK_MS,
     stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
     maxStalledCount: 2,

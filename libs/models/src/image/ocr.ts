@@ -350,8 +350,8 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const o = { ...DEFAULTS, ...options };
   const threads = options.threads ?? defaultOrtThreads();
   const [det, rec, keys] = await Promise.all([
-    createOrtSession(detPath, { threads, arena: o.detArena ?? true }),
-    createOrtSession(recPath, { threads }),
+    createOrtSession(detPath, { threads, arena: o.detArena ?? true, shapes: 'variable' }),
+    createOrtSession(recPath, { threads, shapes: 'variable' }),
     readFile(keysPath, 'utf8'),
   ]);
   const dict = [...keys.replace(/\r/g, '').replace(/\n$/, '').split('\n'), ' '];

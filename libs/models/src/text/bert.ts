@@ -128,7 +128,7 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
         options.tokenizerPath ?? resolveModel(spec.tokenizer),
       ]);
       const [session, tokenizer] = await Promise.all([
-        createOrtSession(modelPath, { threads, spin }),
+        createOrtSession(modelPath, { threads, spin, shapes: 'variable' }),
         getTokenizer(tokPath, spec.lowercase ?? false),
       ]);
       const id = (t: string): number => {

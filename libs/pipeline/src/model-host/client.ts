@@ -184,7 +184,7 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
     name: `model-host:${name}`,
     allocFloat32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
     async open(path, o): Promise<ModelSession> {
-      const options = { arena: o.arena, batchable: o.batchable };
+      const options = { arena: o.arena, batchable: o.batchable, shapes: o.shapes };
       let opened = await open(path, options);
       let epoch = host?.epoch;
       return {

@@ -155,7 +155,7 @@ test('a host thread that ends is started again; the client opens its sessions on
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel('human-centernet-onnx');
-    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false });
+    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed' });
     const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
     assert.ok((await s.run({ [s.inputNames[0]!]: input }))[s.outputNames[0]!]);
     // a run in flight when the host ends: answered if the host had taken it (it drains before it exits),
@@ -179,10 +179,13 @@ test('a host thread that ends is started again; the client opens its sessions on
 test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
   const client = connectModelHost({ name: `nf-test-nohost-${randomBytes(4).toString('hex')}`, connectTimeoutMs: 400 });
   try {
-    await assert.rejects(client.open('/nonexistent.onnx', { threads: 1, spin: false, arena: true, batchable: false }), (e: unknown) => {
-      const err = e as { code?: string; retriable?: boolean };
-      return err.code === 'MODEL_HOST_FAILED' && err.retriable === true;
-    });
+    await assert.rejects(
+      client.open('/nonexistent.onnx', { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed' }),
+      (e: unknown) => {
+        const err = e as { code?: string; retriable?: boolean };
+        return err.code === 'MODEL_HOST_FAILED' && err.retriable === true;
+      },
+    );
   } finally {
     client.close();
   }

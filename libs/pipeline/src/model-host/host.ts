@@ -97,13 +97,15 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   }
 
   function openSession(path: string, o: OpenOptions): Promise<Session> {
-    const key = `${path}#${o.arena}`;
+    const key = `${path}#${o.arena}#${o.shapes}`;
     let p = sessions.get(key);
     if (!p) {
-      p = openInProcessSession(path, { threads: opts.threads, spin: opts.spin ?? false, arena: o.arena }).then((model) => {
-        stats.sessions.push(key);
-        return { key, path, model, batchable: o.batchable };
-      });
+      p = openInProcessSession(path, { threads: opts.threads, spin: opts.spin ?? false, arena: o.arena, shapes: o.shapes }).then(
+        (model) => {
+          stats.sessions.push(key);
+          return { key, path, model, batchable: o.batchable };
+        },
+      );
       sessions.set(key, p);
       p.catch(() => sessions.delete(key));
     }

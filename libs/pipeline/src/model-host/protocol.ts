@@ -40,6 +40,7 @@ export interface WireError {
 export interface OpenOptions {
   arena: boolean;
   batchable: boolean;
+  shapes: 'fixed' | 'variable';
 }
 
 export type ToHost =

@@ -3,7 +3,7 @@
  * thread of the process reaches through client.ts. A host thread that dies is started again (its
  * callers' requests fail with MODEL_HOST_FAILED and are retried) until `stop()`.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AnalysisConfig } from '@newsfuse/models/config';
@@ -36,13 +36,22 @@ export function modelHostOptions(
   };
 }
 
-export function startModelHost(options: ModelHostOptions, log: (msg: string, err?: unknown) => void = () => undefined): ModelHostHandle {
+/** The V8 limits of extract's worker threads (job threads and the model host): a small young generation. */
+export function threadResourceLimits(cfg: Pick<AnalysisConfig, 'THREAD_YOUNG_GEN_MB'>): ResourceLimits {
+  return { maxYoungGenerationSizeMb: cfg.THREAD_YOUNG_GEN_MB };
+}
+
+export function startModelHost(
+  options: ModelHostOptions,
+  log: (msg: string, err?: unknown) => void = () => undefined,
+  resourceLimits?: ResourceLimits,
+): ModelHostHandle {
   let worker: Worker;
   let stopping = false;
   let starts = 0;
   const spawn = () => {
     starts++;
-    worker = new Worker(ENTRY, { workerData: options, name: 'model-host' });
+    worker = new Worker(ENTRY, { workerData: options, name: 'model-host', ...(resourceLimits ? { resourceLimits } : {}) });
     worker.on('error', (err) => log('model host thread failed', err));
     worker.on('exit', (code) => {
       if (stopping) return;
