@@ -79,18 +79,22 @@ export interface BucketDelta extends BucketRef {
   fields: Partial<BucketFields>;
 }
 
-export interface MismatchItem {
+/** What an item of the dashboard's article lists (the mismatch feed, the recycled photos) says of its article. */
+export interface ListedArticle {
   articleId: string;
   version: number;
   title: string;
   url: string;
   source: Named;
-  topics: Named[];
   /** ISO 639-1 code (absent in events from before languages were routed). */
   language?: string;
-  modality: string;
   publishedAt: string;
   emittedAt: string;
+}
+
+export interface MismatchItem extends ListedArticle {
+  topics: Named[];
+  modality: string;
   relevance: {
     score: number | null;
     threshold: number;
@@ -120,15 +124,7 @@ export interface RecycledPhotoItem {
 }
 
 /** An article with recycled or reused photos, for the dashboard's "recycled photos" panel. */
-export interface RecycledItem {
-  articleId: string;
-  version: number;
-  title: string;
-  url: string;
-  source: Named;
-  language?: string;
-  publishedAt: string;
-  emittedAt: string;
+export interface RecycledItem extends ListedArticle {
   photos: RecycledPhotoItem[];
 }
 
@@ -227,18 +223,25 @@ export function contributionOf(event: ScoredEvent): Contribution {
   };
 }
 
-export function mismatchItemOf(event: ScoredEvent): MismatchItem {
+/** The article part of a list item (ListedArticle). */
+export function listedArticleOf(event: ScoredEvent): ListedArticle {
   return {
     articleId: event.articleId,
     version: event.version,
     title: event.title,
     url: event.url,
     source: sourceOf(event),
-    topics: topicsOf(event),
     ...(event.language ? { language: event.language } : {}),
-    modality: event.modality,
     publishedAt: event.publishedAt,
     emittedAt: event.emittedAt,
+  };
+}
+
+export function mismatchItemOf(event: ScoredEvent): MismatchItem {
+  return {
+    ...listedArticleOf(event),
+    topics: topicsOf(event),
+    modality: event.modality,
     relevance: {
       score: event.relevance.score,
       threshold: event.relevance.threshold,
@@ -291,17 +294,7 @@ export function recycledItemOf(event: ScoredEvent): RecycledItem | null {
       };
     });
   if (photos.length === 0) return null;
-  return {
-    articleId: event.articleId,
-    version: event.version,
-    title: event.title,
-    url: event.url,
-    source: sourceOf(event),
-    ...(event.language ? { language: event.language } : {}),
-    publishedAt: event.publishedAt,
-    emittedAt: event.emittedAt,
-    photos,
-  };
+  return { ...listedArticleOf(event), photos };
 }
 
 export function bucketStart(atMs: number, res: Resolution): number {
