@@ -226,7 +226,11 @@ export const FusedEvent = z.object({
       z.object({
         index: z.number().int(),
         signals: z.record(z.string(), z.number()),
-        /** Signals left out for a reason (e.g. LANGUAGE_MISMATCH: a caption in another language than the article's): name → why. */
+        /**
+         * Signals left out for a reason, name → why: LANGUAGE_MISMATCH (a caption in another language than
+         * the article's), or `caption` → CAPTION_NOT_DESCRIPTIVE (a credit, file name or boilerplate: the image
+         * is scored as one without a caption).
+         */
         missing: z.record(z.string(), z.string()).optional(),
       }),
     ),
