@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { MODEL_ENGINES } from './image/engine.ts';
-import { CONFIDENT_OBJECT_SCORE, FetchPolicyConfigSchema, MAX_OBJECTS, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+import { FetchPolicyConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared/config';
+import { CONFIDENT_OBJECT_SCORE, MAX_OBJECTS } from '@newsfuse/shared/events';
 
 export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   /** Worker threads per queue; each thread loads its own models (text ≈ 230 MB, image ≈ 450 MB: docs/benchmarks.md). */

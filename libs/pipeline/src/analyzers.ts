@@ -4,7 +4,9 @@
  * one-shot command and the evaluations), the SSRF-guarded image fetcher, and the image analyzer.
  * Created once per process (or worker thread) and reused.
  */
-import { CONFIDENT_OBJECT_SCORE, ImageError, safeFetch, ssrfPolicyOf, withCode } from '@newsfuse/shared';
+import { ImageError, withCode } from '@newsfuse/shared/errors';
+import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared/events';
+import { safeFetch, ssrfPolicyOf } from '@newsfuse/shared/net';
 import { getEmbedder, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer } from '@newsfuse/models/text/features';
 import { getZhEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';

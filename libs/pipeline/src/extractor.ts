@@ -3,7 +3,7 @@
  * side, the image side or both (a thread builds only its own side, since every thread holds its own
  * copy of what it loads: docs/benchmarks.md, peak RSS).
  */
-import { NewsFuseError } from '@newsfuse/shared';
+import { NewsFuseError } from '@newsfuse/shared/errors';
 import type { AnalysisConfig } from '@newsfuse/models/config';
 import type { DocFreq } from '@newsfuse/models/text/docfreq';
 import { jointPortOf } from '@newsfuse/models/joint/adapter';

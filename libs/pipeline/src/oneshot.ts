@@ -4,7 +4,8 @@
  * (scripts/cli/score.ts) and the evaluations run it.
  */
 import { createHash } from 'node:crypto';
-import type { FuseJobData, ImageFeatures, ScoredEvent } from '@newsfuse/shared';
+import type { ImageFeatures, ScoredEvent } from '@newsfuse/shared/events';
+import type { FuseJobData } from '@newsfuse/shared/jobs';
 import type { AnalysisConfig } from '@newsfuse/models/config';
 import type { Extractor } from '@newsfuse/stage-extract/extract';
 import { createImageFetcher } from './analyzers.ts';

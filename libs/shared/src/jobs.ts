@@ -30,3 +30,6 @@ export interface FuseJobData {
   article: Pick<ArticleEvent, 'articleId' | 'version' | 'source' | 'url' | 'title' | 'publishedAt' | 'categories' | 'language' | 'images'>;
   ingestedAt: string;
 }
+
+/** The BullMQ queues of an article's flow. */
+export const QUEUES = { fuse: 'fuse', text: 'extract-text', image: 'extract-image' } as const;

@@ -19,5 +19,3 @@ export function key(cfg: Pick<BaseConfig, 'NEWSFUSE_PREFIX'>, ...parts: (string 
 export function bullConnection(cfg: Pick<BaseConfig, 'REDIS_URL' | 'NEWSFUSE_PREFIX'>) {
   return { connection: createRedis(cfg), prefix: `${cfg.NEWSFUSE_PREFIX}:bull` };
 }
-
-export const QUEUES = { fuse: 'fuse', text: 'extract-text', image: 'extract-image' } as const;

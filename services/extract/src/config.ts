@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared/config';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 
 export const ExtractConfigSchema = BaseConfigSchema.extend(AnalysisConfigSchema.shape).extend({

@@ -5,7 +5,7 @@
  * articleId, latest version wins). No Redis in here: the store is an interface (adapters/redis-store.ts
  * is the real one; unit tests use an in-memory fake).
  */
-import type { ScoredEvent } from '@newsfuse/shared';
+import type { ScoredEvent } from '@newsfuse/shared/events';
 import { slug } from '@newsfuse/text/slug';
 
 export type Resolution = 'minute' | 'hour';

@@ -3,7 +3,8 @@
  * one) becomes a counted entry keyed by stage and error code. Labels are bounded: stage names and codes
  * are normalised so a malformed record cannot grow the key space or the metric's label set.
  */
-import { DeadLetter, ERROR_CODES, decode } from '@newsfuse/shared';
+import { ERROR_CODES } from '@newsfuse/shared/errors';
+import { DeadLetter, decode } from '@newsfuse/shared/events';
 
 export interface DeadLetterEntry {
   stage: string;

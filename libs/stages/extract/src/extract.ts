@@ -3,17 +3,9 @@
  * reason once retries are exhausted). Collaborators (fetcher, analyzers, embedder) are passed in, so
  * the services, the one-shot `newsfuse score` command and the tests share this code.
  */
-import {
-  CONFIDENT_OBJECT_SCORE,
-  ImageFeatures,
-  NewsFuseError,
-  TextFeatures,
-  decode,
-  toNewsFuseError,
-  type ImageFeaturesOk,
-  type ImageJobData,
-  type TextJobData,
-} from '@newsfuse/shared';
+import { NewsFuseError, toNewsFuseError } from '@newsfuse/shared/errors';
+import { CONFIDENT_OBJECT_SCORE, ImageFeatures, TextFeatures, decode, type ImageFeaturesOk } from '@newsfuse/shared/events';
+import { type ImageJobData, type TextJobData } from '@newsfuse/shared/jobs';
 import { stemsOf } from '@newsfuse/text/terms';
 import { articleEntities, embedCaptions } from './captions.ts';
 

@@ -2,18 +2,18 @@
  * Pure fusion logic: join the children's features by article, label what is missing, and run the
  * configured strategy. No Kafka, Redis or network in here.
  */
+import { NewsFuseError } from '@newsfuse/shared/errors';
 import {
   ImageFeatures,
-  QUEUES,
   TextFeatures,
-  NewsFuseError,
   decode,
-  type FuseJobData,
   type FusedEvent,
   type ModalityLabel,
   type ImageFeatures as ImageFeaturesT,
   type TextFeatures as TextFeaturesT,
-} from '@newsfuse/shared';
+} from '@newsfuse/shared/events';
+import { type FuseJobData } from '@newsfuse/shared/jobs';
+import { QUEUES } from '@newsfuse/shared/jobs';
 import type { Strategies, StrategyName } from './strategies.ts';
 
 export interface Joined {

@@ -13,7 +13,7 @@
  * language is kept: numbers and dates, and the objects the caption names (read with the caption's own
  * language's object table) against the objects seen.
  */
-import type { ImageFeatures } from '@newsfuse/shared';
+import type { ImageFeatures } from '@newsfuse/shared/events';
 import { analysisText, resolveLanguage } from '@newsfuse/text/language';
 import { cleanCaption } from '@newsfuse/text/captions';
 import { termLanguage } from '@newsfuse/text/terms';

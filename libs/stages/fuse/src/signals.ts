@@ -49,7 +49,7 @@
  * signals (caption_overlap, the cosines, entities, numbers, caption_alt). A caption that describes
  * nothing (a credit, a file name, boilerplate: `describingCaption`) counts as no caption.
  */
-import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared/events';
 import { stemsOf, termLanguage, type Lang } from '@newsfuse/text/terms';
 import { ocrTerms } from '@newsfuse/text/ocr';
 import {
@@ -67,7 +67,7 @@ import {
 import { type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
 import { OBJECT_LEXICONS, objectLexiconFor, type ObjectLexicon } from '@newsfuse/models/lexical/object-lexicons';
 import { languageGap, ocrLines, textLanguage, textViewLanguage } from './language-gaps.ts';
-import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared';
+import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared/events';
 import { cosineOf } from '@newsfuse/models/math';
 
 export const SIGNAL_NAMES = [

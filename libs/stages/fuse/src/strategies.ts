@@ -25,7 +25,8 @@
  * The learned weights come from scripts/train-fusion.ts; `createStrategies(weights)` lets the
  * evaluation run the same code with weights fitted on its training folds only.
  */
-import { type FuseJobData, type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared';
+import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared/events';
+import { type FuseJobData } from '@newsfuse/shared/jobs';
 import { termLanguage } from '@newsfuse/text/terms';
 import { cleanCaption } from '@newsfuse/text/captions';
 import { combine, learnedLogitOf, logitOf, type FusionWeights } from './combiner.ts';

@@ -2,7 +2,7 @@
  * From a feed item, a pushed article or a replayed line to an `ArticleEvent` candidate (pure).
  */
 import { z } from 'zod';
-import { ArticleEvent, ImageRef } from '@newsfuse/shared';
+import { ArticleEvent, ImageRef } from '@newsfuse/shared/events';
 import type { FeedItem } from './feed/index.ts';
 import { htmlToText, oneLine } from './html.ts';
 import { canonicalUrl, sha256hex } from './urls.ts';

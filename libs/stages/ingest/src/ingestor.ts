@@ -16,7 +16,7 @@
  * re-sending it after a reconnect) finds its own pending record and re-publishes, never reports a
  * duplicate. See docs/reliability.md for what a store losing its last writes can and cannot do.
  */
-import { ArticleEvent, decode } from '@newsfuse/shared';
+import { ArticleEvent, decode } from '@newsfuse/shared/events';
 import { articleIdFor } from './urls.ts';
 import { contentFingerprint, storyFingerprint, type ArticleCandidate } from './article.ts';
 

@@ -2,7 +2,8 @@
  * Replay lines (pure): one JSON object per line, either a full ArticleEvent (its articleId and event
  * time are kept) or an article in the push shape. Throws DecodeError naming the field.
  */
-import { ArticleEvent, DecodeError, decode } from '@newsfuse/shared';
+import { DecodeError } from '@newsfuse/shared/errors';
+import { ArticleEvent, decode } from '@newsfuse/shared/events';
 import { ArticleInput, candidateFromInput, type ArticleCandidate } from './article.ts';
 
 export function candidateFromLine(line: string, kind: ArticleEvent['source']['kind'] = 'replay'): ArticleCandidate {

@@ -2,7 +2,8 @@
  * The feed poller: runs the schedule forever, one feed's failure never stopping the others. I/O comes
  * in as arguments (fetch, ingest, state store, clock), so the loop is testable with fakes.
  */
-import { FeedError, NewsFuseError, toNewsFuseError, type Logger } from '@newsfuse/shared';
+import { FeedError, NewsFuseError, toNewsFuseError } from '@newsfuse/shared/errors';
+import { type Logger } from '@newsfuse/shared/logger';
 import { FeedScheduler, type FeedState, type PollOutcome } from './scheduler.ts';
 import { parseFeedDocument, type ParsedFeed, type ParseLimits } from './feed/index.ts';
 import { feedItemCandidate, type ArticleCandidate, type FeedItemSkip } from './article.ts';

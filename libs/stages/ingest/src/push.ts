@@ -3,7 +3,7 @@
  * The HTTP adapter only moves requests and replies in and out.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { errorBody, toNewsFuseError, type ErrorBody } from '@newsfuse/shared';
+import { errorBody, toNewsFuseError, type ErrorBody } from '@newsfuse/shared/errors';
 import { ArticleInput, candidateFromInput } from './article.ts';
 import type { Ingestor } from './ingestor.ts';
 

@@ -1,6 +1,6 @@
 /** The story clusterer's settings (a schema; the score service and the one-shot CLI load it). */
 import { z } from 'zod';
-import { boolFlag, intVar } from '@newsfuse/shared';
+import { boolFlag, intVar } from '@newsfuse/shared/config';
 import { DEFAULT_STORY_OPTIONS, DEFAULT_STORY_SIMILARITY_ZH, type StoryOptions } from './stories.ts';
 
 export const StoryConfigSchema = z.object({

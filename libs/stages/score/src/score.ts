@@ -2,7 +2,7 @@
  * Pure scoring: fused record → calibrated relevance with an explanation, fused sentiment with a label,
  * and topics. No Kafka, Redis or network in here.
  */
-import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@newsfuse/shared';
+import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@newsfuse/shared/events';
 import { slug } from '@newsfuse/text/slug';
 import { termLanguage, termsOf } from '@newsfuse/text/terms';
 import { OBJECT_LEXICONS, objectLexiconFor } from '@newsfuse/models/lexical/object-lexicons';

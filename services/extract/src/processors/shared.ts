@@ -5,7 +5,7 @@
  * model host (main.ts starts it) and the thread only pre- and post-processes; a text thread keeps its
  * own small text models unless MODEL_HOST_TEXT is on (useModelHostFor).
  */
-import { createRedis, key } from '@newsfuse/shared';
+import { createRedis, key } from '@newsfuse/shared/redis';
 import { createAnalysisExtractor, type Role } from '@newsfuse/pipeline/extractor';
 import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
 import type { Extractor } from '@newsfuse/stage-extract/extract';

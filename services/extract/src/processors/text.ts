@@ -1,6 +1,7 @@
 /** BullMQ processor for `extract-text` (runs in a worker thread when EXTRACT_SANDBOX is on). */
 import type { Job, SandboxedJob } from 'bullmq';
-import type { TextFeatures, TextJobData } from '@newsfuse/shared';
+import type { TextFeatures } from '@newsfuse/shared/events';
+import type { TextJobData } from '@newsfuse/shared/jobs';
 import { getExtractor } from './shared.ts';
 
 export default async function processText(job: SandboxedJob<TextJobData> | Job<TextJobData>): Promise<TextFeatures> {

@@ -7,7 +7,7 @@
  * itself; the channel-level fields of every format are read here.
  */
 import { parseFeed } from 'feedsmith';
-import { FeedError } from '@newsfuse/shared';
+import { FeedError } from '@newsfuse/shared/errors';
 import { parseDate } from '../dates.ts';
 import { imagesInHtml } from '../html.ts';
 import { resolveUrl } from '../urls.ts';

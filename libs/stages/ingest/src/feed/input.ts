@@ -1,6 +1,6 @@
 /** Before parsing: decoding the bytes, refusing dangerous XML, and recognising an empty feed document. */
 import iconv from 'iconv-lite';
-import { FeedError } from '@newsfuse/shared';
+import { FeedError } from '@newsfuse/shared/errors';
 import type { ParsedFeed } from './types.ts';
 
 const BOMS: [number[], string][] = [

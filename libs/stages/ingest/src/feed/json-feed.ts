@@ -1,5 +1,5 @@
 /** JSON Feed 1.0/1.1: the input fix-up for bare version strings, and items. */
-import { FeedError } from '@newsfuse/shared';
+import { FeedError } from '@newsfuse/shared/errors';
 import { parseDate } from '../dates.ts';
 import type { FoundImage } from '../html.ts';
 import { resolveUrl } from '../urls.ts';
