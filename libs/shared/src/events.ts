@@ -84,8 +84,15 @@ export const TextFeatures = z.object({
   jointEmbedding: z.array(z.number()).max(4096).optional(),
   jointModel: z.string().optional(),
   /**
+   * Terms that occur in the article only inside its images' captions' copies in the body (extract's
+   * storyText): the caption signals leave them out, so a caption does not match its own copy. Absent
+   * when there are none (and in events from before).
+   */
+  captionOnlyTerms: z.array(z.string()).max(5000).optional(),
+  /**
    * Entity keys of the title and text (folded tokens of its named entities: libs/text/src/captions.ts),
-   * and its numbers and dates, for the caption signals (bounded).
+   * and its numbers and dates, for the caption signals (bounded); the text without its images'
+   * captions' copies (extract's storyText), so a caption does not match its own copy.
    */
   entities: z.array(z.string()).max(5000).optional(),
   numbers: z.array(z.string()).max(2000).optional(),

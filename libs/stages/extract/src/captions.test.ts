@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createExtractor, type TextAnalyzerPort } from './extract.ts';
-import { captionRecords, sentencesOf, storySentences } from './captions.ts';
+import { stemsOf } from '@newsfuse/text/terms';
+import { captionRecords, sentencesOf, storySentences, storyText } from './captions.ts';
 
 // a fake embedder of the article's language: a bag of three topic words
 const vec = (t: string) => [/dog/i.test(t) ? 1 : 0, /bridge/i.test(t) ? 1 : 0, /vote|election/i.test(t) ? 1 : 0.01];
@@ -96,4 +97,43 @@ test('a caption is not compared with its own copy in the body', () => {
   assert.deepEqual(storySentences(body, [caption]), ['The fire started on Monday night near the port.', 'Crews came from three towns.']);
   assert.deepEqual(storySentences(body, []), sentencesOf(body));
   assert.equal(storySentences(body, [caption], 1).length, 1);
+});
+
+test("text job: the article's entities, numbers and caption-only terms leave out the captions' copies in the body", async () => {
+  const extractor = createExtractor({
+    text,
+    image: { model: 'x', analyze: async () => ({}) as never },
+    fetchImage: async () => Buffer.from(''),
+  });
+  const copy = 'Angela Merkel visits the Berlin zoo in March 2009. Photograph: AP';
+  const story = 'BERLIN\nBarack Obama spoke in Berlin on July 23, 2015 about trade. Two officers stood by.';
+  const job = { articleId: 'abcdef0123456789', version: 1, title: 'Obama in Berlin', body: `${copy}\n${story}` };
+  const t = await extractor.text({ ...job, captions: [{ index: 0, text: copy, source: 'caption' }] });
+  const stem = (w: string) => stemsOf(w)[0]!;
+  // the copy's own words are caption-only; words the story also has (Berlin) are not
+  assert.ok(t.captionOnlyTerms!.includes(stem('Merkel')) && t.captionOnlyTerms!.includes(stem('zoo')));
+  assert.ok(!t.captionOnlyTerms!.includes(stem('Berlin')) && !t.captionOnlyTerms!.includes(stem('Obama')));
+  assert.ok(t.terms.includes(stem('Merkel')), 'the article keeps every term for the other lexical signals');
+  assert.ok(!t.entities!.includes('merkel') && t.entities!.includes('obama') && t.entities!.includes('berlin'));
+  assert.ok(!t.numbers!.includes('2009') && t.numbers!.includes('2015'));
+  // without captions (or with one the body does not copy) nothing is left out
+  const plain = await extractor.text(job);
+  assert.equal(plain.captionOnlyTerms, undefined);
+  assert.ok(plain.entities!.includes('merkel') && plain.numbers!.includes('2009'));
+  const other = await extractor.text({ ...job, captions: [{ index: 0, text: 'Crowds at the Brandenburg Gate', source: 'caption' }] });
+  assert.equal(other.captionOnlyTerms, undefined);
+  assert.deepEqual(other.entities, plain.entities);
+});
+
+test('storyText: caption copies out, the rest of the body as written (a short piece inside a caption stays)', () => {
+  const body =
+    'LISBON\nFirefighters battle a blaze in Lisbon. Photograph: AP\nThe fire started on Monday night near the port.\n\nCrews came.';
+  const caption = { text: 'Firefighters battle a blaze in Lisbon. Photograph: AP' };
+  assert.equal(storyText(body, [caption]), 'LISBON\nThe fire started on Monday night near the port.\n\nCrews came.');
+  assert.equal(storyText(body, []), body);
+  // a short caption copied whole is a copy too
+  assert.equal(
+    storyText('Crews came.\nJoe Biden.\nThe fire started on Monday night.', [{ text: 'Joe Biden' }]),
+    'Crews came.\nThe fire started on Monday night.',
+  );
 });

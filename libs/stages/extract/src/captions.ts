@@ -26,12 +26,16 @@ export interface CaptionRecord {
 /** Embeds texts in the article's space (the embedder of the article's language). */
 export type EmbedTexts = (texts: string[]) => Promise<ArrayLike<number>[]>;
 
+const SENTENCE_BREAK = /(?<=[.!?。！？])\s+|(?<=[。！？])|\n+/u;
+/** Shortest sentence compared with a caption (shorter pieces are datelines, credits, stray words). */
+const MIN_SENTENCE = 12;
+
 /** Sentences of a text: split after . ! ? and their CJK forms, and at line breaks; words only. */
 export function sentencesOf(text: string, max = CAPTION_SENTENCES): string[] {
   return text
-    .split(/(?<=[.!?。！？])\s+|(?<=[。！？])|\n+/u)
+    .split(SENTENCE_BREAK)
     .map((s) => s.trim())
-    .filter((s) => /[\p{L}\p{N}]/u.test(s) && s.length >= 12)
+    .filter((s) => /[\p{L}\p{N}]/u.test(s) && s.length >= MIN_SENTENCE)
     .slice(0, max);
 }
 
@@ -42,18 +46,39 @@ const folded = (s: string) =>
     .trim();
 
 /**
- * The article's first sentences that are not part of one of its images' captions: an extracted body
- * often keeps the figure captions (Readability does), and a caption must not find itself as the
- * article's best-matching sentence — a mismatched photo's caption would match as well as a fitting one's.
+ * The article's text without its images' captions: an extracted body often keeps the figure captions
+ * (Readability does), and a caption must not find itself in the article — a mismatched photo's caption
+ * would match as well as a fitting one's. A piece of the body (split as `sentencesOf` splits) is a
+ * caption's copy when it occurs in a caption (as written or cleaned of credits) and is a sentence
+ * (≥ 12 characters) or the whole caption; shorter pieces (a dateline, "Reuters") stay. One rule for
+ * every caption signal: the best-sentence search (`storySentences`) and the article's words, entities
+ * and numbers the caption is compared with (`captionComparands`).
  */
+export function storyText(body: string, captions: readonly Pick<CaptionInput, 'text'>[]): string {
+  return storyAndCopies(body, captions).story;
+}
+
+const SENTENCE_PIECES = new RegExp(`(${SENTENCE_BREAK.source})`, 'u');
+
+/** `storyText` (the body's own separators kept) and the pieces it leaves out (the captions' copies, a line each). */
+function storyAndCopies(body: string, captions: readonly Pick<CaptionInput, 'text'>[]): { story: string; copies: string } {
+  const texts = [...new Set(captions.flatMap((c) => [folded(c.text), folded(cleanCaption(c.text))]))].filter((t) => t.length > 0);
+  if (texts.length === 0) return { story: body, copies: '' };
+  const parts = body.split(SENTENCE_PIECES); // piece, separator, piece, …
+  let story = '';
+  const copies: string[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    const s = parts[i]!.trim();
+    const f = folded(s);
+    if (f.length > 0 && texts.some((t) => (s.length >= MIN_SENTENCE && t.includes(f)) || t === f)) copies.push(s);
+    else story += parts[i]! + (parts[i + 1] ?? '');
+  }
+  return { story: copies.length === 0 ? body : story, copies: copies.join('\n') };
+}
+
+/** The article's first sentences that are not part of one of its images' captions (`storyText`). */
 export function storySentences(body: string, captions: readonly Pick<CaptionInput, 'text'>[], max = CAPTION_SENTENCES): string[] {
-  const texts = captions.flatMap((c) => [folded(c.text), folded(cleanCaption(c.text))]).filter((t) => t.length > 0);
-  return sentencesOf(body, Infinity)
-    .filter((s) => {
-      const f = folded(s);
-      return !texts.some((t) => t.includes(f));
-    })
-    .slice(0, max);
+  return sentencesOf(storyText(body, captions), max);
 }
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -95,11 +120,19 @@ export function captionRecords(
   });
 }
 
-/** Embeds the captions (cleaned of credits) and the article's first sentences, and pairs them. */
-export async function embedCaptions(embed: EmbedTexts, body: string, captions: readonly CaptionInput[]): Promise<CaptionRecord[]> {
+/**
+ * Embeds the captions (cleaned of credits) and the article's first sentences, and pairs them; the
+ * sentences leave out the copies of `allCaptions` (every image's, also those beyond the ones embedded).
+ */
+export async function embedCaptions(
+  embed: EmbedTexts,
+  body: string,
+  captions: readonly CaptionInput[],
+  allCaptions: readonly Pick<CaptionInput, 'text'>[] = captions,
+): Promise<CaptionRecord[]> {
   const usable = captions.filter((c) => cleanCaption(c.text).length > 0);
   if (usable.length === 0) return [];
-  const sentences = storySentences(body, usable);
+  const sentences = storySentences(body, allCaptions);
   const vectors = await embed([...usable.map((c) => cleanCaption(c.text)), ...sentences]);
   if (vectors.length !== usable.length + sentences.length) return []; // the language has no embedder
   return captionRecords(usable, vectors.slice(0, usable.length), vectors.slice(usable.length));
@@ -108,4 +141,26 @@ export async function embedCaptions(embed: EmbedTexts, body: string, captions: r
 /** The article's entity keys and numbers (title + text), bounded like the event schema. */
 export function articleEntities(text: string, method: EntityMethod = ENTITY_METHOD): { entities: string[]; numbers: string[] } {
   return { entities: entityKeys(entitiesOf(text, method)).slice(0, 5000), numbers: numbersOf(text).slice(0, 2000) };
+}
+
+/**
+ * What the fuse stage compares a caption's words, entities and numbers with: the article's entities
+ * and numbers of the title + `storyText` (the body without its images' captions), and the article's
+ * terms that occur in those captions' copies and nowhere else (`captionOnlyTerms`, left out of
+ * caption_overlap; the other lexical signals keep every term). `terms` are the article's terms of
+ * title + body; `stems` is their term pipeline, run on the copies and on the story. (A term pipeline
+ * that reads another text than the job's — Traditional Chinese is analysed in Simplified — finds no
+ * copy's term among `terms`, and leaves them all.)
+ */
+export function captionComparands(
+  article: { title: string; body: string; captions: readonly Pick<CaptionInput, 'text'>[]; terms: readonly string[] },
+  stems: (text: string) => string[],
+  method: EntityMethod = ENTITY_METHOD,
+): { entities: string[]; numbers: string[]; captionOnlyTerms: string[] } {
+  const { story, copies } = storyAndCopies(article.body, article.captions);
+  const { entities, numbers } = articleEntities(`${article.title}\n${story}`, method);
+  if (copies.length === 0 || article.terms.length === 0) return { entities, numbers, captionOnlyTerms: [] };
+  const inCopies = new Set(stems(copies));
+  const kept = new Set(stems(`${article.title}\n${story}`));
+  return { entities, numbers, captionOnlyTerms: article.terms.filter((t) => inCopies.has(t) && !kept.has(t)) };
 }

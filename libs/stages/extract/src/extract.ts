@@ -6,8 +6,8 @@
 import { NewsFuseError, toNewsFuseError } from '@newsfuse/shared/errors';
 import { CONFIDENT_OBJECT_SCORE, ImageFeatures, TextFeatures, decode, type ImageFeaturesOk } from '@newsfuse/shared/events';
 import { type ImageJobData, type TextJobData } from '@newsfuse/shared/jobs';
-import { stemsOf } from '@newsfuse/text/terms';
-import { articleEntities, embedCaptions } from './captions.ts';
+import { stemsOf, termLanguage } from '@newsfuse/text/terms';
+import { captionComparands, embedCaptions } from './captions.ts';
 
 export interface TextAnalysis {
   /** ISO 639-1 code of the text (the language router's decision). */
@@ -117,9 +117,16 @@ export function createExtractor(deps: ExtractorDeps) {
     const embedTexts = deps.text.embedTexts?.bind(deps.text);
     const captions =
       embedTexts && job.captions && job.captions.length > 0
-        ? await embedCaptions((texts) => embedTexts(texts, language), body, job.captions.slice(0, 32))
+        ? await embedCaptions((texts) => embedTexts(texts, language), body, job.captions.slice(0, 32), job.captions)
         : [];
-    const { entities, numbers } = articleEntities(`${job.title}\n${body}`);
+    // the article's terms for lexical matching: the analyzer's own (a language with its term pipeline), else English stems
+    const termLang = a.terms ? (termLanguage(language) ?? 'en') : 'en';
+    const terms = a.terms ?? stemsOf(`${job.title}\n${body}`);
+    // a caption is compared with the article without the captions' copies in it (captions.ts storyText)
+    const { entities, numbers, captionOnlyTerms } = captionComparands(
+      { title: job.title, body, captions: job.captions ?? [], terms },
+      (t) => stemsOf(t, { lang: termLang }),
+    );
     return decode(TextFeatures, {
       schemaVersion: 1,
       articleId: job.articleId,
@@ -131,7 +138,8 @@ export function createExtractor(deps: ExtractorDeps) {
       ...(a.traditional ? { traditional: true } : {}),
       tokens: a.tokens,
       sentences: a.sentences,
-      terms: a.terms ?? stemsOf(`${job.title}\n${body}`),
+      terms,
+      ...(captionOnlyTerms.length > 0 ? { captionOnlyTerms } : {}),
       keywords: a.keywords.map(({ term, weight }) => ({ term, weight })),
       entities,
       numbers,

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
-import { articleEntities } from '@newsfuse/stage-extract/captions';
+import { articleEntities, captionComparands } from '@newsfuse/stage-extract/captions';
 import { okImage, okText } from '@newsfuse/testkit/features';
 import { sigmoid } from '@newsfuse/models/math';
 import { articleView, captionSignals } from './signals.ts';
-import { createStrategies } from './strategies.ts';
+import { baseline, createStrategies } from './strategies.ts';
 import { logitOf, type FusionWeights } from './combiner.ts';
 
 const body = 'Barack Obama spoke at the White House on July 23, 2015 about gun laws. Two officers stood by.';
@@ -118,4 +118,43 @@ test('hybrid: the caption regime adds the caption model logit; a failed image ge
   const f = st.hybrid({ ...input, images: [failed] }).perImage[0]!.signals;
   assert.equal(f.relevance, undefined);
   assert.ok(Math.abs(f.caption_relevance! - sigmoid(2)) < 1e-12);
+});
+
+test("a caption copied into the body is no overlap with the article; the story's own text still is", () => {
+  // Readability keeps figure captions in the body: a mismatched photo's caption and a fitting one's
+  const mismatched = 'Angela Merkel visits the Berlin zoo in March 2009. Photograph: AP';
+  const fitting = 'President Barack Obama at the White House, July 2015.';
+  const full = `${mismatched}\n${body}\n${fitting}`;
+  const captions = [{ text: mismatched }, { text: fitting }];
+  const withCopies = okText({ terms: stemsOf(`Obama on guns\n${full}`), ...articleEntities(`Obama on guns\n${full}`) });
+  const { captionOnlyTerms, ...rest } = captionComparands({ title: 'Obama on guns', body: full, captions, terms: withCopies.terms }, (t) =>
+    stemsOf(t),
+  );
+  const story = okText({ terms: withCopies.terms, captionOnlyTerms, entities: rest.entities, numbers: rest.numbers });
+
+  // compared with the whole body, the mismatched caption finds itself
+  const before = captionSignals(ok(mismatched), articleView('Obama on guns', withCopies));
+  assert.equal(before.caption_overlap, 1);
+  assert.equal(before.caption_entity_overlap, 1);
+  assert.equal(before.caption_number_overlap, 1);
+  // without the captions' copies it finds nothing
+  const view = articleView('Obama on guns', story);
+  const s = captionSignals(ok(mismatched), view);
+  assert.equal(s.caption_overlap, 0);
+  assert.equal(s.caption_entity_overlap, 0);
+  assert.equal(s.caption_number_overlap, 0);
+  // the fitting caption still matches the story's own words, entities and numbers
+  const f = captionSignals(ok(fitting), view);
+  assert.ok(f.caption_overlap! >= 0.6, `caption_overlap ${f.caption_overlap}`);
+  assert.equal(f.caption_entity_overlap, 1);
+  assert.equal(f.caption_number_overlap, 1);
+  // the other lexical signals keep every term (the article's vocabulary is unchanged)
+  assert.ok(view.vocabulary.has(stemsOf('Merkel')[0]!));
+  assert.ok(!view.captionVocabulary!.has(stemsOf('Merkel')[0]!));
+  // the baseline strategy's caption_overlap leaves the copies out as well
+  const img = ok(mismatched);
+  const out = baseline({ article: { title: 'Obama on guns' }, text: story, images: [img] });
+  assert.equal(out.perImage[0]!.signals.caption_overlap, 0);
+  // an event from before (no captionOnlyTerms): every term counts, as then
+  assert.equal(captionSignals(ok(mismatched), articleView('Obama on guns', withCopies)).caption_overlap, 1);
 });

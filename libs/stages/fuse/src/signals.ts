@@ -5,7 +5,8 @@
  *
  * | signal            | range   | what it measures                                                                 |
  * |-------------------|---------|----------------------------------------------------------------------------------|
- * | caption_overlap   | 0..1    | share of the caption's content-word stems that occur in the article text         |
+ * | caption_overlap   | 0..1    | share of the caption's content-word stems that occur in the article text (the    |
+ * |                   |         | terms found only in its captions' copies in the body left out: captionVocabulary)|
  * | textview_overlap  | 0..1    | the same for the image's text view (its confident object labels + OCR text +     |
  * |                   |         | caption, as the image analyzer writes it)                                        |
  * | object_match      | 0..1    | highest detector score among the objects whose COCO label the article names: the |
@@ -102,6 +103,12 @@ export interface ArticleView {
   /** Its object table (the English one for a language without one). */
   lexicon?: ObjectLexicon;
   vocabulary: ReadonlySet<string>;
+  /**
+   * The article's terms a caption is compared with: `vocabulary` without the terms found only in its
+   * images' captions' copies in the body (TextFeatures.captionOnlyTerms), so a caption does not match
+   * itself. (The entities and numbers come without those copies already.)
+   */
+  captionVocabulary?: ReadonlySet<string>;
   mentions: Map<CocoLabel, CocoMention[]>;
   embedding: number[] | undefined;
   joint: { vector: number[]; model: string | undefined } | undefined;
@@ -120,6 +127,7 @@ export function articleView(title: string | undefined, text: TextFeatures | unde
     lang: termLanguage(text?.language) ?? 'en',
     lexicon,
     vocabulary: new Set(text?.terms ?? []),
+    captionVocabulary: captionVocabularyOf(text),
     mentions: text ? lexicon.article(title, text.terms) : new Map(),
     embedding: text?.embedding,
     joint: text?.jointEmbedding ? { vector: text.jointEmbedding, model: text.jointModel } : undefined,
@@ -183,11 +191,23 @@ export function describingCaption(img: Pick<ImageFeatures, 'caption'>): string |
 
 export const CAPTION_NOT_DESCRIPTIVE = 'CAPTION_NOT_DESCRIPTIVE';
 
-type ArticleWords = Pick<ArticleView, 'language' | 'lang' | 'vocabulary'>;
+type ArticleWords = Pick<ArticleView, 'language' | 'lang' | 'vocabulary' | 'captionVocabulary'>;
 
-/** Share of a (cleaned) caption's content words in the article's, on the article language's terms (same-language captions). */
+/** The article's terms without those found only in its captions' copies in the body (`ArticleView.captionVocabulary`). */
+export function captionVocabularyOf(text: Pick<TextFeatures, 'terms' | 'captionOnlyTerms'> | undefined): ReadonlySet<string> {
+  const left = new Set(text?.captionOnlyTerms ?? []);
+  return new Set((text?.terms ?? []).filter((t) => !left.has(t)));
+}
+
+/**
+ * Share of a (cleaned) caption's content words in the article's (its `captionVocabulary`, else all its
+ * terms), on the article language's terms (same-language captions).
+ */
 export function captionOverlapOf(caption: string, article: ArticleWords): number | undefined {
-  return coverage(captionStems(textLanguage(caption, article.language).text, article.lang ?? 'en'), article.vocabulary);
+  return coverage(
+    captionStems(textLanguage(caption, article.language).text, article.lang ?? 'en'),
+    article.captionVocabulary ?? article.vocabulary,
+  );
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   bestOf,
   CAPTION_NOT_DESCRIPTIVE,
   captionOverlapOf,
+  captionVocabularyOf,
   describingCaption,
   imageSignals as baseImageSignals,
   SIGNAL_NAMES,
@@ -60,7 +61,12 @@ export type Strategy = (input: FusionInput) => FusionOutput;
 
 export const baseline: Strategy = ({ text, images }) => {
   // the article's words on its language's term pipeline (English for a language without one)
-  const article = { language: text?.language, lang: termLanguage(text?.language) ?? 'en', vocabulary: new Set(text?.terms ?? []) };
+  const article = {
+    language: text?.language,
+    lang: termLanguage(text?.language) ?? 'en',
+    vocabulary: new Set(text?.terms ?? []),
+    captionVocabulary: captionVocabularyOf(text),
+  };
   const perImage = images.map((img) => {
     const signals: Record<string, number> = {};
     const cleaned = describingCaption(img);
