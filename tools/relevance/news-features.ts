@@ -25,8 +25,9 @@ export const NEWS_CACHE = join(EVAL_CACHE, 'news');
 /**
  * Bumped when the text job's caption work changes (the cache key is the job's input, not its code):
  * 2 = a caption is no longer compared with its own copy in the body (extract's storySentences).
+ * 3 = nor are its words, entities and numbers (extract's storyText: captionOnlyTerms, entities, numbers).
  */
-const FEATURES_VERSION = 2;
+const FEATURES_VERSION = 3;
 /** The text job embeds at most this many captions per article. */
 const JOB_CAPTIONS = 32;
 

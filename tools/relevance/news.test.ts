@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedMissing } from '@newsfuse/testkit/paths';
-import { loadNewsSet, pageCaptions } from './news.ts';
+import { loadNewsSet, pageCaptions, repeatsTitle } from './news.ts';
 
 const missing = sharedMissing('the news caption set (readability test pages)');
 
@@ -82,4 +82,13 @@ test('page captions: a teaser of another story is not the article own (v2); it w
     ['Singer Hits ', true],
     ['update_graph', true],
   ]);
+});
+
+test("repeatsTitle: the article's title as alt text, whole or before a site suffix; not a caption that only shares words", () => {
+  assert.equal(repeatsTitle('The sharing economy is a lie: Uber, Ayn Rand', 'The sharing economy is a lie — Uber, Ayn Rand'), true);
+  assert.equal(repeatsTitle('DeepMind新电脑已可利用记忆自学', 'DeepMind新电脑已可利用记忆自学_科技_腾讯网'), true);
+  assert.equal(repeatsTitle('Uber drivers protest in London', 'Uber drivers protest in London | Reuters'), true);
+  assert.equal(repeatsTitle('Uber drivers protest in London', 'Uber drivers protest in London over fees'), false);
+  assert.equal(repeatsTitle('Uber', 'Uber drivers protest'), false);
+  assert.equal(repeatsTitle('', 'Uber drivers protest'), false);
 });

@@ -64,6 +64,18 @@ const fold = (s: string) =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
+/**
+ * Whether a caption (or alt text) repeats the article's title, whole or its part before a site
+ * suffix ("… _科技_腾讯网", "… | Reuters"): a CMS filling the alt attribute with the headline. Such a text comes
+ * from the article, not from the photo (a mismatched photo would carry it as well); the report counts
+ * these positives, the set keeps them (news-report.ts says why).
+ */
+export function repeatsTitle(caption: string, title: string): boolean {
+  const c = fold(caption);
+  const head = title.split(/_|\s[|\-–—]\s/u)[0]!;
+  return c.length > 0 && (fold(title) === c || fold(head) === c);
+}
+
 interface El {
   getAttribute(n: string): string | null;
   closest(s: string): El | null;
