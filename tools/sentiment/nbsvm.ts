@@ -134,6 +134,8 @@ export function nbsvmLearner(
   rows: number[][],
   opts: NbSvmOptions = DEFAULT_NBSVM,
   onFit?: () => void,
+  /** Rows in every training set and in no fold (never scored). */
+  always: readonly number[] = [],
 ): NbSvmLearner {
   const memo = new Map<string, { m: NbSvmModel; pred: Float64Array }>();
   const get = (train: readonly number[], o: NbSvmOptions) => {
@@ -141,13 +143,7 @@ export function nbsvmLearner(
     let e = memo.get(key);
     if (!e) {
       onFit?.();
-      const m = nbsvmFit(
-        ids,
-        y,
-        V,
-        train.flatMap((j) => rows[j]!),
-        o,
-      );
+      const m = nbsvmFit(ids, y, V, [...train.flatMap((j) => rows[j]!), ...always], o);
       e = { m, pred: Float64Array.from(ids, (d) => nbsvmPredict(m, d)) };
       memo.set(key, e);
     }

@@ -67,6 +67,9 @@ export interface CvInput {
   stackLambdaPerRow?: number;
   /** Per-row sample weights of the second-stage fits (default: all 1). */
   stackWeights?: ArrayLike<number>;
+  /** false: no fused stacker (its inner fits cost a learner fit per pair of folds); `fused` is then
+   *  the regressor's output and `stackers` the identity. Default true. */
+  fused?: boolean;
 }
 
 export interface CvOutput<H> {
@@ -83,9 +86,12 @@ export interface CvOutput<H> {
 export const clamp1 = (x: number): number => Math.max(-1, Math.min(1, x));
 export const DEFAULT_STACK_LAMBDA_PER_ROW = 1e-3;
 
+/** Rows per fold; a row with fold −1 is in no fold (never scored: extra training rows). */
 export function foldRows(folds: Int32Array, k: number): number[][] {
   const rows: number[][] = Array.from({ length: k }, () => []);
-  folds.forEach((f, r) => rows[f]!.push(r));
+  folds.forEach((f, r) => {
+    if (f >= 0) rows[f]!.push(r);
+  });
   return rows;
 }
 
@@ -104,13 +110,16 @@ function secondStage<H>(
 ): { stacker: LinearModel; lexiconStacker: LinearModel } {
   const { y, lex, L, stackWeights } = inp;
   const perRow = inp.stackLambdaPerRow ?? DEFAULT_STACK_LAMBDA_PER_ROW;
+  const withFused = inp.fused ?? true;
   const stackStats = emptyStats(L + 1);
   const lexStats = emptyStats(L);
   for (const j of train) {
-    const predict = learner.fit(
-      train.filter((i) => i !== j),
-      hyper,
-    );
+    const predict = withFused
+      ? learner.fit(
+          train.filter((i) => i !== j),
+          hyper,
+        )
+      : () => 0;
     const rs = rows[j]!;
     const F = new Float64Array(rs.length * (L + 1));
     const G = new Float64Array(rs.length * L);
@@ -125,8 +134,9 @@ function secondStage<H>(
     accumulate(stackStats, F, t, t.keys(), w);
     accumulate(lexStats, G, t, t.keys(), w);
   }
+  const identity: LinearModel = { w: Float64Array.from({ length: L + 1 }, (_, i) => (i === 0 ? 1 : 0)), intercept: 0 };
   return {
-    stacker: ridgeFromStats(stackStats, perRow * stackStats.n),
+    stacker: withFused ? ridgeFromStats(stackStats, perRow * stackStats.n) : identity,
     lexiconStacker: ridgeFromStats(lexStats, perRow * lexStats.n),
   };
 }

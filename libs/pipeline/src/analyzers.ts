@@ -9,7 +9,7 @@ import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared/events';
 import { safeFetch, ssrfPolicyOf } from '@newsfuse/shared/net';
 import { getEmbedder, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer } from '@newsfuse/models/text/features';
-import { getZhEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
+import { getZhClsMeanEmbedder, getZhEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
 import { createZhTextAnalyzer } from '@newsfuse/models/text/zh/features';
 import { defaultZhSentimentModel } from '@newsfuse/models/text/zh/sentiment';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
@@ -156,6 +156,8 @@ export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq
     embedder: embedder ?? { embedOne: async () => new Float32Array(ZH_EMBEDDING_DIM) },
     docFreq,
     sentimentModel: head,
+    // a head on [CLS] + mean embeddings reads them from the same model and ORT session
+    ...(embedder && head?.pooling === 'cls+mean' ? { sentenceEmbedder: embedderPortOf(getZhClsMeanEmbedder()) } : {}),
   });
   return {
     model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon',

