@@ -10,7 +10,7 @@ import { weightsPath } from '@newsfuse/shared/json-file';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
 import { defaultZhSentimentModel, ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
 import { runZhExperiment, type Progress } from '../../tools/sentiment/sentiment-zh-train.ts';
-import { DEFAULT_ZH_CV_CONFIG } from '../../tools/sentiment/sentiment-zh-cv.ts';
+import { DEFAULT_ZH_CV_CONFIG, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
 
 export const ZH_SECTION_START = '<!-- sentiment:zh:start (npm run eval:sentiment -- --lang zh) -->';
 export const ZH_SECTION_END = '<!-- sentiment:zh:end -->';
@@ -18,13 +18,18 @@ export const ZH_TARGET = 0.88;
 
 export async function evalZh(o: { useCache: boolean; progress?: Progress }): Promise<{ text: string; md: string; pass: boolean }> {
   const model = defaultZhSentimentModel();
-  // the committed head says which learners it was chosen among; the CV is read from the same cache key
-  const learners = (model?.weights.cv.config as { learners?: string[] } | undefined)?.learners ?? DEFAULT_ZH_CV_CONFIG.learners;
+  // the committed head records the configuration it was chosen with; the CV is read from the same cache key
+  const recorded = (model?.weights.cv.config ?? {}) as Partial<ZhCvConfig>;
+  // heads written before these options existed: [CLS] input, no extra training rows
+  if (model) {
+    recorded.embedding ??= 'cls';
+    recorded.newsTrain ??= false;
+  }
   const x = await runZhExperiment({
     embedder: createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }, 'cls+mean'),
     useCache: o.useCache,
     ...(o.progress ? { progress: o.progress } : {}),
-    config: { ...DEFAULT_ZH_CV_CONFIG, learners: learners as typeof DEFAULT_ZH_CV_CONFIG.learners },
+    config: { ...DEFAULT_ZH_CV_CONFIG, ...recorded },
   });
   const chosen = model ? String(model.weights.cv.chosen) : `${x.best.kind}/${x.best.output}`;
   const chosenMethod = (() => {

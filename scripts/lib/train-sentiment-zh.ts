@@ -10,7 +10,13 @@ import { skipWithoutSnownlp } from '../../tools/sentiment/sentiment-zh-data.ts';
 import { DEFAULT_ZH_CV_CONFIG, ZH_REGRESSORS, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
 import { phasedProgress } from './progress.ts';
 
-export async function trainZh(o: { out: string; dryRun: boolean; useCache: boolean; learners?: string }): Promise<void> {
+export async function trainZh(o: {
+  out: string;
+  dryRun: boolean;
+  useCache: boolean;
+  newsTrain: boolean;
+  learners?: string;
+}): Promise<void> {
   if (skipWithoutSnownlp) {
     console.error(skipWithoutSnownlp);
     process.exit(2);
@@ -20,7 +26,12 @@ export async function trainZh(o: { out: string; dryRun: boolean; useCache: boole
   const embedder = createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }, 'cls+mean');
   const learners = (o.learners ?? DEFAULT_ZH_CV_CONFIG.learners.join(',')).split(',') as ZhCvConfig['learners'];
   if (!learners.every((l) => (ZH_REGRESSORS as readonly string[]).includes(l))) throw new Error(`--learners: ${ZH_REGRESSORS.join(', ')}`);
-  const x = await runZhExperiment({ embedder, useCache: o.useCache, progress, config: { ...DEFAULT_ZH_CV_CONFIG, learners } });
+  const x = await runZhExperiment({
+    embedder,
+    useCache: o.useCache,
+    progress,
+    config: { ...DEFAULT_ZH_CV_CONFIG, learners, newsTrain: o.newsTrain },
+  });
   end();
   const s = x.prep.stats;
   console.log(

@@ -47,7 +47,9 @@ export interface ZhCvConfig {
 export const ZH_MLP: MlpOptions = { ...DEFAULT_MLP, hidden: 64, epochs: 8 };
 
 export const DEFAULT_ZH_CV_CONFIG: ZhCvConfig = {
-  learners: ['ridge', 'ridge+nbsvm', 'mlp+nbsvm'],
+  // mlp+nbsvm scores higher in CV (0.867 against 0.862) but misses more of the news headlines of
+  // tests/sentiment-zh.test.ts (docs/languages.md): cross-validate it with --learners …,mlp+nbsvm
+  learners: ['ridge', 'ridge+nbsvm'],
   embedding: 'cls+mean',
   newsTrain: true,
   folds: 5,

