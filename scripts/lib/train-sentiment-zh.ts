@@ -15,6 +15,7 @@ export async function trainZh(o: {
   dryRun: boolean;
   useCache: boolean;
   newsTrain: boolean;
+  embedding: string;
   learners?: string;
 }): Promise<void> {
   if (skipWithoutSnownlp) {
@@ -26,11 +27,13 @@ export async function trainZh(o: {
   const embedder = createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }, 'cls+mean');
   const learners = (o.learners ?? DEFAULT_ZH_CV_CONFIG.learners.join(',')).split(',') as ZhCvConfig['learners'];
   if (!learners.every((l) => (ZH_REGRESSORS as readonly string[]).includes(l))) throw new Error(`--learners: ${ZH_REGRESSORS.join(', ')}`);
+  if (o.embedding !== 'cls' && o.embedding !== 'cls+mean') throw new Error('--embedding: cls or cls+mean');
+  const embedding: ZhCvConfig['embedding'] = o.embedding;
   const x = await runZhExperiment({
     embedder,
     useCache: o.useCache,
     progress,
-    config: { ...DEFAULT_ZH_CV_CONFIG, learners, newsTrain: o.newsTrain },
+    config: { ...DEFAULT_ZH_CV_CONFIG, learners, embedding, newsTrain: o.newsTrain },
   });
   end();
   const s = x.prep.stats;
