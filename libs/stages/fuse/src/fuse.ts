@@ -12,8 +12,7 @@ import {
   type ImageFeatures as ImageFeaturesT,
   type TextFeatures as TextFeaturesT,
 } from '@newsfuse/shared/events';
-import { type FuseJobData } from '@newsfuse/shared/jobs';
-import { QUEUES } from '@newsfuse/shared/jobs';
+import { QUEUES, type FuseJobData } from '@newsfuse/shared/jobs';
 import type { Strategies, StrategyName } from './strategies.ts';
 
 export interface Joined {
