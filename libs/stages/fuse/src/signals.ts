@@ -119,15 +119,23 @@ export interface ArticleView {
   captions: ReadonlyMap<number, NonNullable<TextFeatures['captions']>[number]>;
 }
 
-export function articleView(title: string | undefined, text: TextFeatures | undefined): ArticleView {
-  // the article's language picks its term pipeline and object table (English for a language without one)
-  const lexicon = objectLexiconFor(text?.language) ?? OBJECT_LEXICONS.en;
+/** The article's words: its language, its term pipeline (English for a language without one), its terms and its caption vocabulary. */
+export function articleWordsOf(text: TextFeatures | undefined) {
   return {
     language: text?.language,
     lang: termLanguage(text?.language) ?? 'en',
-    lexicon,
     vocabulary: new Set(text?.terms ?? []),
     captionVocabulary: captionVocabularyOf(text),
+  } satisfies ArticleWords;
+}
+
+export function articleView(title: string | undefined, text: TextFeatures | undefined): ArticleView {
+  const words = articleWordsOf(text);
+  // the article's language picks its term pipeline and object table (English for a language without one)
+  const lexicon = OBJECT_LEXICONS[words.lang];
+  return {
+    ...words,
+    lexicon,
     mentions: text ? lexicon.article(title, text.terms) : new Map(),
     embedding: text?.embedding,
     joint: text?.jointEmbedding ? { vector: text.jointEmbedding, model: text.jointModel } : undefined,

@@ -27,16 +27,15 @@
  */
 import { type ImageFeatures, type ImageFeaturesOk, type TextFeatures } from '@newsfuse/shared/events';
 import { type FuseJobData } from '@newsfuse/shared/jobs';
-import { termLanguage } from '@newsfuse/text/terms';
 import { cleanCaption } from '@newsfuse/text/captions';
 import { combine, learnedLogitOf, logitOf, type FusionWeights } from './combiner.ts';
 import { sigmoid } from '@newsfuse/models/math';
 import {
   articleView,
+  articleWordsOf,
   bestOf,
   CAPTION_NOT_DESCRIPTIVE,
   captionOverlapOf,
-  captionVocabularyOf,
   describingCaption,
   imageSignals as baseImageSignals,
   SIGNAL_NAMES,
@@ -61,12 +60,7 @@ export type Strategy = (input: FusionInput) => FusionOutput;
 
 export const baseline: Strategy = ({ text, images }) => {
   // the article's words on its language's term pipeline (English for a language without one)
-  const article = {
-    language: text?.language,
-    lang: termLanguage(text?.language) ?? 'en',
-    vocabulary: new Set(text?.terms ?? []),
-    captionVocabulary: captionVocabularyOf(text),
-  };
+  const article = articleWordsOf(text);
   const perImage = images.map((img) => {
     const signals: Record<string, number> = {};
     const cleaned = describingCaption(img);
