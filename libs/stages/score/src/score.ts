@@ -5,7 +5,7 @@
 import { CONFIDENT_OBJECT_SCORE, type FusedEvent, type ScoredEvent } from '@newsfuse/shared/events';
 import { slug } from '@newsfuse/text/slug';
 import { termLanguage, termsOf } from '@newsfuse/text/terms';
-import { OBJECT_LEXICONS, objectLexiconFor } from '@newsfuse/models/lexical/object-lexicons';
+import { OBJECT_LEXICONS } from '@newsfuse/models/lexical/object-lexicons';
 import { articleMentions, type CocoLabel } from '@newsfuse/models/lexical/coco';
 import { calibrate, calibrationFor, type CalibrationFile, type Calibrator, type StrategyCalibration } from './calibration.ts';
 import type { StoryTopic } from './stories.ts';
@@ -114,7 +114,7 @@ function explain(fused: FusedEvent): ScoredEvent['relevance']['explanation'] {
   const vocabulary = new Set(fused.text?.terms ?? []);
   // the article language's terms and object table (English for a language without them)
   const lang = termLanguage(fused.text?.language) ?? 'en';
-  const lexicon = objectLexiconFor(lang) ?? OBJECT_LEXICONS.en;
+  const lexicon = OBJECT_LEXICONS[lang];
   // COCO labels the article names, directly or through a synonym/hyponym ("puppy" → dog; 金毛犬 → dog).
   const mentions: ReturnType<typeof articleMentions> = fused.text ? lexicon.article(fused.article.title, fused.text.terms) : new Map();
   const matched: Matched[] = [];
