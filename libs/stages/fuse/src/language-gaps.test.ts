@@ -115,24 +115,15 @@ test('strategies: a mixed-language caption is reported as missing and scores as 
   assert.ok(st.baseline(input('A golden retriever chases a frisbee')).perImage[0]!.missing?.caption_overlap);
 });
 
-test('OCR lines are read one by one: the Chinese sign is compared, the English line beside it set aside', () => {
-  const view = articleView('金毛犬追飞盘', text('zh', zhBody));
-  const mixed = ok(undefined, {
-    ocr: [
-      { text: 'WELCOME', confidence: 0.9 },
-      { text: '上海公园', confidence: 0.9 },
-    ],
-  });
-  assert.equal(imageSignals(mixed, view).ocr_overlap, 1);
-  assert.equal(languageGaps(mixed, 'zh').ocr_overlap, undefined);
-  // English article: a Han line beside English words changes nothing for the English words
-  const enView = articleView('Dog chases frisbee', text('en', enBody));
-  const enMixed = ok(undefined, {
-    ocr: [
-      { text: 'Shanghai park', confidence: 0.9 },
-      { text: '上海公园', confidence: 0.9 },
-    ],
-  });
-  assert.equal(imageSignals(enMixed, enView).ocr_overlap, 1);
-  assert.equal(languageGaps(enMixed, 'en').ocr_overlap, undefined);
+test('OCR lines are read one by one: a line in the article language is compared, one in another set aside', () => {
+  for (const [language, title, body, lines] of [
+    // Chinese article: the Chinese sign is compared, the English line beside it set aside
+    ['zh', '金毛犬追飞盘', zhBody, ['WELCOME', '上海公园']],
+    // English article: a Han line beside English words changes nothing for the English words
+    ['en', 'Dog chases frisbee', enBody, ['Shanghai park', '上海公园']],
+  ] as const) {
+    const img = ok(undefined, { ocr: lines.map((line) => ({ text: line, confidence: 0.9 })) });
+    assert.equal(imageSignals(img, articleView(title, text(language, body))).ocr_overlap, 1, language);
+    assert.equal(languageGaps(img, language).ocr_overlap, undefined, language);
+  }
 });
