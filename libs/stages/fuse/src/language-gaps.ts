@@ -65,6 +65,15 @@ export const textViewLanguage = (img: ImageFeatures): string | undefined =>
   img.status === 'ok' && img.textView.trim() ? (img.textViewLanguage ?? 'en') : undefined;
 
 /**
+ * The text view's language when it differs from the article's and the article's language has a term
+ * pipeline (an English view from before views were rendered in the article's language); undefined otherwise.
+ */
+export function textViewGap(img: ImageFeatures, articleLanguage: string | undefined): string | undefined {
+  const view = textViewLanguage(img);
+  return view && termLanguage(articleLanguage) && view !== articleLanguage ? view : undefined;
+}
+
+/**
  * The OCR lines of an analysed image in the article's language (in their analysis form), and the
  * language of the others. Lines are read one by one: a photo of a Chinese street can carry an English
  * sign, and a line with no letters (a number) belongs to every language.
@@ -101,8 +110,7 @@ export function languageGaps(img: ImageFeatures, articleLanguage: string | undef
   if (cap) for (const s of CROSS_LANGUAGE_CAPTION_SIGNALS) out[s] = message('caption', cap, articleLanguage!);
   const ocr = ocrLanguageGap(img, articleLanguage);
   if (ocr) out.ocr_overlap = message('text in the photo', ocr, articleLanguage!);
-  const view = textViewLanguage(img);
-  if (view && termLanguage(articleLanguage) && view !== articleLanguage)
-    out.textview_overlap = message("image's text view", view, articleLanguage!);
+  const view = textViewGap(img, articleLanguage);
+  if (view) out.textview_overlap = message("image's text view", view, articleLanguage!);
   return out;
 }

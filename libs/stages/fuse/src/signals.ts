@@ -67,7 +67,7 @@ import {
 } from '@newsfuse/text/captions';
 import { type CocoLabel, type CocoMention } from '@newsfuse/models/lexical/coco';
 import { OBJECT_LEXICONS, objectLexiconFor, type ObjectLexicon } from '@newsfuse/models/lexical/object-lexicons';
-import { languageGap, ocrLines, textLanguage, textViewLanguage } from './language-gaps.ts';
+import { languageGap, ocrLines, textLanguage, textViewGap } from './language-gaps.ts';
 import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared/events';
 import { cosineOf } from '@newsfuse/models/math';
 
@@ -224,8 +224,7 @@ export function captionOverlapOf(caption: string, article: ArticleWords): number
  * from before views were rendered in the article's language).
  */
 export function textViewOverlapOf(img: ImageFeaturesOk, article: ArticleWords): number | undefined {
-  const viewLang = textViewLanguage(img);
-  if (viewLang && article.language && termLanguage(article.language) && viewLang !== article.language) return undefined;
+  if (textViewGap(img, article.language)) return undefined;
   return coverage(stemsOf(img.textView, { lang: article.lang ?? 'en' }), article.vocabulary);
 }
 
