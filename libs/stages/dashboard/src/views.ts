@@ -21,6 +21,7 @@ import {
   type BucketRef,
   type IndexEntry,
   type IndexedScope,
+  type ListedArticle,
   type MismatchItem,
   type RecycledItem,
   type Row,
@@ -88,6 +89,15 @@ export interface ViewOptions extends Pick<AggregateOptions, 'minuteRetentionSeco
   cacheTtlMs?: number;
   cacheMax?: number;
 }
+
+/** Items read from a list when they are filtered, so that `limit` of them are likely left. */
+const FILTERED_READ = 500;
+
+/** Keeps a list's items of one language (`und`: none determined); all of them without a language. */
+const inLanguage =
+  (language: string | undefined) =>
+  (m: Pick<ListedArticle, 'language'>): boolean =>
+    language === undefined || (m.language ?? 'und') === language;
 
 export function createViews(reader: AggregateReader, opts: ViewOptions, now: () => number = Date.now): Views {
   const settleMs = opts.settleMs ?? 120_000;
@@ -182,15 +192,15 @@ export function createViews(reader: AggregateReader, opts: ViewOptions, now: () 
     },
     async mismatches(limit, topic, language) {
       const filtered = topic !== undefined || language !== undefined;
-      const items = await reader.mismatches(filtered ? Math.max(limit, 500) : limit);
+      const items = await reader.mismatches(filtered ? Math.max(limit, FILTERED_READ) : limit);
       return items
         .filter((m) => topic === undefined || m.topics.some((x) => x.id === topic))
-        .filter((m) => language === undefined || (m.language ?? 'und') === language)
+        .filter(inLanguage(language))
         .slice(0, limit);
     },
     async recycled(limit, language) {
-      const items = await reader.recycled(language !== undefined ? Math.max(limit, 500) : limit);
-      return items.filter((m) => language === undefined || (m.language ?? 'und') === language).slice(0, limit);
+      const items = await reader.recycled(language !== undefined ? Math.max(limit, FILTERED_READ) : limit);
+      return items.filter(inLanguage(language)).slice(0, limit);
     },
   };
 }
