@@ -91,27 +91,27 @@ const { values } = parseArgs({
 });
 const ENGINE_FLAG: Record<string, string> = { both: 'threads,tfjs', onnx: 'threads', tfjs: 'tfjs' };
 if (values.engine !== undefined && !ENGINE_FLAG[values.engine]) throw new Error('--engine: onnx, tfjs or both');
-/** The designs compared in one run: the model engine and whether extract has a model host. */
-const VARIANT_ENV: Record<
-  string,
-  { MODEL_ENGINE: ModelEngine; EXTRACT_MODEL_HOST: 'on' | 'off'; MODEL_HOST_TEXT: 'true' | 'false' } & Record<string, string>
-> = {
-  /** The default: image models in the host, each text thread its own small text models. */
-  host: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' },
+/** A design's environment: the model engine, whether extract has a model host, and what runs in it. */
+interface VariantEnv extends Record<string, string> {
+  MODEL_ENGINE: ModelEngine;
+  EXTRACT_MODEL_HOST: 'on' | 'off';
+  MODEL_HOST_TEXT: 'true' | 'false';
+}
+/** The default: image models in the host, each text thread its own small text models. */
+const HOST: VariantEnv = { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' };
+/** onnx, host off: each job thread opens its own sessions. */
+const THREADS: VariantEnv = { ...HOST, EXTRACT_MODEL_HOST: 'off' };
+/** The designs compared in one run. */
+const VARIANT_ENV: Record<string, VariantEnv> = {
+  host: HOST,
   /** The host before its memory work: V8's default young generation per thread (32 MB), a memory pattern per input shape in every session. */
-  hostprev: {
-    MODEL_ENGINE: 'onnx',
-    EXTRACT_MODEL_HOST: 'on',
-    MODEL_HOST_TEXT: 'false',
-    THREAD_YOUNG_GEN_MB: '32',
-    NEWSFUSE_ORT_MEM_PATTERN: 'on',
-  },
+  hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
   /** Every model in the host, text too (the host as it first landed). */
-  hosttext: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'true' },
+  hosttext: { ...HOST, MODEL_HOST_TEXT: 'true' },
   /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */
-  hostarena2: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false', MALLOC_ARENA_MAX: '2' },
-  threads: { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'false' },
-  tfjs: { MODEL_ENGINE: 'tfjs', EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'false' },
+  hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
+  threads: THREADS,
+  tfjs: { ...THREADS, MODEL_ENGINE: 'tfjs' },
 };
 /** Variants to run, the default design first. */
 const ENGINES: string[] = (values.engine !== undefined ? ENGINE_FLAG[values.engine]! : values.variants).split(',').filter(Boolean);
