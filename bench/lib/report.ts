@@ -105,7 +105,8 @@ export interface LanguagesRun {
 
 /** Extract alone, English only against English + Chinese: what the second embedder costs in RSS. */
 export function renderLanguages(r: BenchResult, l: LanguagesRun): string {
-  const english = r.engines?.alone[l.variant]?.[l.kind] ?? (l.variant === r.engines?.list[0] ? r.alone[l.kind] : undefined);
+  // run.ts fills r.alone and r.engines.alone[first variant] together, and the languages run is always on the first variant
+  const english = r.engines?.alone[l.variant]?.[l.kind];
   const mix = Object.entries(l.languages)
     .map(([code, v]) => `${v.articles} ${code} (${v.dim}-d)`)
     .join(', ');
