@@ -58,15 +58,20 @@ test('NB-SVM learns a marker word and keeps only the features it was allowed', (
   assert.ok(nbsvmPredict(m, ids[0]!) > 0 && nbsvmPredict(m, ids[1]!) < 0);
 });
 
-test('ridge paired with NB-SVM in the nested CV: out-of-fold predictions carry the signal', () => {
+// the synthetic corpus with an embedding that is pure noise (the pair must lean on the n-gram learner), in 5 folds
+function noiseSetup() {
   const { docs, y } = corpus(200);
   const { ids, names } = indexFeatures(docs);
-  // an embedding that is pure noise: the pair must lean on the n-gram learner
   const d = 4;
   const X = Float64Array.from({ length: y.length * d }, (_, i) => Math.sin(i * 12.9898) % 1);
   const folds = stratifiedFolds(y.map(String), 5, 1);
   const rows = foldRows(folds, 5);
   const yy = Float64Array.from(y);
+  return { y, ids, names, d, X, folds, rows, yy };
+}
+
+test('ridge paired with NB-SVM in the nested CV: out-of-fold predictions carry the signal', () => {
+  const { y, ids, names, d, X, folds, rows, yy } = noiseSetup();
   const pair = pairLearner(ridgeLearner(X, yy, d, rows, [1]), nbsvmLearner(ids, yy, names.length, rows), rows, yy);
   const cv = crossValidate({ X, d, y: yy, lex: new Float64Array(y.length), L: 1, folds, k: 5 }, pair);
   assert.ok(binaryMetrics(cv.regressor, y).accuracy > 0.95);
@@ -74,13 +79,7 @@ test('ridge paired with NB-SVM in the nested CV: out-of-fold predictions carry t
 });
 
 test('MLP paired with NB-SVM, CV without the fused stage: fused is the regressor, the stacker the identity', () => {
-  const { docs, y } = corpus(200);
-  const { ids, names } = indexFeatures(docs);
-  const d = 4;
-  const X = Float64Array.from({ length: y.length * d }, (_, i) => Math.sin(i * 12.9898) % 1);
-  const folds = stratifiedFolds(y.map(String), 5, 1);
-  const rows = foldRows(folds, 5);
-  const yy = Float64Array.from(y);
+  const { y, ids, names, d, X, folds, rows, yy } = noiseSetup();
   let fits = 0;
   const mlp = mlpLearner(X, yy, d, rows, { ...DEFAULT_MLP, hidden: 4, epochs: 2 }, () => fits++);
   const pair = pairLearner(mlp, nbsvmLearner(ids, yy, names.length, rows), rows, yy);
