@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageFeatures, TextFeatures } from '@newsfuse/shared';
 import { createExtractor, type ImageAnalyzerPort } from '@newsfuse/stage-extract/extract';
@@ -17,7 +17,7 @@ import { loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { jointPortOf } from '@newsfuse/models/joint/adapter';
 import { createEmbedderPort, createImageAnalyzerPort, createTextAnalyzerPort } from '@newsfuse/pipeline/analyzers';
-import { EVAL_CACHE, IMAGENET_DEV, REPO_ROOT, devLabels, missingShared, opaqueUrl, type DevLabel } from './data.ts';
+import { EVAL_CACHE, writeJsonAtomic, IMAGENET_DEV, REPO_ROOT, devLabels, missingShared, opaqueUrl, type DevLabel } from './data.ts';
 
 export { EVAL_CACHE, IMAGENET_DEV, REPO_ROOT, SHARED_DIR, devLabels, missingShared, opaqueUrl, type DevLabel } from './data.ts';
 
@@ -55,12 +55,6 @@ async function analyzerSources(): Promise<string> {
   ];
   for (const f of files) if (existsSync(f)) h.update(f.slice(REPO_ROOT.length)).update(await readFile(f));
   return h.digest('hex').slice(0, 16);
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, path);
 }
 
 export interface DevFeatureOptions {

@@ -11,14 +11,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createExtractor } from '@newsfuse/stage-extract/extract';
 import { createLanguageRouter, isSupported } from '@newsfuse/pipeline/languages';
 import type { FusionInput } from '@newsfuse/stage-fuse/strategies';
-import { EVAL_CACHE } from './data.ts';
+import { EVAL_CACHE, writeJsonAtomic } from './data.ts';
 import { loadNewsSet, type NewsPair, type NewsSet } from './news.ts';
 
 export const NEWS_CACHE = join(EVAL_CACHE, 'news');
@@ -41,12 +41,6 @@ export interface NewsFeatures {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, path);
-}
 
 /** The captions each article is paired with (caption indices into set.captions), in order. */
 export function pairedCaptions(set: NewsSet): number[][] {
