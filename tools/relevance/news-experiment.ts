@@ -18,8 +18,10 @@ export async function runNewsExperiment(opts: { quiet?: boolean } = {}): Promise
   if (!features) return undefined;
   const d = newsData(features);
   const cv = crossValidateNews(d);
-  const final = finalCaptionModel(d);
-  const candidates = selectConfig(d, [...Array(NEWS_FOLDS).keys()]).scores;
+  // one choice over all folds: the shipped model and the candidates' table come from it
+  const selection = selectConfig(d, [...Array(NEWS_FOLDS).keys()]);
+  const final = finalCaptionModel(d, selection);
+  const candidates = selection.scores;
   // the same protocol on the pairs of the earlier definition (news.ts NewsDefinition 'v1'), reported beside
   const v1Set = loadNewsSet(undefined, undefined, 'v1');
   const v1Features = v1Set ? await newsFeatures({ set: v1Set }) : undefined;

@@ -361,10 +361,13 @@ export function rowCell(cv: NewsCv, row: NewsRow): NewsCell {
 
 /**
  * What the product ships for the with-caption regime: the config chosen by 5-fold CV over every
- * article, fitted on every pair; the Platt calibrator and threshold fitted on that config's
- * out-of-fold scores.
+ * article (`sel`, computed here unless the caller already has it), fitted on every pair; the Platt
+ * calibrator and threshold fitted on that config's out-of-fold scores.
  */
-export function finalCaptionModel(d: NewsData): {
+export function finalCaptionModel(
+  d: NewsData,
+  sel: Selection = selectConfig(d, [...Array(NEWS_FOLDS).keys()]),
+): {
   caption: LogisticModel;
   config: CaptionConfig;
   calibrator: Calibrator;
@@ -372,8 +375,6 @@ export function finalCaptionModel(d: NewsData): {
   balancedAccuracy: number;
   oof: NewsCell;
 } {
-  const folds = [...Array(NEWS_FOLDS).keys()];
-  const sel = selectConfig(d, folds);
   const cal = calibrateScores(d, sel.oof.idx, sel.oof.score);
   const all = d.pairs.map((_p, i) => i);
   const caption = roundModel(fitConfig(examplesOf(d, all), sel.config));
