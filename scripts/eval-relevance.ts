@@ -45,6 +45,13 @@ async function writeOut(out: string, markdown: string, json: unknown): Promise<v
   console.log(`\nwrote ${relative(REPO_ROOT, `${out}.md`)} and ${relative(REPO_ROOT, `${out}.json`)}`);
 }
 
+/** The page and the JSON written before (for a run that rewrites only its own section and key). */
+async function readOut(out: string): Promise<{ md: string; json: Record<string, unknown> }> {
+  const md = existsSync(`${out}.md`) ? await readFile(`${out}.md`, 'utf8') : '# Relevance evaluation\n';
+  const json = existsSync(`${out}.json`) ? (JSON.parse(await readFile(`${out}.json`, 'utf8')) as Record<string, unknown>) : {};
+  return { md, json };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -71,8 +78,7 @@ async function main(): Promise<number> {
     const zh = await chineseSection(dev);
     for (const line of zh.console) console.log(line);
     if (write) {
-      const md = existsSync(`${out}.md`) ? await readFile(`${out}.md`, 'utf8') : '# Relevance evaluation\n';
-      const json = existsSync(`${out}.json`) ? (JSON.parse(await readFile(`${out}.json`, 'utf8')) as Record<string, unknown>) : {};
+      const { md, json } = await readOut(out);
       const at = md.indexOf('\n## Chinese (zh)');
       const rest = at >= 0 ? md.slice(at + 1).search(/\n## (?!Chinese)/u) : -1;
       const before = at >= 0 ? md.slice(0, at) : md.trimEnd();
@@ -90,8 +96,7 @@ async function main(): Promise<number> {
     for (const line of newsReport.console) console.log(line);
     if (write) {
       // only the news section of the page and the news key of the JSON change
-      const md = existsSync(`${out}.md`) ? await readFile(`${out}.md`, 'utf8') : '# Relevance evaluation\n';
-      const json = existsSync(`${out}.json`) ? (JSON.parse(await readFile(`${out}.json`, 'utf8')) as Record<string, unknown>) : {};
+      const { md, json } = await readOut(out);
       await writeOut(out, spliceNews(md, newsReport.markdown), { ...json, news: newsReport.json });
     }
     return 0;
