@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     if (!(await redisAnswers(redisUrl))) throw new Error(`REDIS_URL=${redisUrl} does not answer`);
     say(`role: ${names.join(', ')} on ${cfg.NEWSFUSE_HOST} (kafka ${brokers}, redis ${redisUrl})`);
   } else {
-    infra = await ensureInfra(say);
+    infra = await ensureInfra(say, { stopWithProcess: true });
     brokers = infra.brokers;
     redisUrl = infra.redisUrl;
   }

@@ -3,7 +3,7 @@
  * broker via infra/kafka/kafka.sh) and Redis (REDIS_URL when it answers, else infra/redis.sh).
  * Remembers what it started so that `stop()` stops only that.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
@@ -48,7 +48,32 @@ export interface LocalInfra {
   stop(): void;
 }
 
-export async function ensureInfra(log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<LocalInfra> {
+export interface EnsureInfraOptions {
+  /**
+   * Also stop what was started here if this process dies without calling `stop()` (kill -9, a crash):
+   * a detached watchdog waits for this process's pid to vanish. `stop()` ends the watchdog first.
+   */
+  stopWithProcess?: boolean;
+}
+
+/** The detached shell that stops what ensureInfra started once `pid` is gone. */
+function startWatchdog(pid: number, kafka: boolean, redis: boolean): ChildProcess {
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
+    'if [ "$2" = 1 ]; then bash "$4/infra/kafka/kafka.sh" stop; fi; if [ "$3" = 1 ]; then bash "$4/infra/redis.sh" stop; fi';
+  const child = spawn('bash', ['-c', script, 'newsfuse-infra-watchdog', String(pid), kafka ? '1' : '0', redis ? '1' : '0', REPO_ROOT], {
+    detached: true,
+    stdio: 'ignore',
+    env: process.env,
+  });
+  child.unref();
+  return child;
+}
+
+export async function ensureInfra(
+  log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+  options: EnsureInfraOptions = {},
+): Promise<LocalInfra> {
   const port = process.env.KAFKA_PORT ?? '9092';
   const brokers = process.env.KAFKA_BROKERS ?? `127.0.0.1:${port}`;
   let startedKafka = false;
@@ -77,12 +102,15 @@ export async function ensureInfra(log: (msg: string) => void = (m) => process.st
     startedRedis = true;
     log(`redis: started ${redisUrl}`);
   }
+  const watchdog =
+    options.stopWithProcess && (startedKafka || startedRedis) ? startWatchdog(process.pid, startedKafka, startedRedis) : undefined;
   return {
     brokers,
     redisUrl,
     startedKafka,
     startedRedis,
     stop() {
+      watchdog?.kill();
       if (startedKafka) spawnSync('bash', [join(REPO_ROOT, 'infra/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: process.env });
       if (startedRedis) spawnSync('bash', [join(REPO_ROOT, 'infra/redis.sh'), 'stop'], { stdio: 'inherit', env: process.env });
     },
