@@ -162,6 +162,15 @@ export function isDescriptive(text: string, minWords = DESCRIPTIVE_MIN_WORDS): b
   return captionStems(cleaned, han ? 'zh' : 'en').length >= minWords;
 }
 
+/**
+ * A caption (or alt text) once credits and markup are cut, when it describes anything
+ * (`isDescriptive(caption, 1)`: a content word at least, and more than one token); undefined otherwise.
+ */
+export function describingText(raw: string | undefined): string | undefined {
+  const caption = cleanCaption(raw ?? '');
+  return caption && isDescriptive(caption, 1) ? caption : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Entities
 

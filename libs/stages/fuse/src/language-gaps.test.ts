@@ -54,6 +54,8 @@ test('English caption on a Chinese article: word and sentence-space signals abse
   const gaps = languageGaps(img, 'zh');
   assert.deepEqual(Object.keys(gaps).sort(), ['caption_entity_overlap', 'caption_overlap', 'caption_sentence_cos', 'caption_title_cos']);
   assert.match(gaps.caption_overlap!, new RegExp(`^${LANGUAGE_MISMATCH}: the caption is en, the article zh`));
+  // a caption that describes nothing (a file name) is no caption: no language gap for it
+  assert.equal(languageGaps(ok('update_graphic_red_bar'), 'zh').caption_overlap, undefined);
 });
 
 test('Chinese caption on an English article: the reverse, objects read with the Chinese table', () => {

@@ -15,7 +15,7 @@
  */
 import type { ImageFeatures } from '@newsfuse/shared/events';
 import { analysisText, resolveLanguage } from '@newsfuse/text/language';
-import { cleanCaption } from '@newsfuse/text/captions';
+import { describingText } from '@newsfuse/text/captions';
 import { termLanguage } from '@newsfuse/text/terms';
 
 export const LANGUAGE_MISMATCH = 'LANGUAGE_MISMATCH';
@@ -101,11 +101,12 @@ export function ocrLanguageGap(img: ImageFeatures, articleLanguage: string | und
 
 /**
  * Why signals of one image are absent because of a language gap: signal → message. Empty when the
- * caption and the OCR text are in the article's language (or there are none).
+ * caption and the OCR text are in the article's language (or there are none). A caption that
+ * describes nothing (`describingText`: a credit, a file name) is no caption here either.
  */
 export function languageGaps(img: ImageFeatures, articleLanguage: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  const caption = cleanCaption(img.caption ?? '');
+  const caption = describingText(img.caption);
   const cap = caption ? languageGap(caption, articleLanguage) : undefined;
   if (cap) for (const s of CROSS_LANGUAGE_CAPTION_SIGNALS) out[s] = message('caption', cap, articleLanguage!);
   const ocr = ocrLanguageGap(img, articleLanguage);

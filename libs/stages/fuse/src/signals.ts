@@ -55,11 +55,10 @@ import { stemsOf, termLanguage, type Lang } from '@newsfuse/text/terms';
 import { ocrTerms } from '@newsfuse/text/ocr';
 import {
   captionStems,
-  cleanCaption,
   ENTITY_METHOD,
   entitiesOf,
+  describingText,
   entityOverlap,
-  isDescriptive,
   numberOverlap,
   numbersOf,
   peopleCount,
@@ -193,8 +192,7 @@ export function captionSignals(img: ImageFeatures, article: ArticleView, method:
  * CAPTION_NOT_DESCRIPTIVE). (The news evaluation pairs only captions of ≥ 3 content words.)
  */
 export function describingCaption(img: Pick<ImageFeatures, 'caption'>): string | undefined {
-  const caption = cleanCaption(img.caption ?? '');
-  return caption && isDescriptive(caption, 1) ? caption : undefined;
+  return describingText(img.caption);
 }
 
 export const CAPTION_NOT_DESCRIPTIVE = 'CAPTION_NOT_DESCRIPTIVE';

@@ -42,7 +42,7 @@ import {
   textViewOverlapOf,
   type ArticleView,
 } from './signals.ts';
-import { CROSS_LANGUAGE_CAPTION_SIGNALS, languageGap, languageGaps } from './language-gaps.ts';
+import { languageGap, languageGaps } from './language-gaps.ts';
 
 export { coverage } from './signals.ts';
 
@@ -93,10 +93,8 @@ const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 function missingOf(img: ImageFeatures, language: string | undefined): { missing?: Record<string, string> } {
   const gaps = languageGaps(img, language);
   const cleaned = cleanCaption(img.caption ?? '');
-  if (cleaned && !describingCaption(img)) {
-    for (const s of CROSS_LANGUAGE_CAPTION_SIGNALS) delete gaps[s];
+  if (cleaned && !describingCaption(img))
     gaps.caption = `${CAPTION_NOT_DESCRIPTIVE}: the caption "${cleaned.slice(0, 80)}" is a credit, a file name or boilerplate; the image is scored as one without a caption`;
-  }
   return Object.keys(gaps).length > 0 ? { missing: gaps } : {};
 }
 
