@@ -32,6 +32,7 @@ const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
 import { IMAGES_PER_KIND, loadTexts, loadZhTexts, startPhotoServer, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
+import type { LanguageCounts } from './report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +47,8 @@ const LANGUAGE_MIXES = ['en', 'en,zh'];
 if (!LANGUAGE_MIXES.includes(values.languages)) throw new Error(`--languages: one of ${LANGUAGE_MIXES.join(' | ')}`);
 
 type Job = { kind: 'text'; job: TextJobData } | { kind: 'image'; job: ImageJobData };
+/** A job thread's answer (alone.worker.ts); text jobs say which language's analyzer read them and the embedding dimension. */
+type Reply = { id: number; ok: boolean; error?: string; language?: string; dim?: number };
 
 async function main() {
   // Standalone runs: fetch from the loopback photo server, keep the document-frequency table apart.
@@ -97,15 +100,15 @@ async function main() {
   let nextId = 0;
   const failures: string[] = [];
   /** Text jobs per language the router chose, with the embedding dimension seen (the measured run only). */
-  const languages: Record<string, { articles: number; dim: number }> = {};
+  const languages: LanguageCounts = {};
   let counting = false;
   const runPool = (pool: Worker[], jobs: Job[]) =>
     Promise.all(
       pool.map(async (w) => {
         for (let j = jobs.shift(); j; j = jobs.shift()) {
           const id = nextId++;
-          const reply = await new Promise<{ ok: boolean; error?: string; language?: string; dim?: number }>((resolve) => {
-            const on = (m: { id: number; ok: boolean; error?: string; language?: string; dim?: number }) => {
+          const reply = await new Promise<Reply>((resolve) => {
+            const on = (m: Reply) => {
               if (m.id !== id) return;
               w.off('message', on);
               resolve(m);

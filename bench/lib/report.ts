@@ -28,6 +28,9 @@ export interface E2eRow {
   cpuSPerArticle: Record<string, number>;
 }
 
+/** Text jobs of a measured run per language the router chose, with the embedding dimension seen. */
+export type LanguageCounts = Record<string, { articles: number; dim: number }>;
+
 /** One "extract work alone" run (bench/lib/alone.ts prints it as its last line). */
 export interface AloneResult {
   articlesPerS: number;
@@ -36,7 +39,7 @@ export interface AloneResult {
   failures: number;
   wallS: number;
   /** Text jobs of the measured run per language the router chose, with their embedding dimension. */
-  languages?: Record<string, { articles: number; dim: number }>;
+  languages?: LanguageCounts;
   modelHost?: {
     threads: number;
     requests: number;
@@ -100,7 +103,7 @@ export interface LanguagesRun {
   peakRssMb: number;
   failures: number;
   /** Text jobs of the measured run per language the router chose, with their embedding dimension. */
-  languages: Record<string, { articles: number; dim: number }>;
+  languages: LanguageCounts;
 }
 
 /** Extract alone, English only against English + Chinese: what the second embedder costs in RSS. */
