@@ -128,9 +128,8 @@ let winner: string;
 if (values['caption-only']) {
   // the committed files as they are (other fields kept), with the caption regime refitted
   const weights = JSON.parse(await readFile(weightsPath, 'utf8')) as FusionWeights;
-  const calibration = JSON.parse(await readFile(calibrationPath, 'utf8')) as CalibrationFile;
-  winner = calibration.defaultStrategy;
-  result = await captionSide(weights, calibration);
+  winner = committed.defaultStrategy;
+  result = await captionSide(weights, committed);
 } else {
   const image = await imageSide();
   winner = image.winner;
