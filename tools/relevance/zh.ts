@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIDENT_OBJECT_SCORE, loadConfig, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
@@ -29,7 +29,7 @@ import { createExtractor } from '@newsfuse/stage-extract/extract';
 import { createLanguageRouter } from '@newsfuse/pipeline/languages';
 import { createStrategies, type FusionInput } from '@newsfuse/stage-fuse/strategies';
 import { calibrate, type CalibrationFile, type StrategyCalibration } from '@newsfuse/stage-score/calibration';
-import { EVAL_CACHE } from './data.ts';
+import { EVAL_CACHE, writeJsonAtomic } from './data.ts';
 import { FOLDS, type DevSet, type Pair, type PairKind } from './dataset.ts';
 import {
   balanceWeights,
@@ -61,7 +61,7 @@ async function cached<T>(dir: string, key: string, make: () => Promise<T>): Prom
   const path = join(dir, `${sha(key).slice(0, 32)}.json`);
   if (existsSync(path)) return JSON.parse(await readFile(path, 'utf8')) as T;
   const v = await make();
-  await writeFile(path, JSON.stringify(v));
+  await writeJsonAtomic(path, v);
   return v;
 }
 
