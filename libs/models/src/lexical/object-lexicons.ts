@@ -11,7 +11,7 @@
  *       embedding is compared with a Chinese view of the photo.
  */
 import { tokenize, stemsOf, type Lang } from '@newsfuse/text/terms';
-import { COCO_LABELS, type CocoLabel } from '../coco-labels.ts';
+import type { CocoLabel } from '../coco-labels.ts';
 import { articleMentions, mentionsByLabel, type CocoMention } from './coco.ts';
 import { COCO_ZH, zhCocoMentions } from './coco-zh.ts';
 import { composeTextView, describeGroups, type TextViewWords } from '../image/text-view.ts';
@@ -79,5 +79,3 @@ export const OBJECT_LEXICONS: Readonly<Record<Lang, ObjectLexicon>> = { en: engl
 /** The entry of an article language; undefined for a language without a term pipeline. */
 export const objectLexiconFor = (language: string | undefined): ObjectLexicon | undefined =>
   language && Object.hasOwn(OBJECT_LEXICONS, language) ? OBJECT_LEXICONS[language as Lang] : undefined;
-
-export { COCO_LABELS };
