@@ -498,7 +498,7 @@ async function main() {
       result.languages = {
         variant: engine,
         kind: 'img1',
-        articles: Math.round(sizeOf('img1')),
+        articles: l.articles,
         articlesPerS: l.articlesPerS,
         cpuSPerArticle: l.cpuSPerArticle,
         peakRssMb: l.peakRssMb,

@@ -33,6 +33,7 @@ export type LanguageCounts = Record<string, { articles: number; dim: number }>;
 
 /** One "extract work alone" run (bench/lib/alone.ts prints it as its last line). */
 export interface AloneResult {
+  articles: number;
   articlesPerS: number;
   cpuSPerArticle: number;
   peakRssMb: number;
@@ -57,7 +58,7 @@ export interface BenchResult {
   workload: { texts: string; photos: string; meanPhotoKb: number; sizes: Record<string, number> };
   settings: Record<string, number>;
   models: Array<{ model: string; threads: string; perS: number; unit: string; loadMs: number; peakRssMb: number }>;
-  alone: Partial<Record<Kind, { articlesPerS: number; cpuSPerArticle: number; peakRssMb: number; failures: number; wallS: number }>>;
+  alone: Partial<Record<Kind, AloneResult>>;
   transport: { kafka: KafkaRaw[]; flows: FlowRaw[] };
   e2e: E2eRow[];
   peakRssMb: Record<string, number>;
