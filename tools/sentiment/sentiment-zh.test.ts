@@ -10,8 +10,7 @@ import { pairLearner } from './pair-learner.ts';
 import { DEFAULT_MLP, mlpLearner, ridgeLearner } from './sentiment-train.ts';
 import { binaryMetrics } from './sentiment-zh-cv.ts';
 import { parseNewsTrain, parseSnownlp, ZH_NEWS_TRAIN } from './sentiment-zh-data.ts';
-import { REPO_ROOT } from '@newsfuse/testkit/paths';
-import { join } from 'node:path';
+import { BAD_NEWS, GOOD_NEWS } from '@newsfuse/testkit/zh-headlines';
 
 test('binaryMetrics: accuracy and macro-F1 of the sign; 0 is a wrong no-call', () => {
   const m = binaryMetrics([1, 0.5, -1, 0, -0.2, 0.3], [1, 1, -1, -1, 1, -1]);
@@ -109,8 +108,7 @@ test('extra training rows (fold −1) are in every training split and never scor
 test('the news-like training sentences parse and repeat none of the test headlines', () => {
   const items = parseNewsTrain(readFileSync(ZH_NEWS_TRAIN, 'utf8'));
   assert.ok(items.filter((i) => i.label > 0).length >= 40 && items.filter((i) => i.label < 0).length >= 40);
-  const testFile = readFileSync(join(REPO_ROOT, 'tests', 'sentiment-zh.test.ts'), 'utf8');
-  const headlines = [...testFile.matchAll(/^\s*'([^']+)',$/gm)].map((m) => m[1]!);
+  const headlines = [...GOOD_NEWS, ...BAD_NEWS];
   assert.ok(headlines.length >= 40);
   const train = new Set(items.map((i) => i.text));
   assert.deepEqual(

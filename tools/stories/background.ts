@@ -1,6 +1,6 @@
 /**
  * Where each language's story threshold sits on its embedder's scale: the cosines between unrelated
- * headlines (the 44 Chinese good/bad-news headlines of tests/sentiment-zh.test.ts, distinct events; the
+ * headlines (the 44 Chinese good/bad-news headlines of @newsfuse/testkit/zh-headlines, distinct events; the
  * English titles of the demo feed) and between same-story pairs written for this check, with the share
  * of unrelated pairs a threshold would join.
  *
@@ -9,20 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
+import { BAD_NEWS, GOOD_NEWS } from '@newsfuse/testkit/zh-headlines';
 import { cosine, createEmbedder } from '@newsfuse/models/text/embedder';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
 import { DEFAULT_STORY_SIMILARITY, DEFAULT_STORY_SIMILARITY_ZH } from '@newsfuse/stage-score/stories';
 import type { Embedder } from '@newsfuse/models/text/bert';
 
 const HAN = /[\u4e00-\u9fff]/;
-const testSrc = readFileSync(join(REPO_ROOT, 'tests', 'sentiment-zh.test.ts'), 'utf8');
-const listOf = (name: string) =>
-  [
-    ...testSrc
-      .slice(testSrc.indexOf(`export const ${name} = [`))
-      .split('];')[0]!
-      .matchAll(/'([^']+)'/g),
-  ].map((m) => m[1]!);
 const demo = (JSON.parse(readFileSync(join(REPO_ROOT, 'demo', 'articles.json'), 'utf8')) as { articles: { title: string }[] }).articles;
 
 const SAME_STORY: Record<'zh' | 'en', [string, string][]> = {
@@ -58,9 +51,7 @@ console.log(
   '| language | embedder | unrelated headlines / pairs | unrelated cosine p50 / p99 / max | same-story pairs | unrelated ≥ 0.5 | threshold | unrelated ≥ threshold |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-console.log(
-  await row('zh', 'bge-small-zh-v1.5', createZhEmbedder(), [...listOf('GOOD_NEWS'), ...listOf('BAD_NEWS')], DEFAULT_STORY_SIMILARITY_ZH),
-);
+console.log(await row('zh', 'bge-small-zh-v1.5', createZhEmbedder(), [...GOOD_NEWS, ...BAD_NEWS], DEFAULT_STORY_SIMILARITY_ZH));
 console.log(
   await row(
     'en',
