@@ -195,7 +195,10 @@ export const ZH_HEADS: Readonly<Record<string, CocoLabel>> = {
 };
 export const HEAD_EXCEPTIONS: ReadonlySet<string> = new Set(['熊猫', '大熊猫', '小熊猫', '袋熊', '浣熊', '山猫', '泰迪熊', '玩具熊']);
 
-const isHeadException = (word: string): boolean => [...HEAD_EXCEPTIONS].some((e) => word.endsWith(e));
+function isHeadException(word: string): boolean {
+  for (const e of HEAD_EXCEPTIONS) if (word.endsWith(e)) return true;
+  return false;
+}
 
 export interface ZhCocoMention {
   label: CocoLabel;
@@ -253,7 +256,9 @@ export function zhCocoMentions(sequences: readonly (readonly string[])[], maxTok
         break;
       }
       const word = seq[i]!;
-      const head = step === 1 && !idx.has(word) && word.length >= 2 && !isHeadException(word) ? ZH_HEADS[word.at(-1)!] : undefined;
+      // a head character first (a table lookup), the exceptions only for a word that has one
+      const candidate = step === 1 && !idx.has(word) && word.length >= 2 ? ZH_HEADS[word.at(-1)!] : undefined;
+      const head = candidate && !isHeadException(word) ? candidate : undefined;
       if (head && !seen.has(`${head}\t${word}`)) {
         seen.add(`${head}\t${word}`);
         out.push({ label: head, key: word });
