@@ -14,7 +14,8 @@ type Msg = { id: number; kind: 'text'; job: TextJobData } | { id: number; kind: 
 
 const cfg = loadConfig(AnalysisConfigSchema);
 const role = (workerData as { role: 'text' | 'image' }).role;
-// As extract's processors: with EXTRACT_MODEL_HOST on, this thread's models run in the process's host (alone.ts starts it).
+// As extract's processors (useModelHostFor's rule): with EXTRACT_MODEL_HOST on, an image thread's models run in the
+// process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too.
 useModelHostFor(cfg, role);
 const extractor = createAnalysisExtractor(cfg, { role });
 parentPort!.on('message', (m: Msg) => {
