@@ -51,8 +51,6 @@ after(async () => {
   }
 });
 
-/** A photo-like picture: soft blobs over stripes. */
-const picture = (seed: number) => photoLikePicture(seed);
 const hashes = async (bytes: Buffer) => nearDupHashes(await decodeImage(bytes));
 
 /** A 384-d unit vector along `axis`: articles on the same axis are one story. */
@@ -128,7 +126,7 @@ const scoredOf = (e: FusedEvent) =>
   );
 
 test('recycled in another story, reported in the same story, counted once under redelivery', async () => {
-  const photo = await picture(21);
+  const photo = await photoLikePicture(21); // soft blobs over stripes
   const flood = fused('flood', 'Flooding in the Rhine valley', '2026-03-02T08:00:00Z', 0, await hashes(photo));
   await send(flood);
   const a = await scoredOf(flood);
