@@ -37,7 +37,10 @@
  *                                       it too (MODEL_HOST_TEXT=true); threads: onnx, host off
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
  *                                       host off (the detector and face models on tfjs wasm, the path
- *                                       before issue 16). Per model: onnx vs tfjs (bench/models-image.ts)
+ *                                       before issue 16); before: tfjs with every setting issue 16
+ *                                       changed back as it was (tsx in each thread, 32 MB young
+ *                                       generations, a memory pattern per shape); hosttsx: the default
+ *                                       with tsx in each thread. Per model: onnx vs tfjs (bench/models-image.ts)
  *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
@@ -108,10 +111,14 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
   /** Every model in the host, text too (the host as it first landed). */
   hosttext: { ...HOST, MODEL_HOST_TEXT: 'true' },
+  /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
+  hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
   /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
   threads: THREADS,
   tfjs: { ...THREADS, MODEL_ENGINE: 'tfjs' },
+  /** The path as issue 16 found it: tfjs, no host, tsx in every thread, V8's 32 MB young generations, a memory pattern per shape. */
+  before: { ...THREADS, MODEL_ENGINE: 'tfjs', THREAD_LOADER: 'tsx', THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
 };
 /** Variants to run, the default design first. */
 const ENGINES: string[] = (values.engine !== undefined ? ENGINE_FLAG[values.engine]! : values.variants).split(',').filter(Boolean);

@@ -2,7 +2,7 @@
  * CPU-heavy work must not stall BullMQ job locks or the event loop (issue "Models", item 7).
  *
  * The extract service runs its processors as BullMQ sandboxed processors in worker threads
- * (services/extract/src/main.ts, processors/*.thread.mjs). This test runs the same arrangement
+ * (services/extract/src/main.ts; each processor compiled to JavaScript by @newsfuse/pipeline/thread-entry). This test runs the same arrangement
  * against the real Redis (REDIS_URL, default 127.0.0.1:6379; unique prefix, removed afterwards)
  * with a processor that computes synchronously for twice the lock duration:
  *
@@ -17,10 +17,10 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import burnProcessor, { type BurnData, type BurnResult } from './fixtures/burn.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -28,7 +28,7 @@ const LOCK_MS = 4000;
 const STALLED_INTERVAL_MS = 2000;
 const BURN_MS = 2 * LOCK_MS;
 const QUEUE = 'burn';
-const THREAD_ENTRY = fileURLToPath(new URL('./fixtures/burn.thread.mjs', import.meta.url));
+const THREAD_ENTRY = threadEntry(new URL('./fixtures/burn.ts', import.meta.url));
 
 interface Outcome {
   completed: BurnResult[];
@@ -81,7 +81,7 @@ async function scenario(opts: {
     await queue.addBulk(
       Array.from({ length: opts.jobs }, (_, i) => ({ name: 'burn', data: { ms: BURN_MS }, opts: { jobId: `j${i}`, attempts: 1 } })),
     );
-    worker = new Worker<BurnData, BurnResult>(QUEUE, opts.sandboxed ? THREAD_ENTRY : burnProcessor, {
+    worker = new Worker<BurnData, BurnResult>(QUEUE, opts.sandboxed ? await THREAD_ENTRY : burnProcessor, {
       connection,
       prefix,
       concurrency: 1,

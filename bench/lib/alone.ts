@@ -19,12 +19,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
+import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
 import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
@@ -64,9 +64,11 @@ async function main() {
   const textOf = (i: number) => (zhTexts.length > 0 && i % 2 === 1 ? zhTexts[(i >> 1) % zhTexts.length]! : texts[i % texts.length]!);
   const server = values.photos ? undefined : await startPhotoServer();
   const photos = values.photos ?? server!.url;
-  const entry = fileURLToPath(new URL('./alone.thread.mjs', import.meta.url));
+  const entry = await threadEntry(new URL('./alone.worker.ts', import.meta.url), cfg.THREAD_LOADER);
   const resourceLimits = threadResourceLimits(cfg);
-  const host = cfg.EXTRACT_MODEL_HOST ? startModelHost(modelHostOptions(cfg), undefined, resourceLimits) : undefined;
+  const host = cfg.EXTRACT_MODEL_HOST
+    ? await startModelHost(modelHostOptions(cfg), { resourceLimits, loader: cfg.THREAD_LOADER })
+    : undefined;
   const spawnPool = (size: number, role: 'text' | 'image') =>
     Promise.all(
       Array.from(

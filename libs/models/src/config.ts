@@ -65,6 +65,12 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * (tensors live outside the heap), and 4 MB cost no CPU in the bench (docs/model-host.md, Memory).
    */
   THREAD_YOUNG_GEN_MB: intVar(4, 1),
+  /**
+   * How extract's worker threads load their TypeScript: `bundle` (default), compiled to JavaScript once
+   * in the parent (@newsfuse/pipeline/thread-entry); `tsx`, each thread registers tsx and compiles its
+   * modules itself (before issue 16's memory work; bench variant `hosttsx`).
+   */
+  THREAD_LOADER: z.enum(['bundle', 'tsx']).default('bundle'),
   /** A CLIP-style encoder pair (visual.onnx, textual.onnx, tokenizer.json, config.json); see docs/joint-embedder.md. */
   JOINT_EMBEDDER_DIR: z.string().optional(),
 });

@@ -3,7 +3,6 @@
  * in `extract-text` and `extract-image`), then runs the text and image workers. CPU-heavy processors
  * run in worker threads so they never stall job locks or this event loop.
  */
-import { fileURLToPath } from 'node:url';
 import { FlowProducer, MetricsTime, Queue, Worker } from 'bullmq';
 import {
   ArticleEvent,
@@ -19,10 +18,13 @@ import {
 } from '@newsfuse/shared';
 import { loadJointConfig } from '@newsfuse/models/joint/config';
 import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
+import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { loadExtractConfig } from './config.ts';
 import { buildFlow } from './adapters/flow.ts';
 
-const processorPath = (name: string) => fileURLToPath(new URL(`./processors/${name}.thread.mjs`, import.meta.url));
+/** A sandboxed processor's module, compiled to JavaScript for its worker threads (no TypeScript loader per thread). */
+const processorPath = (name: 'text' | 'image', loader: 'bundle' | 'tsx') =>
+  threadEntry(new URL(`./processors/${name}.ts`, import.meta.url), loader);
 
 async function main(): Promise<void> {
   const cfg = loadExtractConfig();
@@ -37,7 +39,11 @@ async function main(): Promise<void> {
   // One model host per process (EXTRACT_MODEL_HOST): every session lives in its thread; the job threads send it tensors.
   const resourceLimits = threadResourceLimits(cfg);
   const modelHost = cfg.EXTRACT_MODEL_HOST
-    ? startModelHost(modelHostOptions(cfg), (msg, err) => logger.error({ err }, msg), resourceLimits)
+    ? await startModelHost(modelHostOptions(cfg), {
+        log: (msg, err) => logger.error({ err }, msg),
+        resourceLimits,
+        loader: cfg.THREAD_LOADER,
+      })
     : undefined;
 
   // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
@@ -51,13 +57,17 @@ async function main(): Promise<void> {
     maxStalledCount: 2,
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
   };
-  const textWorker = new Worker(QUEUES.text, cfg.EXTRACT_SANDBOX ? processorPath('text') : (await import('./processors/text.ts')).default, {
-    ...workerOpts,
-    concurrency: cfg.TEXT_CONCURRENCY,
-  });
+  const textWorker = new Worker(
+    QUEUES.text,
+    cfg.EXTRACT_SANDBOX ? await processorPath('text', cfg.THREAD_LOADER) : (await import('./processors/text.ts')).default,
+    {
+      ...workerOpts,
+      concurrency: cfg.TEXT_CONCURRENCY,
+    },
+  );
   const imageWorker = new Worker(
     QUEUES.image,
-    cfg.EXTRACT_SANDBOX ? processorPath('image') : (await import('./processors/image.ts')).default,
+    cfg.EXTRACT_SANDBOX ? await processorPath('image', cfg.THREAD_LOADER) : (await import('./processors/image.ts')).default,
     {
       ...workerOpts,
       concurrency: cfg.IMAGE_CONCURRENCY,

@@ -6,7 +6,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createEmbedder } from '@newsfuse/models/text/embedder';
 import { createDefaultImageAnalyzer } from '@newsfuse/models/image/features';
@@ -15,11 +14,12 @@ import { resolveModel } from '@newsfuse/models/registry';
 import { withCode } from '@newsfuse/shared/errors';
 import { imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
 import { startModelHost, type ModelHostHandle } from './start.ts';
+import { threadEntry } from '../thread-entry.ts';
 import { connectModelHost } from './client.ts';
 import { concat, split } from './host.ts';
 import type { HostStats } from './protocol.ts';
 
-const JOB = fileURLToPath(new URL('./fixtures/job.thread.mjs', import.meta.url));
+const JOB = threadEntry(new URL('./fixtures/job.ts', import.meta.url));
 const skipWithoutShared = sharedMissing('the model-host test on a labelled photo');
 
 interface Job {
@@ -28,7 +28,7 @@ interface Job {
 }
 
 async function job(name: string): Promise<Job> {
-  const w = new Worker(JOB, { workerData: { name } });
+  const w = new Worker(await JOB, { workerData: { name } });
   await new Promise<void>((resolve, reject) => {
     w.once('error', reject);
     w.once('message', () => resolve());
@@ -69,7 +69,7 @@ describe('model host: two job threads, one host thread', () => {
   before(async () => {
     // one intra-op thread, as the in-process reference sessions here, so results match bit for bit;
     // queue 2 and a long batch window so that back-pressure and batching both happen
-    host = startModelHost({ name, threads: 1, queue: 2, batchMs: 40, maxBatch: 8 });
+    host = await startModelHost({ name, threads: 1, queue: 2, batchMs: 40, maxBatch: 8 });
     [a, b] = await Promise.all([job(name), job(name)]);
     emotion = await resolveModel('human-emotion-onnx');
   });
@@ -151,7 +151,7 @@ describe('model host: two job threads, one host thread', () => {
 
 test('a host thread that ends is started again; the client opens its sessions on the new host', async () => {
   const name = `nf-test-restart-${randomBytes(4).toString('hex')}`;
-  const host = startModelHost({ name, threads: 1, queue: 4, batchMs: 0, maxBatch: 1 });
+  const host = await startModelHost({ name, threads: 1, queue: 4, batchMs: 0, maxBatch: 1 });
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel('human-centernet-onnx');

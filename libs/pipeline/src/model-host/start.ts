@@ -5,12 +5,12 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { AnalysisConfig } from '@newsfuse/models/config';
 import { DEFAULT_HOST_NAME } from './protocol.ts';
 import type { ModelHostOptions } from './host.ts';
+import { threadEntry, type ThreadLoader } from '../thread-entry.ts';
 
-const ENTRY = fileURLToPath(new URL('./host.thread.mjs', import.meta.url));
+const ENTRY = new URL('./host.thread.ts', import.meta.url);
 
 export interface ModelHostHandle {
   readonly options: ModelHostOptions;
@@ -41,17 +41,27 @@ export function threadResourceLimits(cfg: Pick<AnalysisConfig, 'THREAD_YOUNG_GEN
   return { maxYoungGenerationSizeMb: cfg.THREAD_YOUNG_GEN_MB };
 }
 
-export function startModelHost(
+export interface StartOptions {
+  /** Where the host's failures and restarts are reported. */
+  log?: (msg: string, err?: unknown) => void;
+  /** V8 limits of the host thread (threadResourceLimits). */
+  resourceLimits?: ResourceLimits;
+  /** How the thread loads its TypeScript (THREAD_LOADER; default bundle). */
+  loader?: ThreadLoader;
+}
+
+/** Start the host thread (its entry compiled to JavaScript first: thread-entry.ts). */
+export async function startModelHost(
   options: ModelHostOptions,
-  log: (msg: string, err?: unknown) => void = () => undefined,
-  resourceLimits?: ResourceLimits,
-): ModelHostHandle {
+  { log = () => undefined, resourceLimits, loader }: StartOptions = {},
+): Promise<ModelHostHandle> {
+  const entry = await threadEntry(ENTRY, loader);
   let worker: Worker;
   let stopping = false;
   let starts = 0;
   const spawn = () => {
     starts++;
-    worker = new Worker(ENTRY, { workerData: options, name: 'model-host', ...(resourceLimits ? { resourceLimits } : {}) });
+    worker = new Worker(entry, { workerData: options, name: 'model-host', ...(resourceLimits ? { resourceLimits } : {}) });
     worker.on('error', (err) => log('model host thread failed', err));
     worker.on('exit', (code) => {
       if (stopping) return;
