@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FusedEvent } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
+import { sigmoid } from '@newsfuse/models/math';
 import { readWeights } from '@newsfuse/shared';
 import { CalibrationFileSchema } from './calibration.ts';
 import {
@@ -127,7 +128,7 @@ const CAL: ScoreOptions = {
 
 test('relevance is calibrated per strategy and labelled with that strategy threshold unless one is set', () => {
   const s = score(hybrid(0.55), CAL, new Date());
-  assert.ok(Math.abs(s.relevance.score! - 1 / (1 + Math.exp(-0.5))) < 1e-12); // sigmoid(10·0.55 − 5)
+  assert.ok(Math.abs(s.relevance.score! - sigmoid(10 * 0.55 - 5)) < 1e-12);
   assert.equal(s.relevance.threshold, 0.6);
   assert.equal(s.relevance.label, 'relevant');
   assert.equal(score(hybrid(0.5), CAL, new Date()).relevance.label, 'mismatch'); // p = 0.5 < 0.6
@@ -335,8 +336,8 @@ test('an image in the with-caption regime is calibrated with the regime calibrat
     },
   });
   const s = score(two, cal, new Date());
-  assert.ok(Math.abs(s.relevance.perImage[0]!.score! - 0.5) < 1e-12); // sigmoid(10·0.5 − 5)
-  assert.ok(Math.abs(s.relevance.perImage[1]!.score! - 1 / (1 + Math.exp(-1))) < 1e-12); // sigmoid(4·0.5 − 1)
+  assert.ok(Math.abs(s.relevance.perImage[0]!.score! - sigmoid(10 * 0.5 - 5)) < 1e-12);
+  assert.ok(Math.abs(s.relevance.perImage[1]!.score! - sigmoid(4 * 0.5 - 1)) < 1e-12);
   assert.equal(s.relevance.label, 'relevant');
   // a calibration file without the regime: the strategy calibrator for both
   const old = score(two, CAL, new Date());
@@ -357,11 +358,11 @@ test('per-language calibration: a Chinese article gets its own calibrator and th
     return language ? { ...f, text: { ...f.text!, language } } : f;
   };
   const zh = score(event('zh'), opts, new Date());
-  assert.ok(Math.abs(zh.relevance.score! - 1 / (1 + Math.exp(-(20 * 0.85 - 16)))) < 1e-12);
+  assert.ok(Math.abs(zh.relevance.score! - sigmoid(20 * 0.85 - 16)) < 1e-12);
   assert.equal(zh.relevance.threshold, 0.45);
   for (const lang of ['en', 'ar', undefined]) {
     const s = score(event(lang), opts, new Date());
-    assert.ok(Math.abs(s.relevance.score! - 1 / (1 + Math.exp(-(10 * 0.85 - 5)))) < 1e-12, String(lang));
+    assert.ok(Math.abs(s.relevance.score! - sigmoid(10 * 0.85 - 5)) < 1e-12, String(lang));
     assert.equal(s.relevance.threshold, 0.6);
   }
   // a language entry without the event's strategy falls back to the default one
