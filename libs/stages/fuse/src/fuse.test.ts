@@ -3,7 +3,8 @@ import { NewsFuseError, readWeights } from '@newsfuse/shared';
 import { FusionWeightsSchema } from './combiner.ts';
 import { createStrategies } from './strategies.ts';
 import assert from 'node:assert/strict';
-import type { FuseJobData, TextFeatures } from '@newsfuse/shared';
+import type { FuseJobData } from '@newsfuse/shared';
+import { okImage, okText } from '@newsfuse/testkit/features';
 import { fuse, joinChildren, modalityLabel } from './fuse.ts';
 import { coverage } from './strategies.ts';
 
@@ -24,40 +25,14 @@ const data = (images: number): FuseJobData => ({
   ingestedAt: '2026-11-01T00:00:01Z',
 });
 
-const text: TextFeatures = {
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  status: 'ok',
-  tokens: 4,
-  sentences: 1,
+const text = okText({
   terms: ['dog', 'rescu', 'river'],
   keywords: [{ term: 'dog', weight: 1 }],
   sentiment: { vader: 0.2, afinn: 0.1, combined: 0.15 },
-  model: 'test',
-  ms: 1,
-};
-
-const ok = (index: number, caption: string) => ({
-  schemaVersion: 1,
-  articleId: 'abcdef0123456789',
-  version: 1,
-  index,
-  url: `https://e.org/${index}.jpg`,
-  caption,
-  status: 'ok',
-  width: 10,
-  height: 10,
-  format: 'png',
-  bytes: 100,
-  colour: { mean: [1, 2, 3], std: [1, 1, 1], brightness: 0.5, saturation: 0.5 },
-  objects: [],
-  ocr: [],
-  faces: [],
-  textView: caption,
-  model: 'test',
-  ms: 1,
 });
+
+/** An analysed image whose text view is its caption. */
+const ok = (index: number, caption: string) => okImage(index, caption, { textView: caption });
 
 const STRATEGIES = createStrategies(readWeights('fusion', FusionWeightsSchema));
 
