@@ -6,6 +6,7 @@
  * is the real one; unit tests use an in-memory fake).
  */
 import type { ScoredEvent } from '@newsfuse/shared/events';
+import { ellipsis } from '@newsfuse/shared/strings';
 import { slug } from '@newsfuse/text/slug';
 
 export type Resolution = 'minute' | 'hour';
@@ -254,8 +255,6 @@ export function mismatchItemOf(event: ScoredEvent): MismatchItem {
     ...((event.sentiment.reason ?? event.relevance.reason) ? { reason: (event.sentiment.reason ?? event.relevance.reason)!.code } : {}),
   };
 }
-
-const ellipsis = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
 
 /** "first seen on <date> in '<title>' (<source>)", plus the story and the article count when known. */
 export function explainRecycledPhoto(p: Pick<RecycledPhotoItem, 'firstSeen' | 'count'>): string {

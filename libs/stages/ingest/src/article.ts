@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { ArticleEvent, ImageRef } from '@newsfuse/shared/events';
+import { ellipsis } from '@newsfuse/shared/strings';
 import type { FeedItem } from './feed/index.ts';
 import { htmlToText, oneLine } from './html.ts';
 import { canonicalUrl, sha256hex } from './urls.ts';
@@ -26,8 +27,6 @@ export interface ArticleCandidate {
   relatedTo?: string[];
 }
 
-const clip = (s: string | undefined, max: number) => (s && s.length > max ? `${s.slice(0, max - 1)}…` : s);
-
 /** Maps a normalised feed item to a candidate; returns undefined when it has neither URL nor title. */
 export function candidateFromFeedItem(item: FeedItem, source: ArticleEvent['source'], feedLanguage?: string): ArticleCandidate | undefined {
   const r = feedItemCandidate(item, source, feedLanguage);
@@ -46,16 +45,16 @@ export function feedItemCandidate(
   const url = item.url;
   if (!url) return { skip: 'no link (none, or not an http(s) URL)' };
   const body = item.contentHtml ? htmlToText(item.contentHtml) : undefined;
-  const summary = item.summary ?? (body ? clip(body, 600) : undefined);
-  const title = item.title ?? (summary ? clip(oneLine(summary), 160) : undefined);
+  const summary = item.summary ?? (body ? ellipsis(body, 600) : undefined);
+  const title = item.title ?? (summary ? ellipsis(oneLine(summary), 160) : undefined);
   if (!title) return { skip: 'no title, summary or content' };
   const language = item.language ?? feedLanguage;
   const candidate: ArticleCandidate = {
     url,
     ...(item.guid ? { guid: item.guid } : {}),
-    title: clip(title, 2000)!,
-    ...(summary ? { summary: clip(summary, 20_000)! } : {}),
-    ...(body && body.length > (summary?.length ?? 0) ? { body: clip(body, 500_000)! } : {}),
+    title: ellipsis(title, 2000),
+    ...(summary ? { summary: ellipsis(summary, 20_000) } : {}),
+    ...(body && body.length > (summary?.length ?? 0) ? { body: ellipsis(body, 500_000) } : {}),
     ...(language ? { language: language.slice(0, 16) } : {}),
     ...((item.publishedAt ?? item.updatedAt) ? { publishedAt: (item.publishedAt ?? item.updatedAt)! } : {}),
     images: item.images.slice(0, 32).map((i) => ({ ...i })),

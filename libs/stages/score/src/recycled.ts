@@ -26,6 +26,7 @@
  * index, not only of the hash.
  */
 import type { NearDupHashes } from '@newsfuse/models/image/neardup';
+import { ellipsis } from '@newsfuse/shared/strings';
 
 /** Band widths (bits, from the most significant) of stored whole-frame hashes (namespace `f`). */
 export const FRAME_BANDS: readonly number[] = [13, 13, 13, 13, 12];
@@ -267,8 +268,6 @@ export function judge(
   const age = Date.parse(ctx.publishedAt) - Date.parse(first.publishedAt);
   return { ...base, status: age >= opts.minAgeMs ? 'recycled' : 'reused' };
 }
-
-const ellipsis = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** One line per photo seen elsewhere, e.g. `this photo appeared on 2026-03-02 in 'Flooding in …' (bbc.co.uk)`. */
 export function explainRecycled(images: RecycledImage[]): string[] {
