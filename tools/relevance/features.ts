@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { ImageFeatures, TextFeatures } from '@newsfuse/shared';
 import { createExtractor, type ImageAnalyzerPort } from '@newsfuse/stage-extract/extract';
 import { loadConfig } from '@newsfuse/shared';
+import { sha256hex } from '@newsfuse/shared/hash';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { jointPortOf } from '@newsfuse/models/joint/adapter';
 import { createEmbedderPort, createImageAnalyzerPort, createTextAnalyzerPort } from '@newsfuse/pipeline/analyzers';
@@ -37,8 +38,6 @@ export function fullImageAnalyzerPort(): { port: ImageAnalyzerPort; key: string 
   const port = createImageAnalyzerPort(cfg);
   return { port, key: port.model };
 }
-
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** Hash of the image analyzer's source (the extract adapter, libs/models/src/image and the COCO label list). */
 async function analyzerSources(): Promise<string> {
@@ -96,13 +95,13 @@ export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts:
   const hashes: string[] = [];
   for (const l of labels) {
     const bytes = await readFile(join(IMAGENET_DEV, 'images', l.file));
-    const h = sha256(bytes);
+    const h = sha256hex(bytes);
     bytesByHash.set(h, bytes);
     hashes.push(h);
   }
   // One cache folder per analyzer.
   const image = fullImageAnalyzerPort();
-  const imageDir = join(EVAL_CACHE, 'images', sha256(image.key + jointTag).slice(0, 16));
+  const imageDir = join(EVAL_CACHE, 'images', sha256hex(image.key + jointTag).slice(0, 16));
   await mkdir(imageDir, { recursive: true });
   const indexPath = join(imageDir, 'analyzer.json');
   const index = existsSync(indexPath) ? (JSON.parse(await readFile(indexPath, 'utf8')) as { model?: string; sources?: string }) : {};
@@ -167,7 +166,7 @@ export async function devFeatures(texts: (labels: DevLabel[]) => string[], opts:
   opts.onPhase?.('texts', wanted.length);
   for (let i = 0; i < wanted.length; i++) {
     const t = wanted[i]!;
-    const h = sha256(`${textPort.model}${jointTag}\n${t}`);
+    const h = sha256hex(`${textPort.model}${jointTag}\n${t}`);
     const path = join(textDir, `${h}.json`);
     let f: TextFeatures | undefined;
     if (existsSync(path)) f = JSON.parse(await readFile(path, 'utf8')) as TextFeatures;

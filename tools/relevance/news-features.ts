@@ -9,11 +9,11 @@
  * pair is the article with one image that has the caption (or alt text) and could not be analysed,
  * which is how the fuse stage sees a captioned photo it has no pixels for.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
+import { sha256hex } from '@newsfuse/shared/hash';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createExtractor } from '@newsfuse/stage-extract/extract';
 import { createLanguageRouter, isSupported } from '@newsfuse/pipeline/languages';
@@ -39,8 +39,6 @@ export interface NewsFeatures {
   supported: boolean[];
   model: string;
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The captions each article is paired with (caption indices into set.captions), in order. */
 export function pairedCaptions(set: NewsSet): number[][] {
@@ -71,14 +69,14 @@ export async function newsFeatures(
     const art = set.articles[a]!;
     const captions = paired[a]!.map((c) => ({ index: c, text: set.captions[c]!.text, source: set.captions[c]!.source }));
     const job = {
-      articleId: `news-${sha256(art.id).slice(0, 16)}`,
+      articleId: `news-${sha256hex(art.id).slice(0, 16)}`,
       version: 1,
       title: art.title,
       ...(art.lead ? { summary: art.lead } : {}),
       body: art.body,
       language: art.language,
     };
-    const path = join(NEWS_CACHE, `${sha256(`${router.text.model}\n${FEATURES_VERSION}\n${JSON.stringify({ job, captions })}`)}.json`);
+    const path = join(NEWS_CACHE, `${sha256hex(`${router.text.model}\n${FEATURES_VERSION}\n${JSON.stringify({ job, captions })}`)}.json`);
     let f: TextFeatures | undefined;
     if (existsSync(path)) f = JSON.parse(await readFile(path, 'utf8')) as TextFeatures;
     const cached = f !== undefined;

@@ -19,11 +19,11 @@
  *   (calibration.json `languages.zh`) is fitted on the out-of-fold scores, as the English one is.
  * Cached in .cache/eval/zh/ (git-ignored).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIDENT_OBJECT_SCORE, loadConfig, type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
+import { sha256hex } from '@newsfuse/shared/hash';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createExtractor } from '@newsfuse/stage-extract/extract';
 import { createLanguageRouter } from '@newsfuse/pipeline/languages';
@@ -55,10 +55,8 @@ export interface ZhSet {
   model: string;
 }
 
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-
 async function cached<T>(dir: string, key: string, make: () => Promise<T>): Promise<T> {
-  const path = join(dir, `${sha(key).slice(0, 32)}.json`);
+  const path = join(dir, `${sha256hex(key).slice(0, 32)}.json`);
   if (existsSync(path)) return JSON.parse(await readFile(path, 'utf8')) as T;
   const v = await make();
   await writeJsonAtomic(path, v);
@@ -116,7 +114,7 @@ export async function zhSet(dev: DevSet, onProgress?: (done: number, total: numb
   const byText = new Map<string, TextFeatures>();
   for (const t of texts) {
     const f = await cached(dir, `text\n${model}\n${t}`, () =>
-      extractor.text({ articleId: `eval-zh-${sha(t).slice(0, 16)}`, version: 1, title: t }, { number: 1, of: 1 }),
+      extractor.text({ articleId: `eval-zh-${sha256hex(t).slice(0, 16)}`, version: 1, title: t }, { number: 1, of: 1 }),
     );
     if (f.language !== 'zh') throw new Error(`${t} was read as ${f.language}, not zh`);
     byText.set(t, f);

@@ -3,10 +3,11 @@
  */
 import { z } from 'zod';
 import { ArticleEvent, ImageRef } from '@newsfuse/shared/events';
+import { sha256hex } from '@newsfuse/shared/hash';
 import { ellipsis } from '@newsfuse/shared/strings';
 import type { FeedItem } from './feed/index.ts';
 import { htmlToText, oneLine } from './html.ts';
-import { canonicalUrl, sha256hex } from './urls.ts';
+import { canonicalUrl } from './urls.ts';
 import { parseDate } from './dates.ts';
 
 /** An article before the ingestor gives it an id, a version and fetchedAt. */

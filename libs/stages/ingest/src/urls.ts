@@ -1,7 +1,7 @@
 /**
  * URL normalisation and article identity (pure).
  */
-import { createHash } from 'node:crypto';
+import { sha256hex } from '@newsfuse/shared/hash';
 
 /** Query parameters that only track the reader; removed from canonical URLs. */
 const TRACKING_EXACT = new Set([
@@ -90,10 +90,6 @@ export function canonicalUrl(href: string, base?: string): string | undefined {
   }
   if (u.search === '?') u.search = '';
   return u.toString();
-}
-
-export function sha256hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /**

@@ -9,7 +9,7 @@
  *   {prefix}:ingest:feed:{hash}      hash etag, lastModified, intervalMs, nextAt, hintMs
  */
 import { key, type Redis } from '@newsfuse/shared';
-import { sha256hex } from '@newsfuse/stage-ingest/urls';
+import { sha256hex } from '@newsfuse/shared/hash';
 
 const sha256hexShort = (s: string) => sha256hex(s).slice(0, 32);
 import type { IngestStore, VersionClaim } from '@newsfuse/stage-ingest/ingestor';
