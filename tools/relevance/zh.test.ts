@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { HAN } from '@newsfuse/text/zh';
 import { devLabels, missingShared } from './data.ts';
 import { classInfo } from './dataset.ts';
 import { ZH_CLASS_NAMES } from './zh-classes.ts';
 import { zhName, zhPairs } from './zh.ts';
-
-const HAN = /\p{Script=Han}/u;
 
 test('Chinese dev texts: every dev class has its own Chinese name; pairs mirror the English ones', { skip: missingShared }, async () => {
   const labels = await devLabels();

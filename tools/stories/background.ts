@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
+import { HAN } from '@newsfuse/text/zh';
 import { BAD_NEWS, GOOD_NEWS } from '@newsfuse/testkit/zh-headlines';
 import { cosine, createEmbedder } from '@newsfuse/models/text/embedder';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
 import { DEFAULT_STORY_SIMILARITY, DEFAULT_STORY_SIMILARITY_ZH } from '@newsfuse/stage-score/stories';
 import type { Embedder } from '@newsfuse/models/text/bert';
 
-const HAN = /[\u4e00-\u9fff]/;
 const demo = (JSON.parse(readFileSync(join(REPO_ROOT, 'demo', 'articles.json'), 'utf8')) as { articles: { title: string }[] }).articles;
 
 const SAME_STORY: Record<'zh' | 'en', [string, string][]> = {

@@ -16,6 +16,7 @@
 import nlp from 'compromise';
 import { stopwords } from './natural.ts';
 import { stemsOf, type Lang } from './terms.ts';
+import { HAN } from './zh.ts';
 
 /** Whether an image's describing text is its caption (figcaption, media:description) or its alt text. */
 export type CaptionSource = 'caption' | 'alt';
@@ -157,7 +158,7 @@ export const DESCRIPTIVE_MIN_WORDS = 3;
  */
 export function isDescriptive(text: string, minWords = DESCRIPTIVE_MIN_WORDS): boolean {
   const cleaned = cleanCaption(text);
-  const han = /\p{Script=Han}/u.test(cleaned);
+  const han = HAN.test(cleaned);
   if (!han && !/\s/u.test(cleaned)) return false;
   return captionStems(cleaned, han ? 'zh' : 'en').length >= minWords;
 }

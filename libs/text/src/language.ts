@@ -23,6 +23,7 @@
  * to the script.
  */
 import { createRequire } from 'node:module';
+import { HAN } from './zh.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -34,7 +35,7 @@ export type ScriptCounts = Record<Script, number>;
 
 const PATTERNS: [Script, RegExp][] = [
   ['Latin', /\p{Script=Latin}/u],
-  ['Han', /\p{Script=Han}/u],
+  ['Han', HAN],
   ['Kana', /[\p{Script=Hiragana}\p{Script=Katakana}]/u],
   ['Hangul', /\p{Script=Hangul}/u],
   ['Arabic', /\p{Script=Arabic}/u],
@@ -191,8 +192,6 @@ type Convert = (s: string) => string;
 let t2s: Convert | undefined;
 const converter = (): Convert =>
   (t2s ??= (require('opencc-js/t2cn') as { Converter: (o: { from: string; to: string }) => Convert }).Converter({ from: 'twp', to: 'cn' }));
-
-const HAN = /\p{Script=Han}/u;
 
 /** True when OpenCC changes at least TRADITIONAL_SHARE of the Han characters of `text`. */
 export function isTraditional(text: string): boolean {

@@ -8,8 +8,7 @@
  *       unstemmed — the way the Chinese article's terms are made.
  */
 import { stemsOf, type Lang } from './terms.ts';
-
-const HAN = /\p{Script=Han}/u;
+import { HAN } from './zh.ts';
 
 export const OCR_TERMS: Readonly<Record<Lang, (lines: readonly string[]) => string[]>> = {
   en: (lines) =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hanCount, segment, splitZhSentences, ZH_NEWS_STOP, ZH_STOP } from './zh.ts';
+import { HAN, hanCount, segment, splitZhSentences, ZH_NEWS_STOP, ZH_STOP } from './zh.ts';
 import { stemsOf, termsOf, wordsAndStems } from './terms.ts';
 
 test('jieba segments with its dictionary: words, not characters; Latin kept whole', () => {
@@ -48,4 +48,9 @@ test("the 'zh' term pipeline: jieba words lower-cased, stop words and digits dro
 test('hanCount counts Han characters only', () => {
   assert.equal(hanCount('Apple发布新款iPhone'), 4);
   assert.equal(hanCount('hello'), 0);
+});
+
+test('HAN: one Han character, Simplified or Traditional; not kana, hangul or full-width Latin', () => {
+  for (const ch of ['中', '國', '猫', '〇']) assert.ok(HAN.test(ch), ch);
+  for (const ch of ['の', 'カ', '한', 'Ａ', 'a', '。']) assert.ok(!HAN.test(ch), ch);
 });

@@ -120,5 +120,9 @@ export function splitZhSentences(text: string): string[] {
   return out;
 }
 
+/** A Han (Chinese) character: the one definition the text library and its users test scripts with. */
+export const HAN = /\p{Script=Han}/u;
+const HAN_ALL = new RegExp(HAN.source, 'gu');
+
 /** Han characters in `text` (a quick script test; the language router owns detection). */
-export const hanCount = (text: string): number => (text.match(/\p{Script=Han}/gu) ?? []).length;
+export const hanCount = (text: string): number => (text.match(HAN_ALL) ?? []).length;

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenize } from '@newsfuse/text/terms';
+import { HAN } from '@newsfuse/text/zh';
 import { COCO_LABELS } from '../coco-labels.ts';
 import { COCO_ZH, zhCocoLabelsOf, zhCocoMentions } from './coco-zh.ts';
 import { buildTextViewZh, objectLexiconFor, OBJECT_LEXICONS } from './object-lexicons.ts';
-
-const HAN = /\p{Script=Han}/u;
 
 test('every one of the 80 COCO labels has a Chinese name, and nothing else does', () => {
   assert.equal(COCO_LABELS.length, 80);
