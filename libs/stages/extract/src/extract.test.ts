@@ -104,3 +104,43 @@ test('image job: the text view is rendered in the article language when the lang
   assert.equal(en.status === 'ok' && en.textView, 'Photo showing dog');
   assert.equal(en.status === 'ok' && en.textViewLanguage, undefined);
 });
+
+test("text job with captions: a caption's copy in the body is left out of the sentences it is embedded with and of the comparands", async () => {
+  const copy = 'Angela Merkel visits the Berlin zoo in March 2009.';
+  const body = `${copy}\nPresident Barack Obama spoke about gun control on Tuesday in Washington.\nHe asked Congress to act.`;
+  const embedded: string[][] = [];
+  const d = deps();
+  const text = {
+    ...d.text,
+    embedTexts: async (texts: string[]) => {
+      embedded.push(texts);
+      return texts.map((t) => Float32Array.from([t.length, t.includes('Obama') ? 1 : 0]));
+    },
+  };
+  const t = await createExtractor({ ...d, text }).text({
+    articleId: 'abcdef0123456789',
+    version: 1,
+    title: 'Obama on guns',
+    body,
+    captions: [{ index: 0, text: `${copy} Photograph: AP`, source: 'caption' }],
+  });
+  assert.equal(t.status, 'ok');
+  if (t.status !== 'ok') return;
+  // the cleaned caption, then the story's own sentences (its copy left out)
+  assert.deepEqual(embedded, [
+    [copy, 'President Barack Obama spoke about gun control on Tuesday in Washington.', 'He asked Congress to act.'],
+  ]);
+  assert.equal(t.captions?.length, 1);
+  assert.equal(t.captions?.[0]?.index, 0);
+  // every term of the body is kept; those found only in the copy are named
+  assert.ok(t.terms.includes('merkel') && t.terms.includes('obama'));
+  assert.ok(t.captionOnlyTerms?.includes('merkel') && t.captionOnlyTerms.includes('zoo'), String(t.captionOnlyTerms));
+  assert.ok(!t.captionOnlyTerms?.includes('obama'));
+  const entities = t.entities ?? [];
+  assert.ok(!entities.some((e) => e.includes('merkel')), String(entities));
+  assert.ok(
+    entities.some((e) => e.includes('obama')),
+    String(entities),
+  );
+  assert.ok(!(t.numbers ?? []).includes('2009'), String(t.numbers));
+});
