@@ -60,8 +60,16 @@ export function storyText(body: string, captions: readonly Pick<CaptionInput, 't
 
 const SENTENCE_PIECES = new RegExp(`(${SENTENCE_BREAK.source})`, 'u');
 
-/** `storyText` (the body's own separators kept) and the pieces it leaves out (the captions' copies, a line each). */
-function storyAndCopies(body: string, captions: readonly Pick<CaptionInput, 'text'>[]): { story: string; copies: string } {
+/** The body split by its images' captions: the story (`storyText`) and the copies it leaves out. */
+export interface StoryParts {
+  /** `storyText`: the body without the captions' copies, its own separators kept. */
+  story: string;
+  /** The pieces left out (the captions' copies), a line each. */
+  copies: string;
+}
+
+/** `storyText` and the pieces it leaves out; the text job splits its body once and passes the parts on. */
+export function storyAndCopies(body: string, captions: readonly Pick<CaptionInput, 'text'>[]): StoryParts {
   const texts = [...new Set(captions.flatMap((c) => [folded(c.text), folded(cleanCaption(c.text))]))].filter((t) => t.length > 0);
   if (texts.length === 0) return { story: body, copies: '' };
   const parts = body.split(SENTENCE_PIECES); // piece, separator, piece, …
@@ -121,18 +129,14 @@ export function captionRecords(
 }
 
 /**
- * Embeds the captions (cleaned of credits) and the article's first sentences, and pairs them; the
- * sentences leave out the copies of `allCaptions` (every image's, also those beyond the ones embedded).
+ * Embeds the captions (cleaned of credits) and the first sentences of `story`, and pairs them. `story`
+ * is the body without the copies of every image's caption, also those beyond the ones embedded
+ * (`storyText`, or `storyAndCopies(…).story`).
  */
-export async function embedCaptions(
-  embed: EmbedTexts,
-  body: string,
-  captions: readonly CaptionInput[],
-  allCaptions: readonly Pick<CaptionInput, 'text'>[] = captions,
-): Promise<CaptionRecord[]> {
+export async function embedCaptions(embed: EmbedTexts, story: string, captions: readonly CaptionInput[]): Promise<CaptionRecord[]> {
   const usable = captions.filter((c) => cleanCaption(c.text).length > 0);
   if (usable.length === 0) return [];
-  const sentences = storySentences(body, allCaptions);
+  const sentences = sentencesOf(story);
   const vectors = await embed([...usable.map((c) => cleanCaption(c.text)), ...sentences]);
   if (vectors.length !== usable.length + sentences.length) return []; // the language has no embedder
   return captionRecords(usable, vectors.slice(0, usable.length), vectors.slice(usable.length));
@@ -145,19 +149,19 @@ export function articleEntities(text: string, method: EntityMethod = ENTITY_METH
 
 /**
  * What the fuse stage compares a caption's words, entities and numbers with: the article's entities
- * and numbers of the title + `storyText` (the body without its images' captions), and the article's
- * terms that occur in those captions' copies and nowhere else (`captionOnlyTerms`, left out of
- * caption_overlap; the other lexical signals keep every term). `terms` are the article's terms of
- * title + body; `stems` is their term pipeline, run on the copies and on the story. (A term pipeline
- * that reads another text than the job's — Traditional Chinese is analysed in Simplified — finds no
- * copy's term among `terms`, and leaves them all.)
+ * and numbers of the title + `story` (the body without its images' captions, `storyAndCopies`), and
+ * the article's terms that occur in those captions' `copies` and nowhere else (`captionOnlyTerms`,
+ * left out of caption_overlap; the other lexical signals keep every term). `terms` are the article's
+ * terms of title + body; `stems` is their term pipeline, run on the copies and on the story. (A term
+ * pipeline that reads another text than the job's — Traditional Chinese is analysed in Simplified —
+ * finds no copy's term among `terms`, and leaves them all.)
  */
 export function captionComparands(
-  article: { title: string; body: string; captions: readonly Pick<CaptionInput, 'text'>[]; terms: readonly string[] },
+  article: StoryParts & { title: string; terms: readonly string[] },
   stems: (text: string) => string[],
   method: EntityMethod = ENTITY_METHOD,
 ): { entities: string[]; numbers: string[]; captionOnlyTerms: string[] } {
-  const { story, copies } = storyAndCopies(article.body, article.captions);
+  const { story, copies } = article;
   const { entities, numbers } = articleEntities(`${article.title}\n${story}`, method);
   if (copies.length === 0 || article.terms.length === 0) return { entities, numbers, captionOnlyTerms: [] };
   const inCopies = new Set(stems(copies));

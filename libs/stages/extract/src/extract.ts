@@ -7,7 +7,7 @@ import { NewsFuseError, toNewsFuseError } from '@newsfuse/shared/errors';
 import { CONFIDENT_OBJECT_SCORE, ImageFeatures, TextFeatures, decode, type ImageFeaturesOk } from '@newsfuse/shared/events';
 import { type ImageJobData, type TextJobData } from '@newsfuse/shared/jobs';
 import { stemsOf, termLanguage } from '@newsfuse/text/terms';
-import { captionComparands, embedCaptions } from './captions.ts';
+import { captionComparands, embedCaptions, storyAndCopies } from './captions.ts';
 
 export interface TextAnalysis {
   /** ISO 639-1 code of the text (the language router's decision). */
@@ -115,17 +115,18 @@ export function createExtractor(deps: ExtractorDeps) {
     );
     const language = a.language;
     const embedTexts = deps.text.embedTexts?.bind(deps.text);
+    // a caption is compared with the article without the captions' copies in it (captions.ts storyText):
+    // the body is split once, for the best-sentence search and for the words, entities and numbers
+    const parts = storyAndCopies(body, job.captions ?? []);
     const captions =
       embedTexts && job.captions && job.captions.length > 0
-        ? await embedCaptions((texts) => embedTexts(texts, language), body, job.captions.slice(0, 32), job.captions)
+        ? await embedCaptions((texts) => embedTexts(texts, language), parts.story, job.captions.slice(0, 32))
         : [];
     // the article's terms for lexical matching: the analyzer's own (a language with its term pipeline), else English stems
     const termLang = a.terms ? (termLanguage(language) ?? 'en') : 'en';
     const terms = a.terms ?? stemsOf(`${job.title}\n${body}`);
-    // a caption is compared with the article without the captions' copies in it (captions.ts storyText)
-    const { entities, numbers, captionOnlyTerms } = captionComparands(
-      { title: job.title, body, captions: job.captions ?? [], terms },
-      (t) => stemsOf(t, { lang: termLang }),
+    const { entities, numbers, captionOnlyTerms } = captionComparands({ title: job.title, terms, ...parts }, (t) =>
+      stemsOf(t, { lang: termLang }),
     );
     return decode(TextFeatures, {
       schemaVersion: 1,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ImageFeatures, type TextFeatures } from '@newsfuse/shared';
 import { stemsOf } from '@newsfuse/text/terms';
-import { articleEntities, captionComparands } from '@newsfuse/stage-extract/captions';
+import { articleEntities, captionComparands, storyAndCopies } from '@newsfuse/stage-extract/captions';
 import { okImage, okText } from '@newsfuse/testkit/features';
 import { sigmoid } from '@newsfuse/models/math';
 import { articleView, captionSignals } from './signals.ts';
@@ -127,8 +127,9 @@ test("a caption copied into the body is no overlap with the article; the story's
   const full = `${mismatched}\n${body}\n${fitting}`;
   const captions = [{ text: mismatched }, { text: fitting }];
   const withCopies = okText({ terms: stemsOf(`Obama on guns\n${full}`), ...articleEntities(`Obama on guns\n${full}`) });
-  const { captionOnlyTerms, ...rest } = captionComparands({ title: 'Obama on guns', body: full, captions, terms: withCopies.terms }, (t) =>
-    stemsOf(t),
+  const { captionOnlyTerms, ...rest } = captionComparands(
+    { title: 'Obama on guns', terms: withCopies.terms, ...storyAndCopies(full, captions) },
+    (t) => stemsOf(t),
   );
   const story = okText({ terms: withCopies.terms, captionOnlyTerms, entities: rest.entities, numbers: rest.numbers });
 
