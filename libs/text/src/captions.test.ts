@@ -71,6 +71,13 @@ test('people counted in a caption', () => {
 
 test('a caption that describes nothing: markup, a single token (file name, slug), a credit', () => {
   assert.equal(cleanCaption('<span style="font-size:13px;">Nintendo/Apple</span>'), 'Nintendo/Apple');
+  // character references decoded: the ones the caption cleaner always read, and the rest of HTML's
+  assert.equal(
+    cleanCaption('Tom &amp; Jerry&nbsp;at the &quot;premiere&quot;, Jerry&#39;s &apos;night&#039;&#160;out'),
+    "Tom & Jerry at the \"premiere\", Jerry's 'night' out",
+  );
+  assert.equal(cleanCaption('Caf&eacute; owners &#8211; &lt;3 &#x2014; &hellip;'), 'Café owners – <3 — …');
+  assert.equal(cleanCaption('AT&T office'), 'AT&T office');
   assert.equal(isDescriptive('<span style="font-size:13px;">Nintendo/Apple</span>'), false);
   assert.equal(isDescriptive('update_graphic_red_bar'), false);
   assert.equal(isDescriptive('IMG_2034_harbour_fire_lisbon.jpg'), false);

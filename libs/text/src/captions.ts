@@ -14,6 +14,7 @@
  * (docs/captions.md, `npm run eval:relevance`).
  */
 import nlp from 'compromise';
+import { decodeHTML } from 'entities';
 import { stopwords } from './natural.ts';
 import { stemsOf, type Lang } from './terms.ts';
 import { HAN } from './zh.ts';
@@ -128,13 +129,9 @@ export function captionStems(text: string, lang: Lang = 'en'): string[] {
  * "Media caption …", "Image copyright …").
  */
 export function cleanCaption(raw: string): string {
-  // markup left in an alt attribute ('<span style="…">Nintendo/Apple</span>') is not caption text
-  let s = raw
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;|&#160;/giu, ' ')
-    .replace(/&amp;/giu, '&')
-    .replace(/&quot;/giu, '"')
-    .replace(/&#0?39;|&apos;/giu, "'")
+  // markup left in an alt attribute ('<span style="…">Nintendo/Apple</span>') is not caption text;
+  // its character references are decoded (entities' decodeHTML, as ingest's htmlToText does)
+  let s = decodeHTML(raw.replace(/<[^>]*>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();
   s = s.replace(/^(?:media caption|image caption|image copyright [^ ]+|main image:|caption:)\s*/i, '');
