@@ -11,7 +11,9 @@ import { loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 
 const loadExtractConfig = (env: Record<string, string>) => loadConfig(AnalysisConfigSchema, env);
-import { createImageAnalyzerPort } from './analyzers.ts';
+import { createImageAnalyzerPort, createZhTextAnalyzerPort } from './analyzers.ts';
+import { stemsOf } from '@newsfuse/text/terms';
+import { getJieba } from '@newsfuse/text/zh';
 
 test('config: objects down to IMAGE_OBJECT_MIN_SCORE (default 0.05), at most IMAGE_MAX_OBJECTS (default 50)', () => {
   const cfg = loadExtractConfig({});
@@ -82,3 +84,21 @@ test(
     for (const o of a.objects.filter((x) => !confident.some((c) => c.label === x.label))) assert.ok(!a.textView.includes(o.label), o.label);
   },
 );
+
+test('Chinese text port: terms are termsOf(title + body), made from the words the keywords are made of (jieba reads the text once)', async (t) => {
+  const port = createZhTextAnalyzerPort(undefined);
+  const input = {
+    title: '股市暴跌，投资者损失惨重',
+    body: '周一，上海股市大幅下跌，沪指收盘下跌百分之五。分析人士表示，市场恐慌情绪蔓延！',
+  };
+  const expected = stemsOf(`${input.title}\n${input.body}`, { lang: 'zh' });
+  const cut = t.mock.method(getJieba(), 'cut');
+  const a = await port.analyze(input, { observe: false });
+  assert.deepEqual(a.terms, expected);
+  // text across a sentence break is cut only where the whole body is (the lexicon cuts sentence by sentence): once
+  const across = '沪指收盘下跌百分之五。分析人士表示';
+  assert.equal(cut.mock.calls.filter((c) => String(c.arguments[0]).includes(across)).length, 1);
+  // markup or a character reference in the input: the words of the input as written, as ever
+  const marked = { title: input.title, body: '房&#38388;很大。<b>中国</b>政府发布公告。' };
+  assert.deepEqual((await port.analyze(marked, { observe: false })).terms, stemsOf(`${marked.title}\n${marked.body}`, { lang: 'zh' }));
+});

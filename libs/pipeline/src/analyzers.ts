@@ -20,7 +20,6 @@ import { nearDupHashes } from '@newsfuse/models/image/neardup';
 import { createDefaultImageAnalyzer, type ImageAnalyzer } from '@newsfuse/models/image/features';
 import type { EmbedderPort, Fetcher, ImageAnalyzerPort, TextAnalyzerPort } from '@newsfuse/stage-extract/extract';
 import type { AnalysisConfig } from '@newsfuse/models/config';
-import { stemsOf } from '@newsfuse/text/terms';
 
 export function createImageFetcher(
   cfg: Pick<AnalysisConfig, 'IMAGE_TIMEOUT_MS' | 'IMAGE_MAX_BYTES' | 'NEWSFUSE_FETCH_ALLOW_PRIVATE' | 'NEWSFUSE_FETCH_ALLOW_HOSTS'>,
@@ -158,14 +157,13 @@ export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq
     sentimentModel: head,
     // a head on [CLS] + mean embeddings reads them from the same model and ORT session
     ...(embedder && head?.pooling === 'cls+mean' ? { sentenceEmbedder: embedderPortOf(getZhClsMeanEmbedder()) } : {}),
+    // the article's terms for lexical matching (OCR, caption, text view): jieba words, as the fuse stage
+    // reads them, from the segmentation the keywords are made of (jieba reads the text once)
+    terms: true,
   });
   return {
     model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon',
-    // the article's terms for lexical matching (OCR, caption, text view): jieba words, as the fuse stage reads them
-    analyze: async (input, opts) => ({
-      ...(await analyzer.analyze(input, opts)),
-      terms: stemsOf(`${input.title}\n${input.body}`, { lang: 'zh' }),
-    }),
+    analyze: (input, opts) => analyzer.analyze(input, opts),
   };
 }
 

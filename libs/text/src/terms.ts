@@ -106,11 +106,16 @@ export function stemSequence(text: string, lang: Lang = 'en'): string[] {
 }
 
 /** Content words of `text` with their stems, in order of first appearance, without repeats (the first surface form is kept). */
-export function termsOf(text: string, { limit = 5000, lang = 'en' }: { limit?: number; lang?: Lang } = {}): Term[] {
+export function termsOf(text: string, options: { limit?: number; lang?: Lang } = {}): Term[] {
+  return termsOfWords(tokenize(text, options.lang), options);
+}
+
+/** `termsOf` for tokens already made (`tokenize`, or `wordsAndStems`' words): the text need not be segmented again. */
+export function termsOfWords(words: Iterable<string>, { limit = 5000, lang = 'en' }: { limit?: number; lang?: Lang } = {}): Term[] {
   const out: Term[] = [];
   const seen = new Set<string>();
   const l = LANGUAGES[lang];
-  for (const raw of tokenize(text, lang)) {
+  for (const raw of words) {
     if (!isContent(raw, l.stop, l.minLength)) continue;
     const stem = l.stem(raw);
     if (seen.has(stem)) continue;

@@ -103,6 +103,8 @@ export interface TextFeatures {
   sentenceSentiments?: number[];
   /** Id of the learned sentiment model behind `combined`; absent when `combined` is the lexicon blend. */
   sentimentModel?: string;
+  /** The article's unique content-word stems of title + body for lexical matching, when the analyzer makes them (the Chinese one, asked to). */
+  terms?: string[];
 }
 
 export interface TextAnalyzerOptions {

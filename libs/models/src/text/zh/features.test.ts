@@ -6,7 +6,9 @@ import { createMemoryDocFreq } from '../docfreq.ts';
 import { createTextAnalyzer } from '../features.ts';
 import { cosine } from '../embedder.ts';
 import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME, ZH_TOKENIZER_NAME, createZhEmbedder } from './embedder.ts';
-import { createZhTextAnalyzer } from './features.ts';
+import { createZhTextAnalyzer, sameWords } from './features.ts';
+import { normalizeText } from '../features.ts';
+import { stemsOf } from '@newsfuse/text/terms';
 import { zhLexiconScore } from './lexicon.ts';
 
 /** Deterministic stand-in for bge-zh that records what it was asked to embed (unit tests only). */
@@ -82,6 +84,27 @@ void describe('Chinese text analyzer', () => {
     assert.deepEqual(emb.seen, [
       '股市暴跌,投资者损失惨重\n周一,上海股市大幅下跌,沪指收盘下跌百分之五。分析人士表示,市场恐慌情绪蔓延!许多投资者担心经济前景;',
     ]);
+  });
+
+  void test('terms, when asked for: termsOf(title + body) of the input as written; none unless asked', async () => {
+    const a = createZhTextAnalyzer({ embedder: fakeEmbedder(), docFreq: createMemoryDocFreq(), sentimentModel: null, terms: true });
+    const out = await a.analyze(ARTICLE);
+    assert.deepEqual(out.terms, stemsOf(`${ARTICLE.title}\n${ARTICLE.body}`, { lang: 'zh' }));
+    assert.ok(out.terms!.includes('股市') && out.terms!.includes('表示'), 'plain stop words: news fillers stay terms');
+    for (const body of ['中国\u200b政府发布公告', '房&#38388;很大', '<b>中国</b>政府', '“中国”政府\u3000公告']) {
+      assert.deepEqual((await a.analyze({ title: '', body })).terms, stemsOf(`\n${body}`, { lang: 'zh' }), body);
+    }
+    const plain = await createZhTextAnalyzer({ embedder: fakeEmbedder(), docFreq: createMemoryDocFreq(), sentimentModel: null }).analyze(
+      ARTICLE,
+    );
+    assert.equal(plain.terms, undefined);
+  });
+
+  void test('sameWords: normalising changed only white space and quote marks', () => {
+    for (const s of ['股市暴跌，投资者损失惨重', '“中国”政府\u3000公告', ' 中国  政府\n\n公告 ', '中国 \ufeff政府'])
+      assert.ok(sameWords(s, normalizeText(s)), JSON.stringify(s));
+    for (const s of ['中国\u200b政府', '中国\u00ad政府', '中国\u000b政府', '房&#38388;很大', '<b>中国</b>政府'])
+      assert.ok(!sameWords(s, normalizeText(s)), JSON.stringify(s));
   });
 
   void test('without a head: the Chinese lexicon, headline-weighted; empty input is neutral', async () => {

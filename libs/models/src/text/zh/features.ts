@@ -21,10 +21,13 @@
  *               the body sentences, as in English. The English lexicon fields (vader, afinn, senticon,
  *               pattern, afinnFinancial) do not read Chinese and are 0.
  *   language    'zh' (the router decided before calling this analyzer).
+ *   terms       with `terms: true`: the article's terms for lexical matching, `termsOf(title + body)`
+ *               as the fuse stage reads them, made from the words segmented for the keywords, so jieba
+ *               reads the text once (`sameWords` says when those words are the input's).
  */
 import { withCode } from '@newsfuse/shared/errors';
 import { splitZhSentences } from '@newsfuse/text/zh';
-import { wordsAndStems } from '@newsfuse/text/terms';
+import { termsOf, termsOfWords, wordsAndStems } from '@newsfuse/text/terms';
 import type { DocFreq } from '../docfreq.ts';
 import type { Embedder } from '../bert.ts';
 import {
@@ -48,6 +51,20 @@ export function zhArticleTerms(text: string): { words: string[]; terms: { stem: 
   return wordsAndStems(text, { lang: 'zh', stop: 'news' });
 }
 
+// white space and quote marks: separators to jieba (never part of a word), so a text and its normalised
+// form that differ in nothing else are segmented into the same words
+const SEPARATOR_RUNS = /[\s'"\u2018\u2019\u201A\u201B\u2032\u201C\u201D\u201E\u201F\u2033]+/gu;
+const separatorsFolded = (s: string): string => s.replace(SEPARATOR_RUNS, ' ').trim();
+
+/**
+ * Whether the words jieba finds in `normalised` (normalizeText of `raw`) are the words of `raw` as
+ * written (NFKC, as the term pipeline reads it): normalising changed only white space and quote marks.
+ * Markup, character references, zero-width or control characters in `raw` make it false.
+ */
+export function sameWords(raw: string, normalised: string): boolean {
+  return separatorsFolded(raw.normalize('NFKC')) === separatorsFolded(normalised);
+}
+
 export function createZhTextAnalyzer(deps: {
   embedder: Pick<Embedder, 'embedOne'> & Partial<Pick<Embedder, 'embed' | 'dim' | 'model'>>;
   /** The Chinese document-frequency table (not the English one). */
@@ -59,6 +76,8 @@ export function createZhTextAnalyzer(deps: {
   /** The sentences' embedder for the head (its pooling); default: `embedder` for a [CLS] head, the
    *  process-wide bge-zh [CLS] + mean embedder (same ORT session) for a 'cls+mean' head. */
   sentenceEmbedder?: SentenceEmbedder & { dim?: number };
+  /** Also return the article's `terms` for lexical matching (default false). */
+  terms?: boolean;
 }): TextAnalyzer {
   const { embedder, docFreq } = deps;
   const dim = embedder.dim ?? ZH_EMBEDDING_DIM;
@@ -123,6 +142,17 @@ export function createZhTextAnalyzer(deps: {
       };
       if (o.sentenceSentiments ?? true) out.sentenceSentiments = perSentence;
       if (sentimentModel) out.sentimentModel = sentimentModel.id;
+      if (deps.terms) {
+        // termsOf(title + body) of the input as written: from the words above when they are the same
+        // (nearly always), else (markup or character references in the input) segmented anew
+        const rawTitle = input.title ?? '';
+        const rawBody = input.body ?? '';
+        const terms =
+          sameWords(rawTitle, title) && sameWords(rawBody, body)
+            ? termsOfWords([...t.words, ...b.words], { lang: 'zh' })
+            : termsOf(`${rawTitle}\n${rawBody}`, { lang: 'zh' });
+        out.terms = terms.map((x) => x.stem);
+      }
       return out;
     },
   };
