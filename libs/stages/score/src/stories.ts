@@ -14,7 +14,7 @@
  * with the same interface as the Redis one (adapters/stories-redis.ts), used by `newsfuse score` and
  * `npm run eval:stories`.
  */
-import { createHash } from 'node:crypto';
+import { sha256hex } from '@newsfuse/shared/hash';
 import { l2normalise } from '@newsfuse/models/math';
 
 export interface StoryOptions {
@@ -144,7 +144,7 @@ export function decodeCentroid(buf: Buffer): Float32Array {
 
 /** A story's ID: derived from the (articleId, version) that founded it, so a retried founding reuses it. */
 export function storyIdFor(articleId: string, version: number): string {
-  return `story:${createHash('sha256').update(`${articleId}\n${version}`).digest('hex').slice(0, 16)}`;
+  return `story:${sha256hex(`${articleId}\n${version}`).slice(0, 16)}`;
 }
 
 /** Whether a story is still open at `at`. */
