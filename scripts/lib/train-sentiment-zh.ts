@@ -17,6 +17,10 @@ export async function trainZh(o: {
   newsTrain: boolean;
   embedding: string;
   learners?: string;
+  /** Average this many MLP fits inside the learner (ZH_MLP otherwise: 1). */
+  mlpSeeds?: number;
+  /** The MLP's hidden units (ZH_MLP otherwise). */
+  mlpHidden?: number;
 }): Promise<void> {
   if (skipWithoutSnownlp) {
     console.error(skipWithoutSnownlp);
@@ -29,11 +33,22 @@ export async function trainZh(o: {
   if (!learners.every((l) => (ZH_REGRESSORS as readonly string[]).includes(l))) throw new Error(`--learners: ${ZH_REGRESSORS.join(', ')}`);
   if (o.embedding !== 'cls' && o.embedding !== 'cls+mean') throw new Error('--embedding: cls or cls+mean');
   const embedding: ZhCvConfig['embedding'] = o.embedding;
+  for (const [flag, v] of [
+    ['--mlp-seeds', o.mlpSeeds],
+    ['--mlp-hidden', o.mlpHidden],
+  ] as const)
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`${flag}: a positive integer`);
+  // only the options given enter the configuration (and so the CV cache key): the defaults keep their key
+  const mlp = {
+    ...DEFAULT_ZH_CV_CONFIG.mlp,
+    ...(o.mlpHidden !== undefined ? { hidden: o.mlpHidden } : {}),
+    ...(o.mlpSeeds !== undefined && o.mlpSeeds > 1 ? { seeds: o.mlpSeeds } : {}),
+  };
   const x = await runZhExperiment({
     embedder,
     useCache: o.useCache,
     progress,
-    config: { ...DEFAULT_ZH_CV_CONFIG, learners, embedding, newsTrain: o.newsTrain },
+    config: { ...DEFAULT_ZH_CV_CONFIG, learners, embedding, newsTrain: o.newsTrain, mlp },
   });
   end();
   const s = x.prep.stats;

@@ -136,6 +136,27 @@ void describe('MLP', () => {
     const m2 = mlpFit(X, y, 2, rows, { hidden: 16, epochs: 60, batchSize: 16, learningRate: 1e-2, weightDecay: 0, seed: 1 });
     assert.deepEqual(m2.W1, m.W1);
   });
+
+  void test('seeds: S fits averaged, as one network of S·H units', () => {
+    const rnd = mulberry32(11);
+    const n = 200;
+    const X = Float64Array.from({ length: n * 3 }, () => rnd() * 2 - 1);
+    const y = Float64Array.from({ length: n }, (_, r) => Math.abs(X[r * 3]!) - X[r * 3 + 1]! * X[r * 3 + 2]!);
+    const rows = [...Array(n).keys()];
+    const o = { hidden: 8, epochs: 5, batchSize: 16, learningRate: 1e-2, weightDecay: 1e-4, seed: 7 };
+    const members = [7, 8, 9].map((seed) => mlpFit(X, y, 3, rows, { ...o, seed }));
+    const ens = mlpFit(X, y, 3, rows, { ...o, seeds: 3 });
+    assert.equal(ens.hidden, 24);
+    assert.equal(ens.W1.length, 3 * 24);
+    for (const r of rows) {
+      const mean = members.reduce((a, m) => a + mlpPredict(m, X, r), 0) / 3;
+      assert.ok(Math.abs(mlpPredict(ens, X, r) - mean) < 1e-12, `row ${r}: ${mlpPredict(ens, X, r)} vs ${mean}`);
+    }
+    // the members differ (else the average would prove nothing), and seeds: 1 is the plain fit
+    assert.notDeepEqual(members[0]!.W1, members[1]!.W1);
+    assert.deepEqual(mlpFit(X, y, 3, rows, { ...o, seeds: 1 }).W1, members[0]!.W1);
+    assert.throws(() => mlpFit(X, y, 3, rows, { ...o, seeds: 0 }), RangeError);
+  });
 });
 
 void describe('metrics and data', () => {

@@ -110,6 +110,13 @@ export interface MlpOptions {
   /** L2 penalty on the weight matrices (not the biases), added to the mean squared error / 2. */
   weightDecay: number;
   seed: number;
+  /**
+   * Members of an ensemble (default 1): the MLP is fitted with seeds seed, seed+1, …, seed+seeds−1 and
+   * their outputs averaged. The mean of S networks of H units is itself one network of S·H units (hidden
+   * layers side by side, output weights / S, output bias the mean), which is what `mlpFit` returns, so
+   * the deployed format and `mlpPredict` are unchanged.
+   */
+  seeds?: number;
 }
 
 export const DEFAULT_MLP: MlpOptions = { hidden: 64, epochs: 15, batchSize: 32, learningRate: 1e-3, weightDecay: 1e-4, seed: 1 };
@@ -144,7 +151,8 @@ export function mlpPredict(m: MlpModel, X: ArrayLike<number>, r: number, z = new
 /**
  * Trains on `rows` of X/y (optionally weighted per row). Gradient of
  * Σ_batch w·(ŷ − y)² / (2·Σ_batch w) + weightDecay/2 · (‖W1‖² + ‖W2‖²); He-initialised; Adam
- * (β 0.9/0.999, ε 1e-8). Deterministic for a given seed.
+ * (β 0.9/0.999, ε 1e-8). Deterministic for a given seed. With `seeds` > 1, the average of that many
+ * fits (seeds seed…seed+seeds−1) as one wider network (`mlpAverage`).
  */
 export function mlpFit(
   X: ArrayLike<number>,
@@ -152,6 +160,41 @@ export function mlpFit(
   d: number,
   rows: readonly number[],
   opts: MlpOptions = DEFAULT_MLP,
+  weights?: ArrayLike<number>,
+): MlpModel {
+  const S = opts.seeds ?? 1;
+  if (!Number.isInteger(S) || S < 1) throw new RangeError(`MLP seeds must be a positive integer, got ${S}`);
+  if (S === 1) return mlpFitOne(X, y, d, rows, opts, weights);
+  return mlpAverage(Array.from({ length: S }, (_, s) => mlpFitOne(X, y, d, rows, { ...opts, seed: opts.seed + s }, weights)));
+}
+
+/** The average of MLPs on the same input as one MLP: hidden units side by side, output weights / S. */
+export function mlpAverage(models: readonly MlpModel[]): MlpModel {
+  const S = models.length;
+  const d = models[0]!.d;
+  if (!S || models.some((m) => m.d !== d)) throw new RangeError('mlpAverage: models of one input size needed');
+  const H = models.reduce((a, m) => a + m.hidden, 0);
+  const W1 = new Float64Array(d * H);
+  const b1 = new Float64Array(H);
+  const W2 = new Float64Array(H);
+  let b2 = 0;
+  let o = 0;
+  for (const m of models) {
+    for (let j = 0; j < d; j++) W1.set(m.W1.subarray(j * m.hidden, (j + 1) * m.hidden), j * H + o);
+    b1.set(m.b1, o);
+    for (let h = 0; h < m.hidden; h++) W2[o + h] = m.W2[h]! / S;
+    b2 += m.b2 / S;
+    o += m.hidden;
+  }
+  return { d, hidden: H, W1, b1, W2, b2 };
+}
+
+function mlpFitOne(
+  X: ArrayLike<number>,
+  y: ArrayLike<number>,
+  d: number,
+  rows: readonly number[],
+  opts: MlpOptions,
   weights?: ArrayLike<number>,
 ): MlpModel {
   const { hidden: H, epochs, batchSize: B, learningRate: lr, weightDecay: wd } = opts;

