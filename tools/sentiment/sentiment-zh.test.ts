@@ -11,6 +11,7 @@ import { DEFAULT_MLP, mlpLearner, ridgeLearner } from './sentiment-train.ts';
 import { binaryMetrics } from './sentiment-zh-cv.ts';
 import { parseNewsTrain, parseSnownlp, ZH_NEWS_TRAIN } from './sentiment-zh-data.ts';
 import { BAD_NEWS, GOOD_NEWS } from '@newsfuse/testkit/zh-headlines';
+import { normalizeText } from '@newsfuse/models/text/features';
 
 test('binaryMetrics: accuracy and macro-F1 of the sign; 0 is a wrong no-call', () => {
   const m = binaryMetrics([1, 0.5, -1, 0, -0.2, 0.3], [1, 1, -1, -1, 1, -1]);
@@ -105,7 +106,7 @@ test('extra training rows (fold −1) are in every training split and never scor
   assert.ok(binaryMetrics(cv.regressor.subarray(0, 180), y.slice(0, 180)).accuracy > 0.95);
 });
 
-test('the news-like training sentences parse and repeat none of the test headlines', () => {
+test('the news-like training sentences parse and neither repeat nor closely paraphrase the test headlines', () => {
   const items = parseNewsTrain(readFileSync(ZH_NEWS_TRAIN, 'utf8'));
   assert.ok(items.filter((i) => i.label > 0).length >= 40 && items.filter((i) => i.label < 0).length >= 40);
   const headlines = [...GOOD_NEWS, ...BAD_NEWS];
@@ -115,6 +116,22 @@ test('the news-like training sentences parse and repeat none of the test headlin
     headlines.filter((h) => train.has(h)),
     [],
   );
+  // nor a close paraphrase: Dice similarity of the character bigrams (letters and digits only) < 0.4
+  const bigrams = (t: string) => {
+    const c = [...t.replace(/[^\p{L}\p{N}]/gu, '')];
+    return new Set(c.slice(1).map((x, i) => c[i]! + x));
+  };
+  const dice = (a: Set<string>, b: Set<string>) => (2 * [...a].filter((x) => b.has(x)).length) / (a.size + b.size || 1);
+  const hb = headlines.map((h) => bigrams(normalizeText(h)));
+  const close = items.filter((i) => {
+    const t = bigrams(i.text);
+    return hb.some((h) => dice(t, h) >= 0.4);
+  });
+  assert.deepEqual(
+    close.map((i) => i.text),
+    [],
+  );
+  assert.ok(dice(bigrams('全市犯罪率连续五年下降'), bigrams('全市犯罪率连续三年下降')) >= 0.4, 'the check sees a one-word change');
   assert.throws(() => parseNewsTrain('2\t好消息'), /bad line/);
 });
 
