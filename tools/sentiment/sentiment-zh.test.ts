@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { weightsPath } from '@newsfuse/shared/json-file';
 import { createZhSentimentModel, ZhSentimentWeightsSchema } from '@newsfuse/models/text/zh/sentiment';
 import { zhNgramFeatures } from '@newsfuse/models/text/zh/ngrams';
@@ -9,7 +11,8 @@ import { indexFeatures, nbsvmFit, nbsvmLearner, nbsvmPredict } from './nbsvm.ts'
 import { pairLearner } from './pair-learner.ts';
 import { DEFAULT_MLP, mlpLearner, ridgeLearner } from './sentiment-train.ts';
 import { binaryMetrics } from './sentiment-zh-cv.ts';
-import { parseNewsTrain, parseSnownlp, ZH_NEWS_TRAIN } from './sentiment-zh-data.ts';
+import { parseNewsTrain, parseSnownlp, prepareZhSentimentData, ZH_NEWS_TRAIN, zhEmbeddingCacheModel } from './sentiment-zh-data.ts';
+import { ZH_CLS_MEAN_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
 import { BAD_NEWS, GOOD_NEWS } from '@newsfuse/testkit/zh-headlines';
 import { normalizeText } from '@newsfuse/models/text/features';
 
@@ -133,6 +136,36 @@ test('the news-like training sentences parse and neither repeat nor closely para
   );
   assert.ok(dice(bigrams('全市犯罪率连续五年下降'), bigrams('全市犯罪率连续三年下降')) >= 0.4, 'the check sees a one-word change');
   assert.throws(() => parseNewsTrain('2\t好消息'), /bad line/);
+});
+
+test('embeddings of another model file (--embedder-file) are cached apart, under its sha256', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nf-zh-emb-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'pos.txt'), '质量很好\n很满意\n');
+  writeFileSync(join(dir, 'neg.txt'), '太差了\n');
+  let calls = 0;
+  const stub = (value: number) => ({
+    dim: 1024,
+    embedOne: (): Promise<Float32Array> => (calls++, Promise.resolve(new Float32Array(1024).fill(value))),
+  });
+  const prep = async (value: number, sha?: string) => {
+    calls = 0;
+    const p = await prepareZhSentimentData({
+      embedder: stub(value),
+      dir,
+      cacheDir: join(dir, 'cache'),
+      ...(sha ? { embeddingFile: { name: 'bge-small-zh-v1.5', sha256: sha } } : {}),
+    });
+    return { calls, first: p.Xboth[0] };
+  };
+  // the manifest model keeps its cache name (so its cached embeddings stay valid)
+  assert.equal(zhEmbeddingCacheModel(), ZH_CLS_MEAN_MODEL_NAME);
+  assert.notEqual(zhEmbeddingCacheModel({ name: 'x', sha256: 'a' }), zhEmbeddingCacheModel({ name: 'x', sha256: 'b' }));
+  assert.deepEqual(await prep(1), { calls: 3, first: 1 });
+  assert.deepEqual(await prep(9), { calls: 0, first: 1 }, 'the default model: from the cache');
+  assert.deepEqual(await prep(2, 'aa'), { calls: 3, first: 2 }, 'another file: embedded again, not read from the default cache');
+  assert.deepEqual(await prep(9, 'aa'), { calls: 0, first: 2 });
+  assert.deepEqual(await prep(3, 'bb'), { calls: 3, first: 3 }, 'another sha256: embedded again');
 });
 
 test('the committed Chinese head validates and separates clear sentences', { skip: !existsSync(weightsPath('sentiment-zh')) }, () => {
