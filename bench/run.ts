@@ -102,13 +102,15 @@ interface VariantEnv extends Record<string, string> {
 }
 /** The default: image models in the host, each text thread its own small text models. */
 const HOST: VariantEnv = { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' };
-/** onnx, host off: each job thread opens its own sessions. */
-const THREADS: VariantEnv = { ...HOST, EXTRACT_MODEL_HOST: 'off' };
+/** onnx, host off: each job thread opens its own sessions, two image threads to use both cores (as this design ran). */
+const THREADS: VariantEnv = { ...HOST, EXTRACT_MODEL_HOST: 'off', IMAGE_CONCURRENCY: '2' };
 /** The designs compared in one run. */
 const VARIANT_ENV: Record<string, VariantEnv> = {
   host: HOST,
   /** The host before its memory work: V8's default young generation per thread (32 MB), a memory pattern per input shape in every session. */
   hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
+  /** The host with two image threads (IMAGE_CONCURRENCY's default until 2026-12-03). */
+  host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** Every model in the host, text too (the host as it first landed). */
   hosttext: { ...HOST, MODEL_HOST_TEXT: 'true' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
@@ -152,13 +154,14 @@ function runChild(args: string[], env: Record<string, string> = {}): Promise<str
   });
 }
 
-async function perModel(imageThreads: number) {
+/** Per-model rows: `processes` worker processes per model (one per core, so a model's rate is the machine's). */
+async function perModel(processes: number) {
   say('per-model throughput (bench/models-text.ts, bench/models-image.ts)');
   await runChild(['bench/models-text.ts', '--threads', '1', '--items', String(Math.round(64 * Math.max(scale, 0.5)))]);
   await runChild([
     'bench/models-image.ts',
     '--threads',
-    String(imageThreads),
+    String(processes),
     '--images',
     String(Math.max(8, Math.round(16 * scale))),
     '--models',
@@ -484,7 +487,7 @@ async function main() {
   try {
     const eng = result.engines!;
     if (!skip.has('models')) {
-      const { models, image } = await perModel(extractCfg.IMAGE_CONCURRENCY);
+      const { models, image } = await perModel(cpus().length);
       result.models = models;
       eng.imageModels = image.rows;
       eng.peak = image.peak;
