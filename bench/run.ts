@@ -111,6 +111,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
   /** The host with two image threads (IMAGE_CONCURRENCY's default until 2026-12-03). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
+  /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */
+  hostnocache: { ...HOST, NEWSFUSE_EMBED_CACHE: '0' },
   /** Every model in the host, text too (the host as it first landed). */
   hosttext: { ...HOST, MODEL_HOST_TEXT: 'true' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */

@@ -96,6 +96,11 @@ export const ModelEnvSchema = z.object({
   /** Intra-op threads of an ONNX Runtime session when the caller does not say. */
   NEWSFUSE_ORT_THREADS: intVar(1, 1),
   /**
+   * Chunk vectors a sentence embedder keeps (most recently used first; 0 = none): a text job embeds
+   * the same sentence for sentiment and for the caption's best-sentence search (text/bert.ts).
+   */
+  NEWSFUSE_EMBED_CACHE: intVar(1024, 0),
+  /**
    * onnxruntime's memory pattern: `auto` (default) plans one for sessions of fixed input shapes only;
    * `on` plans one for every session, per input shape seen (before issue 16's memory work; bench variant
    * `hostprev`).

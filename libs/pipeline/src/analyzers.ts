@@ -181,5 +181,6 @@ function embedderPortOf(e: Embedder): Embedder {
     embedOne: (text) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.embedOne(text)),
     tokenize: (text) => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.tokenize(text)),
     warmup: () => withCode('EMBEDDER_FAILED', 'sentence embedder', () => e.warmup()),
+    stats: () => e.stats(),
   };
 }

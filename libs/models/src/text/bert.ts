@@ -16,12 +16,17 @@
  * - Batching: chunks run one per onnxruntime call by default (deterministic: the int8 models quantise
  *   activations per tensor, so padding partners change a vector); with batchSize > 1 they are
  *   length-sorted and padded per batch.
+ * - Repeats: at batch size 1 a chunk's vector depends on its ids only, so the embedder keeps the last
+ *   `cacheSize` chunk vectors (NEWSFUSE_EMBED_CACHE, default 1024) and runs a repeated chunk once. A
+ *   text job asks for the same sentence more than once (the sentiment model's sentences, the captions'
+ *   best-sentence search over the story); so does a feed that repeats its boilerplate.
  * - Everything loads lazily on the first embed()/tokenize()/warmup().
  */
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { createOrtSession, defaultOrtThreads, type ModelSession } from '../ort.ts';
 import { resolveModel } from '../registry.ts';
+import { modelEnv } from '../config.ts';
 import { l2normalise } from '../math.ts';
 
 export interface EmbedderOptions {
@@ -42,6 +47,11 @@ export interface EmbedderOptions {
    * is deterministic and, on CPU, also the fastest measured (16.7 vs 19.0 ms/item at 16).
    */
   batchSize?: number;
+  /**
+   * Chunk vectors kept for repeats (default NEWSFUSE_EMBED_CACHE, 1024; 0 = none). Only with batch
+   * size 1, where a chunk's vector does not depend on its batch mates.
+   */
+  cacheSize?: number;
   /** Override model paths (default: resolved from models/manifest.json via the registry). */
   modelPath?: string;
   tokenizerPath?: string;
@@ -58,6 +68,8 @@ export interface Embedder {
   tokenize(text: string): Promise<number[]>;
   /** Load tokenizer and session now (otherwise done on first use); returns load time in ms. */
   warmup(): Promise<number>;
+  /** Chunks embedded so far: run by the model, and taken from the cache of repeats. */
+  stats(): { runs: number; cached: number };
 }
 
 /** What distinguishes one BERT-family embedder from another. */
@@ -110,6 +122,15 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
   if (maxTokens < 8 || maxTokens > 512) throw new RangeError('maxTokens must be in [8, 512]');
   if (batchSize < 1) throw new RangeError('batchSize must be ≥ 1');
   const window = maxTokens - 2;
+  const cacheSize = batchSize === 1 ? (options.cacheSize ?? modelEnv().NEWSFUSE_EMBED_CACHE) : 0;
+  /** Chunk vectors by their ids, least recently used first (a Map keeps insertion order). */
+  const cache = new Map<string, Float32Array>();
+  let runs = 0;
+  let cached = 0;
+  const remember = (key: string, v: Float32Array) => {
+    cache.set(key, v);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+  };
   const dim = spec.dim;
   /** Independently normalised parts of a vector: 2 for cls+mean. */
   const parts = spec.pooling === 'cls+mean' ? 2 : 1;
@@ -155,16 +176,35 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
       else if (spec.longText === 'truncate') chunks.push({ text: i, ids: ids.slice(0, window) });
       else for (let s = 0; s < ids.length; s += window) chunks.push({ text: i, ids: ids.slice(s, s + window) });
     });
-    // 2. run in length-sorted batches
-    const order = chunks.map((_, i) => i).sort((a, b) => chunks[a]!.ids.length - chunks[b]!.ids.length);
+    // 2. repeats (in the cache, or earlier in this call) run once; the rest in length-sorted batches
     const chunkVecs: Float32Array[] = new Array<Float32Array>(chunks.length);
+    /** Chunks to run: the first of each key, with the later chunks of this call that repeat it. */
+    const todo = new Map<string | number, number[]>();
+    chunks.forEach((c, ci) => {
+      const key = cacheSize > 0 ? c.ids.join(',') : ci;
+      const hit = typeof key === 'string' ? cache.get(key) : undefined;
+      if (hit && typeof key === 'string') {
+        cache.delete(key);
+        cache.set(key, hit);
+        chunkVecs[ci] = hit;
+        cached++;
+      } else if (todo.has(key)) {
+        todo.get(key)!.push(ci);
+        cached++;
+      } else todo.set(key, [ci]);
+    });
+    const order = [...todo.keys()].sort((a, b) => chunks[todo.get(a)![0]!]!.ids.length - chunks[todo.get(b)![0]!]!.ids.length);
     for (let b = 0; b < order.length; b += batchSize) {
-      const idx = order.slice(b, b + batchSize);
+      const keys = order.slice(b, b + batchSize);
       const vecs = await runBatch(
         m,
-        idx.map((i) => chunks[i]!.ids),
+        keys.map((k) => chunks[todo.get(k)![0]!]!.ids),
       );
-      idx.forEach((ci, k) => (chunkVecs[ci] = vecs[k]!));
+      runs += keys.length;
+      keys.forEach((key, k) => {
+        for (const ci of todo.get(key)!) chunkVecs[ci] = vecs[k]!;
+        if (typeof key === 'string') remember(key, vecs[k]!);
+      });
     }
     // 3. combine chunks per text (token-count weighted), re-normalise
     const out = texts.map(() => new Float32Array(dim));
@@ -231,5 +271,6 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
       await load();
       return performance.now() - t0;
     },
+    stats: () => ({ runs, cached }),
   };
 }

@@ -113,6 +113,26 @@ void describe('MiniLM embedder', () => {
     for (const v of out) assert.ok(maxAbsDiff(v, out[0]!) < 1e-7);
   });
 
+  void test('a repeated chunk runs once (cache of repeats, least recently used out) with the same vector', async (t) => {
+    if (skipIfNoModel(t)) return;
+    const plain = createEmbedder({ intraOpNumThreads: 1, cacheSize: 0 });
+    const cached = createEmbedder({ intraOpNumThreads: 1, cacheSize: 2 });
+    const texts = ['Stocks fell sharply.', 'The river flooded the town.', 'Stocks fell sharply.'];
+    const [want, got] = [await plain.embed(texts), await cached.embed(texts)];
+    assert.deepEqual(plain.stats(), { runs: 3, cached: 0 });
+    assert.deepEqual(cached.stats(), { runs: 2, cached: 1 }, 'the repeat within one call ran once');
+    for (let i = 0; i < texts.length; i++) assert.equal(maxAbsDiff(got[i]!, want[i]!), 0);
+    got[0]![0] = 42; // callers own their vectors: the cache is not theirs to change
+    assert.equal(maxAbsDiff(await cached.embedOne(texts[0]!), want[0]!), 0);
+    assert.deepEqual(cached.stats(), { runs: 2, cached: 2 }, 'a repeat in a later call comes from the cache');
+    await cached.embedOne('A third sentence pushes one out.'); // holds 2: the flood sentence (least recent) goes
+    await cached.embedOne(texts[1]!);
+    assert.deepEqual(cached.stats(), { runs: 4, cached: 2 });
+    const batched = createEmbedder({ intraOpNumThreads: 1, batchSize: 4 });
+    await batched.embed(texts);
+    assert.deepEqual(batched.stats(), { runs: 3, cached: 0 }, 'no cache when batch mates change a vector');
+  });
+
   void test('rejects bad options', () => {
     assert.throws(() => createEmbedder({ maxTokens: 1024 }), RangeError);
     assert.throws(() => createEmbedder({ batchSize: 0 }), RangeError);
