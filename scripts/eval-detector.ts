@@ -2,12 +2,13 @@
  * Detector recall on the shared labelled ImageNet photos whose class COCO-80 covers.
  *
  *   npx tsx scripts/eval-detector.ts [--min-score 0.3] [--resize letterbox|stretch] [--pad 0]
- *                                    [--limit N] [--json out.json] [--verbose]
+ *                                    [--limit N] [--json out.json] [--verbose] [--model-path centernet.onnx]
  *
  * An image counts as found when the detector reports an accepted COCO label for its class
  * (exact label, with the near-synonyms COCO annotators mix, e.g. car/truck) at >= min score.
  * Recall is reported per class group (dogs, cats, birds, vehicles, animals, food, objects) at
  * several thresholds, plus the "group-level" recall (any label of the group's COCO classes).
+ * --model-path runs another onnx graph of the detector (e.g. an int8 one written by bench/int8.ts --keep).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     resize: { type: 'string', default: 'letterbox' },
     pad: { type: 'string', default: '127' },
+    'model-path': { type: 'string' },
   },
 });
 if (skipWithoutShared) {
@@ -54,6 +56,7 @@ const detector = await createCenterNetDetector({
   maxObjects: 50,
   resize: values.resize === 'stretch' ? 'stretch' : 'letterbox',
   padValue: Number(values.pad),
+  ...(values['model-path'] ? { modelPath: values['model-path'] } : {}),
 });
 const rows: { file: string; label: string; coco: string; group: ClassGroup; best: number; bestGroup: number; top: string }[] = [];
 const t0 = performance.now();

