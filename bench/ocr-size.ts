@@ -12,7 +12,11 @@
  *    setting's text is from the 960 px text (CER of the joined lines);
  *  - CPU ms per image (process CPU, so the intra-op threads count), wall ms per image, peak RSS (VmHWM).
  *
- *   npx tsx bench/ocr-size.ts [--photos 100] [--scenes 12] [--threads 2]
+ *   npx tsx bench/ocr-size.ts [--photos 100] [--scenes 12] [--threads 2] [--set size|precision]
+ *
+ * `--set size` (default): the four size × arena settings above, text detector at MODEL_PRECISION's
+ * default (int8). `--set precision`: 960 px, arena on, the text detector's fp32 graph then its int8
+ * graph (docs/models.md, int8); the text CER column is then against the fp32 text.
  *
  * Prints a table and writes bench/results/ocr-size.json; docs/ocr-size.md cites a run.
  */
@@ -23,6 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createOcr } from '@newsfuse/models/image/ocr';
+import type { ModelPrecision } from '@newsfuse/models/image/engine';
 import { decodeImage } from '@newsfuse/models/image/decode';
 import { IMAGENET_DEV, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
 import { cer, photoScenes, renderScene, TEST_SCENES, type Scene } from '@newsfuse/testkit/ocr-scenes';
@@ -34,19 +39,33 @@ const { values } = parseArgs({
     scenes: { type: 'string', default: '12' },
     threads: { type: 'string', default: String(availableParallelism()) },
     child: { type: 'string' },
+    set: { type: 'string', default: 'size' },
   },
 });
 
-const SETTINGS = [
-  { maxSide: 960, arena: true },
-  { maxSide: 640, arena: true },
-  { maxSide: 960, arena: false },
-  { maxSide: 640, arena: false },
-];
+interface Setting {
+  maxSide: number;
+  arena: boolean;
+  precision: ModelPrecision;
+}
+
+const SETTINGS: Setting[] =
+  values.set === 'precision'
+    ? [
+        { maxSide: 960, arena: true, precision: 'fp32' },
+        { maxSide: 960, arena: true, precision: 'int8' },
+      ]
+    : [
+        { maxSide: 960, arena: true, precision: 'int8' },
+        { maxSide: 640, arena: true, precision: 'int8' },
+        { maxSide: 960, arena: false, precision: 'int8' },
+        { maxSide: 640, arena: false, precision: 'int8' },
+      ];
 
 interface ChildResult {
   maxSide: number;
   arena: boolean;
+  precision: ModelPrecision;
   scenes: { refLines: number; found: number; meanCer: number };
   photos: { images: number; withText: number; lines: number; texts: string[] };
   cpuMsPerImage: number;
@@ -61,7 +80,7 @@ function photoFiles(n: number): string[] {
     .slice(0, n);
 }
 
-async function child(maxSide: number, arena: boolean): Promise<ChildResult> {
+async function child({ maxSide, arena, precision }: Setting): Promise<ChildResult> {
   const files = photoFiles(Number(values.photos));
   const scenes: { scene: Scene; bytes: Buffer }[] = [];
   for (const s of TEST_SCENES) scenes.push({ scene: s, bytes: await renderScene(s) });
@@ -69,7 +88,7 @@ async function child(maxSide: number, arena: boolean): Promise<ChildResult> {
   for (const [i, s] of ps.entries())
     scenes.push({ scene: s, bytes: await renderScene(s, await imagenetImage(files[(i * 7) % files.length]!)) });
   const photos = await Promise.all(files.map((f) => imagenetImage(f)));
-  const ocr = await createOcr({ maxSide, detArena: arena, threads: Number(values.threads) });
+  const ocr = await createOcr({ maxSide, detArena: arena, threads: Number(values.threads), precision });
   await ocr.recognize(await decodeImage(scenes[0]!.bytes)); // warm-up
 
   const cpu0 = process.cpuUsage();
@@ -100,6 +119,7 @@ async function child(maxSide: number, arena: boolean): Promise<ChildResult> {
   return {
     maxSide,
     arena,
+    precision,
     scenes: { refLines, found, meanCer: cerSum / Math.max(1, refLines) },
     photos: { images: photos.length, withText, lines, texts },
     cpuMsPerImage: (cpu.user + cpu.system) / 1000 / n,
@@ -108,9 +128,9 @@ async function child(maxSide: number, arena: boolean): Promise<ChildResult> {
   };
 }
 
-function runChild(s: { maxSide: number; arena: boolean }): Promise<ChildResult> {
+function runChild(s: Setting): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', `${s.maxSide},${s.arena}`];
+    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', `${s.maxSide},${s.arena},${s.precision}`];
     for (const k of ['photos', 'scenes', 'threads'] as const) args.push(`--${k}`, values[k]);
     const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -127,10 +147,10 @@ async function main() {
   const load0 = loadavg()[0]!;
   const results: ChildResult[] = [];
   for (const s of SETTINGS) {
-    process.stderr.write(`[ocr-size] max side ${s.maxSide}, arena ${s.arena ? 'on' : 'off'}\n`);
+    process.stderr.write(`[ocr-size] max side ${s.maxSide}, arena ${s.arena ? 'on' : 'off'}, det ${s.precision}\n`);
     results.push(await runChild(s));
   }
-  const ref = results.find((r) => r.maxSide === 960 && r.arena)!;
+  const ref = results[0]!; // 960 px, arena on (fp32 with --set precision)
   const agreement = (r: ChildResult) =>
     r.photos.texts.reduce((sum, t, i) => {
       const base = ref.photos.texts[i]!;
@@ -140,6 +160,7 @@ async function main() {
   const rows = results.map((r) => [
     String(r.maxSide),
     r.arena ? 'on' : 'off',
+    r.precision,
     `${r.scenes.found}/${r.scenes.refLines}`,
     f(r.scenes.meanCer, 3),
     `${r.photos.withText}/${r.photos.images}`,
@@ -152,11 +173,12 @@ async function main() {
   const head = [
     'det max side',
     'det arena',
+    'det precision',
     'scene lines found',
     'scene CER',
     'ImageNet photos with text',
     'ImageNet lines',
-    'CER vs 960 text',
+    values.set === 'precision' ? 'CER vs fp32 text' : 'CER vs 960 text',
     'CPU ms/image',
     'wall ms/image',
     'peak RSS MB',
@@ -170,7 +192,7 @@ async function main() {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(
-    join(dir, 'ocr-size.json'),
+    join(dir, values.set === 'precision' ? 'ocr-precision.json' : 'ocr-size.json'),
     JSON.stringify(
       { at: new Date().toISOString(), note, table, results: results.map((r) => ({ ...r, photos: { ...r.photos, texts: undefined } })) },
       null,
@@ -180,8 +202,8 @@ async function main() {
 }
 
 if (values.child) {
-  const [side, arena] = values.child.split(',');
-  child(Number(side), arena === 'true').then(
+  const [side, arena, precision] = values.child.split(',');
+  child({ maxSide: Number(side), arena: arena === 'true', precision: precision === 'fp32' ? 'fp32' : 'int8' }).then(
     (r) => {
       process.stdout.write(JSON.stringify(r) + '\n');
       process.exit(0);

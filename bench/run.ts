@@ -33,11 +33,12 @@
  *                                       extract alone and end to end run once per variant —
  *                                       host: MODEL_ENGINE=onnx EXTRACT_MODEL_HOST=on (the default: one
  *                                       model host thread owns the image threads' sessions, each text
- *                                       thread keeps its own); hosttext: the host with the text models in
+ *                                       thread keeps its own); fp32: the default with the OCR text
+ *                                       detector's float graph (MODEL_PRECISION=fp32, not int8); hosttext: the host with the text models in
  *                                       it too (MODEL_HOST_TEXT=true); threads: onnx, host off
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
- *                                       host off (the detector and face models on tfjs wasm, the path
- *                                       before issue 16); before: tfjs with every setting issue 16
+ *                                       host off (the detector and face models on tfjs wasm, the float
+ *                                       text detector: the path before issue 16); before: tfjs with every setting issue 16
  *                                       changed back as it was (tsx in each thread, 32 MB young
  *                                       generations, a memory pattern per shape); hosttsx: the default
  *                                       with tsx in each thread. Per model: onnx vs tfjs (bench/models-image.ts)
@@ -119,10 +120,20 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
   /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
+  /** The default with the OCR text detector's float graph instead of its int8 one (MODEL_PRECISION=fp32). */
+  fp32: { ...HOST, MODEL_PRECISION: 'fp32' },
   threads: THREADS,
-  tfjs: { ...THREADS, MODEL_ENGINE: 'tfjs' },
-  /** The path as issue 16 found it: tfjs, no host, tsx in every thread, V8's 32 MB young generations, a memory pattern per shape. */
-  before: { ...THREADS, MODEL_ENGINE: 'tfjs', THREAD_LOADER: 'tsx', THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
+  /** The old path: the detector and face models on tfjs, the float text detector. */
+  tfjs: { ...THREADS, MODEL_ENGINE: 'tfjs', MODEL_PRECISION: 'fp32' },
+  /** The path as issue 16 found it: tfjs, no host, tsx in every thread, V8's 32 MB young generations, a memory pattern per shape, float graphs. */
+  before: {
+    ...THREADS,
+    MODEL_ENGINE: 'tfjs',
+    MODEL_PRECISION: 'fp32',
+    THREAD_LOADER: 'tsx',
+    THREAD_YOUNG_GEN_MB: '32',
+    NEWSFUSE_ORT_MEM_PATTERN: 'on',
+  },
 };
 /** Variants to run, the default design first. */
 const ENGINES: string[] = (values.engine !== undefined ? ENGINE_FLAG[values.engine]! : values.variants).split(',').filter(Boolean);

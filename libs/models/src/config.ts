@@ -3,7 +3,7 @@
  * one-shot `newsfuse score`, the evaluations): a schema only; each process's config module loads it.
  */
 import { z } from 'zod';
-import { MODEL_ENGINES } from './image/engine.ts';
+import { MODEL_ENGINES, MODEL_PRECISIONS } from './image/engine.ts';
 import { FetchPolicyConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared/config';
 import { CONFIDENT_OBJECT_SCORE, MAX_OBJECTS } from '@newsfuse/shared/events';
 
@@ -28,6 +28,13 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * wasm (the old path, ~2.5x the CPU per image: docs/benchmarks.md), kept for side-by-side runs.
    */
   MODEL_ENGINE: z.enum(MODEL_ENGINES).default('onnx'),
+  /**
+   * Precision of the PP-OCRv4 text detector: `int8` runs its int8 QDQ graph (made at models:fetch time
+   * from the float one and committed calibration ranges; ~1.5x less CPU per run, the same text within
+   * the figures of docs/models.md, int8); `fp32` the float graph, kept for side-by-side runs (bench
+   * variant `fp32`). The CenterNet detector stays float (its int8 graph lost most of its recall).
+   */
+  MODEL_PRECISION: z.enum(MODEL_PRECISIONS).default('int8'),
   /**
    * Lowest detector score reported in ImageFeatures.objects (full analysis). Low-score detections carry
    * much of the detector's recall, and fuse weighs each by its score; the text view and its embedding

@@ -46,6 +46,20 @@ test('config: MODEL_ENGINE onnx by default, tfjs selectable (and named in the po
   assert.match(model({ MODEL_ENGINE: 'tfjs' }), /blazeface-emotion@tfjs$/);
 });
 
+test('config: MODEL_PRECISION int8 by default, fp32 selectable; the int8 text detector is named in the port', () => {
+  assert.equal(loadExtractConfig({}).MODEL_PRECISION, 'int8');
+  assert.equal(loadExtractConfig({ MODEL_PRECISION: 'fp32' }).MODEL_PRECISION, 'fp32');
+  assert.throws(
+    () => loadExtractConfig({ MODEL_PRECISION: 'fp16' }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('MODEL_PRECISION'),
+  );
+  const model = (env: Record<string, string>) => createImageAnalyzerPort(loadExtractConfig({ IMAGE_ANALYSIS: 'full', ...env })).model;
+  assert.match(model({}), /^centernet\(.*\+ppocr-v4-int8\+blazeface-emotion$/);
+  assert.match(model({ MODEL_PRECISION: 'fp32' }), /^centernet\(.*\+ppocr-v4\+blazeface-emotion$/);
+  // the text detector runs on onnx with either engine
+  assert.match(model({ MODEL_ENGINE: 'tfjs' }), /^centernet\(.*\+ppocr-v4-int8\+blazeface-emotion@tfjs$/);
+});
+
 // A real photo and the real models (detector, OCR, faces): a hen, which CenterNet sees as a bird.
 const photo = join(IMAGENET_DEV, 'images', 'n01514859_hen.JPEG');
 const missing = existsSync(photo) ? false : `shared photo not found at ${photo} (../shared beside the repo)`;

@@ -72,11 +72,14 @@ export function createBasicImageAnalyzer(cfg: Pick<AnalysisConfig, 'IMAGE_MAX_BY
 type FullAnalyzerConfig = Pick<
   AnalysisConfig,
   'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_OBJECT_MIN_SCORE' | 'IMAGE_MAX_OBJECTS' | 'MODEL_ENGINE'
->;
+> &
+  Partial<Pick<AnalysisConfig, 'MODEL_PRECISION'>>;
 
 /**
  * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions,
- * the detector and face models on MODEL_ENGINE (onnx by default; `@tfjs` ends the model name otherwise).
+ * the detector and face models on MODEL_ENGINE (onnx by default; `@tfjs` ends the model name otherwise),
+ * the OCR text detector at MODEL_PRECISION (int8 by default, `ppocr-v4-int8` in the model name, so records
+ * of the float graph, before issue 16's int8 work or with MODEL_PRECISION=fp32, keep the name they had).
  * Objects are reported down to IMAGE_OBJECT_MIN_SCORE (at most IMAGE_MAX_OBJECTS, each with its
  * score); the text view names only those scored ≥ CONFIDENT_OBJECT_SCORE, so the text-view embedding
  * does not depend on the low floor. Models are loaded once per process or worker thread, on first use.
@@ -84,14 +87,17 @@ type FullAnalyzerConfig = Pick<
  */
 export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerPort {
   let analyzer: Promise<ImageAnalyzer> | undefined;
+  const precision = cfg.MODEL_PRECISION ?? 'int8';
+  const int8 = precision === 'int8';
   return {
-    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4+blazeface-emotion${cfg.MODEL_ENGINE === 'onnx' ? '' : `@${cfg.MODEL_ENGINE}`}`,
+    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4${int8 ? '-int8' : ''}+blazeface-emotion${cfg.MODEL_ENGINE === 'onnx' ? '' : `@${cfg.MODEL_ENGINE}`}`,
     async analyze(bytes, { caption }) {
       analyzer ??= createDefaultImageAnalyzer({
         decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS },
         detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS },
         textViewMinScore: CONFIDENT_OBJECT_SCORE,
         engine: cfg.MODEL_ENGINE,
+        precision,
       });
       let a;
       try {

@@ -1,14 +1,21 @@
 /**
- * tools/tfjs-onnx: the project's TFJS graph model → ONNX converter (convert.ts), and its adapter
- * for the model registry: manifest entries with `source.kind = "converted"` and
- * `converter = "tfjs-onnx"` are written by `npm run models:fetch` from their source entry's
- * model.json, keeping the graph outputs listed in `source.options.outputs`.
+ * tools/tfjs-onnx: the project's TFJS graph model → ONNX converter (convert.ts) and int8 quantiser
+ * (quantize.ts), and their adapters for the model registry: manifest entries with
+ * `source.kind = "converted"` are written by `npm run models:fetch` from their source entry's file:
+ *  - `converter = "tfjs-onnx"`: from a model.json, keeping the graph outputs in `source.options.outputs`;
+ *  - `converter = "qdq-int8"`: from a float ONNX graph, the int8 QDQ graph with the activation ranges
+ *    of `source.options.ranges` (a file beside the manifest, written by scripts/calibrate-int8.ts).
  */
-import type { Converter } from '@newsfuse/models/registry';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { sha256hex } from '@newsfuse/shared/hash';
+import { manifestPath, type Converter } from '@newsfuse/models/registry';
 import { CONVERTER_VERSION, convertTfjsFile } from './convert.ts';
+import { QUANTIZER_VERSION, quantizeModel, type Ranges } from './quantize.ts';
 
 export { CONVERTER_VERSION, convertModel, convertTfjsFile, UnsupportedOpError } from './convert.ts';
 export type { ConvertOptions, ModelJson } from './convert.ts';
+export { QUANTIZER_VERSION, quantizeModel } from './quantize.ts';
 
 export const tfjsOnnx: Converter = async (sourceFile, source, entry) => {
   if (source.version !== CONVERTER_VERSION)
@@ -19,5 +26,31 @@ export const tfjsOnnx: Converter = async (sourceFile, source, entry) => {
   return convertTfjsFile(sourceFile, { name: entry.name, ...(outputs ? { outputs: outputs as string[] } : {}) });
 };
 
+/** The calibration file scripts/calibrate-int8.ts writes. */
+export interface RangesFile {
+  /** The float graph's manifest entry and sha256 the ranges were measured on. */
+  model: string;
+  sha256: string;
+  command: string;
+  photos: number;
+  method: string;
+  ranges: Ranges;
+}
+
+export const qdqInt8: Converter = async (sourceFile, source, entry) => {
+  if (source.version !== QUANTIZER_VERSION)
+    throw new Error(`${entry.name}: manifest asks for qdq-int8 ${source.version}, this quantiser is ${QUANTIZER_VERSION}`);
+  const rangesPath = source.options?.ranges;
+  if (typeof rangesPath !== 'string') throw new Error(`${entry.name}: source.options.ranges must name the calibration file`);
+  const ranges = JSON.parse(await readFile(join(dirname(manifestPath()), rangesPath), 'utf8')) as RangesFile;
+  const fp32 = await readFile(sourceFile);
+  const hash = sha256hex(fp32);
+  if (hash !== ranges.sha256)
+    throw new Error(
+      `${entry.name}: ${rangesPath} was calibrated on ${ranges.model} with sha256 ${ranges.sha256}, the source has ${hash}: run ${ranges.command}`,
+    );
+  return quantizeModel(fp32, ranges.ranges).bytes;
+};
+
 /** Converters by the name manifest entries use. */
-export const CONVERTERS = { 'tfjs-onnx': tfjsOnnx };
+export const CONVERTERS = { 'tfjs-onnx': tfjsOnnx, 'qdq-int8': qdqInt8 };

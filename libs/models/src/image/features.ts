@@ -14,7 +14,7 @@ import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.ts'
 // importing this module (or the package index) does not load the inference engines.
 import type { CenterNetOptions, DetectedObject, ObjectDetector } from './detector.ts';
 import type { Face, FaceAnalyzer, FaceOptions } from './faces.ts';
-import type { ModelEngine } from './engine.ts';
+import type { ModelEngine, ModelPrecision } from './engine.ts';
 import { hogFromRgb, type HogOptions } from './hog.ts';
 import type { OcrEngine, OcrLine, OcrOptions } from './ocr.ts';
 import { perceptualHash } from './phash.ts';
@@ -209,6 +209,8 @@ export function createImageAnalyzer(deps: ImageAnalyzerDeps): ImageAnalyzer {
 export interface DefaultAnalyzerOptions {
   /** Runtime of the detector and face models unless their own options say otherwise. Default 'onnx'. */
   engine?: ModelEngine;
+  /** Precision of the OCR text detector unless its own options say otherwise. Default 'int8'. */
+  precision?: ModelPrecision;
   detector?: CenterNetOptions | false;
   ocr?: OcrOptions | false;
   faces?: FaceOptions | false;
@@ -229,7 +231,11 @@ export async function createDefaultImageAnalyzer(opts: DefaultAnalyzerOptions = 
             m.createCenterNetDetector({ ...(opts.engine ? { engine: opts.engine } : {}), ...(opts.detector || {}) }),
           ),
         ),
-    opts.ocr === false ? null : withCode('OCR_FAILED', 'OCR', () => import('./ocr.ts').then((m) => m.createOcr(opts.ocr || {}))),
+    opts.ocr === false
+      ? null
+      : withCode('OCR_FAILED', 'OCR', () =>
+          import('./ocr.ts').then((m) => m.createOcr({ ...(opts.precision ? { precision: opts.precision } : {}), ...(opts.ocr || {}) })),
+        ),
     opts.faces === false
       ? null
       : withCode('FACES_FAILED', 'face analyzer', () =>
