@@ -110,7 +110,9 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   host: HOST,
   /** The host before its memory work: V8's default young generation per thread (32 MB), a memory pattern per input shape in every session. */
   hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
-  /** The host with two image threads (IMAGE_CONCURRENCY's default until 2026-12-03). */
+  /** The host with one image thread (less memory, the host idles while the thread prepares a photo). */
+  host1: { ...HOST, IMAGE_CONCURRENCY: '1' },
+  /** The host with two image threads, said explicitly (the default). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */
   hostnocache: { ...HOST, NEWSFUSE_EMBED_CACHE: '0' },
