@@ -112,6 +112,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
   /** The host with one image thread (less memory, the host idles while the thread prepares a photo). */
   host1: { ...HOST, IMAGE_CONCURRENCY: '1' },
+  /** The host with one intra-op thread per session (MODEL_HOST_THREADS=1; the default is the machine's cores). */
+  hostt1: { ...HOST, MODEL_HOST_THREADS: '1' },
   /** The host with two image threads, said explicitly (the default). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */
