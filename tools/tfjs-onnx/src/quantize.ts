@@ -546,6 +546,27 @@ export function quantizeModel(bytes: Uint8Array, ranges: Ranges): { bytes: Uint8
     return entry;
   };
 
+  /** A quantised initializer with its per-channel (axis 0) scale, zero zero-points and DequantizeLinear; returns the dequantised name. */
+  const perChannel = (
+    name: string,
+    type: 'INT8' | 'INT32',
+    dims: number[],
+    values: Int8Array | Int32Array,
+    scale: Float32Array,
+  ): string => {
+    const oc = scale.length;
+    newInits.push(
+      tensor(name, type, dims, values) as Tensor,
+      tensor(`${name}_scale`, 'FLOAT', [oc], scale) as Tensor,
+      tensor(`${name}_zero_point`, type, [oc], type === 'INT8' ? new Int8Array(oc) : new Int32Array(oc)) as Tensor,
+    );
+    const dq = `${name}_dequantized`;
+    newNodes.push(
+      node('DequantizeLinear', [name, `${name}_scale`, `${name}_zero_point`], [dq], { axis: 0 }, `${name}_DequantizeLinear`) as Node,
+    );
+    return dq;
+  };
+
   for (const n of g.node ?? []) {
     if (QUANT_OPS.has(n.op_type) && n.op_type !== 'Conv' && ranges[n.input![0]!] && ranges[n.output![0]!]) {
       quantizeActivation(n.input![0]!);
@@ -579,22 +600,7 @@ export function quantizeModel(bytes: Uint8Array, ranges: Ranges): { bytes: Uint8
       wScale[c] = s;
       for (let j = 0; j < per; j++) wq[c * per + j] = Math.max(-127, Math.min(127, Math.round(wv[c * per + j]! / s)));
     }
-    const wName = `${w.name}_quantized`;
-    newInits.push(
-      tensor(wName, 'INT8', w.dims!, wq) as Tensor,
-      tensor(`${wName}_scale`, 'FLOAT', [oc], wScale) as Tensor,
-      tensor(`${wName}_zero_point`, 'INT8', [oc], new Int8Array(oc)) as Tensor,
-    );
-    const inputs = [x.dq, `${wName}_dequantized`];
-    newNodes.push(
-      node(
-        'DequantizeLinear',
-        [wName, `${wName}_scale`, `${wName}_zero_point`],
-        [`${wName}_dequantized`],
-        { axis: 0 },
-        `${wName}_DequantizeLinear`,
-      ) as Node,
-    );
+    const inputs = [x.dq, perChannel(`${w.name}_quantized`, 'INT8', w.dims!, wq, wScale)];
     if (b) {
       const bv = floatValues(b);
       const bScale = new Float32Array(oc);
@@ -603,22 +609,7 @@ export function quantizeModel(bytes: Uint8Array, ranges: Ranges): { bytes: Uint8
         bScale[c] = Math.fround(x.scale * wScale[c]!);
         bq[c] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(bv[c]! / bScale[c]!)));
       }
-      const bName = `${n.output![0]}_bias_quantized`;
-      newInits.push(
-        tensor(bName, 'INT32', [oc], bq) as Tensor,
-        tensor(`${bName}_scale`, 'FLOAT', [oc], bScale) as Tensor,
-        tensor(`${bName}_zero_point`, 'INT32', [oc], new Int32Array(oc)) as Tensor,
-      );
-      newNodes.push(
-        node(
-          'DequantizeLinear',
-          [bName, `${bName}_scale`, `${bName}_zero_point`],
-          [`${bName}_dequantized`],
-          { axis: 0 },
-          `${bName}_DequantizeLinear`,
-        ) as Node,
-      );
-      inputs.push(`${bName}_dequantized`);
+      inputs.push(perChannel(`${n.output![0]}_bias_quantized`, 'INT32', [oc], bq, bScale));
     }
     n.input = inputs;
     report.quantized++;
