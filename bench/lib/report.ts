@@ -143,9 +143,12 @@ function table(header: string[], rows: string[][]): string {
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((s, x) => s + x, 0);
 
+/** The one-extract max-rate run of a mix. */
+const maxRunOf = (r: BenchResult, kind: Kind) => r.e2e.find((e) => e.kind === kind && e.mode === 'max' && e.extracts === 1);
+
 /** Capacity of a single-threaded stage: 1 / its CPU seconds per article (an upper bound). */
 function stageLimits(r: BenchResult, kind: Kind) {
-  const max = r.e2e.find((e) => e.kind === kind && e.mode === 'max' && e.extracts === 1);
+  const max = maxRunOf(r, kind);
   const limits: Record<string, number> = {};
   const a = r.alone[kind];
   if (a) limits['extract (work alone)'] = a.articlesPerS;
@@ -166,7 +169,7 @@ function stageLimits(r: BenchResult, kind: Kind) {
  * the pipeline is measured against.
  */
 export function sharedCpuLimit(r: BenchResult, kind: Kind): number | undefined {
-  const max = r.e2e.find((e) => e.kind === kind && e.mode === 'max' && e.extracts === 1);
+  const max = maxRunOf(r, kind);
   const a = r.alone[kind];
   if (!max || !a) return undefined;
   const others = ['ingest', 'fuse', 'score', 'dashboard', 'kafka', 'redis'].reduce((t, s) => t + (max.cpuSPerArticle[s] ?? 0), 0);
