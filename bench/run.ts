@@ -124,6 +124,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
   /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
+  /** The default with a full garbage collection after every 16 MB of tensors through the host or a job thread (MODEL_HOST_GC_MB). */
+  hostgc: { ...HOST, MODEL_HOST_GC_MB: '16' },
   /** The default with the OCR text detector's float graph instead of its int8 one (MODEL_PRECISION=fp32). */
   fp32: { ...HOST, MODEL_PRECISION: 'fp32' },
   threads: THREADS,

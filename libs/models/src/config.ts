@@ -73,6 +73,13 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   /** … and at most this many requests per batch (1: no batching). */
   MODEL_HOST_MAX_BATCH: intVar(8, 1),
   /**
+   * Run a full garbage collection in the host and in each job thread that uses it after this many MB of
+   * tensors have passed through it (0, the default: leave it to V8). Tensors travel outside V8's heap and
+   * V8 frees them only at a full collection, which it starts once ~64 MB have piled up per thread: a
+   * setting for a machine short of memory, at a CPU cost per image (docs/model-host.md, Memory).
+   */
+  MODEL_HOST_GC_MB: intVar(0, 0),
+  /**
    * V8's young generation of each of extract's worker threads (job threads, the model host), in MB.
    * V8's default is 32 MB a thread whether it is used or not; the threads keep little short-lived data
    * (tensors live outside the heap), and 4 MB cost no CPU in the bench (docs/model-host.md, Memory).

@@ -7,6 +7,7 @@
  * with MODEL_HOST_FAILED (retriable: the job runs again) and the client re-opens its sessions on the
  * new host on next use. A request unanswered after `timeoutMs` fails the same way.
  */
+import { tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { setSessionProvider, type ModelSession, type SessionProvider, type TensorArray, type TensorData } from '@newsfuse/models/ort';
@@ -29,6 +30,8 @@ export interface ModelHostClientOptions {
   connectTimeoutMs?: number;
   /** Fail a request the host has not answered after this long, ms. Default 120 000. */
   timeoutMs?: number;
+  /** Run a full garbage collection after this many MB of tensors sent and received (MODEL_HOST_GC_MB; 0: leave it to V8). */
+  gcMb?: number;
 }
 
 export interface ModelHostClient extends SessionProvider {
@@ -51,6 +54,7 @@ interface Pending {
 }
 
 export function connectModelHost(options: ModelHostClientOptions = {}): ModelHostClient {
+  const collector = tensorCollector(options.gcMb ?? 0);
   const name = options.name ?? DEFAULT_HOST_NAME;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 60_000;
@@ -203,6 +207,10 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
           const m = expect(await request({ t: 'run', id, session: opened.session, feeds: wire }), 'result');
           const out: Record<string, TensorData & { data: TensorArray }> = {};
           for (const [k, t] of Object.entries(m.outputs)) out[k] = { type: t.type, dims: t.dims, data: t.data };
+          let bytes = 0;
+          for (const t of Object.values(wire)) bytes += t.data.byteLength;
+          for (const t of Object.values(m.outputs)) bytes += t.data.byteLength;
+          collector.note(bytes);
           return out;
         },
         release: async () => undefined, // the host's sessions are the process's; they live as long as the host
@@ -240,11 +248,11 @@ export function useModelHost(options: ModelHostClientOptions = {}): ModelHostCli
  */
 export function useModelHostFor(cfg: HostPlacement, role: 'text' | 'image' | 'both', options: ModelHostClientOptions = {}): boolean {
   const host = modelsInHost(cfg, role);
-  if (host) useModelHost(options);
+  if (host) useModelHost({ gcMb: cfg.MODEL_HOST_GC_MB, ...options });
   return host;
 }
 
-type HostPlacement = { EXTRACT_MODEL_HOST: boolean; MODEL_HOST_TEXT: boolean };
+type HostPlacement = { EXTRACT_MODEL_HOST: boolean; MODEL_HOST_TEXT: boolean; MODEL_HOST_GC_MB?: number };
 
 /** Whether a job thread of this role sends its models to the host (useModelHostFor's rule, pure). */
 export function modelsInHost(cfg: HostPlacement, role: 'text' | 'image' | 'both'): boolean {

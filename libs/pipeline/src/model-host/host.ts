@@ -12,6 +12,7 @@
  * detection, the detector) are never batchable. A batch that fails is rerun request by request, so a
  * bad input fails only its own request.
  */
+import { tensorCollector } from './collect.ts';
 import { BroadcastChannel } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { openInProcessSession, type ModelSession, type TensorArray } from '@newsfuse/models/ort';
@@ -41,6 +42,8 @@ export interface ModelHostOptions {
   batchMs: number;
   /** Most requests in one batch. */
   maxBatch: number;
+  /** Run a full garbage collection after this many MB of tensors received and sent (MODEL_HOST_GC_MB; 0: leave it to V8). */
+  gcMb?: number;
 }
 
 interface Session {
@@ -64,6 +67,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   const base = new BroadcastChannel(baseChannel(opts.name));
   const clients = new Map<string, BroadcastChannel>();
   const slots = new Int32Array(new SharedArrayBuffer(4));
+  const collector = tensorCollector(opts.gcMb ?? 0);
   Atomics.store(slots, 0, opts.queue);
   const sessions = new Map<string, Promise<Session>>();
   const queue: Request[] = [];
@@ -218,6 +222,10 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
         const out = await run(s, r.feeds);
         const outputs: Record<string, WireTensor> = {};
         for (const [k, t] of Object.entries(out)) outputs[k] = toWire(t);
+        let bytes = 0;
+        for (const t of Object.values(r.feeds)) bytes += t.data.byteLength;
+        for (const t of Object.values(outputs)) bytes += 2 * t.data.byteLength;
+        collector.note(bytes);
         reply(r, { t: 'result', id: r.id, outputs });
       } catch (err) {
         reply(r, { t: 'error', id: r.id, error: errorToWire(err) });

@@ -23,7 +23,11 @@ export interface ModelHostHandle {
 
 /** The host's settings from the analysis config (MODEL_HOST_*); threads default to the machine's cores. */
 export function modelHostOptions(
-  cfg: Pick<AnalysisConfig, 'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'>,
+  cfg: Pick<
+    AnalysisConfig,
+    'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
+  > &
+    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB'>>,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
   return {
@@ -33,6 +37,7 @@ export function modelHostOptions(
     queue: cfg.MODEL_HOST_QUEUE,
     batchMs: cfg.MODEL_HOST_BATCH_MS,
     maxBatch: cfg.MODEL_HOST_MAX_BATCH,
+    gcMb: cfg.MODEL_HOST_GC_MB ?? 0,
   };
 }
 
