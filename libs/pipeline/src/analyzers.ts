@@ -138,10 +138,12 @@ export function embedMany(
 
 /** The text analyzer over a document-frequency table: Redis-backed in the service, in memory elsewhere. */
 export function createTextAnalyzerPort(embedder: EmbedderPort | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
-  const analyzer = createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq });
+  // built on the first article: an image thread asks its language for the embedder only
+  let analyzer: ReturnType<typeof createTextAnalyzer> | undefined;
+  const built = () => (analyzer ??= createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq }));
   return {
     model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader',
-    analyze: (input, opts) => analyzer.analyze(input, opts),
+    analyze: (input, opts) => built().analyze(input, opts),
     // one embedder for every language today; a language registry picks the article's own here
     ...(embedder ? { embedTexts: (texts: string[]) => embedMany(embedder, texts) } : {}),
   };
@@ -155,21 +157,30 @@ export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' |
 
 /** The Chinese text analyzer (jieba + bge-small-zh + the Chinese sentiment head) over a Chinese document-frequency table. */
 export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
-  // without embeddings: a zero vector (not reported) and the Chinese lexicon for sentiment
-  const head = embedder ? defaultZhSentimentModel() : null;
-  const analyzer = createZhTextAnalyzer({
-    embedder: embedder ?? { embedOne: async () => new Float32Array(ZH_EMBEDDING_DIM) },
-    docFreq,
-    sentimentModel: head,
-    // a head on [CLS] + mean embeddings reads them from the same model and ORT session
-    ...(embedder && head?.pooling === 'cls+mean' ? { sentenceEmbedder: embedderPortOf(getZhClsMeanEmbedder()) } : {}),
-    // the article's terms for lexical matching (OCR, caption, text view): jieba words, as the fuse stage
-    // reads them, from the segmentation the keywords are made of (jieba reads the text once)
-    terms: true,
-  });
+  // built on the first article (the head's weights, jieba's dictionary): an image thread asks its
+  // language for the embedder only
+  let built: { analyzer: ReturnType<typeof createZhTextAnalyzer>; model: string } | undefined;
+  const build = () => {
+    if (built) return built;
+    // without embeddings: a zero vector (not reported) and the Chinese lexicon for sentiment
+    const head = embedder ? defaultZhSentimentModel() : null;
+    const analyzer = createZhTextAnalyzer({
+      embedder: embedder ?? { embedOne: async () => new Float32Array(ZH_EMBEDDING_DIM) },
+      docFreq,
+      sentimentModel: head,
+      // a head on [CLS] + mean embeddings reads them from the same model and ORT session
+      ...(embedder && head?.pooling === 'cls+mean' ? { sentenceEmbedder: embedderPortOf(getZhClsMeanEmbedder()) } : {}),
+      // the article's terms for lexical matching (OCR, caption, text view): jieba words, as the fuse stage
+      // reads them, from the segmentation the keywords are made of (jieba reads the text once)
+      terms: true,
+    });
+    return (built = { analyzer, model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon' });
+  };
   return {
-    model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon',
-    analyze: (input, opts) => analyzer.analyze(input, opts),
+    get model() {
+      return build().model;
+    },
+    analyze: (input, opts) => build().analyzer.analyze(input, opts),
   };
 }
 
