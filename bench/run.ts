@@ -68,6 +68,7 @@ import {
   KIND_LABEL,
   IMAGES_PER_KIND,
   articleInput,
+  warmupIndices,
   loadTexts,
   startPhotoServer,
   type Kind,
@@ -374,7 +375,16 @@ async function push(p: Pipeline, body: unknown): Promise<string> {
 }
 
 /** Sends `n` articles of `kind` — all at once (8 requests in flight) or paced at `rate` per second. */
-async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kind: Kind, n: number, rate?: number): Promise<E2eRow> {
+async function stream(
+  p: Pipeline,
+  ctx: { texts: Text[]; photos: PhotoServer },
+  kind: Kind,
+  count: number | number[],
+  rate?: number,
+): Promise<E2eRow> {
+  // a count: articles 0..count-1 of the workload; a list: those articles
+  const indices = typeof count === 'number' ? Array.from({ length: count }, (_, i) => i) : count;
+  const n = indices.length;
   const tag = uniqueId(`${kind}-`);
   const sentAt = new Map<string, number>();
   const cpu0 = cpuOf({ ...p.pids(), ...p.infra });
@@ -385,7 +395,7 @@ async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, 
       Array.from({ length: 8 }, async () => {
         for (let i = next++; i < n; i = next++) {
           const at = Date.now();
-          sentAt.set(await push(p, articleInput(tag, i, kind, ctx.texts, ctx.photos)), at);
+          sentAt.set(await push(p, articleInput(tag, indices[i]!, kind, ctx.texts, ctx.photos)), at);
         }
       }),
     );
@@ -396,7 +406,7 @@ async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, 
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const at = Date.now();
-      pending.push(push(p, articleInput(tag, i, kind, ctx.texts, ctx.photos)).then((id) => void sentAt.set(id, at)));
+      pending.push(push(p, articleInput(tag, indices[i]!, kind, ctx.texts, ctx.photos)).then((id) => void sentAt.set(id, at)));
     }
     await Promise.all(pending);
   }
@@ -431,8 +441,9 @@ async function stream(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, 
 
 async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kinds: Kind[], half: boolean) {
   const rows: E2eRow[] = [];
-  say(`warm-up: 4 articles with one image`);
-  await stream(p, ctx, 'img1', 4);
+  const warm = warmupIndices(ctx.texts);
+  say(`warm-up: ${warm.length} articles with one image (the first 4, and the first of each other language)`);
+  await stream(p, ctx, 'img1', warm);
   for (const kind of kinds) {
     say(`${p.extracts.length} extract: ${KIND_LABEL[kind]} at the maximum rate, ${sizeOf(kind)} articles`);
     const max = await stream(p, ctx, kind, sizeOf(kind));

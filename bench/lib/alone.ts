@@ -30,7 +30,7 @@ import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
-import { IMAGES_PER_KIND, loadTexts, loadZhTexts, startPhotoServer, type Kind } from './workload.ts';
+import { IMAGES_PER_KIND, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
 import type { LanguageCounts } from './report.ts';
 
@@ -86,10 +86,10 @@ async function main() {
     spawnPool(IMAGES_PER_KIND[kind] ? cfg.IMAGE_CONCURRENCY : 0, 'image'),
   ]);
 
-  const jobsFor = (from: number, count: number, tag: string) => {
+  const jobsFor = (indices: number[], tag: string) => {
     const text: Job[] = [];
     const image: Job[] = [];
-    for (let i = from; i < from + count; i++) {
+    for (const i of indices) {
       const t = textOf(i);
       const articleId = `${values.run}-${tag}-${i}`;
       text.push({ kind: 'text', job: { articleId, version: 1, title: `${t.title} (${i})`, summary: t.summary, body: t.body } });
@@ -131,11 +131,16 @@ async function main() {
     await Promise.all([runPool(textPool, jobs.text), runPool(imagePool, jobs.image)]);
   };
 
-  // Warm-up: every thread loads its models and handles a couple of jobs.
-  await runAll(jobsFor(0, Math.max(cfg.TEXT_CONCURRENCY, cfg.IMAGE_CONCURRENCY) * 2, 'warm'));
+  // Warm-up: every thread loads its models and handles a couple of jobs, and each language of the
+  // workload is read once (its models load on its first article).
+  const allTexts = zhTexts.length > 0 ? [...texts, ...zhTexts] : texts;
+  await runAll(jobsFor(warmupIndices(allTexts, Math.max(cfg.TEXT_CONCURRENCY, cfg.IMAGE_CONCURRENCY) * 2, textOf), 'warm'));
   const client = host ? connectModelHost({ name: host.options.name }) : undefined;
   const hostStats0 = await client?.stats();
-  const jobs = jobsFor(1000, n, 'run');
+  const jobs = jobsFor(
+    Array.from({ length: n }, (_, i) => 1000 + i),
+    'run',
+  );
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   counting = true;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { parseHTML } from 'linkedom';
 import { IMAGENET_DEV, REPO_ROOT, sharedData } from '@newsfuse/testkit/paths';
+import { resolveLanguage } from '@newsfuse/text/language';
 
 const PAGES = sharedData('articles', 'readability', 'test-pages');
 const PHOTOS = join(IMAGENET_DEV, 'images');
@@ -126,6 +127,26 @@ export async function startPhotoServer(max = 120): Promise<PhotoServer> {
 }
 
 /** The push-API body for article `i` of a run: a real text, `n` photos, a URL unique to the run. */
+/**
+ * The articles a warm-up sends before anything is measured: the first `first` of them, and the first
+ * article of every language the workload holds that those miss. A language's models load on its first
+ * article (lazily, per thread: the Chinese embedder, jieba, the sentiment head), so without it the
+ * first Chinese article of the measured run would pay for that load.
+ */
+export function warmupIndices(texts: readonly Text[], first = 4, textOf: (i: number) => Text = (i) => texts[i % texts.length]!): number[] {
+  const out = Array.from({ length: first }, (_, i) => i);
+  const seen = new Set(out.map((i) => languageOf(textOf(i))));
+  for (let i = first; i < first + texts.length; i++) {
+    const l = languageOf(textOf(i));
+    if (seen.has(l)) continue;
+    seen.add(l);
+    out.push(i);
+  }
+  return out;
+}
+
+const languageOf = (t: Text) => resolveLanguage({ declared: t.language, title: t.title, text: t.body }).language ?? '-';
+
 export function articleInput(run: string, i: number, kind: Kind, texts: Text[], photos: PhotoServer) {
   const t = texts[i % texts.length]!;
   const n = IMAGES_PER_KIND[kind];
