@@ -30,28 +30,30 @@ export function centerNetRows(
   topK = TOP_K,
 ): Float32Array {
   const peaks: { score: number; idx: number }[] = [];
-  for (let y = 0; y < grid; y++) {
-    for (let x = 0; x < grid; x++) {
-      const base = (y * grid + x) * classes;
-      for (let c = 0; c < classes; c++) {
-        const v = heat[base + c]!;
-        if (!(v >= floor)) continue;
-        let peak = true;
-        for (let dy = -1; dy <= 1 && peak; dy++) {
-          const yy = y + dy;
-          if (yy < 0 || yy >= grid) continue;
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx;
-            if (xx < 0 || xx >= grid || (dx === 0 && dy === 0)) continue;
-            if (heat[(yy * grid + xx) * classes + c]! > v) {
-              peak = false;
-              break;
-            }
-          }
+  // One linear pass finds the values at or above the floor (few: the map is mostly near 0); only
+  // those get the 3x3 neighbourhood test.
+  const n = grid * grid * classes;
+  for (let i = 0; i < n; i++) {
+    const v = heat[i]!;
+    if (!(v >= floor)) continue;
+    const c = i % classes;
+    const pixel = (i - c) / classes;
+    const x = pixel % grid;
+    const y = (pixel - x) / grid;
+    let peak = true;
+    for (let dy = -1; dy <= 1 && peak; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= grid) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= grid || (dx === 0 && dy === 0)) continue;
+        if (heat[(yy * grid + xx) * classes + c]! > v) {
+          peak = false;
+          break;
         }
-        if (peak) peaks.push({ score: v, idx: base + c });
       }
     }
+    if (peak) peaks.push({ score: v, idx: i });
   }
   peaks.sort((a, b) => b.score - a.score || a.idx - b.idx);
   const top = peaks.slice(0, topK);
@@ -67,29 +69,46 @@ export function centerNetRows(
   return rows;
 }
 
-/** The model input [1, size, size, 3] (0..255) for an image: letterboxed or stretched, as the tfjs engine does. */
-export function centerNetInput(img: RgbImage, size: number, resize: 'stretch' | 'letterbox', padValue: number): Float32Array {
-  return resizeBilinear(rgbRaster(img), size, size, resize === 'letterbox' ? { pad: padValue } : undefined).data;
+/**
+ * The model input [1, size, size, 3] (0..255) for an image: letterboxed or stretched, as the tfjs
+ * engine does; into `into` (size²·3 values) when given.
+ */
+export function centerNetInput(
+  img: RgbImage,
+  size: number,
+  resize: 'stretch' | 'letterbox',
+  padValue: number,
+  into?: Float32Array,
+): Float32Array {
+  return resizeBilinear(rgbRaster(img), size, size, resize === 'letterbox' ? { pad: padValue } : undefined, into).data;
 }
 
 export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions, 'engine'> = {}): Promise<ObjectDetector> {
-  const { createOrtSession } = await import('../ort.ts');
+  const { inputBuffers, createOrtSession } = await import('../ort.ts');
   const modelPath = options.modelPath ?? (await (await import('../registry.ts')).resolveModel(CENTERNET_ONNX));
   const opts = { minScore: 0.3, iouThreshold: 0.5, maxObjects: 20, resize: 'letterbox' as const, padValue: 127, ...options };
   const session = await createOrtSession(modelPath, options.threads ? { threads: options.threads } : {});
   const inputSize = 512;
   const [heatName, whName] = ['tower_0/keypoints', 'tower_0/wh'];
+  // shared memory when the session is a model host's (posted without a copy), reused from image to image
+  const buffers = inputBuffers(inputSize * inputSize * 3);
   return {
     name: 'centernet-mb3@human-3.3.6/onnx',
     async detect(img: RgbImage): Promise<DetectedObject[]> {
       const side = Math.max(img.width, img.height);
       const cover: [number, number] = opts.resize === 'letterbox' ? [img.width / side, img.height / side] : [1, 1];
+      const buf = buffers.take();
       const input = {
         type: 'float32',
-        data: centerNetInput(img, inputSize, opts.resize, opts.padValue),
+        data: centerNetInput(img, inputSize, opts.resize, opts.padValue, buf),
         dims: [1, inputSize, inputSize, 3],
       };
-      const out = await session.run({ [session.inputNames[0]!]: input });
+      let out: Awaited<ReturnType<typeof session.run>>;
+      try {
+        out = await session.run({ [session.inputNames[0]!]: input });
+      } finally {
+        buffers.give(buf);
+      }
       const heat = out[heatName]!;
       const wh = out[whName]!;
       const grid = heat.dims[1]!;

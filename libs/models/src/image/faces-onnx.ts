@@ -44,9 +44,9 @@ export function blazeFaceRows(outputs: { dims: readonly number[]; data: Float32A
   return { rows, cols };
 }
 
-/** BlazeFace input [1, size, size, 3]: the image stretched to size², x/127.5 - 1. */
-export function blazeFaceInput(image: Raster, size: number): Float32Array {
-  const out = resizeBilinear(image, size, size).data;
+/** BlazeFace input [1, size, size, 3]: the image stretched to size², x/127.5 - 1; into `into` (size²·3 values) when given. */
+export function blazeFaceInput(image: Raster, size: number, into?: Float32Array): Float32Array {
+  const out = resizeBilinear(image, size, size, undefined, into).data;
   for (let i = 0; i < out.length; i++) out[i] = out[i]! / 127.5 - 1;
   return out;
 }
@@ -66,7 +66,7 @@ export function expressionInputData(image: Raster, crop: { x1: number; y1: numbe
 }
 
 export async function createOnnxFaceAnalyzer(options: Omit<FaceOptions, 'engine'> = {}): Promise<FaceAnalyzer> {
-  const { allocFloat32, createOrtSession } = await import('../ort.ts');
+  const { allocFloat32, createOrtSession, inputBuffers } = await import('../ort.ts');
   const resolve = async (name: string) => (await import('../registry.ts')).resolveModel(name);
   const detectorPath = options.detectorPath ?? (await resolve(BLAZEFACE_ONNX));
   const expressionPath = options.expressionPath ?? (await resolve(EMOTION_ONNX));
@@ -81,6 +81,7 @@ export async function createOnnxFaceAnalyzer(options: Omit<FaceOptions, 'engine'
   const inputSize = 256;
   const exprSize = 64;
   const anchors = blazeFaceAnchors(inputSize);
+  const detectorInputs = inputBuffers(inputSize * inputSize * 3); // reused from image to image (ort.ts)
 
   async function run(session: ModelSession, data: Float32Array, dims: number[]) {
     const out = await session.run({ [session.inputNames[0]!]: { type: 'float32', data, dims } });
@@ -91,7 +92,14 @@ export async function createOnnxFaceAnalyzer(options: Omit<FaceOptions, 'engine'
     name: 'blazeface+emotion@human-3.3.6/onnx',
     async analyze(img: RgbImage): Promise<Face[]> {
       const image = rgbRaster(img);
-      const { rows, cols } = blazeFaceRows(await run(detector!, blazeFaceInput(image, inputSize), [1, inputSize, inputSize, 3]));
+      const buf = detectorInputs.take();
+      let detected: Awaited<ReturnType<typeof run>>;
+      try {
+        detected = await run(detector!, blazeFaceInput(image, inputSize, buf), [1, inputSize, inputSize, 3]);
+      } finally {
+        detectorInputs.give(buf);
+      }
+      const { rows, cols } = blazeFaceRows(detected);
       const raw = decodeBlazeFace(rows, cols, anchors, inputSize, img, o);
       if (!raw.length) return [];
       const batch = allocFloat32(raw.length * exprSize * exprSize);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 } from '../math.ts';
 import { centerNetRows } from './detector-onnx.ts';
-import { cropAndResize, resizeBilinear } from './pixels.ts';
+import { cropAndResize, resizeBilinear, type Raster } from './pixels.ts';
 import { initTf, tf } from './tf.ts';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -47,6 +47,70 @@ test('resizeBilinear and cropAndResize compute what tf.image computes (8-bit sou
   const crop = tf.image.cropAndResize(x, tf.tensor2d([box]), [0], [20, 20]).dataSync();
   assert.ok(maxDiff(cropAndResize(src, box, 20, 20).data, crop) < 1e-3);
   tf.dispose(x);
+});
+
+/** resizeBilinear as it was written first: every output value from its four corners, padding tested per value. */
+function resizeBilinearDirect(src: Raster, outW: number, outH: number, square?: { pad: number }): Float32Array {
+  const { width: w, height: h, channels: c, data } = src;
+  const vw = square ? Math.max(w, h) : w;
+  const vh = square ? Math.max(w, h) : h;
+  const pad = square?.pad ?? 0;
+  const out = new Float32Array(outW * outH * c);
+  const xl = new Float32Array(1);
+  for (let y = 0; y < outH; y++) {
+    const fy = y * (vh / outH);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(vh - 1, Math.ceil(fy));
+    const yl = fy - y0;
+    for (let x = 0; x < outW; x++) {
+      const fx = x * (vw / outW);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(vw - 1, Math.ceil(fx));
+      xl[0] = fx - x0;
+      const l = xl[0]!;
+      const at = (yy: number, xx: number, k: number) => (yy < h && xx < w ? data[(yy * w + xx) * c + k]! : pad);
+      for (let k = 0; k < c; k++) {
+        const top = at(y0, x0, k) + (at(y0, x1, k) - at(y0, x0, k)) * l;
+        const bottom = at(y1, x0, k) + (at(y1, x1, k) - at(y1, x0, k)) * l;
+        out[(y * outW + x) * c + k] = top + (bottom - top) * yl;
+      }
+    }
+  }
+  return out;
+}
+
+test('resizeBilinear gives the bits of the direct four-corner formula (enlarging, shrinking, padded, 8-bit and float, 1 and 3 channels)', () => {
+  const rnd = mulberry32(7);
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+  for (const [w, h, c, float] of [
+    [37, 23, 3, false],
+    [500, 375, 3, false],
+    [23, 37, 3, false],
+    [9, 9, 1, true],
+    [300, 41, 3, true],
+  ] as const) {
+    const n = w * h * c;
+    const data = float
+      ? Float32Array.from({ length: n }, () => rnd() * 2 - 1)
+      : Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
+    const src = { data, width: w, height: h, channels: c };
+    for (const [ow, oh] of [
+      [512, 512],
+      [256, 256],
+      [64, 50],
+      [7, 300],
+      [1, 1],
+    ] as const) {
+      for (const square of [undefined, { pad: 127 }, { pad: 0.25 }]) {
+        const got = resizeBilinear(src, ow, oh, square).data;
+        assert.deepEqual(
+          bits(got),
+          bits(resizeBilinearDirect(src, ow, oh, square)),
+          `${w}x${h}x${c} -> ${ow}x${oh} ${JSON.stringify(square)}`,
+        );
+      }
+    }
+  }
 });
 
 test('centerNetRows: 3x3 peaks per class, best first, top-k, boxes = 4·(x, y) ∓ sizes', () => {
