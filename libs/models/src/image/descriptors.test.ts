@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import sharp from 'sharp';
+import sharp, { type SharpOptions } from 'sharp';
+import { imagenetImage, imagenetLabels, sharedMissing } from '@newsfuse/testkit/paths';
 import { colourStats } from './colour.ts';
 import { decodeImage, type RgbImage } from './decode.ts';
 import { hog, hogFromRgb } from './hog.ts';
-import { hammingHex, perceptualHash } from './phash.ts';
+import { hammingHex, perceptualHash, perceptualHashBits } from './phash.ts';
 
 function fill(width: number, height: number, f: (x: number, y: number) => [number, number, number]): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -48,6 +50,24 @@ test('perceptual hash: stable under re-encoding and resizing, far for different 
   const h3 = await perceptualHash(checker);
   assert.ok(hammingHex(h1, h3) >= 20, `different-image distance ${hammingHex(h1, h3)}`);
   assert.equal(hammingHex('00ff', '0f0f'), 8);
+});
+
+test('perceptual hash: the bits of sharp-phash 2.2 on generated images and the shared photos', async () => {
+  // sharp-phash is CommonJS (`module.exports = fn`) although its .d.ts says `export default`
+  const sharpPhash = createRequire(import.meta.url)('sharp-phash') as (image: Uint8Array, options?: SharpOptions) => Promise<string>;
+  const images: RgbImage[] = [
+    fill(256, 192, (x, y) => [x, (x + y) % 256, 255 - y]),
+    fill(33, 500, (x, y) => [(x * 7) % 256, (y * 3) % 256, (x * y) % 256]),
+    fill(32, 32, (x, y) => (((x >> 2) + (y >> 2)) % 2 ? [255, 255, 255] : [0, 0, 0])),
+  ];
+  if (!sharedMissing('the photos')) {
+    const labels = await imagenetLabels();
+    for (const l of labels.filter((_, i) => i % 25 === 0)) images.push(await decodeImage(await imagenetImage(l.file)));
+  }
+  for (const img of images) {
+    const expected = await sharpPhash(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+    assert.equal(await perceptualHashBits(img), expected, `${img.width}x${img.height}`);
+  }
 });
 
 test('HOG: orientation energy lands in the right bin; flat image is all zero', () => {
