@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage } from './decode.ts';
 import { cer, renderScene, TEST_SCENES, type SceneLine } from '@newsfuse/testkit/ocr-scenes';
-import { createOcr, ctcGreedyDecode, dbPostprocess, minAreaRect, type OcrEngine } from './ocr.ts';
+import { createOcr, ctcGreedyDecode, dbPostprocess, minAreaRect, ocrDetInput, type OcrEngine } from './ocr.ts';
 
 async function render(lines: SceneLine[], w: number, h: number, bg?: string) {
   return decodeImage(await renderScene({ name: '', width: w, height: h, lines, ...(bg ? { background: bg } : {}) }));
@@ -12,6 +12,21 @@ test('CER helper', () => {
   assert.equal(cer('abcd', 'abcd'), 0);
   assert.equal(cer('abcd', 'abxd'), 0.25);
   assert.equal(cer('abc', ''), 1);
+});
+
+test('text detector input: BGR planes, (v/255 − mean)/std of every pixel, stored as float32', async () => {
+  const [w, h] = [64, 32]; // multiples of 32: no resize, the raster as it is
+  const data = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + (i >> 5)) % 256);
+  const { data: x, width, height } = await ocrDetInput({ data, width: w, height: h }, 960);
+  assert.deepEqual([width, height], [w, h]);
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  const plane = w * h;
+  for (let i = 0; i < plane; i++)
+    for (let c = 0; c < 3; c++) {
+      const v = data[i * 3 + (2 - c)]!; // plane 0 <- B, 1 <- G, 2 <- R
+      assert.equal(x[c * plane + i], Math.fround((v / 255 - mean[c]!) / std[c]!));
+    }
 });
 
 test('minAreaRect of an axis-aligned block of pixels and of a 30° bar', () => {

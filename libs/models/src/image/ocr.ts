@@ -363,16 +363,20 @@ export async function ocrDetInput(img: RgbImage, maxSide: number): Promise<{ dat
           .toBuffer();
   const plane = dw * dh;
   const x = allocFloat32(3 * plane);
-  const mean = [0.485, 0.456, 0.406];
-  const std = [0.229, 0.224, 0.225];
-  for (let i = 0; i < plane; i++) {
-    // channel 0 <- B, 1 <- G, 2 <- R (PaddleOCR feeds cv2's BGR)
-    x[i] = (rgb[i * 3 + 2]! / 255 - mean[0]!) / std[0]!;
-    x[plane + i] = (rgb[i * 3 + 1]! / 255 - mean[1]!) / std[1]!;
-    x[2 * plane + i] = (rgb[i * 3]! / 255 - mean[2]!) / std[2]!;
+  // channel 0 <- B, 1 <- G, 2 <- R (PaddleOCR feeds cv2's BGR)
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    x[i] = DET_NORM_B[rgb[j + 2]!]!;
+    x[plane + i] = DET_NORM_G[rgb[j + 1]!]!;
+    x[2 * plane + i] = DET_NORM_R[rgb[j]!]!;
   }
   return { data: x, width: dw, height: dh };
 }
+
+/** (v/255 − mean)/std for each 8-bit value v, per input plane (B, G, R), as float32: the values the per-pixel formula stores. */
+const detNorm = (mean: number, std: number) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / std);
+const DET_NORM_B = detNorm(0.485, 0.229);
+const DET_NORM_G = detNorm(0.456, 0.224);
+const DET_NORM_R = detNorm(0.406, 0.225);
 
 export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const resolve = async (name: string) => (await import('../registry.ts')).resolveModel(name);
