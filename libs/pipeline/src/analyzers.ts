@@ -96,6 +96,8 @@ export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerP
         decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS },
         detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS },
         textViewMinScore: CONFIDENT_OBJECT_SCORE,
+        // the HOG summary is not part of this port's result (nothing downstream reads it): not computed
+        hog: false,
         engine: cfg.MODEL_ENGINE,
         precision,
       });
