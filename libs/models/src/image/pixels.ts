@@ -106,9 +106,34 @@ export function resizeBilinear(
     const y0 = Math.floor(f);
     const y1 = Math.min(vh - 1, Math.ceil(f));
     const yl = f - y0;
+    if (sy >= 1 && y1 < h) {
+      // Shrinking: two source rows seldom serve two output rows, so interpolate straight into the
+      // output (the same operations, no row kept).
+      const r0 = y0 * w * c;
+      const r1 = y1 * w * c;
+      let o = y * rowLen;
+      for (let x = 0; x < one; x++) {
+        const a = x0s[x]!;
+        const b = x1s[x]!;
+        const l = xl[x]!;
+        for (let k = 0; k < c; k++) {
+          const tl = data[r0 + a + k]!;
+          const bl = data[r1 + a + k]!;
+          const t = tl + ((x < both ? data[r0 + b + k]! : pad) - tl) * l;
+          const bt = bl + ((x < both ? data[r1 + b + k]! : pad) - bl) * l;
+          out[o++] = t + (bt - t) * yl;
+        }
+      }
+      out.fill(pad, o, (y + 1) * rowLen); // columns of padding only
+      continue;
+    }
     const top = interpolated(y0);
     const bottom = interpolated(y1, top);
     const o = y * rowLen;
+    if (top === padRow && bottom === padRow) {
+      out.fill(pad, o, o + rowLen); // pad + (pad − pad)·yl = pad: the letterbox's bottom band
+      continue;
+    }
     for (let i = 0; i < rowLen; i++) {
       const t = top[i]!;
       out[o + i] = t + (bottom[i]! - t) * yl;
