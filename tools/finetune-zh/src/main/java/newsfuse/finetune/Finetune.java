@@ -361,11 +361,27 @@ public final class Finetune {
             }
         }
 
-        void step(float lr) {
+        /** The global L2 norm of the gradients. */
+        double gradNorm() {
+            double s = 0;
+            for (NDArray p : params) s += p.getGradient().square().sum().getFloat();
+            return Math.sqrt(s);
+        }
+
+        void zeroGrad() {
+            for (NDArray p : params) {
+                NDArray g = p.getGradient();
+                g.set(new float[(int) g.size()]); // muli(0) would keep a NaN
+            }
+        }
+
+        /** One step; the gradients are scaled by {@code gradScale} (clipping), then zeroed. */
+        void step(float lr, float gradScale) {
             t++;
             float c1 = 1 - (float) Math.pow(b1, t), c2 = 1 - (float) Math.pow(b2, t);
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i), g = p.getGradient();
+                if (gradScale != 1f) g.muli(gradScale);
                 float a = lr * lrScale.get(i);
                 m1.get(i).muli(b1).addi(g.mul(1 - b1));
                 m2.get(i).muli(b2).addi(g.square().mul(1 - b2));
@@ -465,7 +481,15 @@ public final class Finetune {
         String variant = o.getOrDefault("variant", "ridge+nbsvm");
         JsonObject base = JsonParser.parseString(Files.readString(Path.of(o.get("baseline")))).getAsJsonObject();
         JsonArray fused = base.getAsJsonObject("variants").getAsJsonObject(variant).getAsJsonArray("fused");
-        List<String> lines = Files.readAllLines(dir.resolve("oof-" + tag + ".tsv"));
+        List<String> lines = new ArrayList<>();
+        for (int f = 0; ; f++) {
+            Path p = dir.resolve("oof-" + tag + "-fold" + f + ".tsv");
+            if (!Files.exists(p)) break;
+            List<String> l = Files.readAllLines(p);
+            if (lines.isEmpty()) lines.add(l.get(0));
+            lines.addAll(l.subList(1, l.size()));
+        }
+        if (lines.isEmpty()) lines = Files.readAllLines(dir.resolve("oof-" + tag + ".tsv"));
         int n = lines.size() - 1, k = 0;
         int[] row = new int[n], fold = new int[n], label = new int[n];
         double[] ft = new double[n], head = new double[n];
@@ -595,6 +619,7 @@ public final class Finetune {
         String onlyFolds = o.get("folds");
         String tag = o.getOrDefault("tag", "L" + nLayers);
         int progress = Integer.parseInt(o.getOrDefault("progress", "100"));
+        float clip = Float.parseFloat(o.getOrDefault("clip", "1"));
         int k = Arrays.stream(d.folds).max().getAsInt() + 1;
         boolean frozenKv = o.containsKey("freeze-kv");
         if (frozenKv && nLayers != 1) throw new IllegalArgumentException("--freeze-kv: --layers 1 only");
@@ -605,8 +630,8 @@ public final class Finetune {
             }
             System.out.printf("keys and values of the top layer precomputed (frozen), %.0f s%n", System.nanoTime() / 1e9 - t0);
         }
-        System.out.printf("cv %s: %d layer(s)%s, %d folds, %d epochs, batch %d, lr %.1e (head %.1e), wd %.2f, dropout %.2f, warmup %.2f, news rows %s, seed %d, threads %s%n",
-                tag, nLayers, frozenKv ? " (keys, values frozen)" : "", k, epochs, bs, lr, headLr, wd, drop, warmup, news, seed, System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        System.out.printf("cv %s: %d layer(s)%s, %d folds, %d epochs, batch %d, lr %.1e (head %.1e), wd %.2f, dropout %.2f, warmup %.2f, gradient norm clipped at %.1f, news rows %s, seed %d, threads %s%n",
+                tag, nLayers, frozenKv ? " (keys, values frozen)" : "", k, epochs, bs, lr, headLr, wd, drop, warmup, clip, news, seed, System.getProperty("ai.djl.pytorch.num_threads", "default"));
         float[] oof = new float[d.n];
         boolean[] scored = new boolean[d.n];
         List<Integer> allScored = new ArrayList<>();
@@ -614,6 +639,7 @@ public final class Finetune {
             if (onlyFolds != null && !Arrays.asList(onlyFolds.split(",")).contains(String.valueOf(f))) continue;
             double t0 = System.nanoTime() / 1e9, c0 = cpuSeconds();
             Engine.getInstance().setRandomSeed(seed * 100 + f);
+            int skipped = 0;
             Random r = new Random(seed * 100L + f);
             List<Integer> train = new ArrayList<>(), test = new ArrayList<>();
             for (int i = 0; i < d.n; i++) {
@@ -652,25 +678,43 @@ public final class Finetune {
                             float[] y = new float[b.length];
                             for (int i = 0; i < b.length; i++) y[i] = yAll[b[i]];
                             NDArray yb = sub.create(y);
+                            float l;
+                            double norm;
                             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                                 NDArray t = model.logit(xb, drop).mul(yb).neg();
                                 NDArray loss = t.maximum(0f).add(t.abs().neg().exp().add(1f).log()).mean();
                                 gc.backward(loss);
-                                lossSum += loss.getFloat();
+                                l = loss.getFloat();
+                                norm = opt.gradNorm();
                             }
-                            opt.step(lr * Math.max(0f, sched));
+                            // the update outside the collector (in-place on the parameters, no graph recorded)
+                            if (!Float.isFinite(l) || !Double.isFinite(norm)) {
+                                // a non-finite loss or gradient: the step is skipped (and counted), never applied
+                                if (skipped++ < 5)
+                                    System.out.printf("    step %d skipped: loss %s, gradient norm %s, %d rows of up to %d tokens%n",
+                                            step, l, norm, b.length, Arrays.stream(b).map(i -> d.tokens[i]).max().getAsInt());
+                                opt.zeroGrad();
+                            } else {
+                                lossSum += l;
+                                opt.step(lr * Math.max(0f, sched), norm > clip ? (float) (clip / norm) : 1f);
+                            }
                         }
                         step++;
                         nb++;
                         if (progress > 0 && step % progress == 0)
                             System.out.printf("    step %d/%d, loss %.4f, %.0f s%n", step, steps, lossSum / nb, System.nanoTime() / 1e9 - t0);
                     }
-                    System.out.printf("  fold %d epoch %d: train loss %.4f (%.0f s)%n", f, e + 1, lossSum / nb, System.nanoTime() / 1e9 - t0);
+                    System.out.printf("  fold %d epoch %d: train loss %.4f, %d steps skipped so far (%.0f s)%n", f, e + 1, lossSum / nb, skipped, System.nanoTime() / 1e9 - t0);
                 }
                 predict(fm, model, d, test, oof);
             }
             for (int i : test) scored[i] = true;
             allScored.addAll(test);
+            // each fold's logits on their own too, so folds can run in separate processes (stack reads them all)
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(dir.resolve("oof-" + tag + "-fold" + f + ".tsv")))) {
+                w.println("row\tfold\tlabel\tlogit");
+                for (int i : test) w.printf("%d\t%d\t%d\t%.6f%n", i, d.folds[i], d.labels[i], oof[i]);
+            }
             double[] s = score(oof, d.labels, test);
             System.out.printf("fold %d: accuracy %.4f macro-F1 %.4f (%d test rows, %d train rows), wall %.0f s, CPU %.0f s%n",
                     f, s[0], s[1], test.size(), train.size(), System.nanoTime() / 1e9 - t0, cpuSeconds() - c0);
