@@ -721,6 +721,7 @@ public final class Finetune {
         }
         double[] s = score(oof, d.labels, allScored);
         System.out.printf("%s pooled over %d rows: accuracy %.4f macro-F1 %.4f%n", tag, allScored.size(), s[0], s[1]);
+        if (onlyFolds != null) return; // the fold files hold them; stack reads those
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(dir.resolve("oof-" + tag + ".tsv")))) {
             w.println("row\tfold\tlabel\tlogit");
             for (int i = 0; i < d.n; i++) if (scored[i]) w.printf("%d\t%d\t%d\t%.6f%n", i, d.folds[i], d.labels[i], oof[i]);
