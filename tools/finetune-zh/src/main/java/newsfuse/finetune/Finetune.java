@@ -620,6 +620,8 @@ public final class Finetune {
         String tag = o.getOrDefault("tag", "L" + nLayers);
         int progress = Integer.parseInt(o.getOrDefault("progress", "100"));
         float clip = Float.parseFloat(o.getOrDefault("clip", "1"));
+        // choosing a recipe without the test fold: e.g. --exclude 0 --folds 1 trains on folds 2-4, scores fold 1
+        int exclude = Integer.parseInt(o.getOrDefault("exclude", "-2"));
         int k = Arrays.stream(d.folds).max().getAsInt() + 1;
         boolean frozenKv = o.containsKey("freeze-kv");
         if (frozenKv && nLayers != 1) throw new IllegalArgumentException("--freeze-kv: --layers 1 only");
@@ -644,6 +646,7 @@ public final class Finetune {
             List<Integer> train = new ArrayList<>(), test = new ArrayList<>();
             for (int i = 0; i < d.n; i++) {
                 if (d.folds[i] == f) test.add(i);
+                else if (d.folds[i] == exclude) continue; // --exclude: neither trained on nor scored
                 else if (d.folds[i] >= 0 || news) train.add(i);
             }
             try (NDManager fm = base.newSubManager()) {
