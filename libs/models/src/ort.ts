@@ -131,17 +131,21 @@ export function allocFloat32(length: number): Float32Array {
 
 /**
  * Reusable input buffers of one length (from {@link allocFloat32}) for a model that runs on a
- * fixed-size input once per image: `take` one, fill it, run, and `give` it back once the run has
- * answered (neither onnxruntime nor the model host keeps an input after its run: the host copies
- * it into its own memory first). Saves a large allocation per run and the garbage collections it
- * brings (CenterNet's input is 3 MB). Keeps at most `keep` spare buffers.
+ * fixed-size input once per image: `lend(use)` hands `use` a buffer to fill and run on, and takes it
+ * back once `use` has settled (neither onnxruntime nor the model host keeps an input after its run:
+ * the host copies it into its own memory first). Saves a large allocation per run and the garbage
+ * collections it brings (CenterNet's input is 3 MB). Keeps at most `keep` spare buffers.
  */
-export function inputBuffers(length: number, keep = 2): { take(): Float32Array; give(buf: Float32Array): void } {
+export function inputBuffers(length: number, keep = 2): { lend<T>(use: (buf: Float32Array) => Promise<T>): Promise<T> } {
   const free: Float32Array[] = [];
   return {
-    take: () => free.pop() ?? allocFloat32(length),
-    give: (buf) => {
-      if (buf.length === length && free.length < keep) free.push(buf);
+    async lend(use) {
+      const buf = free.pop() ?? allocFloat32(length);
+      try {
+        return await use(buf);
+      } finally {
+        if (free.length < keep) free.push(buf);
+      }
     },
   };
 }

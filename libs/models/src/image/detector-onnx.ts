@@ -97,18 +97,15 @@ export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions
     async detect(img: RgbImage): Promise<DetectedObject[]> {
       const side = Math.max(img.width, img.height);
       const cover: [number, number] = opts.resize === 'letterbox' ? [img.width / side, img.height / side] : [1, 1];
-      const buf = buffers.take();
-      const input = {
-        type: 'float32',
-        data: centerNetInput(img, inputSize, opts.resize, opts.padValue, buf),
-        dims: [1, inputSize, inputSize, 3],
-      };
-      let out: Awaited<ReturnType<typeof session.run>>;
-      try {
-        out = await session.run({ [session.inputNames[0]!]: input });
-      } finally {
-        buffers.give(buf);
-      }
+      const out = await buffers.lend((buf) =>
+        session.run({
+          [session.inputNames[0]!]: {
+            type: 'float32',
+            data: centerNetInput(img, inputSize, opts.resize, opts.padValue, buf),
+            dims: [1, inputSize, inputSize, 3],
+          },
+        }),
+      );
       const heat = out[heatName]!;
       const wh = out[whName]!;
       const grid = heat.dims[1]!;

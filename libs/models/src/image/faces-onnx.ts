@@ -92,13 +92,9 @@ export async function createOnnxFaceAnalyzer(options: Omit<FaceOptions, 'engine'
     name: 'blazeface+emotion@human-3.3.6/onnx',
     async analyze(img: RgbImage): Promise<Face[]> {
       const image = rgbRaster(img);
-      const buf = detectorInputs.take();
-      let detected: Awaited<ReturnType<typeof run>>;
-      try {
-        detected = await run(detector!, blazeFaceInput(image, inputSize, buf), [1, inputSize, inputSize, 3]);
-      } finally {
-        detectorInputs.give(buf);
-      }
+      const detected = await detectorInputs.lend((buf) =>
+        run(detector!, blazeFaceInput(image, inputSize, buf), [1, inputSize, inputSize, 3]),
+      );
       const { rows, cols } = blazeFaceRows(detected);
       const raw = decodeBlazeFace(rows, cols, anchors, inputSize, img, o);
       if (!raw.length) return [];
