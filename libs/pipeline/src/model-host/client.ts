@@ -7,7 +7,7 @@
  * with MODEL_HOST_FAILED (retriable: the job runs again) and the client re-opens its sessions on the
  * new host on next use. A request unanswered after `timeoutMs` fails the same way.
  */
-import { tensorCollector } from './collect.ts';
+import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { setSessionProvider, type ModelSession, type SessionProvider, type TensorArray, type TensorData } from '@newsfuse/models/ort';
@@ -207,10 +207,7 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
           const m = expect(await request({ t: 'run', id, session: opened.session, feeds: wire }), 'result');
           const out: Record<string, TensorData & { data: TensorArray }> = {};
           for (const [k, t] of Object.entries(m.outputs)) out[k] = { type: t.type, dims: t.dims, data: t.data };
-          let bytes = 0;
-          for (const t of Object.values(wire)) bytes += t.data.byteLength;
-          for (const t of Object.values(m.outputs)) bytes += t.data.byteLength;
-          collector.note(bytes);
+          collector.note(tensorBytes(wire) + tensorBytes(m.outputs));
           return out;
         },
         release: async () => undefined, // the host's sessions are the process's; they live as long as the host

@@ -47,3 +47,10 @@ export function tensorCollector(limitMb: number): TensorCollector {
     },
   };
 }
+
+/** Bytes of a set of named tensors (what a thread notes for a run's inputs or outputs). */
+export function tensorBytes(tensors: Record<string, { data: ArrayBufferView }>): number {
+  let bytes = 0;
+  for (const t of Object.values(tensors)) bytes += t.data.byteLength;
+  return bytes;
+}

@@ -12,7 +12,7 @@
  * detection, the detector) are never batchable. A batch that fails is rerun request by request, so a
  * bad input fails only its own request.
  */
-import { tensorCollector } from './collect.ts';
+import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { openInProcessSession, type ModelSession, type TensorArray } from '@newsfuse/models/ort';
@@ -222,10 +222,8 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
         const out = await run(s, r.feeds);
         const outputs: Record<string, WireTensor> = {};
         for (const [k, t] of Object.entries(out)) outputs[k] = toWire(t);
-        let bytes = 0;
-        for (const t of Object.values(r.feeds)) bytes += t.data.byteLength;
-        for (const t of Object.values(outputs)) bytes += 2 * t.data.byteLength;
-        collector.note(bytes);
+        // the inputs' copies, and each output twice: onnxruntime's and its shared copy
+        collector.note(tensorBytes(r.feeds) + 2 * tensorBytes(outputs));
         reply(r, { t: 'result', id: r.id, outputs });
       } catch (err) {
         reply(r, { t: 'error', id: r.id, error: errorToWire(err) });
