@@ -138,11 +138,16 @@ export function embedMany(
   return embedder.embed ? embedder.embed(texts) : Promise.all(texts.map((t) => embedder.embedOne(t)));
 }
 
+/** `make()` on the first call, the same value after. */
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
 /** The text analyzer over a document-frequency table: Redis-backed in the service, in memory elsewhere. */
 export function createTextAnalyzerPort(embedder: EmbedderPort | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
   // built on the first article: an image thread asks its language for the embedder only
-  let analyzer: ReturnType<typeof createTextAnalyzer> | undefined;
-  const built = () => (analyzer ??= createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq }));
+  const built = once(() => createTextAnalyzer({ embedder: embedder ?? { embedOne: async () => new Float32Array(384) }, docFreq }));
   return {
     model: embedder ? `${MODEL_NAME}+natural+vader` : 'natural+vader',
     analyze: (input, opts) => built().analyze(input, opts),
@@ -161,9 +166,7 @@ export function createEmbedderPort(cfg: Pick<AnalysisConfig, 'TEXT_EMBEDDINGS' |
 export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq: DocFreq = createMemoryDocFreq()): TextAnalyzerPort {
   // built on the first article (the head's weights, jieba's dictionary): an image thread asks its
   // language for the embedder only
-  let built: { analyzer: ReturnType<typeof createZhTextAnalyzer>; model: string } | undefined;
-  const build = () => {
-    if (built) return built;
+  const build = once(() => {
     // without embeddings: a zero vector (not reported) and the Chinese lexicon for sentiment
     const head = embedder ? defaultZhSentimentModel() : null;
     const analyzer = createZhTextAnalyzer({
@@ -176,8 +179,8 @@ export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq
       // reads them, from the segmentation the keywords are made of (jieba reads the text once)
       terms: true,
     });
-    return (built = { analyzer, model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon' });
-  };
+    return { analyzer, model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon' };
+  });
   return {
     get model() {
       return build().model;
