@@ -16,6 +16,12 @@
  * thread costs in RSS, e.g. IMAGE_CONCURRENCY=1 vs 2.
  *
  * Prints one JSON line: wall seconds, articles/s, CPU seconds per article, peak RSS.
+ *
+ * --breakdown: where the memory is (docs/model-host.md, Memory). The line gets `breakdown`, one entry per
+ * phase — `process` (this thread's imports), `host` (the model host thread started, no session yet),
+ * `threads` (the job threads started: their imports), `warm` (after the warm-up: every model loaded and
+ * run), `run` (after the measured run) — each with the process's resident memory (anonymous and
+ * file-backed, and its peak so far) and each thread's V8 heap, external memory and loaded packages.
  */
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
@@ -23,7 +29,7 @@ import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
-import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
+import { modelHostOptions, startModelHost, threadResourceLimits, type ModelHostHandle } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
 import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
@@ -32,6 +38,8 @@ const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
 import { IMAGES_PER_KIND, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
+import { readFileSync } from 'node:fs';
+import { threadMemory, type ThreadMemory } from '@newsfuse/pipeline/thread-memory';
 import type { LanguageCounts } from './report.ts';
 
 const { values } = parseArgs({
@@ -41,6 +49,7 @@ const { values } = parseArgs({
     photos: { type: 'string' },
     run: { type: 'string', default: 'alone' },
     languages: { type: 'string', default: 'en' },
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const LANGUAGE_MIXES = ['en', 'en,zh'];
@@ -48,7 +57,14 @@ if (!LANGUAGE_MIXES.includes(values.languages)) throw new Error(`--languages: on
 
 type Job = { kind: 'text'; job: TextJobData } | { kind: 'image'; job: ImageJobData };
 /** A job thread's answer (alone.worker.ts); text jobs say which language's analyzer read them and the embedding dimension. */
-type Reply = { id: number; ok: boolean; error?: string; language?: string; dim?: number };
+type Reply = { id: number; ok: boolean; error?: string; language?: string; dim?: number; memory?: ThreadMemory };
+
+/** The process's resident memory now (anonymous, file-backed) and its peak so far, MB (/proc/self/status). */
+function residentMb() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const mb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  return { rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile'), peakMb: mb('VmHWM') };
+}
 
 async function main() {
   // Standalone runs: fetch from the loopback photo server, keep the document-frequency table apart.
@@ -65,10 +81,34 @@ async function main() {
   const server = values.photos ? undefined : await startPhotoServer();
   const photos = values.photos ?? server!.url;
   const entry = await threadEntry(new URL('./alone.worker.ts', import.meta.url), cfg.THREAD_LOADER);
+  const breakdown: Array<{ phase: string } & ReturnType<typeof residentMb> & { threads: Record<string, ThreadMemory> }> = [];
+  /** The breakdown's entry for `phase`: resident memory and what each thread started so far holds. */
+  const snapshot = async (phase: string, host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
+    if (!values.breakdown) return;
+    const threads: Record<string, ThreadMemory> = { main: threadMemory() };
+    if (host) threads.host = await host.memory();
+    for (const [role, pool] of Object.entries(pools))
+      for (const [i, w] of pool.entries()) {
+        const id = nextId++;
+        threads[`${role}${i}`] = await new Promise<ThreadMemory>((resolve) => {
+          const on = (m: Reply) => {
+            if (m.id !== id) return;
+            w.off('message', on);
+            resolve(m.memory!);
+          };
+          w.on('message', on);
+          w.postMessage({ id, kind: 'memory' });
+        });
+      }
+    breakdown.push({ phase, ...residentMb(), threads });
+  };
+  let nextId = 0;
+  await snapshot('process');
   const resourceLimits = threadResourceLimits(cfg);
   const host = cfg.EXTRACT_MODEL_HOST
     ? await startModelHost(modelHostOptions(cfg), { resourceLimits, loader: cfg.THREAD_LOADER })
     : undefined;
+  await snapshot('host', host);
   const spawnPool = (size: number, role: 'text' | 'image') =>
     Promise.all(
       Array.from(
@@ -85,6 +125,8 @@ async function main() {
     spawnPool(cfg.TEXT_CONCURRENCY, 'text'),
     spawnPool(IMAGES_PER_KIND[kind] ? cfg.IMAGE_CONCURRENCY : 0, 'image'),
   ]);
+  const pools = { text: textPool, image: imagePool };
+  await snapshot('threads', host, pools);
 
   const jobsFor = (indices: number[], tag: string) => {
     const text: Job[] = [];
@@ -99,7 +141,6 @@ async function main() {
     return { text, image };
   };
 
-  let nextId = 0;
   const failures: string[] = [];
   /** Text jobs per language the router chose, with the embedding dimension seen (the measured run only). */
   const languages: LanguageCounts = {};
@@ -135,6 +176,7 @@ async function main() {
   // workload is read once (its models load on its first article).
   const allTexts = zhTexts.length > 0 ? [...texts, ...zhTexts] : texts;
   await runAll(jobsFor(warmupIndices(allTexts, Math.max(cfg.TEXT_CONCURRENCY, cfg.IMAGE_CONCURRENCY) * 2, textOf), 'warm'));
+  await snapshot('warm', host, pools);
   const client = host ? connectModelHost({ name: host.options.name }) : undefined;
   const hostStats0 = await client?.stats();
   const jobs = jobsFor(
@@ -149,6 +191,7 @@ async function main() {
   const cpu = process.cpuUsage(cpu0);
   const stat = procStat(process.pid);
   const hostStats1 = await client?.stats();
+  await snapshot('run', host, pools);
   client?.close();
   await Promise.all([...textPool, ...imagePool].map((w) => w.terminate()));
   await host?.stop();
@@ -173,6 +216,7 @@ async function main() {
       textThreads: textPool.length,
       imageThreads: imagePool.length,
       ortThreads: cfg.ORT_THREADS,
+      ...(values.breakdown ? { breakdown } : {}),
       ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),
     }) + '\n',
   );

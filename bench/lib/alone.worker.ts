@@ -9,8 +9,10 @@ import { loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createAnalysisExtractor } from '@newsfuse/pipeline/extractor';
 import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
+import { threadMemory } from '@newsfuse/pipeline/thread-memory';
 
-type Msg = { id: number; kind: 'text'; job: TextJobData } | { id: number; kind: 'image'; job: ImageJobData };
+type Msg =
+  { id: number; kind: 'text'; job: TextJobData } | { id: number; kind: 'image'; job: ImageJobData } | { id: number; kind: 'memory' };
 
 const cfg = loadConfig(AnalysisConfigSchema);
 const role = (workerData as { role: 'text' | 'image' }).role;
@@ -19,6 +21,8 @@ const role = (workerData as { role: 'text' | 'image' }).role;
 useModelHostFor(cfg, role);
 const extractor = createAnalysisExtractor(cfg, { role });
 parentPort!.on('message', (m: Msg) => {
+  // the memory breakdown (alone.ts --breakdown): this thread's heap and packages
+  if (m.kind === 'memory') return parentPort!.postMessage({ id: m.id, ok: true, memory: threadMemory() });
   const t0 = performance.now();
   const work = m.kind === 'text' ? extractor.text(m.job) : extractor.image(m.job, { number: 1, of: 1 });
   work.then(

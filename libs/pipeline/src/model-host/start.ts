@@ -9,6 +9,7 @@ import type { AnalysisConfig } from '@newsfuse/models/config';
 import { DEFAULT_HOST_NAME } from './protocol.ts';
 import type { ModelHostOptions } from './host.ts';
 import { threadEntry, type ThreadLoader } from '../thread-entry.ts';
+import type { ThreadMemory } from '../thread-memory.ts';
 
 const ENTRY = new URL('./host.thread.ts', import.meta.url);
 
@@ -19,6 +20,8 @@ export interface ModelHostHandle {
   /** End the host thread after its run in progress; the handle starts a new one, as after a crash (operations, tests). */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** What the host thread holds: its V8 heap and loaded packages (the memory breakdown). */
+  memory(): Promise<ThreadMemory>;
 }
 
 /** The host's settings from the analysis config (MODEL_HOST_*); threads default to the machine's cores. */
@@ -91,6 +94,17 @@ export async function startModelHost(
       return starts;
     },
     restart: () => end(worker),
+    memory: () =>
+      new Promise<ThreadMemory>((resolve) => {
+        const w = worker;
+        const on = (m: { memory?: ThreadMemory }) => {
+          if (!m.memory) return;
+          w.off('message', on);
+          resolve(m.memory);
+        };
+        w.on('message', on);
+        w.postMessage('memory');
+      }),
     async stop() {
       stopping = true;
       await end(worker);
