@@ -13,11 +13,22 @@
  * The extractor the product uses is ENTITY_METHOD, chosen by measurement on the news set
  * (docs/captions.md, `npm run eval:relevance`).
  */
-import nlp from 'compromise';
+import { createRequire } from 'node:module';
 import { decodeHTML } from 'entities';
 import { stopwords } from './natural.ts';
 import { stemsOf, type Lang } from './terms.ts';
 import { HAN } from './zh.ts';
+
+type Nlp = typeof import('compromise').default;
+const require = createRequire(import.meta.url);
+let compromise: Nlp | undefined;
+/**
+ * The `compromise` tagger, loaded on first use (its CommonJS build of the same version): its lexicon
+ * is ~10 MB of heap in every thread that imports this module, and only the fuse stage's people count
+ * and the `compromise` entity method use it — extract's threads import captions.ts for the heuristic
+ * entities only (docs/model-host.md, Memory).
+ */
+const nlp: Nlp = ((text: string) => (compromise ??= require('compromise') as Nlp)(text)) as Nlp;
 
 /** Whether an image's describing text is its caption (figcaption, media:description) or its alt text. */
 export type CaptionSource = 'caption' | 'alt';
