@@ -127,6 +127,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
   /** The default with a full garbage collection after every 16 MB of tensors through the host or a job thread (MODEL_HOST_GC_MB). */
   hostgc: { ...HOST, MODEL_HOST_GC_MB: '16' },
+  /** The default with onnxruntime's CPU arena off in every session of the host (MODEL_HOST_ARENA=false). */
+  hostnoarena: { ...HOST, MODEL_HOST_ARENA: 'false' },
   /** The default with the OCR text detector's float graph instead of its int8 one (MODEL_PRECISION=fp32). */
   fp32: { ...HOST, MODEL_PRECISION: 'fp32' },
   threads: THREADS,

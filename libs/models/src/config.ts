@@ -80,6 +80,13 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    */
   MODEL_HOST_GC_MB: intVar(0, 0),
   /**
+   * onnxruntime's CPU memory arena in the host's sessions. On (the default): each session keeps the
+   * largest activations it has needed and reuses them. Off: activations are allocated per run and freed
+   * after it, so the host holds about the largest single run instead of every model's largest; less
+   * memory, more CPU per image (docs/model-host.md, Memory).
+   */
+  MODEL_HOST_ARENA: boolFlag.default(true),
+  /**
    * V8's young generation of each of extract's worker threads (job threads, the model host), in MB.
    * V8's default is 32 MB a thread whether it is used or not; the threads keep little short-lived data
    * (tensors live outside the heap), and 4 MB cost no CPU in the bench (docs/model-host.md, Memory).

@@ -13,7 +13,7 @@ import { createOrtSession } from '@newsfuse/models/ort';
 import { resolveModel } from '@newsfuse/models/registry';
 import { withCode } from '@newsfuse/shared/errors';
 import { imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
-import { startModelHost, type ModelHostHandle } from './start.ts';
+import { modelHostOptions, startModelHost, type ModelHostHandle } from './start.ts';
 import { threadEntry } from '../thread-entry.ts';
 import { connectModelHost } from './client.ts';
 import { concat, split } from './host.ts';
@@ -148,6 +148,48 @@ describe('model host: two job threads, one host thread', () => {
     assert.equal(v!.length, 7);
   });
 });
+
+test(
+  'a host without the arena (MODEL_HOST_ARENA=false) gives the same analysis; the host reports its heap and packages',
+  { skip: skipWithoutShared },
+  async () => {
+    const name = `nf-test-noarena-${randomBytes(4).toString('hex')}`;
+    const options = modelHostOptions(
+      {
+        MODEL_HOST_THREADS: 1,
+        MODEL_HOST_QUEUE: 4,
+        MODEL_HOST_BATCH_MS: 0,
+        MODEL_HOST_MAX_BATCH: 1,
+        MODEL_HOST_SPIN: false,
+        MODEL_HOST_ARENA: false,
+      },
+      name,
+    );
+    assert.equal(options.arena, false);
+    assert.equal(
+      modelHostOptions({ MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false }).arena,
+      true,
+      'on by default',
+    );
+    const host = await startModelHost(options);
+    const j = await job(name);
+    try {
+      const bytes = new Uint8Array(await imagenetImage('n04493381_tub.JPEG'));
+      const got = await j.call<Record<string, unknown>>({ op: 'analyze', bytes });
+      const ref = await (await createDefaultImageAnalyzer({ hog: false })).analyze(bytes);
+      assert.deepEqual(got, { objects: ref.objects, ocr: ref.ocr, faces: ref.faces, textView: ref.textView, errors: ref.errors });
+      const stats = await j.call<HostStats>({ op: 'stats' });
+      assert.equal(stats.arena, false);
+      const memory = await host.memory();
+      assert.ok(memory.packages.includes('onnxruntime-node'), `the host loaded onnxruntime (${memory.packages.join(' ')})`);
+      assert.ok(!memory.packages.includes('sharp'), 'and no image decoder: the job threads decode');
+      assert.ok(memory.heapUsedMb > 0 && memory.heapTotalMb >= memory.heapUsedMb);
+    } finally {
+      await j.stop();
+      await host.stop();
+    }
+  },
+);
 
 test('a host thread that ends is started again; the client opens its sessions on the new host', async () => {
   const name = `nf-test-restart-${randomBytes(4).toString('hex')}`;

@@ -44,6 +44,8 @@ export interface ModelHostOptions {
   maxBatch: number;
   /** Run a full garbage collection after this many MB of tensors received and sent (MODEL_HOST_GC_MB; 0: leave it to V8). */
   gcMb?: number;
+  /** onnxruntime's CPU arena for the host's sessions (MODEL_HOST_ARENA; default true): false turns it off for every session. */
+  arena?: boolean;
 }
 
 interface Session {
@@ -74,6 +76,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   const stats: HostStats = {
     epoch,
     threads: opts.threads,
+    arena: opts.arena ?? true,
     requests: 0,
     runs: 0,
     batchedRuns: 0,
@@ -104,12 +107,15 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     const key = `${path}#${o.arena}#${o.shapes}`;
     let p = sessions.get(key);
     if (!p) {
-      p = openInProcessSession(path, { threads: opts.threads, spin: opts.spin ?? false, arena: o.arena, shapes: o.shapes }).then(
-        (model) => {
-          stats.sessions.push(key);
-          return { key, path, model, batchable: o.batchable };
-        },
-      );
+      p = openInProcessSession(path, {
+        threads: opts.threads,
+        spin: opts.spin ?? false,
+        arena: o.arena && (opts.arena ?? true),
+        shapes: o.shapes,
+      }).then((model) => {
+        stats.sessions.push(key);
+        return { key, path, model, batchable: o.batchable };
+      });
       sessions.set(key, p);
       p.catch(() => sessions.delete(key));
     }

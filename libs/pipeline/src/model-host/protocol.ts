@@ -61,6 +61,8 @@ export type FromHost =
 export interface HostStats {
   epoch: string;
   threads: number;
+  /** onnxruntime's CPU arena in the host's sessions (MODEL_HOST_ARENA). */
+  arena: boolean;
   /** Requests served (each request of a batch counts once) and model runs (a batch is one run). */
   requests: number;
   runs: number;

@@ -30,7 +30,7 @@ export function modelHostOptions(
     AnalysisConfig,
     'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
   > &
-    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB'>>,
+    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'MODEL_HOST_ARENA'>>,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
   return {
@@ -41,6 +41,7 @@ export function modelHostOptions(
     batchMs: cfg.MODEL_HOST_BATCH_MS,
     maxBatch: cfg.MODEL_HOST_MAX_BATCH,
     gcMb: cfg.MODEL_HOST_GC_MB ?? 0,
+    arena: cfg.MODEL_HOST_ARENA ?? true,
   };
 }
 
