@@ -22,4 +22,7 @@ RUN npm ci
 RUN npm run models:fetch -- --only human-centernet,human-blazeface,human-emotion,human-centernet-onnx,human-blazeface-onnx,human-emotion-onnx
 
 ENV HTTP_HOST=0.0.0.0
+# Read by glibc when a service process starts, so set by its launcher (libs/shared/src/launch.ts:
+# SERVICE_LAUNCH_ENV, which the supervisor and the test harness apply): two malloc arenas, not 8 per core.
+ENV MALLOC_ARENA_MAX=2
 CMD ["node", "-e", "console.error('choose a service: npx tsx services/<ingest|extract|fuse|score|dashboard>/src/main.ts'); process.exit(2)"]

@@ -55,6 +55,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { QUEUES, createKafka, createLogger, ensureTopics, topicsFor } from '@newsfuse/shared';
+import { launchDefaults } from '@newsfuse/shared/launch';
 import { ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
@@ -123,8 +124,10 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hosttext: { ...HOST, MODEL_HOST_TEXT: 'true' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
-  /** The default with glibc's malloc held to 2 arenas (its default is 8 per core: each thread's freed native memory stays in its own). */
+  /** The default with glibc's malloc held to 2 arenas, said explicitly (the services' launchers set it: @newsfuse/shared/launch). */
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
+  /** The default with glibc's own number of malloc arenas (8 per core: each thread's freed native memory stays in its own), as before the launchers set 2. */
+  hostarenas: { ...HOST, MALLOC_ARENA_MAX: String(8 * cpus().length) },
   /** The default with a full garbage collection after every 16 MB of tensors through the host or a job thread (MODEL_HOST_GC_MB). */
   hostgc: { ...HOST, MODEL_HOST_GC_MB: '16' },
   /** The default with onnxruntime's CPU arena off in every session of the host (MODEL_HOST_ARENA=false). */
@@ -250,6 +253,8 @@ async function alone(kind: Kind, photos: PhotoServer, run: string, engine: strin
       languages,
     ],
     {
+      // launched as the service is (MALLOC_ARENA_MAX), unless this environment or the variant says otherwise
+      ...launchDefaults(process.env),
       NEWSFUSE_PREFIX: `${run}-alone`,
       NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
       LOG_LEVEL: 'warn',

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
+import { launchDefaults } from '@newsfuse/shared/launch';
 import { ensureInfra, ensureModels, kafkaAnswers, redisAnswers, type LocalInfra } from '@newsfuse/testkit/infra';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startDemoServer } from './demo.ts';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   }
   const logs = join(REPO_ROOT, '.run', 'logs');
   const env: Record<string, string> = {
+    // settings a service reads before its code runs (MALLOC_ARENA_MAX), unless this environment sets them
+    ...launchDefaults(process.env),
     ...inheritedEnv(),
     KAFKA_BROKERS: brokers,
     REDIS_URL: redisUrl,

@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { ensureInfra } from './infra.ts';
+import { launchDefaults } from '@newsfuse/shared/launch';
 import { REPO_ROOT } from './paths.ts';
 
 /** Where tests write service logs and artefacts. */
@@ -124,7 +125,14 @@ export function spawnService(name: string, opts: LaunchOptions & { port: number 
     [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...opts.env, HTTP_PORT: String(port), ...(opts.host ? { HTTP_HOST: opts.host } : {}) },
+      // the launch settings a service reads before its code runs (MALLOC_ARENA_MAX), unless set here
+      env: {
+        ...launchDefaults({ ...process.env, ...opts.env }),
+        ...process.env,
+        ...opts.env,
+        HTTP_PORT: String(port),
+        ...(opts.host ? { HTTP_HOST: opts.host } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
