@@ -4,8 +4,9 @@
  * Kafka, no Redis queues, no flows; document frequencies are counted in memory instead of Redis.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ImageJobData, TextJobData } from '@newsfuse/shared';
-import { loadConfig } from '@newsfuse/shared';
+import type { ImageJobData, TextJobData } from '@newsfuse/shared/jobs';
+// the config module only, as extract's processors import it (the package's index brings Kafka, Fastify, Redis)
+import { loadConfig } from '@newsfuse/shared/config';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createAnalysisExtractor } from '@newsfuse/pipeline/extractor';
 import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
