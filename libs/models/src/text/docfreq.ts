@@ -31,3 +31,28 @@ export function createMemoryDocFreq(seed?: { docs: Iterable<Iterable<string>> })
     },
   };
 }
+
+/**
+ * A table made on first use: `make` runs once, when a method is first called (a failed make is tried
+ * again on the next call). extract's image threads build their language's analyzers for the embedder
+ * only and never count a term, so they never open the Redis connection (nor load its client) a text
+ * thread's table needs.
+ */
+export function lazyDocFreq(make: () => DocFreq | Promise<DocFreq>): DocFreq {
+  let table: Promise<DocFreq> | undefined;
+  const get = () => {
+    if (!table) {
+      const p = Promise.resolve().then(make);
+      table = p;
+      p.catch(() => {
+        if (table === p) table = undefined;
+      });
+    }
+    return table;
+  };
+  return {
+    observe: async (terms) => (await get()).observe(terms),
+    get: async (terms) => (await get()).get(terms),
+    total: async () => (await get()).total(),
+  };
+}

@@ -5,12 +5,11 @@
  * model host (main.ts starts it) and the thread only pre- and post-processes; a text thread keeps its
  * own small text models unless MODEL_HOST_TEXT is on (useModelHostFor).
  */
-import { createRedis, key } from '@newsfuse/shared/redis';
+import { lazyDocFreq } from '@newsfuse/models/text/docfreq';
 import { createAnalysisExtractor, type Role } from '@newsfuse/pipeline/extractor';
 import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
 import type { Extractor } from '@newsfuse/stage-extract/extract';
 import { loadExtractConfig } from '../config.ts';
-import { createRedisDocFreq } from '../adapters/docfreq-redis.ts';
 
 export type { Role };
 
@@ -22,8 +21,16 @@ export function getExtractor(role: Role = 'both'): Extractor {
     const cfg = loadExtractConfig();
     useModelHostFor(cfg, role);
     // English keeps the table every article used before languages were routed; another language has its own.
+    // Made on first use, with its Redis client: an image thread asks its language for the embedder only
+    // and never opens a connection (nor loads ioredis).
     const docFreq = (language: string) =>
-      createRedisDocFreq(createRedis(cfg), { prefix: key(cfg, language === 'en' ? 'df' : `df:${language}`) });
+      lazyDocFreq(async () => {
+        const [{ createRedis, key }, { createRedisDocFreq }] = await Promise.all([
+          import('@newsfuse/shared/redis'),
+          import('../adapters/docfreq-redis.ts'),
+        ]);
+        return createRedisDocFreq(createRedis(cfg), { prefix: key(cfg, language === 'en' ? 'df' : `df:${language}`) });
+      });
     extractor = createAnalysisExtractor(cfg, { role, docFreq });
     extractors.set(role, extractor);
   }
