@@ -38,6 +38,7 @@ import java.util.Random;
  *                                                the rebuilt layer(s) on the dumped input vs the ONNX graph's [CLS]
  *   stack  --oof TAG --baseline .cache/sentiment/cv-zh-KEY.json [--variant ridge+nbsvm]
  *                                                the fine-tuned out-of-fold logits with the repo head's (see stack())
+ *   fit    --out F [--seed S] [options]          the cv recipe on every row, weights to F.f32 + F.json (deployment)
  *   cv     [--dir D] [--layers 1|2] [--freeze-kv] [options]
  *                                                5-fold CV on the dumped folds (the news-like rows, fold -1, train
  *                                                 in every split); accuracy / macro-F1 per fold, pooled; out-of-fold
@@ -425,6 +426,7 @@ public final class Finetune {
             emulateInt8 = o.containsKey("emulate-int8");
             if (args[0].equals("parity")) parity(base, dir, d, nLayers, Integer.parseInt(o.getOrDefault("n", "500")), o.containsKey("freeze-kv"));
             else if (args[0].equals("cv")) cv(base, dir, d, nLayers, o);
+            else if (args[0].equals("fit")) fit(base, dir, d, nLayers, o);
             else throw new IllegalArgumentException(args[0]);
         }
         System.out.printf("wall %.0f s, process CPU %.0f s%n", System.nanoTime() / 1e9 - t0, cpuSeconds() - c0);
@@ -481,26 +483,33 @@ public final class Finetune {
         String variant = o.getOrDefault("variant", "ridge+nbsvm");
         JsonObject base = JsonParser.parseString(Files.readString(Path.of(o.get("baseline")))).getAsJsonObject();
         JsonArray fused = base.getAsJsonObject("variants").getAsJsonObject(variant).getAsJsonArray("fused");
-        List<String> lines = new ArrayList<>();
-        for (int f = 0; ; f++) {
-            Path p = dir.resolve("oof-" + tag + "-fold" + f + ".tsv");
-            if (!Files.exists(p)) break;
-            List<String> l = Files.readAllLines(p);
-            if (lines.isEmpty()) lines.add(l.get(0));
-            lines.addAll(l.subList(1, l.size()));
-        }
-        if (lines.isEmpty()) lines = Files.readAllLines(dir.resolve("oof-" + tag + ".tsv"));
-        int n = lines.size() - 1, k = 0;
-        int[] row = new int[n], fold = new int[n], label = new int[n];
-        double[] ft = new double[n], head = new double[n];
-        for (int i = 0; i < n; i++) {
-            String[] c = lines.get(i + 1).split("\t");
-            row[i] = Integer.parseInt(c[0]);
-            fold[i] = Integer.parseInt(c[1]);
-            label[i] = Integer.parseInt(c[2]);
-            ft[i] = Math.tanh(Double.parseDouble(c[3]) / 2);
-            head[i] = fused.get(row[i]).getAsDouble();
-            k = Math.max(k, fold[i] + 1);
+        // --oof A,B,...: several fine-tuned runs (e.g. seeds), their tanh(z/2) averaged
+        String[] tags = tag.split(",");
+        int n = -1, k = 0;
+        int[] row = null, fold = null, label = null;
+        double[] ft = null, head = null;
+        for (String tg : tags) {
+            List<String> lines = oofLines(dir, tg);
+            if (n < 0) {
+                n = lines.size() - 1;
+                row = new int[n];
+                fold = new int[n];
+                label = new int[n];
+                ft = new double[n];
+                head = new double[n];
+            } else if (lines.size() - 1 != n) throw new IllegalStateException(tg + ": " + (lines.size() - 1) + " rows, expected " + n);
+            for (int i = 0; i < n; i++) {
+                String[] c = lines.get(i + 1).split("\t");
+                int rw = Integer.parseInt(c[0]);
+                if (tg.equals(tags[0])) {
+                    row[i] = rw;
+                    fold[i] = Integer.parseInt(c[1]);
+                    label[i] = Integer.parseInt(c[2]);
+                    head[i] = fused.get(row[i]).getAsDouble();
+                    k = Math.max(k, fold[i] + 1);
+                } else if (row[i] != rw) throw new IllegalStateException(tg + ": rows in another order");
+                ft[i] += Math.tanh(Double.parseDouble(c[3]) / 2) / tags.length;
+            }
         }
         double[] avg = new double[n], stacked = new double[n];
         for (int i = 0; i < n; i++) avg[i] = ft[i] + head[i];
@@ -519,7 +528,7 @@ public final class Finetune {
             for (int i = 0; i < n; i++) if (fold[i] == f) stacked[i] = w[0] * ft[i] + w[1] * head[i] + w[2];
             System.out.printf("fold %d stacker: %.3f · tanh(z/2) + %.3f · head + %.3f%n", f, w[0], w[1], w[2]);
         }
-        String[] names = {"fine-tuned " + tag, "head " + variant + " (lexicon-fused)", "tanh(z/2) + head, equal weights", "stacker fitted on the other folds"};
+        String[] names = {"fine-tuned " + tag + (tags.length > 1 ? " (mean tanh)" : ""), "head " + variant + " (lexicon-fused)", "tanh(z/2) + head, equal weights", "stacker fitted on the other folds"};
         double[][] all = {ft, head, avg, stacked};
         System.out.printf("%-40s %s  pooled acc / macro-F1%n", "", "acc per fold");
         for (int v = 0; v < all.length; v++) {
@@ -540,6 +549,19 @@ public final class Finetune {
             double[] s = score(z, lab, rows);
             System.out.printf("%-40s %s %.4f / %.4f%n", names[v], per, s[0], s[1]);
         }
+    }
+
+    /** The out-of-fold logits of a cv run: its per-fold files in fold order, or the pooled file. */
+    static List<String> oofLines(Path dir, String tag) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int f = 0; ; f++) {
+            Path p = dir.resolve("oof-" + tag + "-fold" + f + ".tsv");
+            if (!Files.exists(p)) break;
+            List<String> l = Files.readAllLines(p);
+            if (lines.isEmpty()) lines.add(l.get(0));
+            lines.addAll(l.subList(1, l.size()));
+        }
+        return lines.isEmpty() ? Files.readAllLines(dir.resolve("oof-" + tag + ".tsv")) : lines;
     }
 
     static double[] solve3(double[][] a, double[] b) {
@@ -606,6 +628,159 @@ public final class Finetune {
         return new double[] {acc, (f1p + f1n) / 2};
     }
 
+    /**
+     * Trains the model (the top layer(s) and a fresh head) on {@code train} with the recipe in {@code o}; {@code f}
+     * labels the progress lines (the fold, or -1 for a fit on everything).
+     */
+    static Model train(NDManager fm, Path dir, Data d, int nLayers, List<Integer> train, Random r, long modelSeed, int f, double t0,
+            Map<String, String> o) throws IOException {
+        int epochs = Integer.parseInt(o.getOrDefault("epochs", "3"));
+        int bs = Integer.parseInt(o.getOrDefault("batch", "32"));
+        float lr = Float.parseFloat(o.getOrDefault("lr", "5e-5"));
+        float headLr = Float.parseFloat(o.getOrDefault("head-lr", "1e-3"));
+        float wd = Float.parseFloat(o.getOrDefault("wd", "0.01"));
+        float drop = Float.parseFloat(o.getOrDefault("dropout", "0.1"));
+        float warmup = Float.parseFloat(o.getOrDefault("warmup", "0.06"));
+        int progress = Integer.parseInt(o.getOrDefault("progress", "100"));
+        float clip = Float.parseFloat(o.getOrDefault("clip", "1"));
+        boolean frozenKv = o.containsKey("freeze-kv");
+        int skipped = 0;
+        Model model = build(fm, dir, d, nLayers, modelSeed);
+        List<NDArray> params = new ArrayList<>();
+        List<Boolean> decay = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : model.trained(frozenKv)) {
+            params.add(e.getValue());
+            decay.add(e.getKey().endsWith(".weight") && !e.getKey().startsWith("ln"));
+        }
+        List<Float> scale = new ArrayList<>(Collections.nCopies(params.size(), 1f));
+        params.add(model.headW);
+        decay.add(true);
+        scale.add(headLr / lr);
+        params.add(model.headB);
+        decay.add(false);
+        scale.add(headLr / lr);
+        AdamW opt = new AdamW(params, decay, scale, wd);
+        int steps = epochs * (int) Math.ceil(train.size() / (double) bs), step = 0;
+        float[] yAll = new float[d.n];
+        for (int i = 0; i < d.n; i++) yAll[i] = d.labels[i];
+        for (int e = 0; e < epochs; e++) {
+            double lossSum = 0;
+            int nb = 0;
+            for (int[] b : batches(train, d.tokens, bs, r, true)) {
+                float sched = step < warmup * steps ? (step + 1) / (warmup * steps) : (steps - step) / (float) (steps - warmup * steps);
+                try (NDManager sub = fm.newSubManager()) {
+                    for (NDArray p : params) p.tempAttach(sub);
+                    for (NDArray a : opt.m1) a.tempAttach(sub);
+                    for (NDArray a : opt.m2) a.tempAttach(sub);
+                    NDArray[] xb = d.batch(sub, b);
+                    float[] y = new float[b.length];
+                    for (int i = 0; i < b.length; i++) y[i] = yAll[b[i]];
+                    NDArray yb = sub.create(y);
+                    float l;
+                    double norm;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray t = model.logit(xb, drop).mul(yb).neg();
+                        NDArray loss = t.maximum(0f).add(t.abs().neg().exp().add(1f).log()).mean();
+                        gc.backward(loss);
+                        l = loss.getFloat();
+                        norm = opt.gradNorm();
+                    }
+                    // the update outside the collector (in-place on the parameters, no graph recorded)
+                    if (!Float.isFinite(l) || !Double.isFinite(norm)) {
+                        // a non-finite loss or gradient: the step is skipped (and counted), never applied
+                        if (skipped++ < 5)
+                            System.out.printf("    step %d skipped: loss %s, gradient norm %s, %d rows of up to %d tokens%n",
+                                    step, l, norm, b.length, Arrays.stream(b).map(i -> d.tokens[i]).max().getAsInt());
+                        opt.zeroGrad();
+                    } else {
+                        lossSum += l;
+                        opt.step(lr * Math.max(0f, sched), norm > clip ? (float) (clip / norm) : 1f);
+                    }
+                }
+                step++;
+                nb++;
+                if (progress > 0 && step % progress == 0)
+                    System.out.printf("    step %d/%d, loss %.4f, %.0f s%n", step, steps, lossSum / nb, System.nanoTime() / 1e9 - t0);
+            }
+            System.out.printf("  fold %d epoch %d: train loss %.4f, %d steps skipped so far (%.0f s)%n", f, e + 1, lossSum / nb, skipped, System.nanoTime() / 1e9 - t0);
+        }
+        return model;
+    }
+
+    /**
+     * {@code fit --out F}: the recipe of {@code cv} trained on every row (all folds, plus the news rows unless
+     * --no-news), for deployment: F.f32 holds the trained top layer's parameters (float32, little-endian, in the
+     * dump's tensor order) then the head's weight [H, 1] and bias [1]; F.json indexes them (name, shape, offset
+     * in floats) with the recipe, the seed and the rows. Only the [CLS]-only top layer (--layers 1).
+     */
+    static void fit(NDManager base, Path dir, Data d, int nLayers, Map<String, String> o) throws IOException {
+        if (nLayers != 1 || o.containsKey("freeze-kv")) throw new IllegalArgumentException("fit: --layers 1 without --freeze-kv only");
+        String out = o.get("out");
+        if (out == null) throw new IllegalArgumentException("fit: --out F (writes F.f32 and F.json)");
+        int seed = Integer.parseInt(o.getOrDefault("seed", "1"));
+        boolean news = !o.containsKey("no-news");
+        int k = Arrays.stream(d.folds).max().getAsInt() + 1;
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < d.n; i++) if (d.folds[i] >= 0 || news) rows.add(i);
+        double t0 = System.nanoTime() / 1e9, c0 = cpuSeconds();
+        // the model seed continues the folds' sequence (seed · 100 + fold): this fit is "fold" k
+        Engine.getInstance().setRandomSeed(seed * 100 + k);
+        Random r = new Random(seed * 100L + k);
+        try (NDManager fm = base.newSubManager()) {
+            Model model = train(fm, dir, d, nLayers, rows, r, seed * 100L + k, -1, t0, o);
+            float[] train = new float[d.n];
+            predict(fm, model, d, rows, train);
+            double[] s = score(train, d.labels, rows);
+            Layer top = model.layers.get(0);
+            JsonArray tensors = new JsonArray();
+            List<float[]> parts = new ArrayList<>();
+            int offset = 0;
+            List<String> names = new ArrayList<>();
+            for (JsonElement e : d.meta.getAsJsonObject("layers").getAsJsonObject(String.valueOf(top.index)).getAsJsonArray("tensors"))
+                names.add(e.getAsJsonObject().get("name").getAsString());
+            Map<String, NDArray> all = new HashMap<>(top.p);
+            all.put("head.weight", model.headW);
+            all.put("head.bias", model.headB);
+            names.add("head.weight");
+            names.add("head.bias");
+            for (String name : names) {
+                NDArray a = all.get(name);
+                float[] v = a.toFloatArray();
+                JsonObject t = new JsonObject();
+                t.addProperty("name", name);
+                JsonArray shape = new JsonArray();
+                for (long x : a.getShape().getShape()) shape.add(x);
+                t.add("shape", shape);
+                t.addProperty("offset", offset);
+                tensors.add(t);
+                parts.add(v);
+                offset += v.length;
+            }
+            ByteBuffer buf = ByteBuffer.allocate(offset * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float[] v : parts) for (float x : v) buf.putFloat(x);
+            Files.write(Path.of(out + ".f32"), buf.array());
+            JsonObject j = new JsonObject();
+            j.addProperty("format", "newsfuse.finetune-zh-fit/1");
+            j.addProperty("layer", top.index);
+            j.addProperty("heads", top.heads);
+            j.addProperty("hidden", top.hidden);
+            j.addProperty("eps", top.eps);
+            j.addProperty("scoreDivisor", top.scoreDivisor);
+            j.addProperty("seed", seed);
+            j.addProperty("rows", rows.size());
+            j.addProperty("newsRows", news);
+            j.addProperty("source", d.meta.has("sha256") ? d.meta.get("sha256").getAsString() : null);
+            JsonObject recipe = new JsonObject();
+            for (Map.Entry<String, String> e : o.entrySet()) if (!e.getKey().equals("out") && !e.getKey().equals("dir")) recipe.addProperty(e.getKey(), e.getValue());
+            j.add("recipe", recipe);
+            j.addProperty("trainAccuracy", s[0]);
+            j.add("tensors", tensors);
+            Files.writeString(Path.of(out + ".json"), new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            System.out.printf("fit on %d rows (seed %d): training accuracy %.4f; wrote %s.f32 (%d floats) and %s.json, wall %.0f s, CPU %.0f s%n",
+                    rows.size(), seed, s[0], out, offset, out, System.nanoTime() / 1e9 - t0, cpuSeconds() - c0);
+        }
+    }
+
     static void cv(NDManager base, Path dir, Data d, int nLayers, Map<String, String> o) throws IOException {
         int epochs = Integer.parseInt(o.getOrDefault("epochs", "3"));
         int bs = Integer.parseInt(o.getOrDefault("batch", "32"));
@@ -641,7 +816,6 @@ public final class Finetune {
             if (onlyFolds != null && !Arrays.asList(onlyFolds.split(",")).contains(String.valueOf(f))) continue;
             double t0 = System.nanoTime() / 1e9, c0 = cpuSeconds();
             Engine.getInstance().setRandomSeed(seed * 100 + f);
-            int skipped = 0;
             Random r = new Random(seed * 100L + f);
             List<Integer> train = new ArrayList<>(), test = new ArrayList<>();
             for (int i = 0; i < d.n; i++) {
@@ -650,65 +824,7 @@ public final class Finetune {
                 else if (d.folds[i] >= 0 || news) train.add(i);
             }
             try (NDManager fm = base.newSubManager()) {
-                Model model = build(fm, dir, d, nLayers, seed * 100L + f);
-                List<NDArray> params = new ArrayList<>();
-                List<Boolean> decay = new ArrayList<>();
-                for (Map.Entry<String, NDArray> e : model.trained(frozenKv)) {
-                    params.add(e.getValue());
-                    decay.add(e.getKey().endsWith(".weight") && !e.getKey().startsWith("ln"));
-                }
-                List<Float> scale = new ArrayList<>(Collections.nCopies(params.size(), 1f));
-                params.add(model.headW);
-                decay.add(true);
-                scale.add(headLr / lr);
-                params.add(model.headB);
-                decay.add(false);
-                scale.add(headLr / lr);
-                AdamW opt = new AdamW(params, decay, scale, wd);
-                int steps = epochs * (int) Math.ceil(train.size() / (double) bs), step = 0;
-                float[] yAll = new float[d.n];
-                for (int i = 0; i < d.n; i++) yAll[i] = d.labels[i];
-                for (int e = 0; e < epochs; e++) {
-                    double lossSum = 0;
-                    int nb = 0;
-                    for (int[] b : batches(train, d.tokens, bs, r, true)) {
-                        float sched = step < warmup * steps ? (step + 1) / (warmup * steps) : (steps - step) / (float) (steps - warmup * steps);
-                        try (NDManager sub = fm.newSubManager()) {
-                            for (NDArray p : params) p.tempAttach(sub);
-                            for (NDArray a : opt.m1) a.tempAttach(sub);
-                            for (NDArray a : opt.m2) a.tempAttach(sub);
-                            NDArray[] xb = d.batch(sub, b);
-                            float[] y = new float[b.length];
-                            for (int i = 0; i < b.length; i++) y[i] = yAll[b[i]];
-                            NDArray yb = sub.create(y);
-                            float l;
-                            double norm;
-                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                                NDArray t = model.logit(xb, drop).mul(yb).neg();
-                                NDArray loss = t.maximum(0f).add(t.abs().neg().exp().add(1f).log()).mean();
-                                gc.backward(loss);
-                                l = loss.getFloat();
-                                norm = opt.gradNorm();
-                            }
-                            // the update outside the collector (in-place on the parameters, no graph recorded)
-                            if (!Float.isFinite(l) || !Double.isFinite(norm)) {
-                                // a non-finite loss or gradient: the step is skipped (and counted), never applied
-                                if (skipped++ < 5)
-                                    System.out.printf("    step %d skipped: loss %s, gradient norm %s, %d rows of up to %d tokens%n",
-                                            step, l, norm, b.length, Arrays.stream(b).map(i -> d.tokens[i]).max().getAsInt());
-                                opt.zeroGrad();
-                            } else {
-                                lossSum += l;
-                                opt.step(lr * Math.max(0f, sched), norm > clip ? (float) (clip / norm) : 1f);
-                            }
-                        }
-                        step++;
-                        nb++;
-                        if (progress > 0 && step % progress == 0)
-                            System.out.printf("    step %d/%d, loss %.4f, %.0f s%n", step, steps, lossSum / nb, System.nanoTime() / 1e9 - t0);
-                    }
-                    System.out.printf("  fold %d epoch %d: train loss %.4f, %d steps skipped so far (%.0f s)%n", f, e + 1, lossSum / nb, skipped, System.nanoTime() / 1e9 - t0);
-                }
+                Model model = train(fm, dir, d, nLayers, train, r, seed * 100L + f, f, t0, o);
                 predict(fm, model, d, test, oof);
             }
             for (int i : test) scored[i] = true;
