@@ -26,6 +26,7 @@ import {
   type ModelReport,
 } from '@newsfuse/models/registry';
 import { CONVERTERS } from '../tools/tfjs-onnx/src/index.ts';
+import { FINETUNE_CONVERTERS } from '../tools/finetune-zh/src/pack.ts';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 const { values } = parseArgs({
@@ -65,7 +66,7 @@ for (const entry of entries) {
     reports.push(
       await ensureModel(entry, {
         onDownload: (s) => (downloads.push(s), console.log(`downloading ${s} ...`)),
-        converters: CONVERTERS,
+        converters: { ...CONVERTERS, ...FINETUNE_CONVERTERS },
         manifest,
       }),
     );
