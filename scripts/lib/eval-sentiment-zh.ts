@@ -4,17 +4,38 @@
  * the "Chinese" section of docs/evaluation-sentiment.md (between the zh markers, so `--lang zh` can
  * rewrite it without recomputing the English part).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { weightsPath } from '@newsfuse/shared/json-file';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
-import { defaultZhSentimentModel, ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
+import { defaultZhSentimentModel, ZH_FINETUNED_WEIGHTS, ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
 import { runZhExperiment, type Progress } from '../../tools/sentiment/sentiment-zh-train.ts';
-import { DEFAULT_ZH_CV_CONFIG, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
+import { binaryMetrics, DEFAULT_ZH_CV_CONFIG, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
 
 export const ZH_SECTION_START = '<!-- sentiment:zh:start (npm run eval:sentiment -- --lang zh) -->';
 export const ZH_SECTION_END = '<!-- sentiment:zh:end -->';
 export const ZH_TARGET = 0.88;
+
+/**
+ * The fine-tuned branches' out-of-fold logits (tools/finetune-zh `run.sh cv`, one column per branch, the
+ * same rows and folds as this CV), committed beside the packed branches; null when absent.
+ */
+export function readFinetunedOof(): { rows: number[]; folds: number[]; labels: number[]; logits: number[][]; command: string } | null {
+  const file = weightsPath(ZH_FINETUNED_WEIGHTS).replace(/\.json$/, '.oof.tsv');
+  if (!existsSync(file)) return null;
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const command = lines[0]!.replace(/^# /, '');
+  const out = { rows: [] as number[], folds: [] as number[], labels: [] as number[], logits: [] as number[][], command };
+  for (const l of lines.slice(2)) {
+    const [row, fold, label, ...z] = l.split('\t').map(Number);
+    out.rows.push(row!);
+    out.folds.push(fold!);
+    out.labels.push(label!);
+    out.logits.push(z);
+  }
+  return out;
+}
 
 export async function evalZh(o: { useCache: boolean; progress?: Progress }): Promise<{ text: string; md: string; pass: boolean }> {
   const model = defaultZhSentimentModel();
@@ -37,7 +58,36 @@ export async function evalZh(o: { useCache: boolean; progress?: Progress }): Pro
     return `bge-zh ${kind}${output === 'fused' ? ' + lexicon' : ''}`;
   })();
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const rows = x.table.map((r) => ({ ...r, method: r.method === chosenMethod ? `${r.method} — default` : r.method }));
+  // the committed fine-tuned branches: their out-of-fold logits (mean tanh(z/2)) averaged with the chosen head's
+  const oof = model?.finetuned ? readFinetunedOof() : null;
+  const [chosenKind, chosenOutput] = chosen.split('/') as [string, string];
+  const chosenOof = x.run.variants[chosenKind as keyof typeof x.run.variants];
+  let tunedRow: (typeof x.table)[number] | undefined;
+  if (oof && chosenOof) {
+    const head = chosenOutput === 'fused' ? chosenOof.fused : chosenOof.regressor;
+    const pred = new Float64Array(x.prep.nSnownlp);
+    const labels = x.prep.y.subarray(0, x.prep.nSnownlp);
+    let seen = 0;
+    oof.rows.forEach((r, i) => {
+      if (r >= x.prep.nSnownlp) return;
+      if (oof.labels[i] !== labels[r])
+        throw new Error(`fine-tuned out-of-fold row ${r}: label ${oof.labels[i]}, the data says ${labels[r]}`);
+      const z = oof.logits[i]!;
+      pred[r] = (Math.max(-1, Math.min(1, head[r]!)) + z.reduce((a, v) => a + Math.tanh(v / 2), 0) / z.length) / 2;
+      seen++;
+    });
+    if (seen !== x.prep.nSnownlp) throw new Error(`fine-tuned out-of-fold logits cover ${seen} of ${x.prep.nSnownlp} rows`);
+    tunedRow = {
+      method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '')}`,
+      note: `the top layer fine-tuned with a head (${oof.logits[0]!.length} seeds, tools/finetune-zh), mean tanh(z/2) averaged with that head`,
+      metrics: binaryMetrics(pred, labels),
+    };
+  }
+  const defaultMethod = tunedRow ? tunedRow.method : chosenMethod;
+  const rows = [...x.table, ...(tunedRow ? [tunedRow] : [])].map((r) => ({
+    ...r,
+    method: r.method === defaultMethod ? `${r.method} — default` : r.method,
+  }));
   const header = ['method', 'CV accuracy', 'macro-F1', 'no call', 'what'];
   const body = rows.map((r) => [r.method, pct(r.metrics.accuracy), r.metrics.macroF1.toFixed(3), pct(r.metrics.noCall), r.note]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));

@@ -178,3 +178,31 @@ test('the committed Chinese head validates and separates clear sentences', { ski
   assert.ok(model.score(zero, 0, '质量非常好，很满意') > model.score(zero, 0, '质量太差了，很失望'));
   assert.throws(() => model.regress(new Float32Array(384)), RangeError);
 });
+
+test(
+  'fine-tuned branches: the score is (head output + mean tanh(z/2)) / 2, the logits read after the pooled vector',
+  { skip: !existsSync(weightsPath('sentiment-zh')) },
+  () => {
+    const w = ZhSentimentWeightsSchema.parse(JSON.parse(readFileSync(weightsPath('sentiment-zh'), 'utf8')));
+    const plain = createZhSentimentModel(w);
+    const tuned = createZhSentimentModel(w, 2);
+    assert.equal(tuned.dim, plain.dim + 2);
+    assert.equal(tuned.finetuned, 2);
+    const text = '质量非常好，很满意';
+    const e = new Float32Array(plain.dim);
+    const withLogits = (z1: number, z2: number) => Float32Array.from([...e, z1, z2]);
+    const head = plain.score(e, 0.2, text);
+    for (const [z1, z2] of [
+      [4, -1],
+      [-6, -3],
+      [0, 0],
+    ] as const) {
+      const want = (head + (Math.tanh(z1 / 2) + Math.tanh(z2 / 2)) / 2) / 2;
+      assert.ok(Math.abs(tuned.score(withLogits(z1, z2), 0.2, text) - want) < 1e-9);
+    }
+    // strongly negative branches turn a positive head negative; the regressor ignores the logits
+    assert.ok(head > 0 && tuned.score(withLogits(-8, -8), 0.2, text) < 0);
+    assert.equal(tuned.regress(withLogits(5, 5)), plain.regress(e));
+    assert.throws(() => tuned.regress(e), RangeError);
+  },
+);

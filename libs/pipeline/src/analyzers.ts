@@ -9,8 +9,8 @@ import { CONFIDENT_OBJECT_SCORE } from '@newsfuse/shared/events';
 import { safeFetch, ssrfPolicyOf } from '@newsfuse/shared/net';
 import { getEmbedder, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer } from '@newsfuse/models/text/features';
-import { getZhClsMeanEmbedder, getZhEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
-import { createZhTextAnalyzer } from '@newsfuse/models/text/zh/features';
+import { getZhEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from '@newsfuse/models/text/zh/embedder';
+import { createZhTextAnalyzer, zhSentenceEmbedder } from '@newsfuse/models/text/zh/features';
 import { defaultZhSentimentModel } from '@newsfuse/models/text/zh/sentiment';
 import { createMemoryDocFreq, type DocFreq } from '@newsfuse/models/text/docfreq';
 import { decodeImage, ImageDecodeError } from '@newsfuse/models/image/decode';
@@ -169,12 +169,14 @@ export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq
   const build = once(() => {
     // without embeddings: a zero vector (not reported) and the Chinese lexicon for sentiment
     const head = embedder ? defaultZhSentimentModel() : null;
+    // the head's sentence embedder when it is not the article's ([CLS] + mean, or the fine-tuned sentiment graph)
+    const sentences = head ? zhSentenceEmbedder(head) : undefined;
     const analyzer = createZhTextAnalyzer({
       embedder: embedder ?? { embedOne: async () => new Float32Array(ZH_EMBEDDING_DIM) },
       docFreq,
       sentimentModel: head,
       // a head on [CLS] + mean embeddings reads them from the same model and ORT session
-      ...(embedder && head?.pooling === 'cls+mean' ? { sentenceEmbedder: embedderPortOf(getZhClsMeanEmbedder()) } : {}),
+      ...(sentences ? { sentenceEmbedder: embedderPortOf(sentences) } : {}),
       // the article's terms for lexical matching (OCR, caption, text view): jieba words, as the fuse stage
       // reads them, from the segmentation the keywords are made of (jieba reads the text once)
       terms: true,

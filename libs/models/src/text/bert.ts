@@ -87,6 +87,12 @@ export interface BertModelSpec {
    * whose vocabulary has no upper-case letters: bge-small-zh's).
    */
   lowercase?: boolean;
+  /**
+   * A further graph output read per chunk ([batch, size] floats, e.g. the fine-tuned sentiment logits
+   * of bge-small-zh's sentiment graph), appended raw after the pooled vector (not normalised; texts cut
+   * into several chunks get their token-weighted mean). The embedder's dim is then spec.dim + size.
+   */
+  extraOutput?: { name: string; size: number };
 }
 
 interface Loaded {
@@ -131,12 +137,18 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
     cache.set(key, v);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
   };
-  const dim = spec.dim;
+  const pooledDim = spec.dim;
+  const extra = spec.extraOutput?.size ?? 0;
+  /** The pooled vector, then the extra output's values. */
+  const dim = pooledDim + extra;
   /** Independently normalised parts of a vector: 2 for cls+mean. */
   const parts = spec.pooling === 'cls+mean' ? 2 : 1;
-  const hiddenDim = dim / parts;
+  const hiddenDim = pooledDim / parts;
   const normalise = (v: Float32Array): Float32Array => {
-    if (parts === 1) return l2normalise(v);
+    if (parts === 1) {
+      l2normalise(extra ? v.subarray(0, pooledDim) : v);
+      return v;
+    }
     for (let p = 0; p < parts; p++) l2normalise(v.subarray(p * hiddenDim, (p + 1) * hiddenDim));
     return v;
   };
@@ -208,13 +220,18 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
     }
     // 3. combine chunks per text (token-count weighted), re-normalise
     const out = texts.map(() => new Float32Array(dim));
+    const weight = new Float64Array(texts.length);
     chunks.forEach((c, ci) => {
       const w = Math.max(1, c.ids.length);
       const acc = out[c.text]!;
       const v = chunkVecs[ci]!;
       for (let d = 0; d < dim; d++) acc[d]! += w * v[d]!;
+      weight[c.text]! += w;
     });
-    for (const v of out) normalise(v);
+    out.forEach((v, i) => {
+      normalise(v);
+      for (let d = pooledDim; d < dim; d++) v[d]! /= weight[i]!;
+    });
     return out;
   }
 
@@ -241,13 +258,16 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
     if (!hidden) throw new Error('model returned no last_hidden_state');
     if (hidden.dims[2] !== hiddenDim) throw new Error(`${spec.model}: hidden size ${String(hidden.dims[2])}, expected ${hiddenDim}`);
     const h = hidden.data as Float32Array;
+    const more = spec.extraOutput ? res[spec.extraOutput.name] : undefined;
+    if (spec.extraOutput && (!more || more.dims[0] !== n || more.dims[1] !== extra))
+      throw new Error(`${spec.model}: output ${spec.extraOutput.name} is missing or not [${n}, ${extra}]`);
     const out: Float32Array[] = [];
     for (let r = 0; r < n; r++) {
       const v = new Float32Array(dim);
       const H = hiddenDim;
       if (spec.pooling !== 'mean') v.set(h.subarray(r * len * H, r * len * H + H));
       if (spec.pooling !== 'cls') {
-        const m = v.subarray(dim - H);
+        const m = v.subarray(pooledDim - H, pooledDim);
         const used = batch[r]!.length + 2;
         for (let t = 0; t < used; t++) {
           const o = (r * len + t) * H;
@@ -255,6 +275,7 @@ export function createBertEmbedder(spec: BertModelSpec, options: EmbedderOptions
         }
         for (let d = 0; d < H; d++) m[d]! /= used;
       }
+      if (more) v.set((more.data as Float32Array).subarray(r * extra, (r + 1) * extra), pooledDim);
       out.push(normalise(v));
     }
     return out;

@@ -32,6 +32,17 @@ export const BGE_ZH_SPEC: BertModelSpec = {
 export const ZH_CLS_MEAN_MODEL_NAME = `${ZH_MODEL_NAME}#cls+mean`;
 export const BGE_ZH_CLS_MEAN_SPEC: BertModelSpec = { ...BGE_ZH_SPEC, pooling: 'cls+mean', dim: 2 * ZH_EMBEDDING_DIM };
 
+/** The sentiment graph: the int8 graph plus the fine-tuned sentiment branches (tools/finetune-zh, made by
+ *  `npm run models:fetch` from models/weights/sentiment-zh-finetuned.{json,bin}); same last_hidden_state. */
+export const ZH_SENTIMENT_MODEL_NAME = 'bge-small-zh-v15-q-sentiment';
+export const ZH_SENTIMENT_OUTPUT = 'sentiment_logits';
+/** [CLS] + mean from the sentiment graph, then its `branches` logits (1024 + branches values, the logits raw). */
+export const bgeZhSentimentSpec = (branches: number): BertModelSpec => ({
+  ...BGE_ZH_CLS_MEAN_SPEC,
+  model: ZH_SENTIMENT_MODEL_NAME,
+  extraOutput: { name: ZH_SENTIMENT_OUTPUT, size: branches },
+});
+
 export function createZhEmbedder(options: EmbedderOptions = {}, pooling: 'cls' | 'cls+mean' = 'cls'): Embedder {
   return createBertEmbedder(pooling === 'cls' ? BGE_ZH_SPEC : BGE_ZH_CLS_MEAN_SPEC, options);
 }
@@ -53,4 +64,12 @@ let sharedClsMean: Embedder | null = null;
 export function getZhClsMeanEmbedder(options?: EmbedderOptions): Embedder {
   sharedClsMean ??= createZhEmbedder(options ?? sharedOptions, 'cls+mean');
   return sharedClsMean;
+}
+
+const sentimentEmbedders = new Map<number, Embedder>();
+/** Process-wide embedder of the sentiment graph with `branches` fine-tuned logits (options as getZhClsMeanEmbedder). */
+export function getZhSentimentEmbedder(branches: number, options?: EmbedderOptions): Embedder {
+  let e = sentimentEmbedders.get(branches);
+  if (!e) sentimentEmbedders.set(branches, (e = createBertEmbedder(bgeZhSentimentSpec(branches), options ?? sharedOptions)));
+  return e;
 }

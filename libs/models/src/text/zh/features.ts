@@ -40,7 +40,7 @@ import {
   type TextFeatures,
 } from '../features.ts';
 import type { SentenceEmbedder } from '../sentiment-model.ts';
-import { getZhClsMeanEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
+import { getZhClsMeanEmbedder, getZhSentimentEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
 import { zhLexiconScore } from './lexicon.ts';
 import { defaultZhSentimentModel, scoreZhSentences, type ZhSentimentModel } from './sentiment.ts';
 
@@ -63,6 +63,13 @@ const separatorsFolded = (s: string): string => s.replace(SEPARATOR_RUNS, ' ').t
  */
 export function sameWords(raw: string, normalised: string): boolean {
   return separatorsFolded(raw.normalize('NFKC')) === separatorsFolded(normalised);
+}
+
+/** The process-wide sentence embedder a head reads, when it is not the article embedder ([CLS]): the
+ *  [CLS] + mean embedder, or the sentiment graph's when the head has fine-tuned branches. */
+export function zhSentenceEmbedder(head: ZhSentimentModel): Embedder | undefined {
+  if (head.finetuned) return getZhSentimentEmbedder(head.finetuned);
+  return head.pooling === 'cls+mean' ? getZhClsMeanEmbedder() : undefined;
 }
 
 export function createZhTextAnalyzer(deps: {
@@ -88,7 +95,7 @@ export function createZhTextAnalyzer(deps: {
         ? defaultZhSentimentModel()
         : null;
   const sentenceEmbedder: SentenceEmbedder & { dim?: number } =
-    deps.sentenceEmbedder ?? (sentimentModel?.pooling === 'cls+mean' ? getZhClsMeanEmbedder() : embedder);
+    deps.sentenceEmbedder ?? (sentimentModel ? (zhSentenceEmbedder(sentimentModel) ?? embedder) : embedder);
   if (sentimentModel && sentenceEmbedder.dim !== undefined && sentenceEmbedder.dim !== sentimentModel.dim)
     throw new RangeError(`the Chinese head reads ${sentimentModel.dim}-d embeddings, the sentence embedder gives ${sentenceEmbedder.dim}`);
   const o = deps.options ?? {};

@@ -9,6 +9,11 @@
  *   regressor  r = ridge w·e + b, or W2·relu(W1ᵀe + b1) + b2 (as English: sentiment-model.ts)
  *   fused      clamp(v·[r, lexicon] + c, −1, 1)
  *   lexicon    clamp(u·lexicon + c', −1, 1), for sentences that are not embedded
+ *   fine-tuned (when models/weights/sentiment-zh-finetuned.json is present: tools/finetune-zh) the mean,
+ *              over its K branches, of tanh(z/2) of each branch's logit z (bge-small-zh's top layer
+ *              fine-tuned with a head, computed by the sentiment graph beside the embedding), averaged
+ *              with the output above: (output + mean tanh(z/2)) / 2 — the equal-weight sum whose sign was
+ *              cross-validated (docs/languages.md)
  * The sign is the predicted class; the magnitude is the regression towards ±1 (a confidence, not a
  * probability).
  */
@@ -20,6 +25,11 @@ import { zhNgramFeatures } from './ngrams.ts';
 
 export const ZH_SENTIMENT_WEIGHTS = 'sentiment-zh';
 export const ZH_SENTIMENT_FORMAT = 'newsfuse.sentiment-zh/1';
+/** The packed fine-tuned branches (tools/finetune-zh/src/pack.ts); the sentiment graph is built from them. */
+export const ZH_FINETUNED_WEIGHTS = 'sentiment-zh-finetuned';
+const FinetunedSchema = z
+  .object({ format: z.literal('newsfuse.bge-zh-sentiment/1'), sha256: z.string(), branches: z.array(z.unknown()).min(1) })
+  .passthrough();
 
 const finite = z.number().refine(Number.isFinite, 'not finite');
 const Stage = (features: readonly string[]) =>
@@ -87,8 +97,11 @@ export type ZhSentimentWeights = z.infer<typeof ZhSentimentWeightsSchema>;
 
 export interface ZhSentimentModel {
   readonly id: string;
-  /** Embedding dimension the head expects (512 for [CLS], 1024 for [CLS] + mean). */
+  /** Embedding dimension the head expects (512 for [CLS], 1024 for [CLS] + mean), plus one value per
+   *  fine-tuned branch (the sentiment graph's logits, after the pooled vector). */
   readonly dim: number;
+  /** Fine-tuned branches whose logits follow the pooled vector (0: none). */
+  readonly finetuned: number;
   /** The bge-zh pooling of the embeddings the head reads. */
   readonly pooling: 'cls' | 'cls+mean';
   readonly weights: ZhSentimentWeights;
@@ -102,13 +115,21 @@ export interface ZhSentimentModel {
 
 const clamp = (x: number): number => (x > 1 ? 1 : x < -1 ? -1 : x);
 
-export function createZhSentimentModel(weights: ZhSentimentWeights): ZhSentimentModel {
+/** `finetuned`: the number of fine-tuned branch logits that follow the pooled vector in each embedding. */
+export function createZhSentimentModel(weights: ZhSentimentWeights, finetuned = 0): ZhSentimentModel {
   const w = ZhSentimentWeightsSchema.parse(weights);
-  const dim = w.embedding.dim;
-  const raw = compileRegressor(w.regressor as RidgeRegressor | MlpRegressor, dim);
+  const pooled = w.embedding.dim;
+  const dim = pooled + finetuned;
+  const raw = compileRegressor(w.regressor as RidgeRegressor | MlpRegressor, pooled);
   const regress = (e: ArrayLike<number>): number => {
     if (e.length !== dim) throw new RangeError(`embedding has ${e.length} dimensions, the Chinese head expects ${dim}`);
-    return raw(e);
+    return raw(finetuned ? Array.prototype.slice.call(e, 0, pooled) : e);
+  };
+  /** Mean tanh(z/2) of the fine-tuned logits. */
+  const tuned = (e: ArrayLike<number>): number => {
+    let a = 0;
+    for (let k = 0; k < finetuned; k++) a += Math.tanh(e[pooled + k]! / 2);
+    return a / finetuned;
   };
   const [fr, fl] = w.fusion.weights as [number, number];
   const [ll] = w.lexiconOnly.weights as [number];
@@ -125,26 +146,34 @@ export function createZhSentimentModel(weights: ZhSentimentWeights): ZhSentiment
     return ngram.combine.intercept + cr * regress(e) + cn * Math.tanh(z / 2);
   };
   return {
-    id: w.id,
+    id: finetuned ? `${w.id}+finetuned×${finetuned}` : w.id,
     dim,
+    finetuned,
     pooling: w.embedding.pooling ?? 'cls',
     weights: w,
     regress,
     score: (e, lex, text) => {
       const r = first(e, text);
-      return clamp(w.output === 'fused' ? w.fusion.intercept + fr * r + fl * lex : r);
+      const out = clamp(w.output === 'fused' ? w.fusion.intercept + fr * r + fl * lex : r);
+      return finetuned ? (out + tuned(e)) / 2 : out;
     },
     scoreLexicon: (lex) => clamp(w.lexiconOnly.intercept + ll * lex),
   };
 }
 
+/** Branches of the committed fine-tuned model (models/weights/sentiment-zh-finetuned.json), 0 when absent. */
+export function finetunedBranches(): number {
+  return existsSync(weightsPath(ZH_FINETUNED_WEIGHTS)) ? readWeights(ZH_FINETUNED_WEIGHTS, FinetunedSchema).branches.length : 0;
+}
+
 let cached: ZhSentimentModel | null | undefined;
-/** The committed head (models/weights/sentiment-zh.json), or null when the file is absent; a present
- *  but invalid file is WEIGHTS_INVALID. Loaded once per process. */
+/** The committed head (models/weights/sentiment-zh.json), with the committed fine-tuned branches when
+ *  present, or null when the head's file is absent; a present but invalid file is WEIGHTS_INVALID.
+ *  Loaded once per process. */
 export function defaultZhSentimentModel(): ZhSentimentModel | null {
   if (cached === undefined)
     cached = existsSync(weightsPath(ZH_SENTIMENT_WEIGHTS))
-      ? createZhSentimentModel(readWeights(ZH_SENTIMENT_WEIGHTS, ZhSentimentWeightsSchema))
+      ? createZhSentimentModel(readWeights(ZH_SENTIMENT_WEIGHTS, ZhSentimentWeightsSchema), finetunedBranches())
       : null;
   return cached;
 }
