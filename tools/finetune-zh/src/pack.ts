@@ -4,12 +4,13 @@
  * bge-small-zh graph (branch.ts):
  *
  *   npx tsx tools/finetune-zh/src/pack.ts --fit .cache/finetune-zh/fit-s1,.cache/finetune-zh/fit-s2 \
- *       [--out models/finetune/bge-zh-sentiment] [--cv <json file with the CV record>]
+ *       [--oof L1-hi,L1-hi-s2] [--dir .cache/finetune-zh] [--out models/weights/sentiment-zh-finetuned]
  *
  * reads what `run.sh fit --out F` wrote (F.f32 + F.json per branch) and writes the packed file: each weight
  * matrix as int8 with one symmetric scale per output column (max |w| / 127), vectors and the head as
  * float32, little-endian, 4-byte aligned; the JSON indexes them and records each branch's recipe, seed and
- * rows, and the bin's sha256 (checked on read).
+ * rows, and the bin's sha256 (checked on read). With --oof, the cv runs of the same recipes (their per-fold
+ * out-of-fold logits in --dir) are merged into <out>.oof.tsv, one logit column per run, for the eval.
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -47,7 +48,6 @@ export const PackSchema = z.object({
   branches: z
     .array(z.object({ seed: z.number(), rows: z.number(), recipe: z.record(z.string(), z.string()), tensors: z.array(TensorEntry) }))
     .min(1),
-  cv: z.record(z.string(), z.unknown()).optional(),
 });
 export type Pack = z.infer<typeof PackSchema>;
 
@@ -104,7 +104,7 @@ class Writer {
 }
 
 /** Packs `run.sh fit` outputs (paths without extension) into `out`.json + `out`.bin. */
-export async function pack(fits: string[], out: string, extra: { command: string; cv?: Record<string, unknown> }): Promise<Pack> {
+export async function pack(fits: string[], out: string, extra: { command: string }): Promise<Pack> {
   const w = new Writer();
   const metas = await Promise.all(fits.map(async (f) => FitSchema.parse(JSON.parse(await readFile(`${f}.json`, 'utf8')))));
   const first = metas[0]!;
@@ -145,11 +145,37 @@ export async function pack(fits: string[], out: string, extra: { command: string
     scoreDivisor: first.scoreDivisor,
     source: first.source,
     branches,
-    ...(extra.cv ? { cv: extra.cv } : {}),
   };
   await writeFile(`${out}.bin`, bin);
   await writeFile(`${out}.json`, `${JSON.stringify(p, null, 2)}\n`);
   return p;
+}
+
+/** The out-of-fold logits of cv runs `tags` (run.sh cv --tag T: D/oof-T-fold<f>.tsv), one column each, same rows. */
+export async function mergeOof(dir: string, tags: string[], command: string): Promise<string> {
+  const runs = await Promise.all(
+    tags.map(async (tag) => {
+      const rows: string[][] = [];
+      for (let f = 0; ; f++) {
+        const text = await readFile(join(dir, `oof-${tag}-fold${f}.tsv`), 'utf8').catch(() => null);
+        if (text === null) break;
+        rows.push(
+          ...text
+            .trimEnd()
+            .split('\n')
+            .slice(1)
+            .map((l) => l.split('\t')),
+        );
+      }
+      if (!rows.length) throw new Error(`no out-of-fold logits for ${tag} in ${dir}`);
+      return rows;
+    }),
+  );
+  const first = runs[0]!;
+  for (const [i, r] of runs.entries())
+    if (r.length !== first.length || r.some((c, j) => c[0] !== first[j]![0])) throw new Error(`${tags[i]}: other rows than ${tags[0]}`);
+  const lines = first.map((c, j) => [c[0], c[1], c[2], ...runs.map((r) => r[j]![3])].join('\t'));
+  return [`# ${command}`, ['row', 'fold', 'label', ...tags.map((t) => `logit:${t}`)].join('\t'), ...lines].join('\n') + '\n';
 }
 
 /** The packed branches, dequantised to float32 (the bin's sha256 checked). */
@@ -198,14 +224,17 @@ export const FINETUNE_CONVERTERS = { 'bge-zh-sentiment': bgeZhSentiment };
 
 if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) {
   const { values } = parseArgs({
-    options: { fit: { type: 'string' }, out: { type: 'string', default: 'models/finetune/bge-zh-sentiment' }, cv: { type: 'string' } },
+    options: {
+      fit: { type: 'string' },
+      out: { type: 'string', default: 'models/weights/sentiment-zh-finetuned' },
+      oof: { type: 'string' },
+      dir: { type: 'string', default: '.cache/finetune-zh' },
+    },
   });
   if (!values.fit) throw new Error('--fit F1,F2,... (the --out of run.sh fit)');
-  const cv = values.cv ? (JSON.parse(await readFile(values.cv, 'utf8')) as Record<string, unknown>) : undefined;
-  const p = await pack(values.fit.split(','), values.out, {
-    command: `npx tsx tools/finetune-zh/src/pack.ts ${process.argv.slice(2).join(' ')}`,
-    ...(cv ? { cv } : {}),
-  });
+  const command = `npx tsx tools/finetune-zh/src/pack.ts ${process.argv.slice(2).join(' ')}`;
+  if (values.oof) await writeFile(`${values.out}.oof.tsv`, await mergeOof(values.dir, values.oof.split(','), command));
+  const p = await pack(values.fit.split(','), values.out, { command });
   console.log(
     `wrote ${values.out}.json and ${p.file} (${(p.bytes / 1e6).toFixed(2)} MB, ${p.branches.length} branch(es), sha256 ${p.sha256.slice(0, 16)}…)`,
   );
