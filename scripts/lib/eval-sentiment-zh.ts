@@ -160,6 +160,17 @@ ${
 `
     : ''
 }- *+ lexicon*: the English recipe's second stage on [first stage, lexicon score], on inner out-of-fold outputs.
+${
+  tunedRow && oof
+    ? `- *bge-zh fine-tuned ×${oof.logits[0]!.length} + …*: bge-small-zh's top encoder layer fine-tuned for the [CLS] query with a
+  linear head (tools/finetune-zh: libtorch through DJL, logistic loss, AdamW, ${oof.logits[0]!.length} seed(s)), trained on the same
+  outer training folds plus the news-like rows; its out-of-fold logits z (committed in
+  \`models/weights/sentiment-zh-finetuned.oof.tsv\`, from \`${oof.command}\`) enter as the mean of tanh(z/2), averaged with the
+  chosen head's output — fixed equal weights, nothing fitted on the folds. The deployed branches are the same recipe
+  fitted on every row (\`bash tools/finetune-zh/run.sh fit\`).
+`
+    : ''
+}
 
 The head with the best CV accuracy is the default (ties keep the simpler); the lexicon enters it only if
 stacking it raised the cross-validated accuracy. Choosing among ${x.table.length - 2} variants on the same figures adds a

@@ -4,7 +4,9 @@ import { before, describe, test, type TestContext } from 'node:test';
 import { maxAbsDiff, requireModel, vectorNorm } from '@newsfuse/testkit/models';
 import { sessionCount } from '../embedder.ts';
 import { cosine } from '../embedder.ts';
-import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME, ZH_TOKENIZER_NAME, createZhEmbedder } from './embedder.ts';
+import { ZH_EMBEDDING_DIM, ZH_MODEL_NAME, ZH_TOKENIZER_NAME, createZhEmbedder, bgeZhSentimentSpec } from './embedder.ts';
+import { finetunedBranches } from './sentiment.ts';
+import { createBertEmbedder } from '../bert.ts';
 import type { Embedder } from '../bert.ts';
 
 const FIXTURE = new URL('../fixtures/bge-zh-reference.json', import.meta.url);
@@ -67,6 +69,23 @@ void describe('bge-small-zh embedder', () => {
     const mean = v.subarray(ZH_EMBEDDING_DIM);
     assert.ok(Math.abs(norm(mean) - 1) < 1e-5);
     assert.ok(maxAbsDiff(mean, cls) > 1e-3, 'the mean half differs from [CLS]');
+  });
+
+  void test('the sentiment graph: the same [CLS] + mean vector, then one raw logit per fine-tuned branch', async (t) => {
+    if (skipIfNoModel(t)) return;
+    const branches = finetunedBranches();
+    assert.ok(branches >= 1, 'models/weights/sentiment-zh-finetuned.json is committed');
+    const tuned = createBertEmbedder(bgeZhSentimentSpec(branches), { intraOpNumThreads: 1 });
+    const both = createZhEmbedder({ intraOpNumThreads: 1 }, 'cls+mean');
+    assert.equal(tuned.dim, 2 * ZH_EMBEDDING_DIM + branches);
+    const good = '质量非常好，很满意，推荐购买';
+    const bad = '质量太差了，用了两天就坏了，非常失望';
+    const [g, b] = await tuned.embed([good, bad]);
+    assert.deepEqual(Array.from(g!.subarray(0, 2 * ZH_EMBEDDING_DIM)), Array.from(await both.embedOne(good)));
+    for (let k = 0; k < branches; k++) {
+      const [zg, zb] = [g![2 * ZH_EMBEDDING_DIM + k]!, b![2 * ZH_EMBEDDING_DIM + k]!];
+      assert.ok(zg > 1 && zb < -1, `branch ${k}: logits ${zg} (good review), ${zb} (bad review)`);
+    }
   });
 
   void test('a paraphrase ranks above an unrelated sentence', async (t) => {
