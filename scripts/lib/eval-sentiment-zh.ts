@@ -79,7 +79,7 @@ export async function evalZh(o: { useCache: boolean; progress?: Progress }): Pro
     if (seen !== x.prep.nSnownlp) throw new Error(`fine-tuned out-of-fold logits cover ${seen} of ${x.prep.nSnownlp} rows`);
     tunedRow = {
       method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '')}`,
-      note: `the top layer fine-tuned with a head (${oof.logits[0]!.length} seeds, tools/finetune-zh), mean tanh(z/2) averaged with that head`,
+      note: `the top layer fine-tuned with a head (${oof.logits[0]!.length} seed${oof.logits[0]!.length > 1 ? 's' : ''}, tools/finetune-zh), mean tanh(z/2) averaged with that head`,
       metrics: binaryMetrics(pred, labels),
     };
   }
