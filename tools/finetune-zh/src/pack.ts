@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import { z } from 'zod';
 import { manifestPath, type Converter } from '@newsfuse/models/registry';
 import { readModel } from '../../tfjs-onnx/src/quantize.ts';
@@ -147,7 +148,9 @@ export async function pack(fits: string[], out: string, extra: { command: string
     branches,
   };
   await writeFile(`${out}.bin`, bin);
-  await writeFile(`${out}.json`, `${JSON.stringify(p, null, 2)}\n`);
+  // formatted as the repository's prettier config wants it (the file is committed)
+  const json = `${out}.json`;
+  await writeFile(json, await prettier.format(JSON.stringify(p), { ...((await prettier.resolveConfig(json)) ?? {}), filepath: json }));
   return p;
 }
 
