@@ -628,22 +628,36 @@ public final class Finetune {
         return new double[] {acc, (f1p + f1n) / 2};
     }
 
+    /** The training recipe's options (defaults as documented in the README). */
+    static final class Recipe {
+        final int epochs, batch, progress;
+        final float lr, headLr, wd, dropout, warmup, clip;
+        final boolean frozenKv;
+
+        Recipe(Map<String, String> o) {
+            epochs = Integer.parseInt(o.getOrDefault("epochs", "3"));
+            batch = Integer.parseInt(o.getOrDefault("batch", "32"));
+            lr = Float.parseFloat(o.getOrDefault("lr", "5e-5"));
+            headLr = Float.parseFloat(o.getOrDefault("head-lr", "1e-3"));
+            wd = Float.parseFloat(o.getOrDefault("wd", "0.01"));
+            dropout = Float.parseFloat(o.getOrDefault("dropout", "0.1"));
+            warmup = Float.parseFloat(o.getOrDefault("warmup", "0.06"));
+            progress = Integer.parseInt(o.getOrDefault("progress", "100"));
+            clip = Float.parseFloat(o.getOrDefault("clip", "1"));
+            frozenKv = o.containsKey("freeze-kv");
+        }
+    }
+
     /**
      * Trains the model (the top layer(s) and a fresh head) on {@code train} with the recipe in {@code o}; {@code f}
      * labels the progress lines (the fold, or -1 for a fit on everything).
      */
     static Model train(NDManager fm, Path dir, Data d, int nLayers, List<Integer> train, Random r, long modelSeed, int f, double t0,
             Map<String, String> o) throws IOException {
-        int epochs = Integer.parseInt(o.getOrDefault("epochs", "3"));
-        int bs = Integer.parseInt(o.getOrDefault("batch", "32"));
-        float lr = Float.parseFloat(o.getOrDefault("lr", "5e-5"));
-        float headLr = Float.parseFloat(o.getOrDefault("head-lr", "1e-3"));
-        float wd = Float.parseFloat(o.getOrDefault("wd", "0.01"));
-        float drop = Float.parseFloat(o.getOrDefault("dropout", "0.1"));
-        float warmup = Float.parseFloat(o.getOrDefault("warmup", "0.06"));
-        int progress = Integer.parseInt(o.getOrDefault("progress", "100"));
-        float clip = Float.parseFloat(o.getOrDefault("clip", "1"));
-        boolean frozenKv = o.containsKey("freeze-kv");
+        Recipe rc = new Recipe(o);
+        int epochs = rc.epochs, bs = rc.batch, progress = rc.progress;
+        float lr = rc.lr, headLr = rc.headLr, wd = rc.wd, drop = rc.dropout, warmup = rc.warmup, clip = rc.clip;
+        boolean frozenKv = rc.frozenKv;
         int skipped = 0;
         Model model = build(fm, dir, d, nLayers, modelSeed);
         List<NDArray> params = new ArrayList<>();
@@ -782,23 +796,15 @@ public final class Finetune {
     }
 
     static void cv(NDManager base, Path dir, Data d, int nLayers, Map<String, String> o) throws IOException {
-        int epochs = Integer.parseInt(o.getOrDefault("epochs", "3"));
-        int bs = Integer.parseInt(o.getOrDefault("batch", "32"));
-        float lr = Float.parseFloat(o.getOrDefault("lr", "5e-5"));
-        float headLr = Float.parseFloat(o.getOrDefault("head-lr", "1e-3"));
-        float wd = Float.parseFloat(o.getOrDefault("wd", "0.01"));
-        float drop = Float.parseFloat(o.getOrDefault("dropout", "0.1"));
-        float warmup = Float.parseFloat(o.getOrDefault("warmup", "0.06"));
+        Recipe rc = new Recipe(o);
         boolean news = !o.containsKey("no-news");
         int seed = Integer.parseInt(o.getOrDefault("seed", "1"));
         String onlyFolds = o.get("folds");
         String tag = o.getOrDefault("tag", "L" + nLayers);
-        int progress = Integer.parseInt(o.getOrDefault("progress", "100"));
-        float clip = Float.parseFloat(o.getOrDefault("clip", "1"));
         // choosing a recipe without the test fold: e.g. --exclude 0 --folds 1 trains on folds 2-4, scores fold 1
         int exclude = Integer.parseInt(o.getOrDefault("exclude", "-2"));
         int k = Arrays.stream(d.folds).max().getAsInt() + 1;
-        boolean frozenKv = o.containsKey("freeze-kv");
+        boolean frozenKv = rc.frozenKv;
         if (frozenKv && nLayers != 1) throw new IllegalArgumentException("--freeze-kv: --layers 1 only");
         if (frozenKv) {
             double t0 = System.nanoTime() / 1e9;
@@ -808,7 +814,7 @@ public final class Finetune {
             System.out.printf("keys and values of the top layer precomputed (frozen), %.0f s%n", System.nanoTime() / 1e9 - t0);
         }
         System.out.printf("cv %s: %d layer(s)%s, %d folds, %d epochs, batch %d, lr %.1e (head %.1e), wd %.2f, dropout %.2f, warmup %.2f, gradient norm clipped at %.1f, news rows %s, seed %d, threads %s%n",
-                tag, nLayers, frozenKv ? " (keys, values frozen)" : "", k, epochs, bs, lr, headLr, wd, drop, warmup, clip, news, seed, System.getProperty("ai.djl.pytorch.num_threads", "default"));
+                tag, nLayers, frozenKv ? " (keys, values frozen)" : "", k, rc.epochs, rc.batch, rc.lr, rc.headLr, rc.wd, rc.dropout, rc.warmup, rc.clip, news, seed, System.getProperty("ai.djl.pytorch.num_threads", "default"));
         float[] oof = new float[d.n];
         boolean[] scored = new boolean[d.n];
         List<Integer> allScored = new ArrayList<>();
