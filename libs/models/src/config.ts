@@ -127,6 +127,12 @@ export const ModelEnvSchema = z.object({
    * `hostprev`).
    */
   NEWSFUSE_ORT_MEM_PATTERN: z.enum(['auto', 'on']).default('auto'),
+  /**
+   * Chinese sentiment with the committed fine-tuned branch (models/weights/sentiment-zh-finetuned.*: the
+   * sentiment graph, one more onnxruntime session; CV 0.879) or, off, the head alone (CV 0.862; bench
+   * variant `zhhead`). docs/languages.md.
+   */
+  NEWSFUSE_ZH_FINETUNED: boolFlag.default(true),
   /** tfjs backend of the tfjs models: `wasm` (default) or `cpu`. */
   NEWSFUSE_TF_BACKEND: z.enum(['wasm', 'cpu']).optional(),
   JOINT_EMBEDDER_DIR: z.string().optional(),

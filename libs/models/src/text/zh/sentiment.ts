@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { readWeights, weightsPath } from '@newsfuse/shared/json-file';
 import { compileRegressor, embedLeadSentences, type MlpRegressor, type RidgeRegressor, type SentenceEmbedder } from '../sentiment-model.ts';
 import { zhNgramFeatures } from './ngrams.ts';
+import { modelEnv } from '../../config.ts';
 
 export const ZH_SENTIMENT_WEIGHTS = 'sentiment-zh';
 export const ZH_SENTIMENT_FORMAT = 'newsfuse.sentiment-zh/1';
@@ -161,8 +162,10 @@ export function createZhSentimentModel(weights: ZhSentimentWeights, finetuned = 
   };
 }
 
-/** Branches of the committed fine-tuned model (models/weights/sentiment-zh-finetuned.json), 0 when absent. */
+/** Branches of the committed fine-tuned model (models/weights/sentiment-zh-finetuned.json), 0 when absent
+ *  or switched off (NEWSFUSE_ZH_FINETUNED=false). */
 export function finetunedBranches(): number {
+  if (!modelEnv().NEWSFUSE_ZH_FINETUNED) return 0;
   return existsSync(weightsPath(ZH_FINETUNED_WEIGHTS)) ? readWeights(ZH_FINETUNED_WEIGHTS, FinetunedSchema).branches.length : 0;
 }
 
