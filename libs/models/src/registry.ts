@@ -340,7 +340,9 @@ async function ensureConverted(entry: ManifestEntry, source: ConvertedSource, ev
   const pinned = entry.sha256 ? entry.sha256.toLowerCase() : null;
   let status: FileStatus = 'ok';
   let hash: string | null = (await exists(dest)) ? await sha256File(dest) : null;
-  if (hash === null || (pinned && hash !== pinned)) {
+  // an unpinned entry is converted again every time (its converter or inputs may have changed; the
+  // cached file would otherwise be pinned by --pin although it is stale)
+  if (hash === null || !pinned || hash !== pinned) {
     const convert = events.converters?.[source.converter];
     if (!convert)
       throw new Error(
