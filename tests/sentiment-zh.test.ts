@@ -49,7 +49,11 @@ void describe('Chinese news sentiment through npx newsfuse score --jsonl', () =>
     const wrong = { good: [] as string[], bad: [] as string[] };
     for (const s of scored) {
       assert.equal(s.language, 'zh', s.title);
-      assert.match(s.models.text ?? '', /bge-small-zh-v15-q\+jieba\+zh-head/, 'the learned Chinese head scored it');
+      assert.match(
+        s.models.text ?? '',
+        /bge-small-zh-v15-q\+jieba\+zh-head\+finetuned/,
+        'the learned Chinese head and its fine-tuned branch scored it',
+      );
       const good = s.articleId.startsWith('zh-good-');
       // the label (beyond the ±0.05 neutral band), not just the sign
       if (s.sentiment.label !== (good ? 'positive' : 'negative'))

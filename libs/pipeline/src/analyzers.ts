@@ -181,7 +181,9 @@ export function createZhTextAnalyzerPort(embedder: Embedder | undefined, docFreq
       // reads them, from the segmentation the keywords are made of (jieba reads the text once)
       terms: true,
     });
-    return { analyzer, model: embedder ? `${ZH_MODEL_NAME}+jieba+${head ? 'zh-head' : 'zh-lexicon'}` : 'jieba+zh-lexicon' };
+    // the fine-tuned branch (the sentiment graph) is named when it scores too
+    const sentiment = head ? (head.finetuned ? 'zh-head+finetuned' : 'zh-head') : 'zh-lexicon';
+    return { analyzer, model: embedder ? `${ZH_MODEL_NAME}+jieba+${sentiment}` : 'jieba+zh-lexicon' };
   });
   return {
     get model() {
