@@ -4,38 +4,18 @@
  * the "Chinese" section of docs/evaluation-sentiment.md (between the zh markers, so `--lang zh` can
  * rewrite it without recomputing the English part).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { weightsPath } from '@newsfuse/shared/json-file';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
-import { defaultZhSentimentModel, ZH_FINETUNED_WEIGHTS, ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
+import { defaultZhSentimentModel, ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
+import { crossValidateStack, readFinetunedOof, stackData, STACK_L2 } from '../../tools/sentiment/finetuned-stack.ts';
 import { runZhExperiment, type Progress } from '../../tools/sentiment/sentiment-zh-train.ts';
 import { binaryMetrics, DEFAULT_ZH_CV_CONFIG, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
 
 export const ZH_SECTION_START = '<!-- sentiment:zh:start (npm run eval:sentiment -- --lang zh) -->';
 export const ZH_SECTION_END = '<!-- sentiment:zh:end -->';
 export const ZH_TARGET = 0.88;
-
-/**
- * The fine-tuned branches' out-of-fold logits (tools/finetune-zh `run.sh cv`, one column per branch, the
- * same rows and folds as this CV), committed beside the packed branches; null when absent.
- */
-export function readFinetunedOof(): { rows: number[]; folds: number[]; labels: number[]; logits: number[][]; command: string } | null {
-  const file = weightsPath(ZH_FINETUNED_WEIGHTS).replace(/\.json$/, '.oof.tsv');
-  if (!existsSync(file)) return null;
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  const command = lines[0]!.replace(/^# /, '');
-  const out = { rows: [] as number[], folds: [] as number[], labels: [] as number[], logits: [] as number[][], command };
-  for (const l of lines.slice(2)) {
-    const [row, fold, label, ...z] = l.split('\t').map(Number);
-    out.rows.push(row!);
-    out.folds.push(fold!);
-    out.labels.push(label!);
-    out.logits.push(z);
-  }
-  return out;
-}
 
 export async function evalZh(o: { useCache: boolean; progress?: Progress }): Promise<{ text: string; md: string; pass: boolean }> {
   const model = defaultZhSentimentModel();
@@ -78,13 +58,25 @@ export async function evalZh(o: { useCache: boolean; progress?: Progress }): Pro
     });
     if (seen !== x.prep.nSnownlp) throw new Error(`fine-tuned out-of-fold logits cover ${seen} of ${x.prep.nSnownlp} rows`);
     tunedRow = {
-      method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '')}`,
+      method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '')}, averaged`,
       note: `the top layer fine-tuned with a head (${oof.logits[0]!.length} seed${oof.logits[0]!.length > 1 ? 's' : ''}, tools/finetune-zh), mean tanh(z/2) averaged with that head`,
       metrics: binaryMetrics(pred, labels),
     };
   }
-  const defaultMethod = tunedRow ? tunedRow.method : chosenMethod;
-  const rows = [...x.table, ...(tunedRow ? [tunedRow] : [])].map((r) => ({
+  // the deployed last stage: a logistic regression on the base models' out-of-fold outputs, cross-validated here
+  let stackRow: (typeof x.table)[number] | undefined;
+  const stack = model?.weights.finetunedStack;
+  if (oof && stack) {
+    const data = stackData(x, oof, chosenKind);
+    const { scores } = crossValidateStack(data);
+    stackRow = {
+      method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '').replace(/ \+ lexicon$/, '')} + lexicon, stacked`,
+      note: `logistic regression on [${data.features.join(', ')}] out of fold; score tanh(s/2)`,
+      metrics: binaryMetrics(scores, data.labels),
+    };
+  }
+  const defaultMethod = stackRow ? stackRow.method : tunedRow ? tunedRow.method : chosenMethod;
+  const rows = [...x.table, ...(tunedRow ? [tunedRow] : []), ...(stackRow ? [stackRow] : [])].map((r) => ({
     ...r,
     method: r.method === defaultMethod ? `${r.method} — default` : r.method,
   }));
@@ -170,7 +162,18 @@ ${
   fitted on every row (\`bash tools/finetune-zh/run.sh fit\`).
 `
     : ''
-}
+}${
+    stackRow
+      ? `- *… stacked*: in place of that average, a logistic regression (L2 ${STACK_L2}, fixed before the runs) on the base
+  models' out-of-fold outputs — the embedding ridge, the ridge paired with the NB-SVM, the lexicon score and the
+  fine-tuned logit (tools/sentiment/finetuned-stack.ts); the sentence score is tanh(s/2) = P(+) − P(−). Its figure
+  is cross-validated over the same outer folds (fitted on four folds' rows, scoring the fifth). The base outputs
+  of the stacker's training rows come from models that saw the scored fold's rows (usual for stacking on
+  out-of-fold outputs); with ${stack!.weights.length + 1} parameters fitted on ~14k rows that reach is small. The deployed stack is fitted
+  on every row (\`${trainCommand}\`).
+`
+      : ''
+  }
 
 The head with the best CV accuracy is the default (ties keep the simpler); the lexicon enters it only if
 stacking it raised the cross-validated accuracy. Choosing among ${x.table.length - 2} variants on the same figures adds a

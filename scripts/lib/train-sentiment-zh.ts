@@ -10,6 +10,10 @@ import { fitZhWeights, runZhExperiment } from '../../tools/sentiment/sentiment-z
 import { skipWithoutSnownlp } from '../../tools/sentiment/sentiment-zh-data.ts';
 import { DEFAULT_ZH_CV_CONFIG, ZH_REGRESSORS, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
 import { phasedProgress } from './progress.ts';
+import { existsSync } from 'node:fs';
+import { weightsPath } from '@newsfuse/shared/json-file';
+import { ZH_FINETUNED_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
+import { readFinetunedOof } from '../../tools/sentiment/finetuned-stack.ts';
 
 export async function trainZh(o: {
   out: string;
@@ -70,9 +74,16 @@ export async function trainZh(o: {
   for (const row of x.table)
     console.log(`  ${row.method.padEnd(26)} ${row.metrics.accuracy.toFixed(4)} / ${row.metrics.macroF1.toFixed(4)}`);
   console.log(`\nchosen: ${x.best.kind}/${x.best.output} (CV accuracy ${x.best.metrics.accuracy.toFixed(4)})`);
-  const weights = await fitZhWeights(x, { progress });
+  // with fine-tuned branches committed, their out-of-fold logits give the head its last stage for them
+  const finetunedOof = existsSync(weightsPath(ZH_FINETUNED_WEIGHTS)) ? readFinetunedOof() : null;
+  const weights = await fitZhWeights(x, { progress, ...(finetunedOof ? { finetunedOof } : {}) });
   end();
   console.log(`final: ${weights.id}; fusion [regressor, lexicon] = [${weights.fusion.weights.join(', ')}] + ${weights.fusion.intercept}`);
+  const st = weights.finetunedStack;
+  if (st)
+    console.log(
+      `fine-tuned stack: [${st.features.join(', ')}] = [${st.weights.join(', ')}] + ${st.intercept}; CV accuracy / macro-F1 ${String(st.cv.accuracy)} / ${String(st.cv.macroF1)} (folds ${(st.cv.foldAccuracy as number[]).join(' ')})`,
+    );
   if (o.dryRun) console.log('dry run: weights not written');
   else {
     await mkdir(dirname(o.out), { recursive: true });

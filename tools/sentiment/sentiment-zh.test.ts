@@ -180,10 +180,10 @@ test('the committed Chinese head validates and separates clear sentences', { ski
 });
 
 test(
-  'fine-tuned branches: the score is (head output + mean tanh(z/2)) / 2, the logits read after the pooled vector',
+  'fine-tuned branches without a stack: the score is (head output + mean tanh(z/2)) / 2, the logits read after the pooled vector',
   { skip: !existsSync(weightsPath('sentiment-zh')) },
   () => {
-    const w = ZhSentimentWeightsSchema.parse(JSON.parse(readFileSync(weightsPath('sentiment-zh'), 'utf8')));
+    const { finetunedStack: _, ...w } = ZhSentimentWeightsSchema.parse(JSON.parse(readFileSync(weightsPath('sentiment-zh'), 'utf8')));
     const plain = createZhSentimentModel(w);
     const tuned = createZhSentimentModel(w, 2);
     assert.equal(tuned.dim, plain.dim + 2);
@@ -204,5 +204,37 @@ test(
     assert.ok(head > 0 && tuned.score(withLogits(-8, -8), 0.2, text) < 0);
     assert.equal(tuned.regress(withLogits(5, 5)), plain.regress(e));
     assert.throws(() => tuned.regress(e), RangeError);
+  },
+);
+
+test(
+  'fine-tuned branches with the committed stack: the score is tanh(s/2), s = b + w·[ridge, paired, lexicon, mean z]',
+  { skip: !existsSync(weightsPath('sentiment-zh')) },
+  () => {
+    const w = ZhSentimentWeightsSchema.parse(JSON.parse(readFileSync(weightsPath('sentiment-zh'), 'utf8')));
+    const stack = w.finetunedStack;
+    assert.ok(stack, 'the committed head has its fine-tuned stack');
+    const plain = createZhSentimentModel(w);
+    const tuned = createZhSentimentModel(w, 2);
+    const text = '质量非常好，很满意';
+    const e = Float32Array.from({ length: plain.dim }, (_, i) => Math.sin(i) / 20);
+    const withLogits = (z1: number, z2: number) => Float32Array.from([...e, z1, z2]);
+    // without branches the stack is not used: the head's own output
+    assert.equal(plain.score(e, 0.2, text), createZhSentimentModel({ ...w, finetunedStack: undefined }).score(e, 0.2, text));
+    for (const [z1, z2, lex] of [
+      [4, -1, 0.2],
+      [-6, -3, -0.5],
+      [0, 0, 0],
+    ] as const) {
+      const x: Record<string, number> = { ridge: plain.regress(e), paired: plain.paired(e, text), lexicon: lex, finetuned: (z1 + z2) / 2 };
+      const s = stack.features.reduce((a, f, k) => a + stack.weights[k]! * x[f]!, stack.intercept);
+      assert.ok(Math.abs(tuned.score(withLogits(z1, z2), lex, text) - Math.tanh(s / 2)) < 1e-9);
+    }
+    // the fine-tuned logit has a positive weight: strongly negative branches turn the sentence negative
+    assert.ok(stack.weights[stack.features.indexOf('finetuned')]! > 0);
+    assert.ok(tuned.score(withLogits(8, 8), 0, text) > tuned.score(withLogits(-8, -8), 0, text));
+    assert.ok(tuned.score(withLogits(-20, -20), 0, text) < 0);
+    // 'paired' only with an n-gram part
+    assert.throws(() => ZhSentimentWeightsSchema.parse({ ...w, ngram: undefined }), /paired/);
   },
 );

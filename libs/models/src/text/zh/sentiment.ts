@@ -9,13 +9,15 @@
  *   regressor  r = ridge w·e + b, or W2·relu(W1ᵀe + b1) + b2 (as English: sentiment-model.ts)
  *   fused      clamp(v·[r, lexicon] + c, −1, 1)
  *   lexicon    clamp(u·lexicon + c', −1, 1), for sentences that are not embedded
- *   fine-tuned (when models/weights/sentiment-zh-finetuned.json is present: tools/finetune-zh) the mean,
- *              over its K branches, of tanh(z/2) of each branch's logit z (bge-small-zh's top layer
- *              fine-tuned with a head, computed by the sentiment graph beside the embedding), averaged
- *              with the output above: (output + mean tanh(z/2)) / 2 — the equal-weight sum whose sign was
- *              cross-validated (docs/languages.md)
- * The sign is the predicted class; the magnitude is the regression towards ±1 (a confidence, not a
- * probability).
+ *   fine-tuned (when models/weights/sentiment-zh-finetuned.json is present: tools/finetune-zh) with z̄ the
+ *              mean logit of its K branches (bge-small-zh's top layer fine-tuned with a head, computed by
+ *              the sentiment graph beside the embedding):
+ *              stacked   tanh(s/2), s = b + w·[ridge, paired, lexicon, z̄] (`finetunedStack`: a logistic
+ *                        regression on the base models' out-of-fold outputs, tools/sentiment/finetuned-stack.ts;
+ *                        paired = the regressor combined with the n-gram model, when the head has one)
+ *              averaged  without `finetunedStack`: (output above + mean tanh(z/2)) / 2
+ * The sign is the predicted class; the magnitude is the regression towards ±1 (a confidence), or with the
+ * stack P(+) − P(−).
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
@@ -83,11 +85,26 @@ export const ZhSentimentWeightsSchema = z
       })
       .optional(),
     output: z.enum(['regressor', 'fused']),
+    /** The last stage with fine-tuned branches (logistic; score tanh(s/2)); absent: the equal-weight average. */
+    finetunedStack: z
+      .object({
+        features: z.union([
+          z.tuple([z.literal('ridge'), z.literal('paired'), z.literal('lexicon'), z.literal('finetuned')]),
+          z.tuple([z.literal('ridge'), z.literal('lexicon'), z.literal('finetuned')]),
+        ]),
+        weights: z.array(finite),
+        intercept: finite,
+        cv: z.record(z.string(), z.unknown()),
+      })
+      .refine((s) => s.weights.length === s.features.length, 'one weight per feature')
+      .optional(),
     fusion: Stage(['regressor', 'lexicon']),
     lexiconOnly: Stage(['lexicon']),
     cv: z.record(z.string(), z.unknown()),
   })
   .superRefine((w, ctx) => {
+    if (w.finetunedStack && (w.finetunedStack.features as readonly string[]).includes('paired') !== Boolean(w.ngram))
+      ctx.addIssue({ code: 'custom', path: ['finetunedStack'], message: "'paired' is a feature exactly when the head has an n-gram part" });
     const d = w.embedding.dim;
     const r = w.regressor;
     const bad =
@@ -108,6 +125,8 @@ export interface ZhSentimentModel {
   readonly weights: ZhSentimentWeights;
   /** Regressor output (unclamped, ±1 scale). */
   regress(embedding: ArrayLike<number>): number;
+  /** The first stage: the regressor combined with the n-gram model when the head has one, else the regressor (unclamped). */
+  paired(embedding: ArrayLike<number>, text: string): number;
   /** Sentence score in [−1, 1] from its embedding, lexicon score and text (for the n-gram part). */
   score(embedding: ArrayLike<number>, lexicon: number, text: string): number;
   /** Score from the lexicon alone (sentences that are not embedded). */
@@ -124,7 +143,9 @@ export function createZhSentimentModel(weights: ZhSentimentWeights, finetuned = 
   const raw = compileRegressor(w.regressor as RidgeRegressor | MlpRegressor, pooled);
   const regress = (e: ArrayLike<number>): number => {
     if (e.length !== dim) throw new RangeError(`embedding has ${e.length} dimensions, the Chinese head expects ${dim}`);
-    return raw(finetuned ? Array.prototype.slice.call(e, 0, pooled) : e);
+    if (!finetuned) return raw(e);
+    // the pooled vector without the logits after it (a view, no copy, for the typed arrays embedders give)
+    return raw(e instanceof Float32Array || e instanceof Float64Array ? e.subarray(0, pooled) : Array.prototype.slice.call(e, 0, pooled));
   };
   /** Mean tanh(z/2) of the fine-tuned logits. */
   const tuned = (e: ArrayLike<number>): number => {
@@ -132,20 +153,27 @@ export function createZhSentimentModel(weights: ZhSentimentWeights, finetuned = 
     for (let k = 0; k < finetuned; k++) a += Math.tanh(e[pooled + k]! / 2);
     return a / finetuned;
   };
+  /** Mean fine-tuned logit. */
+  const meanLogit = (e: ArrayLike<number>): number => {
+    let a = 0;
+    for (let k = 0; k < finetuned; k++) a += e[pooled + k]!;
+    return a / finetuned;
+  };
   const [fr, fl] = w.fusion.weights as [number, number];
   const [ll] = w.lexiconOnly.weights as [number];
   const ngram = w.ngram;
   const table = ngram ? new Map(Object.entries(ngram.features)) : undefined;
-  /** The first stage: the regressor, or the regressor combined with the n-gram NB-SVM. */
-  const first = (e: ArrayLike<number>, text: string): number => {
-    if (!ngram || !table) return regress(e);
+  /** The first stage: the regressor, or the regressor combined with the n-gram NB-SVM (given its output r). */
+  const first = (r: number, text: string): number => {
+    if (!ngram || !table) return r;
     const feats = zhNgramFeatures(text);
     let z = ngram.intercept;
     const norm = 1 / Math.sqrt(feats.length || 1);
     for (const f of feats) z += (table.get(f) ?? 0) * norm;
     const [cr, cn] = ngram.combine.weights as [number, number];
-    return ngram.combine.intercept + cr * regress(e) + cn * Math.tanh(z / 2);
+    return ngram.combine.intercept + cr * r + cn * Math.tanh(z / 2);
   };
+  const stack = finetuned ? w.finetunedStack : undefined;
   return {
     id: finetuned ? `${w.id}+finetuned×${finetuned}` : w.id,
     dim,
@@ -153,9 +181,16 @@ export function createZhSentimentModel(weights: ZhSentimentWeights, finetuned = 
     pooling: w.embedding.pooling ?? 'cls',
     weights: w,
     regress,
+    paired: (e, text) => first(regress(e), text),
     score: (e, lex, text) => {
-      const r = first(e, text);
-      const out = clamp(w.output === 'fused' ? w.fusion.intercept + fr * r + fl * lex : r);
+      const r = regress(e);
+      const p = first(r, text);
+      if (stack) {
+        const x: Record<string, number> = { ridge: r, paired: p, lexicon: lex, finetuned: meanLogit(e) };
+        const s = stack.features.reduce((a, f, k) => a + stack.weights[k]! * x[f]!, stack.intercept);
+        return Math.tanh(s / 2);
+      }
+      const out = clamp(w.output === 'fused' ? w.fusion.intercept + fr * p + fl * lex : p);
       return finetuned ? (out + tuned(e)) / 2 : out;
     },
     scoreLexicon: (lex) => clamp(w.lexiconOnly.intercept + ll * lex),
