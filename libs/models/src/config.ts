@@ -66,8 +66,13 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   MODEL_HOST_THREADS: z.coerce.number().int().min(1).optional(),
   /** Let the host's idle intra-op threads spin (lower latency, burns CPU others could use). */
   MODEL_HOST_SPIN: boolFlag.default(false),
-  /** Model runs waiting or running in the host at once; further callers wait in their own thread. */
+  /** Requests waiting or running in each lane of the host at once; further callers wait in their own thread. */
   MODEL_HOST_QUEUE: intVar(16, 1),
+  /**
+   * The host serves its fast lane (the sentence encoders) before queued image requests, but while an
+   * image request waits, at most this many fast requests in a row (docs/model-host.md, "The fast lane").
+   */
+  MODEL_HOST_FAST_BURST: intVar(4, 1),
   /** Micro-batching of small fixed-shape models (the expression model): wait up to this many ms for batch mates (0: only those already queued). */
   MODEL_HOST_BATCH_MS: intVar(2, 0),
   /** … and at most this many requests per batch (1: no batching). */

@@ -49,13 +49,38 @@ export interface OrtSessionOptions {
   batchable?: boolean;
   /** `variable`: input shapes change between runs, so no memory pattern is planned per shape (default `fixed`). */
   shapes?: 'fixed' | 'variable';
+  /**
+   * `fast`: the model's runs are short (the sentence encoders: tens of ms a sentence) and a job waits on
+   * them in series, so a model host serves its requests before the queued requests of `normal` sessions
+   * (never preempting a run in progress; docs/model-host.md, "The fast lane"). In-process it changes
+   * nothing. Default `normal`.
+   */
+  lane?: 'fast' | 'normal';
 }
 
 export interface ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData & { data: TensorArray }>>;
+  /**
+   * Several runs, one after another, each on its own inputs (not one batch: every run's outputs are the
+   * ones `run` gives it alone). A model host takes them as one request, so a caller with many small runs
+   * (a text job's sentences) waits for the host once rather than once per run. Optional: {@link runMany}
+   * falls back to `run` in sequence.
+   */
+  runMany?(feeds: Record<string, TensorData>[]): Promise<Record<string, TensorData & { data: TensorArray }>[]>;
   release(): Promise<void>;
+}
+
+/** `session.runMany(feeds)`, or its runs in sequence where the session has no runMany. */
+export async function runMany(
+  session: ModelSession,
+  feeds: Record<string, TensorData>[],
+): Promise<Record<string, TensorData & { data: TensorArray }>[]> {
+  if (session.runMany) return session.runMany(feeds);
+  const out: Record<string, TensorData & { data: TensorArray }>[] = [];
+  for (const f of feeds) out.push(await session.run(f));
+  return out;
 }
 
 /** Where sessions are opened: in this thread, or in a model host. */
@@ -90,17 +115,23 @@ export async function openInProcessSession(
     enableMemPattern: options.shapes !== 'variable' || modelEnv().NEWSFUSE_ORT_MEM_PATTERN === 'on',
     extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
   });
+  const run = async (feeds: Record<string, TensorData>) => {
+    const tensors: Record<string, InstanceType<Ort['Tensor']>> = {};
+    for (const [name, t] of Object.entries(feeds))
+      tensors[name] = t instanceof ort.Tensor ? t : new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    const out = await session.run(tensors);
+    const res: Record<string, TensorData & { data: TensorArray }> = {};
+    for (const [name, t] of Object.entries(out)) res[name] = { type: t.type, data: t.data as TensorArray, dims: t.dims };
+    return res;
+  };
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds) {
-      const tensors: Record<string, InstanceType<Ort['Tensor']>> = {};
-      for (const [name, t] of Object.entries(feeds))
-        tensors[name] = t instanceof ort.Tensor ? t : new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
-      const out = await session.run(tensors);
-      const res: Record<string, TensorData & { data: TensorArray }> = {};
-      for (const [name, t] of Object.entries(out)) res[name] = { type: t.type, data: t.data as TensorArray, dims: t.dims };
-      return res;
+    run,
+    async runMany(feeds) {
+      const out: Record<string, TensorData & { data: TensorArray }>[] = [];
+      for (const f of feeds) out.push(await run(f));
+      return out;
     },
     release: () => session.release(),
   };
@@ -157,10 +188,11 @@ export function createOrtSession(path: string, options: OrtSessionOptions = {}):
   const arena = options.arena ?? true;
   const batchable = options.batchable ?? false;
   const shapes = options.shapes ?? 'fixed';
+  const lane = options.lane ?? 'normal';
   const key = `${path}#${threads}#${spin}#${arena}#${shapes}`;
   let p = sessions.get(key);
   if (!p) {
-    p = provider.open(path, { threads, spin, arena, batchable, shapes });
+    p = provider.open(path, { threads, spin, arena, batchable, shapes, lane });
     sessions.set(key, p);
     p.catch(() => sessions.delete(key));
   }

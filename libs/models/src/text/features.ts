@@ -58,7 +58,7 @@ import { withCode } from '@newsfuse/shared/errors';
 import type { DocFreq } from './docfreq.ts';
 import type { Embedder } from './embedder.ts';
 import { EMBEDDING_DIM } from './embedder.ts';
-import { defaultSentimentModel, scoreSentences, type SentimentModel } from './sentiment-model.ts';
+import { defaultSentimentModel, embedAll, scoreEmbeddedSentences, usableVectors, type SentimentModel } from './sentiment-model.ts';
 
 // VADER (~12 MB) loads on first use (and tinyld in @newsfuse/text/language), so a process or worker
 // thread that only imports this module (extract's image threads, fuse, score) does not pay for them.
@@ -405,24 +405,25 @@ export function createTextAnalyzer(deps: {
       const t = articleWordsAndStems(title);
       const b = articleWordsAndStems(body);
 
-      const [embedding, keywords] = await Promise.all([
-        embedText ? embedder.embedOne(embedText) : Promise.resolve(new Float32Array(EMBEDDING_DIM)),
+      // The article's text and the sentences the sentiment model reads, in one embedder call: one
+      // model-host request for the job's encoder runs (docs/model-host.md), each sentence still run on
+      // its own, so the vectors are those of separate calls.
+      const sentences = [...(title ? [title] : []), ...bodySentences];
+      const modelLead = sentimentModel ? sentences.slice(0, (title ? 1 : 0) + modelSentences) : [];
+      const [vectors, keywords] = await Promise.all([
+        embedAll(embedder, [...(embedText ? [embedText] : []), ...modelLead]),
         tfidfKeywords(t.terms, b.terms, docFreq, { topK, observe }),
       ]);
+      const embedding = embedText ? vectors[0]! : new Float32Array(EMBEDDING_DIM);
+      const leadVectors = usableVectors(vectors.slice(embedText ? 1 : 0));
 
-      // A failure here is SENTIMENT_FAILED (an embedder failure inside the model keeps its own code).
+      // A failure here is SENTIMENT_FAILED (an embedder failure keeps its own code).
       const { headline, perBody, sentiment } = await withCode('SENTIMENT_FAILED', 'sentiment analysis', async () => {
         const headline = title ? sentenceSentiment(title) : null;
         const perBody = bodySentences.map(sentenceSentiment);
         const sentiment = aggregateSentiment(headline, perBody, headlineWeight);
         if (sentimentModel) {
-          const scores = await scoreSentences(
-            sentimentModel,
-            embedder,
-            [...(headline ? [title] : []), ...bodySentences],
-            [...(headline ? [headline] : []), ...perBody],
-            (headline ? 1 : 0) + modelSentences,
-          );
+          const scores = scoreEmbeddedSentences(sentimentModel, leadVectors, [...(headline ? [headline] : []), ...perBody]);
           const h = headline ? (headline.combined = scores[0]!) : null;
           perBody.forEach((s, i) => (s.combined = scores[i + (headline ? 1 : 0)]!));
           const hw = headline ? (perBody.length ? headlineWeight : 1) : 0;

@@ -219,14 +219,21 @@ export async function embedLeadSentences(
   sentences: readonly string[],
   maxEmbedded: number,
 ): Promise<(Float32Array | undefined)[]> {
-  const head = sentences.slice(0, Math.max(0, maxEmbedded));
-  let vecs: Float32Array[] = [];
-  if (head.length) {
-    if (embedder.embed) vecs = await embedder.embed(head);
-    else for (const s of head) vecs.push(await embedder.embedOne(s));
-  }
-  return vecs.map((v) => (v.some((x) => x !== 0) ? v : undefined));
+  return usableVectors(await embedAll(embedder, sentences.slice(0, Math.max(0, maxEmbedded))));
 }
+
+/** Texts embedded in one `embed` call (one model-host request), or `embedOne` in sequence. */
+export async function embedAll(embedder: SentenceEmbedder, texts: readonly string[]): Promise<Float32Array[]> {
+  if (!texts.length) return [];
+  if (embedder.embed) return embedder.embed([...texts]);
+  const vecs: Float32Array[] = [];
+  for (const t of texts) vecs.push(await embedder.embedOne(t));
+  return vecs;
+}
+
+/** An all-zero vector (a stand-in embedder) as undefined: the sentence gets the lexicon stage. */
+export const usableVectors = (vecs: readonly Float32Array[]): (Float32Array | undefined)[] =>
+  vecs.map((v) => (v.some((x) => x !== 0) ? v : undefined));
 
 /**
  * Per-sentence scores of one document: the first `maxEmbedded` sentences are embedded (one
@@ -242,7 +249,15 @@ export async function scoreSentences(
   maxEmbedded: number,
 ): Promise<number[]> {
   if (sentences.length !== lexicon.length) throw new RangeError('one lexicon row per sentence expected');
-  const vecs = await embedLeadSentences(embedder, sentences, maxEmbedded);
+  return scoreEmbeddedSentences(model, await embedLeadSentences(embedder, sentences, maxEmbedded), lexicon);
+}
+
+/** scoreSentences with the lead sentences' vectors already at hand (embedLeadSentences; fewer than the sentences: the rest get the lexicon stage). */
+export function scoreEmbeddedSentences(
+  model: SentimentModel,
+  vecs: readonly (Float32Array | undefined)[],
+  lexicon: readonly LexiconInput[],
+): number[] {
   return lexicon.map((lex, i) => {
     const v = vecs[i];
     return v ? model.score(v, lex) : model.scoreLexicon(lex);

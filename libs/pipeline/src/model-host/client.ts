@@ -11,8 +11,10 @@ import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { setSessionProvider, type ModelSession, type SessionProvider, type TensorArray, type TensorData } from '@newsfuse/models/ort';
+import { LANE_SLOT, type Lane } from './lanes.ts';
 import {
   DEFAULT_HOST_NAME,
+  RUNS_PER_REQUEST,
   baseChannel,
   clientChannel,
   errorFromWire,
@@ -22,6 +24,7 @@ import {
   type HostStats,
   type OpenOptions,
   type ToHost,
+  type WireTensor,
 } from './protocol.ts';
 
 export interface ModelHostClientOptions {
@@ -157,17 +160,18 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
     });
   }
 
-  /** Take one of the host's queue slots, waiting (in this thread, without blocking it) while none is free. */
-  async function acquire(): Promise<string> {
+  /** Take one of the host's queue slots of `lane`, waiting (in this thread, without blocking it) while none is free. */
+  async function acquire(lane: Lane): Promise<string> {
+    const i = LANE_SLOT[lane];
     for (;;) {
       const h = await connect();
-      const v = Atomics.load(h.slots, 0);
+      const v = Atomics.load(h.slots, i);
       if (v > 0) {
-        if (Atomics.compareExchange(h.slots, 0, v, v - 1) === v) return h.epoch;
+        if (Atomics.compareExchange(h.slots, i, v, v - 1) === v) return h.epoch;
         continue;
       }
       waits++;
-      const w = waitAsync(h.slots, 0, v, 1000);
+      const w = waitAsync(h.slots, i, v, 1000);
       if (w.async) await w.value;
     }
   }
@@ -188,27 +192,54 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
     name: `model-host:${name}`,
     allocFloat32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
     async open(path, o): Promise<ModelSession> {
-      const options = { arena: o.arena, batchable: o.batchable, shapes: o.shapes };
+      const lane = o.lane;
+      const options: OpenOptions = { arena: o.arena, batchable: o.batchable, shapes: o.shapes, lane };
       let opened = await open(path, options);
       let epoch = host?.epoch;
+      /** A slot of the session's lane, and the session's name on the host that gave it. */
+      const slot = async () => {
+        const slotEpoch = await acquire(lane);
+        if (slotEpoch !== epoch) {
+          // a new host since this session was opened: open it there (the slot is the new host's)
+          opened = await open(path, options);
+          epoch = slotEpoch;
+        }
+        return opened.session;
+      };
+      const toWires = (feeds: Record<string, TensorData>) => {
+        const wire: Record<string, WireTensor> = {};
+        for (const [k, t] of Object.entries(feeds)) wire[k] = toWire(t);
+        return wire;
+      };
+      const fromWires = (outputs: Record<string, WireTensor>) => {
+        const out: Record<string, TensorData & { data: TensorArray }> = {};
+        for (const [k, t] of Object.entries(outputs)) out[k] = { type: t.type, dims: t.dims, data: t.data };
+        return out;
+      };
+      /** Up to RUNS_PER_REQUEST runs as one request. */
+      const runs = async (feeds: Record<string, TensorData>[]) => {
+        const wire = feeds.map(toWires);
+        const session = await slot();
+        const m = expect(await request({ t: 'runs', id: nextId++, session, lane, runs: wire }), 'results');
+        if (m.outputs.length !== wire.length) throw new Error(`model host answered ${m.outputs.length} runs of ${wire.length}`);
+        wire.forEach((w, i) => collector.note(tensorBytes(w) + tensorBytes(m.outputs[i]!)));
+        return m.outputs.map(fromWires);
+      };
       return {
         inputNames: opened.inputNames,
         outputNames: opened.outputNames,
         async run(feeds: Record<string, TensorData>) {
-          const wire: Record<string, ReturnType<typeof toWire>> = {};
-          for (const [k, t] of Object.entries(feeds)) wire[k] = toWire(t);
-          const slotEpoch = await acquire();
-          if (slotEpoch !== epoch) {
-            // a new host since this session was opened: open it there (the slot is the new host's)
-            opened = await open(path, options);
-            epoch = slotEpoch;
-          }
-          const id = nextId++;
-          const m = expect(await request({ t: 'run', id, session: opened.session, feeds: wire }), 'result');
-          const out: Record<string, TensorData & { data: TensorArray }> = {};
-          for (const [k, t] of Object.entries(m.outputs)) out[k] = { type: t.type, dims: t.dims, data: t.data };
+          const wire = toWires(feeds);
+          const session = await slot();
+          const m = expect(await request({ t: 'run', id: nextId++, session, lane, feeds: wire }), 'result');
           collector.note(tensorBytes(wire) + tensorBytes(m.outputs));
-          return out;
+          return fromWires(m.outputs);
+        },
+        async runMany(feeds: Record<string, TensorData>[]) {
+          // a long list as a few requests (each ≤ RUNS_PER_REQUEST runs), posted at once
+          const parts: Record<string, TensorData>[][] = [];
+          for (let i = 0; i < feeds.length; i += RUNS_PER_REQUEST) parts.push(feeds.slice(i, i + RUNS_PER_REQUEST));
+          return (await Promise.all(parts.map(runs))).flat();
         },
         release: async () => undefined, // the host's sessions are the process's; they live as long as the host
       };

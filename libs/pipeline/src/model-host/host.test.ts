@@ -7,9 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import { createEmbedder } from '@newsfuse/models/text/embedder';
+import { createEmbedder, MODEL_NAME } from '@newsfuse/models/text/embedder';
+import { createTextAnalyzer, type TextFeatures } from '@newsfuse/models/text/features';
+import { createMemoryDocFreq } from '@newsfuse/models/text/docfreq';
 import { createDefaultImageAnalyzer } from '@newsfuse/models/image/features';
-import { createOrtSession } from '@newsfuse/models/ort';
+import { createOrtSession, type TensorData } from '@newsfuse/models/ort';
 import { resolveModel } from '@newsfuse/models/registry';
 import { withCode } from '@newsfuse/shared/errors';
 import { imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
@@ -17,7 +19,7 @@ import { modelHostOptions, startModelHost, type ModelHostHandle } from './start.
 import { threadEntry } from '../thread-entry.ts';
 import { connectModelHost } from './client.ts';
 import { concat, split } from './host.ts';
-import type { HostStats } from './protocol.ts';
+import { RUNS_PER_REQUEST, type HostStats } from './protocol.ts';
 
 const JOB = threadEntry(new URL('./fixtures/job.ts', import.meta.url));
 const skipWithoutShared = sharedMissing('the model-host test on a labelled photo');
@@ -129,6 +131,23 @@ describe('model host: two job threads, one host thread', () => {
     }
   });
 
+  test("a text job in the host: its encoder runs go as one request, and its features are the in-process analyzer's", async () => {
+    const article = {
+      title: 'Storm closes schools across the region',
+      body: 'Heavy rain flooded roads on Monday. Officials closed forty schools. Power was cut to thousands of homes. Crews worked through the night. The weather service expects more rain on Wednesday.',
+    };
+    const before = await a.call<HostStats>({ op: 'stats' });
+    const got = await a.call<TextFeatures>({ op: 'text', ...article });
+    const after = await a.call<HostStats>({ op: 'stats' });
+    const want = await createTextAnalyzer({ embedder: createEmbedder(), docFreq: createMemoryDocFreq() }).analyze(article);
+    assert.deepEqual(got, want, 'the same features, to the last bit');
+    assert.ok(want.sentimentModel, 'the learned sentiment model embeds the sentences');
+    // title + lead, then the headline and the five body sentences for the sentiment model: 7 runs, one request
+    assert.equal(after.runs - before.runs, 7);
+    assert.equal(after.fastRequests - before.fastRequests, 1);
+    assert.equal(after.requests - before.requests, 1);
+  });
+
   test("a model's error comes back as the error the caller would get in-process (its own code)", async () => {
     const err = await a.call({ op: 'bad', path: emotion }).then(
       () => assert.fail('a wrongly shaped input must fail'),
@@ -197,7 +216,7 @@ test('a host thread that ends is started again; the client opens its sessions on
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel('human-centernet-onnx');
-    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed' });
+    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed', lane: 'normal' });
     const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
     assert.ok((await s.run({ [s.inputNames[0]!]: input }))[s.outputNames[0]!]);
     // a run in flight when the host ends: answered if the host had taken it (it drains before it exits),
@@ -222,7 +241,7 @@ test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
   const client = connectModelHost({ name: `nf-test-nohost-${randomBytes(4).toString('hex')}`, connectTimeoutMs: 400 });
   try {
     await assert.rejects(
-      client.open('/nonexistent.onnx', { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed' }),
+      client.open('/nonexistent.onnx', { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed', lane: 'normal' }),
       (e: unknown) => {
         const err = e as { code?: string; retriable?: boolean };
         return err.code === 'MODEL_HOST_FAILED' && err.retriable === true;
@@ -230,6 +249,93 @@ test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
     );
   } finally {
     client.close();
+  }
+});
+
+/** MiniLM's inputs for `n` word pieces (any ids: the test compares runs, not meanings). */
+function tokens(n: number, seed = 1): Record<string, TensorData> {
+  const len = n + 2;
+  const ids = BigInt64Array.from({ length: len }, (_, i) =>
+    i === 0 ? 101n : i === len - 1 ? 102n : BigInt(1000 + ((i * 37 * seed) % 2000)),
+  );
+  return {
+    input_ids: { type: 'int64', data: ids, dims: [1, len] },
+    attention_mask: { type: 'int64', data: new BigInt64Array(len).fill(1n), dims: [1, len] },
+    token_type_ids: { type: 'int64', data: new BigInt64Array(len), dims: [1, len] },
+  };
+}
+
+test('runMany: the runs of one request give what each run gives alone; a long list goes as a few requests', async () => {
+  const name = `nf-test-runs-${randomBytes(4).toString('hex')}`;
+  const host = await startModelHost({ name, threads: 1, queue: 4, batchMs: 0, maxBatch: 1 });
+  const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
+  try {
+    const path = await resolveModel(MODEL_NAME);
+    const text = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'variable', lane: 'fast' });
+    const feeds = Array.from({ length: RUNS_PER_REQUEST + 4 }, (_, i) => tokens(3 + (i % 9), i + 1));
+    const before = await client.stats();
+    const many = await text.runMany!(feeds);
+    const after = await client.stats();
+    assert.equal(after.requests - before.requests, 2, `${feeds.length} runs, at most ${RUNS_PER_REQUEST} a request`);
+    assert.equal(after.runs - before.runs, feeds.length);
+    const local = await createOrtSession(path, { threads: 1, shapes: 'variable' });
+    assert.equal(many.length, feeds.length);
+    for (const [i, f] of feeds.entries()) {
+      assert.deepEqual(many[i]!.last_hidden_state!.data, (await text.run(f)).last_hidden_state!.data, `run ${i} in the host, alone`);
+      assert.deepEqual(many[i]!.last_hidden_state!.data, (await local.run(f)).last_hidden_state!.data, `run ${i} in-process`);
+    }
+  } finally {
+    client.close();
+    await host.stop();
+  }
+});
+
+test('the fast lane: text runs go before queued image runs, never preempting one, at most `burst` of them in a row', async () => {
+  const name = `nf-test-lanes-${randomBytes(4).toString('hex')}`;
+  const host = await startModelHost({ name, threads: 1, queue: 8, batchMs: 0, maxBatch: 1, burst: 2 });
+  const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
+  try {
+    const image = await client.open(await resolveModel('human-centernet-onnx'), {
+      threads: 1,
+      spin: false,
+      arena: true,
+      batchable: false,
+      shapes: 'fixed',
+      lane: 'normal',
+    });
+    const text = await client.open(await resolveModel(MODEL_NAME), {
+      threads: 1,
+      spin: false,
+      arena: true,
+      batchable: false,
+      shapes: 'variable',
+      lane: 'fast',
+    });
+    // on shared memory, so posting copies nothing and the requests reach the host together
+    const photo = new Float32Array(new SharedArrayBuffer(512 * 512 * 3 * 4));
+    const input = { [image.inputNames[0]!]: { type: 'float32', data: photo, dims: [1, 512, 512, 3] } };
+    await Promise.all([image.run(input), text.run(tokens(8))]); // both sessions warm
+    const before = await client.stats();
+    const order: string[] = [];
+    const track = (label: string, p: Promise<unknown>) => p.then(() => void order.push(label));
+    await Promise.all([
+      ...[1, 2, 3].map((i) => track(`img${i}`, image.run(input))),
+      ...[1, 2, 3, 4, 5].map((i) => track(`txt${i}`, text.runMany!([tokens(6, i), tokens(9, i)]))),
+    ]);
+    const after = await client.stats();
+    // Either the host had started img1 before the text requests reached it (it finishes that run first:
+    // no preemption), or it saw them all before it chose; then the rule: text first, at most 2 in a row
+    // while an image request waits, arrival order within a lane.
+    const started = ['img1', 'txt1', 'txt2', 'img2', 'txt3', 'txt4', 'img3', 'txt5'];
+    const together = ['txt1', 'txt2', 'img1', 'txt3', 'txt4', 'img2', 'txt5', 'img3'];
+    assert.ok([started.join(' '), together.join(' ')].includes(order.join(' ')), `served in the order ${order.join(' ')}`);
+    assert.equal(after.maxFastStreak, 2, 'the fast lane had its burst, no more');
+    assert.equal(after.burst, 2);
+    assert.equal(after.fastAhead - before.fastAhead, order[0] === 'img1' ? 4 : 5, 'text requests went ahead of a waiting image request');
+    assert.ok(after.maxQueued <= 8 && after.maxQueuedFast <= 8, 'each lane within its bound');
+  } finally {
+    client.close();
+    await host.stop();
   }
 });
 

@@ -4,8 +4,12 @@
  * @newsfuse/models/ort). Each session runs with `threads` intra-op threads (default: the machine's
  * cores), spinning off, so one run uses every core; job threads only pre- and post-process.
  *
- * Requests are served one at a time in arrival order (onnxruntime-node's run blocks its thread, and two
- * runs on one session serialise anyway). Micro-batching: when the request at the head of the queue is
+ * Requests are served one at a time (onnxruntime-node's run blocks its thread, and two runs on one
+ * session serialise anyway), from two queues: the fast lane (sessions opened `lane: 'fast'`, the
+ * sentence encoders) before the normal lane, never preempting a run in progress, and at most `burst`
+ * fast requests ahead of a waiting normal one (lanes.ts states the rule); arrival order within a lane.
+ * A `runs` request (a text job's sentences) is several runs of one session back to back, each on its
+ * own inputs, answered once. Micro-batching: when the request at the head of a lane is
  * for a session opened as `batchable` (small fixed-shape models: the expression model), the host
  * waits up to `batchMs` for more requests to that session (or until `maxBatch` are queued) and runs
  * them as one batch along dimension 0, then splits the outputs; large variable-size inputs (OCR
@@ -16,6 +20,7 @@ import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { openInProcessSession, type ModelSession, type TensorArray } from '@newsfuse/models/ort';
+import { DEFAULT_FAST_BURST, LANE_SLOT, createLanes, type Lane } from './lanes.ts';
 import {
   baseChannel,
   clientChannel,
@@ -36,7 +41,7 @@ export interface ModelHostOptions {
   threads: number;
   /** Let idle intra-op threads spin. Default false. */
   spin?: boolean;
-  /** Run requests waiting or running at once (the bounded queue). */
+  /** Requests waiting or running at once in each lane (the bounded queues). */
   queue: number;
   /** How long the head of the queue waits for batch mates (batchable sessions only), ms. */
   batchMs: number;
@@ -46,6 +51,8 @@ export interface ModelHostOptions {
   gcMb?: number;
   /** onnxruntime's CPU arena for the host's sessions (MODEL_HOST_ARENA; default true): false turns it off for every session. */
   arena?: boolean;
+  /** Most fast-lane requests served in a row while a normal request waits (MODEL_HOST_FAST_BURST; default 4; lanes.ts). */
+  burst?: number;
 }
 
 interface Session {
@@ -58,8 +65,11 @@ interface Session {
 interface Request {
   id: number;
   client: string;
+  lane: Lane;
   session: Session;
+  /** One run (`run`), or several back to back (`runs`: never batched with others). */
   feeds: Record<string, WireTensor>;
+  runs?: Record<string, WireTensor>[];
   at: number;
 }
 
@@ -68,11 +78,12 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   const epoch = randomBytes(6).toString('hex');
   const base = new BroadcastChannel(baseChannel(opts.name));
   const clients = new Map<string, BroadcastChannel>();
-  const slots = new Int32Array(new SharedArrayBuffer(4));
+  const slots = new Int32Array(new SharedArrayBuffer(4 * Object.keys(LANE_SLOT).length));
   const collector = tensorCollector(opts.gcMb ?? 0);
-  Atomics.store(slots, 0, opts.queue);
+  for (const i of Object.values(LANE_SLOT)) Atomics.store(slots, i, opts.queue);
   const sessions = new Map<string, Promise<Session>>();
-  const queue: Request[] = [];
+  const burst = opts.burst ?? DEFAULT_FAST_BURST;
+  const lanes = createLanes<Request>(burst);
   const stats: HostStats = {
     epoch,
     threads: opts.threads,
@@ -82,6 +93,11 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     batchedRuns: 0,
     batchedRequests: 0,
     maxQueued: 0,
+    maxQueuedFast: 0,
+    fastRequests: 0,
+    fastAhead: 0,
+    maxFastStreak: 0,
+    burst,
     sessions: [],
     runMs: {},
     runsBy: {},
@@ -136,16 +152,25 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
           }),
         (err: unknown) => send(client, { t: 'error', id: m.id, error: errorToWire(err) }),
       );
-    } else if (m.t === 'run') {
+    } else if (m.t === 'run' || m.t === 'runs') {
       const s = sessions.get(m.session);
       if (!s) {
-        reply({ id: m.id, client }, { t: 'error', id: m.id, error: { name: 'Error', message: `no session ${m.session} in this host` } });
+        reply(
+          { id: m.id, client, lane: m.lane },
+          { t: 'error', id: m.id, error: { name: 'Error', message: `no session ${m.session} in this host` } },
+        );
         return;
       }
       void s.then((session) => {
-        queue.push({ id: m.id, client, session, feeds: m.feeds, at: performance.now() });
-        stats.maxQueued = Math.max(stats.maxQueued, opts.queue - Atomics.load(slots, 0));
-        pump();
+        const r: Request =
+          m.t === 'run'
+            ? { id: m.id, client, lane: m.lane, session, feeds: m.feeds, at: performance.now() }
+            : { id: m.id, client, lane: m.lane, session, feeds: m.runs[0] ?? {}, runs: m.runs, at: performance.now() };
+        lanes.push(m.lane, r);
+        const held = opts.queue - Atomics.load(slots, LANE_SLOT[m.lane]);
+        if (m.lane === 'fast') stats.maxQueuedFast = Math.max(stats.maxQueuedFast, held);
+        else stats.maxQueued = Math.max(stats.maxQueued, held);
+        schedule();
       });
     } else if (m.t === 'stats') {
       send(client, {
@@ -156,11 +181,12 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     }
   }
 
-  /** Reply to a run and give its slot back. */
-  function reply(r: Pick<Request, 'id' | 'client'>, m: FromHost): void {
+  /** Reply to a run and give its slot back (to its lane's counter). */
+  function reply(r: Pick<Request, 'id' | 'client' | 'lane'>, m: FromHost): void {
     send(r.client, m);
-    Atomics.add(slots, 0, 1);
-    Atomics.notify(slots, 0);
+    const i = LANE_SLOT[r.lane];
+    Atomics.add(slots, i, 1);
+    Atomics.notify(slots, i);
   }
 
   const sameShape = (a: Request, b: Request) =>
@@ -170,25 +196,61 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
       return y !== undefined && x.type === y.type && x.dims.length === y.dims.length && x.dims.every((d, i) => i === 0 || d === y.dims[i]);
     });
 
-  function pump(): void {
-    if (running || closed || !queue.length) return;
+  /** What the head of `lane` would run now: itself, or a batch of it and its mates; or how long it waits for mates, ms. */
+  function take(lane: Lane): Request[] | number {
+    const queue = lanes[lane];
     const head = queue[0]!;
-    let batch = [head];
-    if (head.session.batchable) {
-      batch = queue.filter((r) => r.session === head.session && sameShape(head, r)).slice(0, opts.maxBatch);
-      const wait = head.at + opts.batchMs - performance.now();
-      if (batch.length < opts.maxBatch && wait > 0) {
+    if (!head.session.batchable || head.runs) return [head];
+    const batch = queue.filter((r) => !r.runs && r.session === head.session && sameShape(head, r)).slice(0, opts.maxBatch);
+    const wait = head.at + opts.batchMs - performance.now();
+    return batch.length < opts.maxBatch && wait > 0 ? wait : batch;
+  }
+
+  /**
+   * Pick the next request on the next turn of the event loop, once every message already delivered has
+   * been queued (a fast request that came with a normal one is then seen before the choice is made).
+   */
+  let scheduled = false;
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  }
+
+  function pump(): void {
+    if (running || closed) return;
+    const lane = lanes.pick();
+    if (!lane) return;
+    let chosen = lane;
+    let batch = take(lane);
+    if (typeof batch === 'number') {
+      // The head waits for batch mates. A fast head's wait may go to the normal lane; a normal head's
+      // wait not to the fast lane (pick chose normal: the fast lane is empty, or it has had its burst).
+      const alt = lane === 'fast' && lanes.normal.length ? take('normal') : batch;
+      if (typeof alt === 'number') {
         clearTimeout(timer);
-        timer = setTimeout(pump, Math.ceil(wait));
+        timer = setTimeout(pump, Math.ceil(Math.min(batch, alt)));
         return;
       }
+      chosen = 'normal';
+      batch = alt;
     }
+    const queue = lanes[chosen];
     for (const r of batch) queue.splice(queue.indexOf(r), 1);
+    if (chosen === 'fast') {
+      stats.fastRequests += batch.length;
+      if (lanes.normal.length) stats.fastAhead += batch.length;
+    }
+    lanes.served(chosen);
+    stats.maxFastStreak = Math.max(stats.maxFastStreak, lanes.streak);
     running = true;
     void runBatch(batch).finally(() => {
       running = false;
       idle?.();
-      setImmediate(pump);
+      schedule();
     });
   }
 
@@ -208,6 +270,24 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   async function runBatch(batch: Request[]): Promise<void> {
     const s = batch[0]!.session;
     stats.requests += batch.length;
+    const many = batch[0]!.runs;
+    if (many) {
+      // several runs of one caller, back to back, each on its own inputs; answered once (the first error fails it, as in-process)
+      const r = batch[0]!;
+      try {
+        const outputs: Record<string, WireTensor>[] = [];
+        for (const feeds of many) {
+          const out: Record<string, WireTensor> = {};
+          for (const [k, t] of Object.entries(await run(s, feeds))) out[k] = toWire(t);
+          collector.note(tensorBytes(feeds) + 2 * tensorBytes(out));
+          outputs.push(out);
+        }
+        reply(r, { t: 'results', id: r.id, outputs });
+      } catch (err) {
+        reply(r, { t: 'error', id: r.id, error: errorToWire(err) });
+      }
+      return;
+    }
     if (batch.length > 1) {
       try {
         const out = await run(s, concat(batch.map((r) => r.feeds)));

@@ -12,17 +12,26 @@
  * refuses a typed array over shared memory as a session input — "Invalid argument" — so the host copies
  * each input once into its own memory before the run and each output once into shared memory after it.)
  *
- * Bounded queue: the host hands every client one shared Int32 counter of free slots (MODEL_HOST_QUEUE);
- * a client takes a slot before it posts a run and the host gives it back after the reply, so at most
- * that many requests (and their tensors) wait in the host, and further callers wait in their own
- * thread (back-pressure) instead of growing the host's queue.
+ * Bounded queues: the host hands every client shared Int32 counters of free slots, one per lane
+ * (lanes.ts; MODEL_HOST_QUEUE each); a client takes a slot of its session's lane before it posts a run
+ * and the host gives it back after the reply, so at most that many requests (and their tensors) wait in
+ * each lane of the host, and further callers wait in their own thread (back-pressure) instead of growing
+ * the host's queue. A `runs` request (several runs of one session, one after another: a text job's
+ * sentences) takes one slot and carries at most RUNS_PER_REQUEST runs.
  */
 import { NewsFuseError, isErrorCode } from '@newsfuse/shared/errors';
 import type { TensorArray, TensorData } from '@newsfuse/models/ort';
+import type { Lane } from './lanes.ts';
 
 export const DEFAULT_HOST_NAME = 'newsfuse-model-host';
 export const baseChannel = (name: string) => `${name}`;
 export const clientChannel = (name: string, client: string) => `${name}/${client}`;
+
+/**
+ * Most runs in one `runs` request; a client cuts a longer list into several requests. Bounds how long one
+ * fast-lane request holds the host (the starvation bound of lanes.ts) and the tensors one slot carries.
+ */
+export const RUNS_PER_REQUEST = 16;
 
 export interface WireTensor {
   type: string;
@@ -41,12 +50,14 @@ export interface OpenOptions {
   arena: boolean;
   batchable: boolean;
   shapes: 'fixed' | 'variable';
+  lane: Lane;
 }
 
 export type ToHost =
   | { t: 'hello'; client: string }
   | { t: 'open'; id: number; path: string; options: OpenOptions }
-  | { t: 'run'; id: number; session: string; feeds: Record<string, WireTensor> }
+  | { t: 'run'; id: number; session: string; lane: Lane; feeds: Record<string, WireTensor> }
+  | { t: 'runs'; id: number; session: string; lane: Lane; runs: Record<string, WireTensor>[] }
   | { t: 'stats'; id: number };
 
 export type FromHost =
@@ -55,6 +66,7 @@ export type FromHost =
   | { t: 'welcome'; epoch: string; slots: Int32Array }
   | { t: 'opened'; id: number; session: string; inputNames: string[]; outputNames: string[] }
   | { t: 'result'; id: number; outputs: Record<string, WireTensor> }
+  | { t: 'results'; id: number; outputs: Record<string, WireTensor>[] }
   | { t: 'error'; id: number; error: WireError }
   | { t: 'stats'; id: number; stats: HostStats };
 
@@ -63,14 +75,23 @@ export interface HostStats {
   threads: number;
   /** onnxruntime's CPU arena in the host's sessions (MODEL_HOST_ARENA). */
   arena: boolean;
-  /** Requests served (each request of a batch counts once) and model runs (a batch is one run). */
+  /** Requests served (each request of a batch counts once, a `runs` request once) and model runs (a batch is one run). */
   requests: number;
   runs: number;
   /** Runs that served more than one request, and the requests they served. */
   batchedRuns: number;
   batchedRequests: number;
-  /** Most run requests waiting or running at once (≤ the queue bound). */
+  /** Most requests of the normal lane waiting or running at once (≤ the queue bound). */
   maxQueued: number;
+  /** … of the fast lane (its own bound, the same size). */
+  maxQueuedFast: number;
+  /** Requests served from the fast lane, and those of them served while a normal request waited. */
+  fastRequests: number;
+  fastAhead: number;
+  /** Most fast requests served in a row while a normal request waited (the rule keeps it ≤ `burst`). */
+  maxFastStreak: number;
+  /** The rule's bound (MODEL_HOST_FAST_BURST). */
+  burst: number;
   sessions: string[];
   /** Wall time of the runs per session file, ms (the host thread runs one at a time). */
   runMs: Record<string, number>;

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { AnalysisConfig } from '@newsfuse/models/config';
 import { DEFAULT_HOST_NAME } from './protocol.ts';
 import type { ModelHostOptions } from './host.ts';
+import { DEFAULT_FAST_BURST } from './lanes.ts';
 import { threadEntry, type ThreadLoader } from '../thread-entry.ts';
 import type { ThreadMemory } from '../thread-memory.ts';
 
@@ -30,7 +31,7 @@ export function modelHostOptions(
     AnalysisConfig,
     'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
   > &
-    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'MODEL_HOST_ARENA'>>,
+    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST'>>,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
   return {
@@ -42,6 +43,7 @@ export function modelHostOptions(
     maxBatch: cfg.MODEL_HOST_MAX_BATCH,
     gcMb: cfg.MODEL_HOST_GC_MB ?? 0,
     arena: cfg.MODEL_HOST_ARENA ?? true,
+    burst: cfg.MODEL_HOST_FAST_BURST ?? DEFAULT_FAST_BURST,
   };
 }
 

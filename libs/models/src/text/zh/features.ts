@@ -39,10 +39,10 @@ import {
   type TextAnalyzerOptions,
   type TextFeatures,
 } from '../features.ts';
-import type { SentenceEmbedder } from '../sentiment-model.ts';
+import { embedAll, usableVectors, type SentenceEmbedder } from '../sentiment-model.ts';
 import { getZhClsMeanEmbedder, getZhSentimentEmbedder, ZH_EMBEDDING_DIM, ZH_MODEL_NAME } from './embedder.ts';
 import { zhLexiconScore } from './lexicon.ts';
-import { defaultZhSentimentModel, scoreZhSentences, type ZhSentimentModel } from './sentiment.ts';
+import { defaultZhSentimentModel, scoreZhEmbeddedSentences, type ZhSentimentModel } from './sentiment.ts';
 
 const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
 
@@ -113,17 +113,23 @@ export function createZhTextAnalyzer(deps: {
       const b = zhArticleTerms(body);
       const long = (x: { word: string }) => x.word.length >= 2;
 
-      const [embedding, keywords] = await Promise.all([
-        embedText ? embedder.embedOne(embedText) : Promise.resolve(new Float32Array(dim)),
+      // The article's text and the sentences the head reads: one embedder call when one embedder makes
+      // both, else both calls at once (one model-host request each, not one per sentence: docs/model-host.md)
+      const sentences = [...(title ? [title] : []), ...bodySentences];
+      const modelLead = sentimentModel ? sentences.slice(0, (title ? 1 : 0) + modelSentences) : [];
+      const same = sentenceEmbedder === embedder;
+      const articleTexts = embedText ? [embedText] : [];
+      const [vectors, otherLead, keywords] = await Promise.all([
+        embedAll(embedder, same ? [...articleTexts, ...modelLead] : articleTexts),
+        same ? Promise.resolve([]) : embedAll(sentenceEmbedder, modelLead),
         tfidfKeywords(t.terms.filter(long), b.terms.filter(long), docFreq, { topK, observe }),
       ]);
+      const embedding = embedText ? vectors[0]! : new Float32Array(dim);
+      const leadVectors = usableVectors(same ? vectors.slice(articleTexts.length) : otherLead);
 
       const { perSentence, sentiment } = await withCode('SENTIMENT_FAILED', 'Chinese sentiment analysis', async () => {
-        const sentences = [...(title ? [title] : []), ...bodySentences];
         const lexicon = sentences.map(zhLexiconScore);
-        const perSentence = sentimentModel
-          ? await scoreZhSentences(sentimentModel, sentenceEmbedder, sentences, lexicon, (title ? 1 : 0) + modelSentences)
-          : lexicon;
+        const perSentence = sentimentModel ? scoreZhEmbeddedSentences(sentimentModel, leadVectors, sentences, lexicon) : lexicon;
         const h = title ? perSentence[0]! : null;
         const rest = perSentence.slice(title ? 1 : 0);
         const hw = title ? (rest.length ? headlineWeight : 1) : 0;

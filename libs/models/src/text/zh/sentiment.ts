@@ -229,7 +229,17 @@ export async function scoreZhSentences(
   maxEmbedded: number,
 ): Promise<number[]> {
   if (sentences.length !== lexicon.length) throw new RangeError('one lexicon score per sentence expected');
-  const vecs = await embedLeadSentences(embedder, sentences, maxEmbedded);
+  return scoreZhEmbeddedSentences(model, await embedLeadSentences(embedder, sentences, maxEmbedded), sentences, lexicon);
+}
+
+/** scoreZhSentences with the lead sentences' vectors already at hand (fewer than the sentences: the rest get the lexicon stage). */
+export function scoreZhEmbeddedSentences(
+  model: ZhSentimentModel,
+  vecs: readonly (Float32Array | undefined)[],
+  sentences: readonly string[],
+  lexicon: readonly number[],
+): number[] {
+  if (sentences.length !== lexicon.length) throw new RangeError('one lexicon score per sentence expected');
   return lexicon.map((lex, i) => {
     const v = vecs[i];
     return v ? model.score(v, lex, sentences[i]!) : model.scoreLexicon(lex);
