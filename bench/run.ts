@@ -35,7 +35,8 @@
  *                                       model host thread owns the image threads' sessions, each text
  *                                       thread keeps its own); fp32: the default with the OCR text
  *                                       detector's float graph (MODEL_PRECISION=fp32, not int8); hosttext: the host with the text models in
- *                                       it too (MODEL_HOST_TEXT=true); threads: onnx, host off
+ *                                       it too (MODEL_HOST_TEXT=true); textthread: each text thread its own
+ *                                       text models (MODEL_HOST_TEXT=false); threads: onnx, host off
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
  *                                       host off (the detector and face models on tfjs wasm, the float
  *                                       text detector: the path before issue 16); before: tfjs with every setting issue 16
@@ -120,8 +121,10 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */
   hostnocache: { ...HOST, NEWSFUSE_EMBED_CACHE: '0' },
-  /** Every model in the host, text too (the host as it first landed). */
+  /** Every model in the host, text too: one copy of each text model (with the fast lane and one request per text job's encoder runs since 2026-12-04). */
   hosttext: { ...HOST, MODEL_HOST_TEXT: 'true' },
+  /** Each text thread with its own text models (MODEL_HOST_TEXT=false): a second copy of the sentence encoders beside the host's. */
+  textthread: { ...HOST, MODEL_HOST_TEXT: 'false' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
   /** The default with glibc's malloc held to 2 arenas, said explicitly (the services' launchers set it: @newsfuse/shared/launch). */
