@@ -62,7 +62,7 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * threads' models (and the text views they embed) stay in the host.
    */
   MODEL_HOST_TEXT: boolFlag.default(false),
-  /** The host's intra-op threads per session. Default: the machine's cores. */
+  /** The host's intra-op threads per session (the fast lane's: MODEL_HOST_FAST_THREADS). Default: the machine's cores. */
   MODEL_HOST_THREADS: z.coerce.number().int().min(1).optional(),
   /** Let the host's idle intra-op threads spin (lower latency, burns CPU others could use). */
   MODEL_HOST_SPIN: boolFlag.default(false),
@@ -73,6 +73,11 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * image request waits, at most this many fast requests in a row (docs/model-host.md, "The fast lane").
    */
   MODEL_HOST_FAST_BURST: intVar(4, 1),
+  /**
+   * Intra-op threads of the fast lane's sessions in the host (the sentence encoders). One: a sentence is
+   * too small a run to split across cores (two cost 1.2x the CPU per text-only article: docs/model-host.md).
+   */
+  MODEL_HOST_FAST_THREADS: intVar(1, 1),
   /** Micro-batching of small fixed-shape models (the expression model): wait up to this many ms for batch mates (0: only those already queued). */
   MODEL_HOST_BATCH_MS: intVar(2, 0),
   /** … and at most this many requests per batch (1: no batching). */

@@ -2,7 +2,8 @@
  * The model host: the one thread of an extract process that owns every onnxruntime session (detector,
  * OCR det/rec, faces, expressions, MiniLM, the joint embedder, and any model opened through
  * @newsfuse/models/ort). Each session runs with `threads` intra-op threads (default: the machine's
- * cores), spinning off, so one run uses every core; job threads only pre- and post-process.
+ * cores), spinning off, so one run uses every core; the fast lane's sessions (the sentence encoders)
+ * with `fastThreads` (default 1); job threads only pre- and post-process.
  *
  * Requests are served one at a time (onnxruntime-node's run blocks its thread, and two runs on one
  * session serialise anyway), from two queues: the fast lane (sessions opened `lane: 'fast'`, the
@@ -53,6 +54,8 @@ export interface ModelHostOptions {
   arena?: boolean;
   /** Most fast-lane requests served in a row while a normal request waits (MODEL_HOST_FAST_BURST; default 4; lanes.ts). */
   burst?: number;
+  /** Intra-op threads of the fast lane's sessions (MODEL_HOST_FAST_THREADS; default 1): one sentence is too small a run to split. */
+  fastThreads?: number;
 }
 
 interface Session {
@@ -87,6 +90,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   const stats: HostStats = {
     epoch,
     threads: opts.threads,
+    fastThreads: opts.fastThreads ?? 1,
     arena: opts.arena ?? true,
     requests: 0,
     runs: 0,
@@ -120,11 +124,12 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   }
 
   function openSession(path: string, o: OpenOptions): Promise<Session> {
-    const key = `${path}#${o.arena}#${o.shapes}`;
+    const threads = o.lane === 'fast' ? (opts.fastThreads ?? 1) : opts.threads;
+    const key = `${path}#${o.arena}#${o.shapes}#${threads}`;
     let p = sessions.get(key);
     if (!p) {
       p = openInProcessSession(path, {
-        threads: opts.threads,
+        threads,
         spin: opts.spin ?? false,
         arena: o.arena && (opts.arena ?? true),
         shapes: o.shapes,

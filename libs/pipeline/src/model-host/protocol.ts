@@ -73,6 +73,8 @@ export type FromHost =
 export interface HostStats {
   epoch: string;
   threads: number;
+  /** Intra-op threads of the fast lane's sessions. */
+  fastThreads: number;
   /** onnxruntime's CPU arena in the host's sessions (MODEL_HOST_ARENA). */
   arena: boolean;
   /** Requests served (each request of a batch counts once, a `runs` request once) and model runs (a batch is one run). */

@@ -31,7 +31,7 @@ export function modelHostOptions(
     AnalysisConfig,
     'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
   > &
-    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST'>>,
+    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST' | 'MODEL_HOST_FAST_THREADS'>>,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
   return {
@@ -44,6 +44,7 @@ export function modelHostOptions(
     gcMb: cfg.MODEL_HOST_GC_MB ?? 0,
     arena: cfg.MODEL_HOST_ARENA ?? true,
     burst: cfg.MODEL_HOST_FAST_BURST ?? DEFAULT_FAST_BURST,
+    fastThreads: cfg.MODEL_HOST_FAST_THREADS ?? 1,
   };
 }
 
