@@ -133,6 +133,25 @@ void describe('MiniLM embedder', () => {
     assert.deepEqual(batched.stats(), { runs: 3, cached: 0 }, 'no cache when batch mates change a vector');
   });
 
+  void test('one embed() call gives what separate calls give, to the last bit; a true batch does not (why none is made)', async (t) => {
+    if (skipIfNoModel(t)) return;
+    // a call's runs go to the session at once (runMany: one model-host request), each chunk still run alone
+    const texts = ['Stocks fell sharply today.', 'Rain fell heavily today.', 'The minister resigned on Tuesday after weeks of pressure.'];
+    const together = await createEmbedder({ intraOpNumThreads: 1, cacheSize: 0 }).embed(texts);
+    const apart = createEmbedder({ intraOpNumThreads: 1, cacheSize: 0 });
+    for (const [i, text] of texts.entries()) assert.equal(maxAbsDiff(together[i]!, await apart.embedOne(text)), 0, text);
+    // two sentences of the same token length batched: no padding at all, and still other vectors, since the
+    // int8 graph quantises its activations with one scale per tensor (the batch's)
+    const batched = await createEmbedder({ intraOpNumThreads: 1, batchSize: 2 }).embed(texts.slice(0, 2));
+    const e = createEmbedder({ intraOpNumThreads: 1 });
+    assert.equal((await e.tokenize(texts[0]!)).length, (await e.tokenize(texts[1]!)).length, 'same length: no padding');
+    for (const i of [0, 1]) {
+      const d = maxAbsDiff(batched[i]!, together[i]!);
+      assert.ok(d > 1e-3, `batch mates move the vector (max abs diff ${d})`);
+      assert.ok(cosine(batched[i]!, together[i]!) > 0.95);
+    }
+  });
+
   void test('rejects bad options', () => {
     assert.throws(() => createEmbedder({ maxTokens: 1024 }), RangeError);
     assert.throws(() => createEmbedder({ batchSize: 0 }), RangeError);
