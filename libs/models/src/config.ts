@@ -56,10 +56,11 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
     .default('on')
     .transform((v) => v === 'on' || v === 'true' || v === '1'),
   /**
-   * Whether the text threads' models (the sentence embedders, the sentiment heads) run in the host too.
-   * Off (the default): each text thread keeps its own small sessions (ORT_THREADS intra-op threads), so
-   * a sentence never waits behind an image run in the host and text jobs run side by side; the image
-   * threads' models (and the text views they embed) stay in the host.
+   * Whether the text threads' models (the sentence embedders, the sentiment graph) run in the host too.
+   * On: one copy of each; a text job's encoder runs go as one request per embedder call, in the host's
+   * fast lane. Off (the default): each text thread keeps its own small sessions (ORT_THREADS intra-op
+   * threads) and runs them beside the host's image runs. One copy saved 13–28 MB for 5–7 % of the
+   * articles/s with images (docs/model-host.md, "Text models in the host").
    */
   MODEL_HOST_TEXT: boolFlag.default(false),
   /** The host's intra-op threads per session (the fast lane's: MODEL_HOST_FAST_THREADS). Default: the machine's cores. */
@@ -75,7 +76,7 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   MODEL_HOST_FAST_BURST: intVar(4, 1),
   /**
    * Intra-op threads of the fast lane's sessions in the host (the sentence encoders). One: a sentence is
-   * too small a run to split across cores (two cost 1.2x the CPU per text-only article: docs/model-host.md).
+   * too small a run to split across cores (two: 1.08x the CPU per text-only article, docs/model-host.md).
    */
   MODEL_HOST_FAST_THREADS: intVar(1, 1),
   /** Micro-batching of small fixed-shape models (the expression model): wait up to this many ms for batch mates (0: only those already queued). */
