@@ -36,7 +36,8 @@
  *                                       thread keeps its own); fp32: the default with the OCR text
  *                                       detector's float graph (MODEL_PRECISION=fp32, not int8); hosttext: the host with the text models in
  *                                       it too (MODEL_HOST_TEXT=true); textthread: each text thread its own
- *                                       text models (MODEL_HOST_TEXT=false); threads: onnx, host off
+ *                                       text models (MODEL_HOST_TEXT=false); hostinline: every model in the host
+ *                                       and no job threads (EXTRACT_SANDBOX=false); threads: onnx, host off
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
  *                                       host off (the detector and face models on tfjs wasm, the float
  *                                       text detector: the path before issue 16); before: tfjs with every setting issue 16
@@ -127,6 +128,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   textthread: { ...HOST, MODEL_HOST_TEXT: 'false' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
+  /** Every model in the host and no job threads: extract's processors run in its main thread (EXTRACT_SANDBOX=false). */
+  hostinline: { ...HOST, MODEL_HOST_TEXT: 'true', EXTRACT_SANDBOX: 'false' },
   /** The default with glibc's malloc held to 2 arenas, said explicitly (the services' launchers set it: @newsfuse/shared/launch). */
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
   /** The default with glibc's own number of malloc arenas (8 per core: each thread's freed native memory stays in its own), as before the launchers set 2. */
