@@ -51,6 +51,15 @@ describe('threadEntry', () => {
     );
   });
 
+  it('a name of its own: its own directory and module, so entries with the same file name (main.ts) do not share one', async () => {
+    const named = await threadEntry(PROBE, 'bundle', { name: 'thread-probe-named' });
+    assert.match(basename(dirname(named)), /^thread-probe-named-[0-9a-f]{16}$/);
+    assert.equal(basename(named), 'thread-probe-named.mjs');
+    assert.notEqual(dirname(named), dirname(await threadEntry(PROBE)));
+    assert.deepEqual(await runThread(named), await runThread(await threadEntry(PROBE)));
+    await assert.rejects(threadEntry(PROBE, 'bundle', { name: '../escape' }), /bad name/);
+  });
+
   it('returns a JavaScript entry as it is', async () => {
     const js = new URL('../../../node_modules/esbuild/lib/main.js', import.meta.url);
     assert.ok(existsSync(js));

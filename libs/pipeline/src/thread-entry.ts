@@ -1,9 +1,11 @@
 /**
- * Worker-thread entries compiled to JavaScript. The services run their TypeScript through tsx, but tsx's
- * loader is not active in worker threads: a thread that registers it gets its own loader-hooks thread
- * and compiles every module again (tens of MB and ~1 CPU-s per thread, measured in docs/model-host.md).
- * `threadEntry` instead bundles the entry module once, in the parent, with esbuild, and returns the
- * path of a plain ES module that a `Worker` (or BullMQ's sandbox) loads without any loader.
+ * Entries compiled to JavaScript, for worker threads and for the services' main threads. tsx's loader
+ * costs a process its loader-hooks thread and compiles every module at start, and it is not active in
+ * worker threads: a thread that registers it gets its own loader-hooks thread and compiles every module
+ * again (tens of MB and ~1 CPU-s per thread, measured in docs/model-host.md). `threadEntry` instead
+ * bundles the entry module once, with esbuild, and returns the path of a plain ES module that a
+ * `Worker` (or BullMQ's sandbox) loads without any loader — and that scripts/bin/service.mjs imports
+ * as a service's main thread (docs/operations.md, How a service is started).
  *
  * The bundle keeps what the sources do at run time:
  *  - the project's own packages (`@newsfuse/*`) are compiled in; every other package stays an import of
@@ -14,14 +16,15 @@
  *
  * Output is content-addressed under node_modules/.cache/newsfuse-threads/<name>-<hash>/: two processes
  * that compile the same sources share one directory, a changed source gets a new one, and a directory is
- * written under a temporary name and renamed into place, so a reader never sees half of it.
+ * written under a temporary name and renamed into place, so a reader never sees half of it. A directory
+ * is touched each time it is used, and one of the same name not used for a day is removed.
  *
  * `THREAD_LOADER=tsx` (extract's config) selects the earlier arrangement (a thread registers tsx and imports the
  * TypeScript entry); the bench runs both side by side.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -62,17 +65,28 @@ const projectOnly: Plugin = {
 
 const compiled = new Map<string, Promise<string>>();
 
+export interface ThreadEntryOptions {
+  /**
+   * The name of the compiled module and of its cache directory (default: the entry's file name without
+   * its extension). Entries with the same file name need their own, e.g. each service's `main.ts`: old
+   * directories are removed by name.
+   */
+  name?: string;
+}
+
 /**
  * The path of a JavaScript module a worker thread can load for the TypeScript module `entry` (a file URL
  * or path). A `.js`/`.mjs` entry is returned as it is. Compiled once per process and entry.
  */
-export function threadEntry(entry: URL | string, loader: ThreadLoader = 'bundle'): Promise<string> {
+export function threadEntry(entry: URL | string, loader: ThreadLoader = 'bundle', opts: ThreadEntryOptions = {}): Promise<string> {
   const file = entry instanceof URL ? fileURLToPath(entry) : entry;
   if (/\.(?:mjs|js)$/.test(file)) return Promise.resolve(file);
-  const key = `${loader}:${file}`;
+  const name = opts.name ?? entryName(file);
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return Promise.reject(new Error(`threadEntry: bad name "${name}"`));
+  const key = `${loader}:${name}:${file}`;
   let done = compiled.get(key);
   if (!done) {
-    done = loader === 'tsx' ? tsxShim(file) : bundle(file);
+    done = loader === 'tsx' ? tsxShim(file, name) : bundle(file, name);
     compiled.set(key, done);
     done.catch(() => compiled.delete(key));
   }
@@ -84,7 +98,12 @@ async function writeOnce(name: string, files: ReadonlyArray<{ path: string; cont
   const hash = createHash('sha256');
   for (const f of files) hash.update(f.path).update('\0').update(f.contents).update('\0');
   const dir = join(threadCacheDir(), `${name}-${hash.digest('hex').slice(0, 16)}`);
-  if (existsSync(dir)) return dir;
+  if (existsSync(dir)) {
+    // in use: not removed by pruneOld for another day
+    const now = new Date();
+    await utimes(dir, now, now).catch(() => undefined);
+    return dir;
+  }
   await pruneOld(name);
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   for (const f of files) {
@@ -104,7 +123,7 @@ async function writeOnce(name: string, files: ReadonlyArray<{ path: string; cont
 
 const DAY_MS = 86_400_000;
 
-/** Remove compilations of the same entry last written more than a day ago (older sources). */
+/** Remove compilations of the same entry last used more than a day ago (older sources). */
 async function pruneOld(name: string): Promise<void> {
   const root = threadCacheDir();
   if (!existsSync(root)) return;
@@ -117,9 +136,8 @@ async function pruneOld(name: string): Promise<void> {
 
 const entryName = (file: string) => basename(file).replace(/\.[^.]+$/, '');
 
-async function bundle(file: string): Promise<string> {
+async function bundle(file: string, name: string): Promise<string> {
   const { build } = await import('esbuild');
-  const name = entryName(file);
   const result = await build({
     entryPoints: { [name]: file },
     bundle: true,
@@ -134,6 +152,8 @@ async function bundle(file: string): Promise<string> {
     // Stack traces name the bundle's lines; `node --enable-source-maps` maps them back to the sources.
     sourcemap: 'linked',
     sourcesContent: false,
+    // the sources' paths are relative to outdir `/`: absolute again wherever the bundle is written
+    sourceRoot: '/',
     legalComments: 'none',
     logLevel: 'silent',
     plugins: [projectOnly],
@@ -145,8 +165,8 @@ async function bundle(file: string): Promise<string> {
 }
 
 /** The earlier arrangement: a module that registers tsx in the thread, then imports the TypeScript entry. */
-async function tsxShim(file: string): Promise<string> {
-  const name = `${entryName(file)}.tsx`;
+async function tsxShim(file: string, entry: string): Promise<string> {
+  const name = `${entry}.tsx`;
   const contents = [
     "import { register } from 'tsx/esm/api';",
     'register();',
