@@ -60,6 +60,11 @@ describe('threadEntry', () => {
     await assert.rejects(threadEntry(PROBE, 'bundle', { name: '../escape' }), /bad name/);
   });
 
+  it("bundled itself (a service's main bundle contains it), it still pins import.meta.url in what it compiles", async () => {
+    const nested = await threadEntry(new URL('./fixtures/thread-entry-nested.ts', import.meta.url));
+    assert.deepEqual(await runThread(nested), await runThread(await threadEntry(PROBE)));
+  });
+
   it('returns a JavaScript entry as it is', async () => {
     const js = new URL('../../../node_modules/esbuild/lib/main.js', import.meta.url);
     assert.ok(existsSync(js));

@@ -45,6 +45,12 @@ export function threadCacheDir(): string {
   return join(nodeModulesDir(), '.cache', 'newsfuse-threads');
 }
 
+/**
+ * `import.meta.url` in a source, written so that this module's own text does not contain it: a service's
+ * main bundle compiles this file with the plugin below, which would otherwise rewrite the plugin's needle.
+ */
+const META_URL = /\bimport\.meta\.url\b/g;
+
 /** esbuild plugin: bundle the project's packages and relative files; leave other packages to node_modules; pin import.meta.url to the source file. */
 const projectOnly: Plugin = {
   name: 'newsfuse-project-only',
@@ -53,10 +59,10 @@ const projectOnly: Plugin = {
     build.onLoad({ filter: /\.(?:ts|mts|js|mjs)$/ }, async (args) => {
       if (args.path.includes('/node_modules/')) return undefined;
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
+      if (!source.match(META_URL)) return undefined;
       const ext = extname(args.path);
       return {
-        contents: source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+        contents: source.replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href)),
         loader: ext === '.ts' || ext === '.mts' ? 'ts' : 'js',
       };
     });
