@@ -1,5 +1,6 @@
 # One image for every NewsFuse service; docker-compose.yml picks the service with its command:
-#   npx tsx services/<name>/src/main.ts
+#   node --enable-source-maps scripts/bin/service.mjs <name>
+# (the service bundled to JavaScript at start, no TypeScript loader in the process; libs/shared/src/launch.ts)
 FROM node:20-slim
 
 # onnxruntime-node's install script would download GPU binaries; the CPU build ships in the package.
@@ -13,7 +14,7 @@ WORKDIR /app
 USER node
 
 # The workspaces' package.json files must be present for `npm ci`, so copy the tree (minus
-# .dockerignore) and install. Dev dependencies stay: the services run through tsx.
+# .dockerignore) and install. Dev dependencies stay (tsx for the scripts and SERVICE_LOADER=tsx).
 COPY --chown=node:node . .
 RUN npm ci
 # The ONNX files converted from the TFJS graphs (tools/tfjs-onnx) are written only by models:fetch
@@ -25,4 +26,4 @@ ENV HTTP_HOST=0.0.0.0
 # Read by glibc when a service process starts, so set by its launcher (libs/shared/src/launch.ts:
 # SERVICE_LAUNCH_ENV, which the supervisor and the test harness apply): two malloc arenas, not 8 per core.
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "-e", "console.error('choose a service: npx tsx services/<ingest|extract|fuse|score|dashboard>/src/main.ts'); process.exit(2)"]
+CMD ["node", "-e", "console.error('choose a service: node --enable-source-maps scripts/bin/service.mjs <ingest|extract|fuse|score|dashboard>'); process.exit(2)"]

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { ScoredEvent, decode, topicsFor } from '@newsfuse/shared';
-import { launchDefaults } from '@newsfuse/shared/launch';
+import { launchDefaults, serviceArgs } from '@newsfuse/shared/launch';
 import { ensureInfra, ensureModels, kafkaAnswers, redisAnswers, type LocalInfra } from '@newsfuse/testkit/infra';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startDemoServer } from './demo.ts';
@@ -38,7 +38,8 @@ const USAGE = `usage: npm start [-- --only SERVICES]
                         Redis (KAFKA_BROKERS and REDIS_URL required); no broker, Redis or demo feed is
                         started. Same as NEWSFUSE_SERVICES. Run it on more machines to scale out.
   Env: NEWSFUSE_RESTART_BACKOFF_MS, NEWSFUSE_RESTART_MAX_BACKOFF_MS, NEWSFUSE_RESTART_LIMIT,
-       NEWSFUSE_RESTART_WINDOW_MS, <SERVICE>_PORT (DASHBOARD_PORT=8080, INGEST_PORT=8081, …); README.md.`;
+       NEWSFUSE_RESTART_WINDOW_MS, <SERVICE>_PORT (DASHBOARD_PORT=8080, INGEST_PORT=8081, …),
+       SERVICE_LOADER (bundle: each service compiled to JavaScript at start, the default; tsx); README.md.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -100,13 +101,9 @@ async function main(): Promise<void> {
   const specs: ServiceSpec[] = names.map((name) => ({
     name,
     command: process.execPath,
-    args: [
-      '--import',
-      'tsx',
-      '--import',
-      join(REPO_ROOT, 'scripts/supervisor/orphan-guard.mjs'),
-      join(REPO_ROOT, 'services', name, 'src', 'main.ts'),
-    ],
+    // the orphan guard preloaded, then the service as every launcher starts it (@newsfuse/shared/launch:
+    // bundled to JavaScript by scripts/bin/service.mjs, or through tsx with SERVICE_LOADER=tsx)
+    args: ['--import', join(REPO_ROOT, 'scripts/supervisor/orphan-guard.mjs'), ...serviceArgs(name, cfg.SERVICE_LOADER)],
     env: { ...env, HTTP_PORT: String(portOf(cfg, name)) },
     cwd: REPO_ROOT,
     logFile: join(logs, `${name}${logTag}.log`),

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { BaseConfigSchema, boolFlag, intVar, loadConfig } from '@newsfuse/shared';
+import { SERVICE_LOADERS } from '@newsfuse/shared/launch';
 import type { RestartPolicy } from './policy.ts';
 import { DEFAULT_RESTART_POLICY } from './policy.ts';
 
@@ -59,6 +60,8 @@ export const RunConfigSchema = z.object({
   REDIS_URL: z.string().optional(),
   NEWSFUSE_PREFIX: BaseConfigSchema.shape.NEWSFUSE_PREFIX,
   TOPIC_SUFFIX: BaseConfigSchema.shape.TOPIC_SUFFIX,
+  /** How the services' main threads load their code: bundled to JavaScript at start, or through tsx (the earlier way). */
+  SERVICE_LOADER: z.enum(SERVICE_LOADERS).default('bundle'),
   /** Print each scored article (the default when the whole pipeline runs here). */
   NEWSFUSE_WATCH: boolFlag.optional(),
 });

@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { ensureInfra } from './infra.ts';
-import { launchDefaults } from '@newsfuse/shared/launch';
+import { launchDefaults, serviceArgs, serviceLoaderOf } from '@newsfuse/shared/launch';
 import { REPO_ROOT } from './paths.ts';
 
 /** Where tests write service logs and artefacts. */
@@ -115,27 +115,25 @@ export interface LaunchOptions {
 }
 
 /**
- * Runs `services/<name>/src/main.ts` as its own process (node --import tsx, so signals reach the
- * service, not an npx wrapper) on `port`. Not yet ready: see `waitReady`, or `launchService` for both.
+ * Runs `services/<name>/src/main.ts` as its own process on `port`, as every launcher does
+ * (@newsfuse/shared/launch: node runs scripts/bin/service.mjs, which bundles the service to JavaScript;
+ * SERVICE_LOADER=tsx in `opts.env` or this environment: `node --import tsx`). node itself is the child,
+ * so signals reach the service, not a wrapper. Not yet ready: see `waitReady`, or `launchService` for both.
  */
 export function spawnService(name: string, opts: LaunchOptions & { port: number }): ServiceHandle & { logHint: string } {
   const { port } = opts;
-  const child = spawn(
-    process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')],
-    {
-      cwd: REPO_ROOT,
-      // the launch settings a service reads before its code runs (MALLOC_ARENA_MAX), unless set here
-      env: {
-        ...launchDefaults({ ...process.env, ...opts.env }),
-        ...process.env,
-        ...opts.env,
-        HTTP_PORT: String(port),
-        ...(opts.host ? { HTTP_HOST: opts.host } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const env = { ...process.env, ...opts.env };
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serviceArgs(name, serviceLoaderOf(env))], {
+    cwd: REPO_ROOT,
+    // the launch settings a service reads before its code runs (MALLOC_ARENA_MAX), unless set here
+    env: {
+      ...launchDefaults(env),
+      ...env,
+      HTTP_PORT: String(port),
+      ...(opts.host ? { HTTP_HOST: opts.host } : {}),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   if (opts.log === 'memory') {
     const keep = (buf: Buffer) => {
