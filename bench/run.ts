@@ -41,9 +41,11 @@
  *                                       (each job thread opens its own sessions); tfjs: MODEL_ENGINE=tfjs,
  *                                       host off (the detector and face models on tfjs wasm, the float
  *                                       text detector: the path before issue 16); before: tfjs with every setting issue 16
- *                                       changed back as it was (tsx in each thread, 32 MB young
+ *                                       changed back as it was (tsx in each process and thread, 32 MB young
  *                                       generations, a memory pattern per shape); hosttsx: the default
- *                                       with tsx in each thread. Per model: onnx vs tfjs (bench/models-image.ts)
+ *                                       with tsx in each thread; maintsx: the default with each service's
+ *                                       main thread through tsx (SERVICE_LOADER=tsx) instead of bundled.
+ *                                       Per model: onnx vs tfjs (bench/models-image.ts)
  *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
@@ -57,7 +59,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { QUEUES, createKafka, createLogger, ensureTopics, topicsFor } from '@newsfuse/shared';
-import { launchDefaults } from '@newsfuse/shared/launch';
+import { launchDefaults, serviceArgs, serviceLoaderOf } from '@newsfuse/shared/launch';
 import { ensureInfra, ensureModels } from '@newsfuse/testkit/infra';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
@@ -80,7 +82,7 @@ import {
 } from './lib/workload.ts';
 import { cpuOf, percentile, procStat, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
-import { writeReport, type AloneResult, type BenchResult, type E2eRow } from './lib/report.ts';
+import { writeReport, type AloneResult, type BenchResult, type E2eRow, type StartupRow } from './lib/report.ts';
 import type { ImageModelRow, MatmulPeak } from './models-image.ts';
 import { MODEL_ENGINES, type ModelEngine } from '@newsfuse/models/image/engine';
 
@@ -130,6 +132,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
   /** Every model in the host and no job threads: extract's processors run in its main thread (EXTRACT_SANDBOX=false). */
   hostinline: { ...HOST, MODEL_HOST_TEXT: 'true', EXTRACT_SANDBOX: 'false' },
+  /** The default, but every service's main thread (and extract alone's) runs through tsx (`node --import tsx main.ts`), as before the services were bundled. */
+  maintsx: { ...HOST, SERVICE_LOADER: 'tsx' },
   /** The default with glibc's malloc held to 2 arenas, said explicitly (the services' launchers set it: @newsfuse/shared/launch). */
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
   /** The default with glibc's own number of malloc arenas (8 per core: each thread's freed native memory stays in its own), as before the launchers set 2. */
@@ -145,11 +149,12 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   threads: THREADS,
   /** The old path: the detector and face models on tfjs, the float text detector. */
   tfjs: { ...THREADS, MODEL_ENGINE: 'tfjs', MODEL_PRECISION: 'fp32' },
-  /** The path as issue 16 found it: tfjs, no host, tsx in every thread, V8's 32 MB young generations, a memory pattern per shape, float graphs. */
+  /** The path as issue 16 found it: tfjs, no host, tsx in every process and thread, V8's 32 MB young generations, a memory pattern per shape, float graphs. */
   before: {
     ...THREADS,
     MODEL_ENGINE: 'tfjs',
     MODEL_PRECISION: 'fp32',
+    SERVICE_LOADER: 'tsx',
     THREAD_LOADER: 'tsx',
     THREAD_YOUNG_GEN_MB: '32',
     NEWSFUSE_ORT_MEM_PATTERN: 'on',
@@ -174,9 +179,10 @@ const TOKEN = 'bench-push-token-0123456789';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const say = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
+/** Runs a TypeScript script through tsx (`nodeArgs`: node's arguments instead, e.g. a service launcher's); resolves with its stdout. */
+function runChild(args: string[], env: Record<string, string> = {}, nodeArgs = ['--import', 'tsx']): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const c = spawn(process.execPath, [...nodeArgs, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -246,28 +252,21 @@ async function perModel(processes: number) {
 async function alone(kind: Kind, photos: PhotoServer, run: string, engine: string, languages = 'en') {
   const n = sizeOf(kind) / (kind === 'text' ? 2 : 1);
   say(`extract work alone: ${KIND_LABEL[kind]}, ${n} articles, variant ${engine}${languages === 'en' ? '' : `, languages ${languages}`}`);
+  const variant = VARIANT_ENV[engine]!;
+  // Launched as the extract service is (@newsfuse/shared/launch): bundled by scripts/bin/service.mjs, or
+  // through tsx when the variant says SERVICE_LOADER=tsx.
+  const launch = serviceArgs(join(REPO_ROOT, 'bench/lib/alone.ts'), serviceLoaderOf({ ...process.env, ...variant }));
   const out = await runChild(
-    [
-      'bench/lib/alone.ts',
-      '--kind',
-      kind,
-      '--articles',
-      String(Math.round(n)),
-      '--photos',
-      photos.url,
-      '--run',
-      run,
-      '--languages',
-      languages,
-    ],
+    ['--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run, '--languages', languages],
     {
       // launched as the service is (MALLOC_ARENA_MAX), unless this environment or the variant says otherwise
       ...launchDefaults(process.env),
       NEWSFUSE_PREFIX: `${run}-alone`,
       NEWSFUSE_FETCH_ALLOW_HOSTS: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      ...VARIANT_ENV[engine]!,
+      ...variant,
     },
+    launch,
   );
   return JSON.parse(out.trim().split('\n').pop()!) as AloneResult;
 }
@@ -280,6 +279,8 @@ interface Pipeline {
   scored: Map<string, number>;
   /** Broker and Redis pids: CPU counted, memory not (they are not services). */
   infra: Record<string, number>;
+  /** Per service: how long it took to become ready, and its CPU and RSS then. */
+  startup: Record<string, StartupRow>;
   failedImages: number;
   deadLetters: number;
   stop(): Promise<void>;
@@ -328,10 +329,21 @@ async function startPipeline(
   say(
     `starting ingest, ${extractCount} × extract (variant ${engine}: ${JSON.stringify(VARIANT_ENV[engine])}), fuse, score, dashboard (${run})`,
   );
+  // Start-up per service: wall seconds from spawn until /healthz said ready (polled every 250 ms), and
+  // the process's CPU seconds and RSS then. Extract starts alone; the other four together (2 cores).
+  const startup: Record<string, StartupRow> = {};
+  const start = async (name: string, label: string, logTag: string) => {
+    const t0 = performance.now();
+    const h = await startService(name, env, logTag, 120_000, nodeArgs);
+    const s = procStat(h.child.pid!);
+    startup[label] = { readyS: (performance.now() - t0) / 1000, cpuS: s?.cpuS ?? NaN, rssMb: s?.rssMb ?? NaN };
+    return h;
+  };
   const extracts: ServiceHandle[] = [];
-  for (let i = 0; i < extractCount; i++) extracts.push(await startService('extract', env, `${run}-extract${i}`, 120_000, nodeArgs));
+  for (let i = 0; i < extractCount; i++)
+    extracts.push(await start('extract', extractCount > 1 ? `extract#${i + 1}` : 'extract', `${run}-extract${i}`));
   const [ingest, fuse, score, dashboard] = await Promise.all(
-    ['ingest', 'fuse', 'score', 'dashboard'].map((name) => startService(name, env, `${run}-${name}`, 120_000, nodeArgs)),
+    ['ingest', 'fuse', 'score', 'dashboard'].map((name) => start(name, name, `${run}-${name}`)),
   );
   const services = [ingest!, ...extracts, fuse!, score!, dashboard!];
   const redisClient = new Redis(redisUrl);
@@ -345,6 +357,7 @@ async function startPipeline(
     ingest: ingest!,
     scored,
     infra,
+    startup,
     get failedImages() {
       return failedImages;
     },
@@ -591,6 +604,7 @@ async function main() {
       }
       eng.e2e[ENGINES[0]!] = result.e2e.filter((e) => e.extracts === 1);
       eng.peakRssMb[ENGINES[0]!] = result.peakRssMb;
+      (eng.startup ??= {})[ENGINES[0]!] = p.startup;
       // The other engines: the same mixes through a fresh pipeline whose extract uses that engine.
       for (const engine of ENGINES.slice(1)) {
         const runE = `${run}${engine}`;
@@ -600,6 +614,7 @@ async function main() {
           eng.e2e[engine] = await e2e(pe, ctx, kinds, true);
         } finally {
           eng.peakRssMb[engine] = memE.stop();
+          (eng.startup ??= {})[engine] = pe.startup;
           await pe.stop();
         }
       }

@@ -5,7 +5,10 @@
  * (images still fetched from the loopback photo server, as extract does). No Kafka, no BullMQ, no
  * fuse or score. Runs as its own process so its CPU and RSS are its own:
  *
- *   node --import tsx bench/lib/alone.ts --kind img1 --articles 40 [--photos http://127.0.0.1:PORT] [--languages en,zh]
+ *   node --enable-source-maps scripts/bin/service.mjs bench/lib/alone.ts --kind img1 --articles 40 [--photos http://127.0.0.1:PORT] [--languages en,zh]
+ *
+ * (launched as the extract service is, bundled to JavaScript: @newsfuse/shared/launch; `node --import tsx
+ * bench/lib/alone.ts …` is the earlier way, the bench variant `maintsx`)
  *
  * --languages en,zh: every other article is one of the demo's Chinese articles, so the text threads
  * load both sentence spaces (MiniLM and bge-small-zh) and the peak RSS is with both embedders loaded.

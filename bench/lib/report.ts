@@ -80,6 +80,8 @@ export interface BenchResult {
     alone: Record<string, Partial<Record<Kind, AloneResult>>>;
     e2e: Record<string, E2eRow[]>;
     peakRssMb: Record<string, Record<string, number>>;
+    /** Per design, per service: start-up to ready (runs before 2026-12-03 have none). */
+    startup?: Record<string, Record<string, StartupRow>>;
   };
   failedImages?: number;
   deadLetters?: number;
@@ -94,6 +96,13 @@ export interface BenchResult {
         usedMemoryAfterMb: number;
       }
     | undefined;
+}
+
+/** A service's start-up in the end-to-end pipeline: spawn → /healthz ready (wall s), and its CPU seconds and RSS then. */
+export interface StartupRow {
+  readyS: number;
+  cpuS: number;
+  rssMb: number;
 }
 
 export interface LanguagesRun {
@@ -279,6 +288,26 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
           ? `(IMAGE_CONCURRENCY=${r.settings.IMAGE_CONCURRENCY} image threads; with the host one copy of every model, otherwise one per thread).`
           : `(IMAGE_CONCURRENCY=${r.settings.IMAGE_CONCURRENCY} image threads, each with its own models).`),
     );
+  const perService = e.list.filter((x) => e.peakRssMb[x]);
+  if (perService.length > 1) {
+    const services = [...new Set(perService.flatMap((x) => Object.keys(e.peakRssMb[x]!)))];
+    const su = (x: string, s: string) => e.startup?.[x]?.[s];
+    out.push(
+      `Per service and design: peak RSS (VmHWM) over the end-to-end runs, and start-up — CPU seconds and RSS when /healthz first ` +
+        `said ready, and seconds from spawn to then (extract starts alone, the other four together; polled every 250 ms).`,
+      table(
+        ['service', ...perService.flatMap((x) => [`${x}: peak RSS`, `${x}: CPU s to ready`, `${x}: RSS at ready`, `${x}: s to ready`])],
+        services.map((s) => [
+          s,
+          ...perService.flatMap((x) => {
+            const peak = e.peakRssMb[x]![s];
+            const st = su(x, s);
+            return [peak === undefined ? '–' : `${f(peak, 0)} MB`, f(st?.cpuS, 2), st ? `${f(st.rssMb, 0)} MB` : '–', f(st?.readyS, 1)];
+          }),
+        ]),
+      ),
+    );
+  }
   const hosted = e.list.map((x) => [x, e.alone[x]?.img3?.modelHost ?? e.alone[x]?.img1?.modelHost] as const).find(([, h]) => h);
   if (hosted) {
     const [x, h] = hosted;
