@@ -90,7 +90,5 @@ if (loader === 'tsx') {
   } catch (err) {
     fail(`could not compile ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  // esbuild's service process is not needed any more (a later compilation, e.g. extract's threads, starts it again).
-  await (await import('esbuild')).stop();
   await import(pathToFileURL(bundle).href);
 } else fail(`SERVICE_LOADER: expected bundle or tsx, got "${loader}"`);

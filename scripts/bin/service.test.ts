@@ -7,7 +7,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SERVICE_LAUNCHER, serviceArgs, type ServiceLoader } from '@newsfuse/shared/launch';
@@ -25,6 +25,7 @@ interface Report {
   execArgv: string[];
   codedError: string;
   stack: string;
+  threadBundle?: string;
 }
 
 interface Run {
@@ -36,8 +37,16 @@ interface Run {
   report(): Promise<Report>;
 }
 
+/** Children still running when the tests end (a failed assertion before `terminate`) are killed. */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 function run(nodeArgs: string[], env: Record<string, string> = {}): Run {
   const child = spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stdout: string[] = [];
   let err = '';
   let buf = '';
@@ -103,6 +112,23 @@ describe('scripts/bin/service.mjs', () => {
     assert.match(report.stack, new RegExp(`\\(${PROBE.replace(/[.]/g, '\\.')}:\\d+:\\d+\\)`), 'the stack names the TypeScript source');
     assert.deepEqual(await terminate(r), { code: 3, signal: null });
     assert.deepEqual(r.stdout.slice(1), ['sigterm']);
+  });
+
+  it("leaves no esbuild service process beside the entry, also after the entry compiled a thread's entry (extract)", async () => {
+    const esbuildChildren = (pid: number) =>
+      spawnSync('ps', ['-o', 'args=', '--ppid', String(pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => /esbuild --service/.test(l));
+    for (const env of [{}, { PROBE_COMPILE: '1' }] as Array<Record<string, string>>) {
+      const r = run(serviceArgs(PROBE, 'bundle'), env);
+      const report = await r.report();
+      if ('PROBE_COMPILE' in env) assert.match(report.threadBundle ?? '', /launcher-probe-thread\.mjs$/);
+      const pid = r.child.pid!;
+      // stopped when the compilation ends; the kernel may list it until node has reaped it
+      await waitFor(() => (esbuildChildren(pid).length === 0 ? true : undefined), 10_000, 'esbuild to stop').catch(() => undefined);
+      assert.deepEqual(esbuildChildren(pid), [], JSON.stringify(env));
+      assert.deepEqual(await terminate(r), { code: 0, signal: null });
+    }
   });
 
   for (const [how, args, env] of [

@@ -142,28 +142,40 @@ async function pruneOld(name: string): Promise<void> {
 
 const entryName = (file: string) => basename(file).replace(/\.[^.]+$/, '');
 
+/** Compilations running in this process. */
+let building = 0;
+
 async function bundle(file: string, name: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const result = await build({
-    entryPoints: { [name]: file },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: '/',
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunk-[hash]',
-    write: false,
-    // Stack traces name the bundle's lines; `node --enable-source-maps` maps them back to the sources.
-    sourcemap: 'linked',
-    sourcesContent: false,
-    // the sources' paths are relative to outdir `/`: absolute again wherever the bundle is written
-    sourceRoot: '/',
-    legalComments: 'none',
-    logLevel: 'silent',
-    plugins: [projectOnly],
-  });
+  const esbuild = await import('esbuild');
+  building++;
+  let result: Awaited<ReturnType<typeof esbuild.build<{ write: false }>>>;
+  try {
+    result = await esbuild.build({
+      entryPoints: { [name]: file },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outdir: '/',
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunk-[hash]',
+      write: false,
+      // Stack traces name the bundle's lines; `node --enable-source-maps` maps them back to the sources.
+      sourcemap: 'linked',
+      sourcesContent: false,
+      // the sources' paths are relative to outdir `/`: absolute again wherever the bundle is written
+      sourceRoot: '/',
+      legalComments: 'none',
+      logLevel: 'silent',
+      plugins: [projectOnly],
+    });
+  } finally {
+    // esbuild's service process (a child process with memory of its own) is not kept for the life of the
+    // process (extract's, which compiles its threads' entries at start): it is stopped once no compilation
+    // is running, and the next compilation starts it again.
+    if (--building === 0) await esbuild.stop();
+  }
   const files = result.outputFiles.map((f) => ({ path: relative('/', f.path), contents: f.contents }));
   files.sort((a, b) => a.path.localeCompare(b.path));
   const dir = await writeOnce(name, files);
