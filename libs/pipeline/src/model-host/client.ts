@@ -161,19 +161,26 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
   }
 
   /** Take one of the host's queue slots of `lane`, waiting (in this thread, without blocking it) while none is free. */
-  async function acquire(lane: Lane): Promise<string> {
+  async function acquire(lane: Lane): Promise<{ epoch: string; slots: Int32Array }> {
     const i = LANE_SLOT[lane];
     for (;;) {
       const h = await connect();
       const v = Atomics.load(h.slots, i);
       if (v > 0) {
-        if (Atomics.compareExchange(h.slots, i, v, v - 1) === v) return h.epoch;
+        if (Atomics.compareExchange(h.slots, i, v, v - 1) === v) return h;
         continue;
       }
       waits++;
       const w = waitAsync(h.slots, i, v, 1000);
       if (w.async) await w.value;
     }
+  }
+
+  /** Return a slot taken by `acquire` that no request will use (the host frees the ones its requests use). */
+  function giveBack(slots: Int32Array, lane: Lane): void {
+    const i = LANE_SLOT[lane];
+    Atomics.add(slots, i, 1);
+    Atomics.notify(slots, i);
   }
 
   const expect = <T extends FromHost['t']>(m: FromHost, t: T): Extract<FromHost, { t: T }> => {
@@ -198,11 +205,17 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
       let epoch = host?.epoch;
       /** A slot of the session's lane, and the session's name on the host that gave it. */
       const slot = async () => {
-        const slotEpoch = await acquire(lane);
-        if (slotEpoch !== epoch) {
+        const taken = await acquire(lane);
+        if (taken.epoch !== epoch) {
           // a new host since this session was opened: open it there (the slot is the new host's)
-          opened = await open(path, options);
-          epoch = slotEpoch;
+          try {
+            opened = await open(path, options);
+          } catch (err) {
+            // no run will be posted with this slot, so the host would never free it: give it back
+            giveBack(taken.slots, lane);
+            throw err;
+          }
+          epoch = taken.epoch;
         }
         return opened.session;
       };

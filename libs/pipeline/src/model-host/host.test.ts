@@ -237,6 +237,43 @@ test('a host thread that ends is started again; the client opens its sessions on
   }
 });
 
+test('a session that cannot be opened again on a new host gives its queue slot back', async () => {
+  const { copyFile, mkdtemp, rename, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const name = `nf-test-reopen-${randomBytes(4).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), 'nf-reopen-'));
+  const path = join(dir, 'centernet.onnx');
+  await copyFile(await resolveModel('human-centernet-onnx'), path);
+  // one slot per lane: a slot lost once would hold every later run of the lane forever
+  const host = await startModelHost({ name, threads: 1, queue: 1, batchMs: 0, maxBatch: 1 });
+  const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
+  const within = <T>(p: Promise<T>, what: string) =>
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${what}: no answer in 30 s (a queue slot lost?)`)), 30_000).unref(),
+      ),
+    ]);
+  try {
+    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed', lane: 'normal' });
+    const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
+    const feeds = { [s.inputNames[0]!]: input };
+    assert.ok((await s.run(feeds))[s.outputNames[0]!]);
+    await host.restart();
+    // the model file is gone: opening the session on the new host fails, and so does the run
+    await rename(path, `${path}.away`);
+    await assert.rejects(within(s.run(feeds), 'the failing run'));
+    // back in place: the next run takes the lane's only slot again and is answered
+    await rename(`${path}.away`, path);
+    assert.ok((await within(s.run(feeds), 'the run after the failure'))[s.outputNames[0]!]);
+  } finally {
+    client.close();
+    await host.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
   const client = connectModelHost({ name: `nf-test-nohost-${randomBytes(4).toString('hex')}`, connectTimeoutMs: 400 });
   try {
