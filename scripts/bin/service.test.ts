@@ -14,19 +14,10 @@ import { SERVICE_LAUNCHER, serviceArgs, type ServiceLoader } from '@newsfuse/sha
 import { threadCacheDir } from '@newsfuse/pipeline/thread-entry';
 import { OUTPUT, uniqueId, waitFor } from '@newsfuse/testkit/harness';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
+import type { Report } from './fixtures/launcher-probe.ts';
 
 const PROBE = join(REPO_ROOT, 'scripts/bin/fixtures/launcher-probe.ts');
 const ORPHAN_GUARD = join(REPO_ROOT, 'scripts/supervisor/orphan-guard.mjs');
-
-interface Report {
-  filename: string;
-  url: string;
-  argv: string[];
-  execArgv: string[];
-  codedError: string;
-  stack: string;
-  threadBundle?: string;
-}
 
 interface Run {
   child: ChildProcess;
