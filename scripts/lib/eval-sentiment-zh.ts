@@ -9,7 +9,7 @@ import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { weightsPath } from '@newsfuse/shared/json-file';
 import { createZhEmbedder } from '@newsfuse/models/text/zh/embedder';
 import { defaultZhSentimentModel, ZH_SENTIMENT_WEIGHTS } from '@newsfuse/models/text/zh/sentiment';
-import { crossValidateStack, readFinetunedOof, stackData, STACK_L2 } from '../../tools/sentiment/finetuned-stack.ts';
+import { averagedScores, crossValidateStack, readFinetunedOof, stackData, STACK_L2 } from '../../tools/sentiment/finetuned-stack.ts';
 import { runZhExperiment, type Progress } from '../../tools/sentiment/sentiment-zh-train.ts';
 import { binaryMetrics, DEFAULT_ZH_CV_CONFIG, type ZhCvConfig } from '../../tools/sentiment/sentiment-zh-cv.ts';
 
@@ -42,37 +42,26 @@ export async function evalZh(o: { useCache: boolean; progress?: Progress }): Pro
   const oof = model?.finetuned ? readFinetunedOof() : null;
   const [chosenKind, chosenOutput] = chosen.split('/') as [string, string];
   const chosenOof = x.run.variants[chosenKind as keyof typeof x.run.variants];
+  // the logits aligned with the CV rows once (rows, labels, folds, coverage: stackData) for both rows below
+  const stack = model?.weights.finetunedStack;
+  const aligned = oof && (chosenOof || stack) ? stackData(x, oof, chosenKind) : undefined;
   let tunedRow: (typeof x.table)[number] | undefined;
-  if (oof && chosenOof) {
+  if (oof && chosenOof && aligned) {
     const head = chosenOutput === 'fused' ? chosenOof.fused : chosenOof.regressor;
-    const pred = new Float64Array(x.prep.nSnownlp);
-    const labels = x.prep.y.subarray(0, x.prep.nSnownlp);
-    let seen = 0;
-    oof.rows.forEach((r, i) => {
-      if (r >= x.prep.nSnownlp) return;
-      if (oof.labels[i] !== labels[r])
-        throw new Error(`fine-tuned out-of-fold row ${r}: label ${oof.labels[i]}, the data says ${labels[r]}`);
-      const z = oof.logits[i]!;
-      pred[r] = (Math.max(-1, Math.min(1, head[r]!)) + z.reduce((a, v) => a + Math.tanh(v / 2), 0) / z.length) / 2;
-      seen++;
-    });
-    if (seen !== x.prep.nSnownlp) throw new Error(`fine-tuned out-of-fold logits cover ${seen} of ${x.prep.nSnownlp} rows`);
     tunedRow = {
       method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '')}, averaged`,
       note: `the top layer fine-tuned with a head (${oof.logits[0]!.length} seed${oof.logits[0]!.length > 1 ? 's' : ''}, tools/finetune-zh), mean tanh(z/2) averaged with that head`,
-      metrics: binaryMetrics(pred, labels),
+      metrics: binaryMetrics(averagedScores(aligned, head), aligned.labels),
     };
   }
   // the deployed last stage: a logistic regression on the base models' out-of-fold outputs, cross-validated here
   let stackRow: (typeof x.table)[number] | undefined;
-  const stack = model?.weights.finetunedStack;
-  if (oof && stack) {
-    const data = stackData(x, oof, chosenKind);
-    const { scores } = crossValidateStack(data);
+  if (oof && stack && aligned) {
+    const { scores } = crossValidateStack(aligned);
     stackRow = {
       method: `bge-zh fine-tuned ×${oof.logits[0]!.length} + ${chosenMethod.replace(/^bge-zh /, '').replace(/ \+ lexicon$/, '')} + lexicon, stacked`,
-      note: `logistic regression on [${data.features.join(', ')}] out of fold; score tanh(s/2)`,
-      metrics: binaryMetrics(scores, data.labels),
+      note: `logistic regression on [${aligned.features.join(', ')}] out of fold; score tanh(s/2)`,
+      metrics: binaryMetrics(scores, aligned.labels),
     };
   }
   const defaultMethod = stackRow ? stackRow.method : tunedRow ? tunedRow.method : chosenMethod;

