@@ -2,12 +2,13 @@
  * Runs the main job (`npm start [-- --only …]`) as a user does, in its own process group, and reads
  * what its supervisor reports: stdout lines, the supervision records in Redis, the services' /metrics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { decodeSupervision, supervisionKey, type SupervisedService } from '@newsfuse/shared';
-import { OUTPUT, freePort, waitFor } from '@newsfuse/testkit/harness';
+import { spawnLines } from '@newsfuse/testkit/child';
+import { OUTPUT, freePort } from '@newsfuse/testkit/harness';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 
 export const SERVICE_PORT_VARS = {
@@ -41,49 +42,23 @@ export async function startMainJob(tag: string, env: Record<string, string>, arg
   const ports = await servicePorts();
   const portEnv = Object.fromEntries((Object.keys(ports) as Service[]).map((s) => [SERVICE_PORT_VARS[s], String(ports[s])]));
   const log = createWriteStream(join(OUTPUT, `${tag}.main.log`), { flags: 'a' });
-  const child = spawn('npm', ['start', '--silent', ...(args.length ? ['--', ...args] : [])], {
+  // 'close': every process holding npm start's stdout (npm, tsx, the supervisor) has exited.
+  const job = spawnLines('npm', ['start', '--silent', ...(args.length ? ['--', ...args] : [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...portEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    stderrLines: true,
+    log,
+    until: 'close',
   });
-  const lines: string[] = [];
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    log.write(d);
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    log.write(d);
-    lines.push(...d.toString().split('\n').filter(Boolean));
-  });
-  // 'close': every process holding npm start's stdout (npm, tsx, the supervisor) has exited.
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  let exited = false;
-  void exit.then(() => (exited = true));
+  const { child } = job;
   return {
     child,
     ports,
-    lines,
-    exit,
-    async waitLine(pattern, timeoutMs) {
-      return waitFor(
-        () => {
-          const hit = lines.find((l) => pattern.test(l));
-          if (hit) return hit;
-          if (exited) throw new Error(`npm start exited; last lines:\n${lines.slice(-15).join('\n')}`);
-          return undefined;
-        },
-        timeoutMs,
-        `a line matching ${pattern} from npm start (see test-output/${tag}.main.log)`,
-        200,
-      );
-    },
+    lines: job.lines,
+    exit: job.exit,
+    waitLine: (pattern, timeoutMs) =>
+      job.waitLine(pattern, timeoutMs, `a line matching ${pattern} from npm start (see test-output/${tag}.main.log)`, 200),
     signal(signal) {
       try {
         process.kill(-child.pid!, signal);

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { basename, dirname, join } from 'node:path';
 import { SERVICE_LAUNCHER, serviceArgs, type ServiceLoader } from '@newsfuse/shared/launch';
 import { threadCacheDir } from '@newsfuse/pipeline/thread-entry';
+import { spawnLines, type LineChild } from '@newsfuse/testkit/child';
 import { OUTPUT, uniqueId, waitFor } from '@newsfuse/testkit/harness';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import type { Report } from './fixtures/launcher-probe.ts';
@@ -19,11 +20,7 @@ import type { Report } from './fixtures/launcher-probe.ts';
 const PROBE = join(REPO_ROOT, 'scripts/bin/fixtures/launcher-probe.ts');
 const ORPHAN_GUARD = join(REPO_ROOT, 'scripts/supervisor/orphan-guard.mjs');
 
-interface Run {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+interface Run extends LineChild {
   /** The entry's report (its first stdout line). */
   report(): Promise<Report>;
 }
@@ -35,40 +32,12 @@ after(() => {
 });
 
 function run(nodeArgs: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  const stdout: string[] = [];
-  let err = '';
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    stdout.push(...lines);
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let exited = false;
-  void exit.then(() => (exited = true));
+  const r = spawnLines(process.execPath, nodeArgs, { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+  running.add(r.child);
+  r.child.once('exit', () => running.delete(r.child));
   return {
-    child,
-    stdout,
-    stderr: () => err,
-    exit,
-    report: () =>
-      waitFor(
-        () => {
-          if (stdout[0]) return JSON.parse(stdout[0]) as Report;
-          if (exited) throw new Error(`exited before reporting: ${err}`);
-          return undefined;
-        },
-        60_000,
-        'the probe to report',
-        50,
-      ),
+    ...r,
+    report: async () => JSON.parse(await r.waitLine(/^\{/, 60_000, 'the probe to report', 50)) as Report,
   };
 }
 
@@ -102,7 +71,7 @@ describe('scripts/bin/service.mjs', () => {
     assert.equal(report.codedError, 'MODEL_HOST_FAILED', 'a project package is compiled in');
     assert.match(report.stack, new RegExp(`\\(${PROBE.replace(/[.]/g, '\\.')}:\\d+:\\d+\\)`), 'the stack names the TypeScript source');
     assert.deepEqual(await terminate(r), { code: 3, signal: null });
-    assert.deepEqual(r.stdout.slice(1), ['sigterm']);
+    assert.deepEqual(r.lines.slice(1), ['sigterm']);
   });
 
   it("leaves no esbuild service process beside the entry, also after the entry compiled a thread's entry (extract)", async () => {
@@ -145,7 +114,7 @@ describe('scripts/bin/service.mjs', () => {
     const once = async () => {
       const r = run(serviceArgs(entry, 'bundle'));
       assert.deepEqual(await r.exit, { code: 0, signal: null }, r.stderr());
-      return JSON.parse(r.stdout[0]!) as { filename: string; version: number; code: string };
+      return JSON.parse(r.lines[0]!) as { filename: string; version: number; code: string };
     };
     try {
       writeFileSync(entry, source(1));
