@@ -7,10 +7,11 @@
 // The entry is bundled by @newsfuse/pipeline/thread-entry, the bundler of extract's worker threads
 // (project packages compiled in, other packages left to node_modules, import.meta.url pinned to each
 // source file, dynamic imports split; content-addressed under node_modules/.cache/newsfuse-threads), and
-// imported here, so this process is the service: signals and the exit code are its own. thread-entry.ts
-// is TypeScript itself, so it is first compiled on its own (esbuild, no bundling) to a content-addressed
-// file beside the bundles. `--enable-source-maps` makes stack traces name the TypeScript sources (and is
-// inherited by worker threads).
+// imported here, so this process is the service: signals and the exit code are its own; a bundle whose
+// inputs are unchanged since it was made is used without running esbuild. thread-entry.ts is TypeScript
+// itself, so it is first compiled on its own (esbuild, no bundling) to a file beside the bundles keyed
+// by its source (a start with the same source runs no esbuild for it either). `--enable-source-maps`
+// makes stack traces name the TypeScript sources (and is inherited by worker threads).
 //
 // SERVICE_LOADER=tsx runs the entry the earlier way instead: tsx's loader registered in this process
 // (the launchers that build node's command line — the supervisor, the test and bench harness — use
@@ -43,26 +44,32 @@ function entryOf(arg) {
   return { file, name: basename(file).replace(/\.[^.]+$/, '') };
 }
 
-/** thread-entry.ts as JavaScript: <cache>/launcher/thread-entry-<hash>.mjs (written once per content; older ones removed after a day). */
+/**
+ * thread-entry.ts as JavaScript: <cache>/launcher/thread-entry-<hash>.mjs, the hash of its source, the
+ * transform's options and esbuild's version, so a start with the same source runs no esbuild (written
+ * once per key; older ones removed after a day).
+ */
 async function compiledThreadEntry() {
   const source = join(REPO, 'libs/pipeline/src/thread-entry.ts');
-  const { transform } = await import('esbuild');
-  const { code } = await transform(readFileSync(source, 'utf8'), {
-    loader: 'ts',
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcefile: source,
-    sourcemap: 'inline',
-  });
+  const text = readFileSync(source, 'utf8');
   const esbuildPkg = createRequire(import.meta.url).resolve('esbuild/package.json');
+  const options = { loader: 'ts', format: 'esm', platform: 'node', target: 'node20', sourcefile: source, sourcemap: 'inline' };
+  const key = createHash('sha256')
+    .update(text)
+    .update('\0')
+    .update(JSON.stringify(options))
+    .update('\0')
+    .update(JSON.parse(readFileSync(esbuildPkg, 'utf8')).version)
+    .digest('hex');
   const dir = join(dirname(dirname(esbuildPkg)), '.cache', 'newsfuse-threads', 'launcher');
-  const file = join(dir, `thread-entry-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  const file = join(dir, `thread-entry-${key.slice(0, 16)}.mjs`);
   const now = new Date();
   if (existsSync(file)) {
     utimesSync(file, now, now);
     return file;
   }
+  const { transform } = await import('esbuild');
+  const { code } = await transform(text, options);
   mkdirSync(dir, { recursive: true });
   for (const old of readdirSync(dir)) {
     const p = join(dir, old);

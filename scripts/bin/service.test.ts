@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SERVICE_LAUNCHER, serviceArgs, type ServiceLoader } from '@newsfuse/shared/launch';
 import { threadCacheDir } from '@newsfuse/pipeline/thread-entry';
 import { spawnLines, type LineChild } from '@newsfuse/testkit/child';
@@ -50,7 +51,7 @@ async function terminate(r: Run) {
 const scratch = join(OUTPUT, uniqueId('launcher-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Bundles of entries this test wrote (their names start with `prefix`) are removed afterwards. */
+/** Bundles of entries this test wrote, and their records (their names start with `prefix`), are removed afterwards. */
 function removeBundles(prefix: string) {
   for (const d of existsSync(threadCacheDir()) ? readdirSync(threadCacheDir()) : [])
     if (d.startsWith(prefix)) rmSync(join(threadCacheDir(), d), { recursive: true, force: true });
@@ -111,8 +112,16 @@ describe('scripts/bin/service.mjs', () => {
       `import { NewsFuseError } from '@newsfuse/shared/errors';\n` +
       `const version: number = ${version};\n` +
       `process.stdout.write(JSON.stringify({ filename: import.meta.filename, version, code: new NewsFuseError('MODEL_HOST_FAILED', 'x').code }) + '\\n');\n`;
-    const once = async () => {
-      const r = run(serviceArgs(entry, 'bundle'));
+    // a resolve hook that refuses esbuild: a start with it fails if it needed a compilation
+    const hooks = join(scratch, 'no-esbuild-hooks.mjs');
+    const noEsbuild = join(scratch, 'no-esbuild.mjs');
+    writeFileSync(
+      hooks,
+      `export async function resolve(s, c, next) { if (s === 'esbuild') throw new Error('esbuild was called'); return next(s, c); }\n`,
+    );
+    writeFileSync(noEsbuild, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const once = async (withoutEsbuild = false) => {
+      const r = run([...(withoutEsbuild ? ['--import', noEsbuild] : []), ...serviceArgs(entry, 'bundle')]);
       assert.deepEqual(await r.exit, { code: 0, signal: null }, r.stderr());
       return JSON.parse(r.lines[0]!) as { filename: string; version: number; code: string };
     };
@@ -120,15 +129,22 @@ describe('scripts/bin/service.mjs', () => {
       writeFileSync(entry, source(1));
       const a = await once();
       assert.equal(a.version, 1);
-      assert.equal((await once()).filename, a.filename, 'same source, same bundle');
+      assert.equal((await once(true)).filename, a.filename, 'same source, same bundle, and no esbuild at the start');
       writeFileSync(entry, source(2));
       const b = await once();
       assert.equal(b.version, 2);
       assert.notEqual(dirname(b.filename), dirname(a.filename), 'a new content-addressed directory');
       assert.ok(existsSync(a.filename), 'the older bundle stays (a process may still run from it)');
       assert.match(basename(dirname(b.filename)), new RegExp(`^${name}-[0-9a-f]{16}$`));
+      assert.equal((await once(true)).filename, b.filename);
+      // the check is real: a changed source with esbuild refused fails to start
+      writeFileSync(entry, source(3));
+      const refused = run(['--import', noEsbuild, ...serviceArgs(entry, 'bundle')]);
+      assert.equal((await refused.exit).code, 1);
+      assert.match(refused.stderr(), /could not compile .*esbuild was called/);
     } finally {
-      removeBundles(`${name}-`);
+      // its bundles and the record of their inputs
+      removeBundles(name);
     }
   });
 

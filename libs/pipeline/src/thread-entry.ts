@@ -19,6 +19,16 @@
  * written under a temporary name and renamed into place, so a reader never sees half of it. A directory
  * is touched each time it is used, and one of the same name not used for a day is removed.
  *
+ * The hash is of esbuild's output, so knowing it takes a build; a start does not rebuild a bundle whose
+ * inputs are unchanged. Beside the bundles, `<name>.inputs.json` records what the last bundle of that
+ * name was made from (InputRecord below): each file compiled in, with the sha256 of the bytes esbuild
+ * was given (the plugin reads them), the package.json/tsconfig.json files that steer resolution and
+ * compilation, the names in each input's directory, this module and esbuild's version. When every one
+ * of them still matches, the recorded bundle is used and esbuild is not started (a few ms of reading and
+ * hashing against ~0.2–0.5 s of esbuild; bench/thread-entry.ts); otherwise the entry is built as before
+ * and the record rewritten. The record is written to a temporary name and renamed too: processes that
+ * start at once may both build, each writes the same directory and a record true of it.
+ *
  * `THREAD_LOADER=tsx` (extract's config) selects the earlier arrangement (a thread registers tsx and imports the
  * TypeScript entry); the bench runs both side by side.
  */
@@ -26,9 +36,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Plugin } from 'esbuild';
+import type { Metafile, Plugin } from 'esbuild';
 
 export type ThreadLoader = 'bundle' | 'tsx';
 
@@ -51,23 +61,44 @@ export function threadCacheDir(): string {
  */
 const META_URL = /\bimport\.meta\.url\b/g;
 
-/** esbuild plugin: bundle the project's packages and relative files; leave other packages to node_modules; pin import.meta.url to the source file. */
-const projectOnly: Plugin = {
-  name: 'newsfuse-project-only',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@newsfuse/') ? undefined : { path: args.path, external: true }));
-    build.onLoad({ filter: /\.(?:ts|mts|js|mjs)$/ }, async (args) => {
-      if (args.path.includes('/node_modules/')) return undefined;
-      const source = await readFile(args.path, 'utf8');
-      if (!source.match(META_URL)) return undefined;
-      const ext = extname(args.path);
-      return {
-        contents: source.replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href)),
-        loader: ext === '.ts' || ext === '.mts' ? 'ts' : 'js',
-      };
-    });
-  },
+/** esbuild's loader for a project file it is given the contents of (the others esbuild reads itself). */
+const LOADERS: Record<string, 'ts' | 'js' | 'json'> = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.json': 'json',
 };
+
+const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * esbuild plugin: bundle the project's packages and relative files; leave other packages to node_modules;
+ * pin import.meta.url to the source file. It reads every project file itself and notes the hash of the
+ * bytes compiled in `loaded` (path → sha256), so the record of a bundle's inputs is of what was compiled.
+ */
+function projectOnly(loaded: Map<string, string>): Plugin {
+  return {
+    name: 'newsfuse-project-only',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) =>
+        args.path.startsWith('@newsfuse/') ? undefined : { path: args.path, external: true },
+      );
+      build.onLoad({ filter: /\.(?:ts|mts|cts|js|mjs|cjs|json)$/ }, async (args) => {
+        if (args.path.includes('/node_modules/') || args.namespace !== 'file') return undefined;
+        const bytes = await readFile(args.path);
+        loaded.set(args.path, sha256(bytes));
+        const source = bytes.toString('utf8');
+        return {
+          contents: source.match(META_URL) ? source.replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href)) : source,
+          loader: LOADERS[extname(args.path)]!,
+        };
+      });
+    },
+  };
+}
 
 const compiled = new Map<string, Promise<string>>();
 
@@ -146,12 +177,18 @@ const entryName = (file: string) => basename(file).replace(/\.[^.]+$/, '');
 let building = 0;
 
 async function bundle(file: string, name: string): Promise<string> {
+  // a record that cannot be read or checked means a build
+  const reused = await recordedBundle(file, name).catch(() => undefined);
+  if (reused) return reused;
   const esbuild = await import('esbuild');
+  const cwd = process.cwd();
+  const loaded = new Map<string, string>();
   building++;
-  let result: Awaited<ReturnType<typeof esbuild.build<{ write: false }>>>;
+  let result: Awaited<ReturnType<typeof esbuild.build<{ write: false; metafile: true }>>>;
   try {
     result = await esbuild.build({
       entryPoints: { [name]: file },
+      absWorkingDir: cwd,
       bundle: true,
       splitting: true,
       format: 'esm',
@@ -161,6 +198,7 @@ async function bundle(file: string, name: string): Promise<string> {
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunk-[hash]',
       write: false,
+      metafile: true,
       // Stack traces name the bundle's lines; `node --enable-source-maps` maps them back to the sources.
       sourcemap: 'linked',
       sourcesContent: false,
@@ -168,7 +206,7 @@ async function bundle(file: string, name: string): Promise<string> {
       sourceRoot: '/',
       legalComments: 'none',
       logLevel: 'silent',
-      plugins: [projectOnly],
+      plugins: [projectOnly(loaded)],
     });
   } finally {
     // esbuild's service process (a child process with memory of its own) is not kept for the life of the
@@ -179,7 +217,141 @@ async function bundle(file: string, name: string): Promise<string> {
   const files = result.outputFiles.map((f) => ({ path: relative('/', f.path), contents: f.contents }));
   files.sort((a, b) => a.path.localeCompare(b.path));
   const dir = await writeOnce(name, files);
-  return join(dir, `${name}.mjs`);
+  const out = join(dir, `${name}.mjs`);
+  // without a record the next start builds again: never a reason to fail this one
+  await writeRecord(name, file, out, result.metafile, cwd, loaded).catch(() => undefined);
+  return out;
+}
+
+/**
+ * What a bundle was made from, kept beside the bundles as `<name>.inputs.json` (the last bundle made under
+ * that name): every file esbuild compiled into it, with the sha256 of the bytes compiled; the files that
+ * steer resolution and compilation (package.json, tsconfig.json and jsconfig.json of each input's directory
+ * and its ancestors, a tsconfig's `extends`), hashed or noted absent; the names in each input's directory
+ * (a file added beside an input could change what an import resolves to); and the recipe — this module's
+ * own file and esbuild's package.json (its version). A start whose entry has a record that still matches
+ * every one of them uses the recorded bundle without running esbuild.
+ */
+interface InputRecord {
+  version: typeof RECORD_VERSION;
+  entry: string;
+  /** The bundle, relative to the cache directory: `<name>-<hash>/<name>.mjs`. */
+  bundle: string;
+  /** Absolute path → sha256 of its contents, or null: absent. */
+  files: Record<string, string | null>;
+  /** Absolute path → sha256 of its sorted entry names, or null: absent. */
+  dirs: Record<string, string | null>;
+}
+
+const RECORD_VERSION = 1;
+const recordPath = (name: string) => join(threadCacheDir(), `${name}.inputs.json`);
+
+/** sha256 of a file's contents; null when there is none (a directory or an unreadable path is noted as such). */
+async function fileHash(path: string): Promise<string | null> {
+  try {
+    return sha256(await readFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : `error:${code}`;
+  }
+}
+
+/** sha256 of a directory's sorted entry names; null when there is none. */
+async function dirHash(path: string): Promise<string | null> {
+  try {
+    return sha256((await readdir(path)).sort().join('\0'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : `error:${code}`;
+  }
+}
+
+/** This module's file (the TypeScript source, or the launcher's compiled copy of it) and esbuild's package.json. */
+const recipeFiles = () => [fileURLToPath(import.meta.url), require.resolve('esbuild/package.json')];
+
+/** The bundle recorded for `file` under `name` when none of its inputs changed; otherwise undefined (build). */
+async function recordedBundle(file: string, name: string): Promise<string | undefined> {
+  let record: InputRecord;
+  try {
+    record = JSON.parse(await readFile(recordPath(name), 'utf8')) as InputRecord;
+  } catch {
+    return undefined;
+  }
+  if (record.version !== RECORD_VERSION || record.entry !== file) return undefined;
+  const [dir, bundleFile, ...more] = String(record.bundle).split('/');
+  if (more.length || bundleFile !== `${name}.mjs` || !dir?.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(dir.slice(name.length + 1)))
+    return undefined;
+  if (!recipeFiles().every((f) => f in record.files)) return undefined;
+  const same = await Promise.all([
+    ...Object.entries(record.files).map(async ([f, h]) => (await fileHash(f)) === h),
+    ...Object.entries(record.dirs).map(async ([d, h]) => (await dirHash(d)) === h),
+  ]);
+  if (!same.every(Boolean)) return undefined;
+  const out = join(threadCacheDir(), record.bundle);
+  // in use: not removed by pruneOld for another day; and still there
+  const now = new Date();
+  const touched = await utimes(dirname(out), now, now).then(
+    () => true,
+    () => false,
+  );
+  return touched && existsSync(out) ? out : undefined;
+}
+
+/** Write the record of the bundle `out` made for `file` (see InputRecord), unless an input is one esbuild read itself. */
+async function writeRecord(
+  name: string,
+  file: string,
+  out: string,
+  metafile: Metafile,
+  cwd: string,
+  loaded: ReadonlyMap<string, string>,
+): Promise<void> {
+  const files: InputRecord['files'] = {};
+  for (const input of Object.keys(metafile.inputs)) {
+    const path = resolve(cwd, input);
+    const hash = loaded.get(path);
+    // not read by the plugin (another namespace, a file type it leaves to esbuild): no record, always built
+    if (hash === undefined) return;
+    files[path] = hash;
+  }
+  const inputDirs = new Set(Object.keys(files).map((f) => dirname(f)));
+  const configs = new Set<string>();
+  const walked = new Set<string>();
+  for (const d of inputDirs)
+    for (let a = d; !walked.has(a); a = dirname(a)) {
+      walked.add(a);
+      for (const c of ['package.json', 'tsconfig.json', 'jsconfig.json']) configs.add(join(a, c));
+    }
+  for (const c of configs) files[c] ??= await fileHash(c);
+  // a tsconfig's `extends` (and theirs): a relative path is recorded; any other (a package) leaves no record
+  const pending = [...configs].filter((c) => /[tj]sconfig\.json$/.test(c) && files[c]);
+  while (pending.length) {
+    const c = pending.pop()!;
+    const text = await readFile(c, 'utf8').catch(() => '');
+    const ext = /"extends"\s*:\s*(\[[^\]]*\]|"[^"]*")/.exec(text);
+    if (!ext) continue;
+    for (const m of ext[1]!.matchAll(/"([^"]*)"/g)) {
+      if (!m[1]!.startsWith('.')) return;
+      const base = resolve(dirname(c), m[1]!);
+      for (const f of base.endsWith('.json') ? [base] : [base, `${base}.json`])
+        if (!(f in files)) {
+          files[f] = await fileHash(f);
+          if (files[f]) pending.push(f);
+        }
+    }
+  }
+  for (const f of recipeFiles()) files[f] ??= await fileHash(f);
+  const dirs: InputRecord['dirs'] = {};
+  for (const d of inputDirs) dirs[d] = await dirHash(d);
+  const record: InputRecord = { version: RECORD_VERSION, entry: file, bundle: relative(threadCacheDir(), out), files, dirs };
+  const path = recordPath(name);
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, `${JSON.stringify(record, null, 1)}\n`);
+  // atomic: a reader sees a whole record, the last writer's (each one true of its own bundle)
+  await rename(tmp, path).catch(async (err: unknown) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
 }
 
 /** The earlier arrangement: a module that registers tsx in the thread, then imports the TypeScript entry. */
