@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   FACES_FAILED: 'the face and expression models failed to load',
   JOINT_EMBEDDER_FAILED: 'the joint image–text embedder failed',
   MODEL_HOST_FAILED: "extract's model host thread did not answer (restarted, stopped or timed out)",
+  JOB_THREAD_FAILED: 'an extract job thread ended with jobs in progress (they are retried)',
   WEIGHTS_INVALID: 'a committed weights or calibration file is missing or does not match its schema',
   INFRA_UNAVAILABLE: 'Kafka or Redis is not reachable',
   AUTH_REQUIRED: 'a request lacks a valid bearer token',
