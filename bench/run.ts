@@ -32,8 +32,10 @@
  *                                       which designs run side by side (default host,threads,tfjs):
  *                                       extract alone and end to end run once per variant —
  *                                       host: MODEL_ENGINE=onnx EXTRACT_MODEL_HOST=on (the default: one
- *                                       model host thread owns the image threads' sessions, each text
- *                                       thread keeps its own); fp32: the default with the OCR text
+ *                                       model host thread owns the image models' sessions; one shared job
+ *                                       thread runs text and image jobs and keeps the text encoders);
+ *                                       perjob: the host with a job thread per concurrent job (BullMQ's
+ *                                       sandbox, EXTRACT_THREADS=per-job, as before 2026-12-03); fp32: the default with the OCR text
  *                                       detector's float graph (MODEL_PRECISION=fp32, not int8); hosttext: the host with the text models in
  *                                       it too (MODEL_HOST_TEXT=true); textthread: each text thread its own
  *                                       text models (MODEL_HOST_TEXT=false); hostinline: every model in the host
@@ -108,9 +110,9 @@ interface VariantEnv extends Record<string, string> {
   MODEL_HOST_TEXT: 'true' | 'false';
 }
 /** The default: image models in the host, each text thread its own small text models. */
-const HOST: VariantEnv = { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false' };
-/** onnx, host off: each job thread opens its own sessions, two image threads to use both cores (as this design ran). */
-const THREADS: VariantEnv = { ...HOST, EXTRACT_MODEL_HOST: 'off', IMAGE_CONCURRENCY: '2' };
+const HOST: VariantEnv = { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false', EXTRACT_THREADS: 'shared' };
+/** onnx, host off: each job thread (BullMQ's sandbox, a thread per job) opens its own sessions, two image threads to use both cores (as this design ran). */
+const THREADS: VariantEnv = { ...HOST, EXTRACT_MODEL_HOST: 'off', IMAGE_CONCURRENCY: '2', EXTRACT_THREADS: 'per-job' };
 /** The designs compared in one run. */
 const VARIANT_ENV: Record<string, VariantEnv> = {
   host: HOST,
@@ -130,6 +132,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   textthread: { ...HOST, MODEL_HOST_TEXT: 'false' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
+  /** The host with BullMQ's sandbox: a job thread per concurrent job (one text, two image threads), as before the shared job thread (EXTRACT_THREADS=per-job). */
+  perjob: { ...HOST, EXTRACT_THREADS: 'per-job' },
   /** Every model in the host and no job threads: extract's processors run in its main thread (EXTRACT_SANDBOX=false). */
   hostinline: { ...HOST, MODEL_HOST_TEXT: 'true', EXTRACT_SANDBOX: 'false' },
   /** The default, but every service's main thread (and extract alone's) runs through tsx (`node --import tsx main.ts`), as before the services were bundled. */

@@ -1,13 +1,17 @@
 /**
  * CPU-heavy work must not stall BullMQ job locks or the event loop (issue "Models", item 7).
  *
- * The extract service runs its processors as BullMQ sandboxed processors in worker threads
- * (services/extract/src/main.ts; each processor compiled to JavaScript by @newsfuse/pipeline/thread-entry). This test runs the same arrangement
+ * The extract service runs its processors in worker threads: by default one shared job thread takes
+ * every job (@newsfuse/pipeline/job-threads; EXTRACT_THREADS=shared), or BullMQ's sandbox gives each
+ * concurrent job its own (EXTRACT_THREADS=per-job); either is compiled to JavaScript by
+ * @newsfuse/pipeline/thread-entry (services/extract/src/main.ts). This test runs both arrangements
  * against the real Redis (REDIS_URL, default 127.0.0.1:6379; unique prefix, removed afterwards)
  * with a processor that computes synchronously for twice the lock duration:
  *
  *   sandboxed (worker threads): no 'stalled' event, no failed job, no lost lock, and the parent's
  *     event-loop delay (perf_hooks.monitorEventLoopDelay) stays low (p99 < 200 ms);
+ *   shared (one job thread, two jobs at once): the same, though a job waits in the thread while the
+ *     other burns;
  *   control (same processor, in-process): the jobs DO stall and the event loop is blocked for
  *     seconds — so the first half can fail.
  *
@@ -21,6 +25,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
+import { startJobThreads, threadJob } from '@newsfuse/pipeline/job-threads/pool';
 import burnProcessor, { type BurnData, type BurnResult } from './fixtures/burn.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,6 +34,7 @@ const STALLED_INTERVAL_MS = 2000;
 const BURN_MS = 2 * LOCK_MS;
 const QUEUE = 'burn';
 const THREAD_ENTRY = threadEntry(new URL('./fixtures/burn.ts', import.meta.url));
+const SHARED_ENTRY = new URL('./fixtures/burn.thread.ts', import.meta.url);
 
 interface Outcome {
   completed: BurnResult[];
@@ -58,7 +64,10 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
  * so, or `timeoutMs` passes; the parent's event-loop delay is sampled throughout.
  */
 async function scenario(opts: {
-  sandboxed: boolean;
+  /** sandboxed: BullMQ's sandbox (a thread per job); shared: one job thread for every job (extract's default); inline: this thread. */
+  mode: 'sandboxed' | 'shared' | 'inline';
+  /** Jobs at once (the worker's concurrency). */
+  concurrency?: number;
   jobs: number;
   timeoutMs: number;
   stopEarly?: (o: Outcome) => boolean;
@@ -77,18 +86,25 @@ async function scenario(opts: {
   };
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   let worker: Worker<BurnData, BurnResult> | undefined;
+  const pool = opts.mode === 'shared' ? await startJobThreads({ entry: SHARED_ENTRY, threads: 1 }) : undefined;
   try {
     await queue.addBulk(
       Array.from({ length: opts.jobs }, (_, i) => ({ name: 'burn', data: { ms: BURN_MS }, opts: { jobId: `j${i}`, attempts: 1 } })),
     );
-    worker = new Worker<BurnData, BurnResult>(QUEUE, opts.sandboxed ? await THREAD_ENTRY : burnProcessor, {
+    const processor =
+      opts.mode === 'sandboxed'
+        ? await THREAD_ENTRY
+        : pool
+          ? (job: Job<BurnData>) => pool.run<BurnResult>('burn', threadJob(job))
+          : burnProcessor;
+    worker = new Worker<BurnData, BurnResult>(QUEUE, processor, {
       connection,
       prefix,
-      concurrency: 1,
+      concurrency: opts.concurrency ?? 1,
       lockDuration: LOCK_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: 1,
-      useWorkerThreads: opts.sandboxed,
+      useWorkerThreads: opts.mode === 'sandboxed',
       autorun: false,
     });
     const settled = () => out.completed.length + out.failed.length >= opts.jobs;
@@ -115,6 +131,7 @@ async function scenario(opts: {
   } finally {
     histogram.disable();
     await worker?.close(true).catch(() => undefined);
+    await pool?.stop(BURN_MS * 2);
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await deleteKeys(connection, prefix);
@@ -136,7 +153,7 @@ describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 1
   });
   it('sandboxed (worker threads): no stalled or failed job, event loop stays responsive', async () => {
     const jobs = 3;
-    const o = await scenario({ sandboxed: true, jobs, timeoutMs: 40_000 });
+    const o = await scenario({ mode: 'sandboxed', jobs, timeoutMs: 40_000 });
     console.log(
       `[stall] sandboxed: ${o.completed.length}/${jobs} completed in ${o.wallMs} ms, stalled ${o.stalled.length}, failed ${o.failed.length}, ` +
         `lock renewals failed ${o.lockRenewalFailed.length}, errors ${o.errors.length}; event-loop delay p50 ${o.loop.p50} ms, p99 ${o.loop.p99} ms, max ${o.loop.max} ms`,
@@ -153,8 +170,27 @@ describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 1
     assert.ok(o.loop.p99 < 200, `event-loop delay p99 ${o.loop.p99} ms`);
   });
 
+  it("shared job thread (extract's default): two jobs at once in one thread, no stalled or failed job", async () => {
+    const jobs = 3;
+    // The thread burns one job at a time (synchronous work), so a job waits up to 2x the lock
+    // duration in the thread; its lock is renewed by this thread all the while.
+    const o = await scenario({ mode: 'shared', concurrency: 2, jobs, timeoutMs: 60_000 });
+    console.log(
+      `[stall] shared: ${o.completed.length}/${jobs} completed in ${o.wallMs} ms, stalled ${o.stalled.length}, failed ${o.failed.length}, ` +
+        `lock renewals failed ${o.lockRenewalFailed.length}, errors ${o.errors.length}; event-loop delay p50 ${o.loop.p50} ms, p99 ${o.loop.p99} ms, max ${o.loop.max} ms`,
+    );
+    assert.deepEqual(o.stalled, [], 'no stalled job');
+    assert.deepEqual(o.failed, [], 'no failed job');
+    assert.deepEqual(o.lockRenewalFailed, [], 'every lock renewed');
+    assert.deepEqual(o.errors, [], 'no worker error');
+    assert.equal(o.completed.length, jobs);
+    assert.equal(new Set(o.completed.map((r) => r.threadId)).size, 1, 'one thread ran them all');
+    assert.notEqual(o.completed[0]!.threadId, 0, 'off the main thread');
+    assert.ok(o.loop.p99 < 200, `event-loop delay p99 ${o.loop.p99} ms`);
+  });
+
   it('control (same processor in-process): the jobs stall and the event loop blocks', async () => {
-    const o = await scenario({ sandboxed: false, jobs: 2, timeoutMs: 30_000, stopEarly: (x) => x.stalled.length > 0 });
+    const o = await scenario({ mode: 'inline', jobs: 2, timeoutMs: 30_000, stopEarly: (x) => x.stalled.length > 0 });
     console.log(
       `[stall] in-process: ${o.completed.length} completed in ${o.wallMs} ms, stalled ${o.stalled.length}, failed ${o.failed.length}, ` +
         `lock renewals failed ${o.lockRenewalFailed.length}, errors ${o.errors.length}; event-loop delay p50 ${o.loop.p50} ms, p99 ${o.loop.p99} ms, max ${o.loop.max} ms` +

@@ -1,7 +1,8 @@
 /**
  * "Extract work alone": the limit the pipeline is measured against. The same extractor as the extract
- * service, in the same arrangement — TEXT_CONCURRENCY text worker threads and IMAGE_CONCURRENCY image
- * worker threads, ORT_THREADS intra-op threads each — fed the same articles straight from memory
+ * service, in the same arrangement — EXTRACT_JOB_THREADS shared job threads taking TEXT_CONCURRENCY text
+ * and IMAGE_CONCURRENCY image jobs at once (EXTRACT_THREADS=shared, the default), or a thread per job
+ * slot (per-job), the model host beside them — fed the same articles straight from memory
  * (images still fetched from the loopback photo server, as extract does). No Kafka, no BullMQ, no
  * fuse or score. Runs as its own process so its CPU and RSS are its own:
  *
@@ -112,7 +113,7 @@ async function main() {
     ? await startModelHost(modelHostOptions(cfg), { resourceLimits, loader: cfg.THREAD_LOADER })
     : undefined;
   await snapshot('host', host);
-  const spawnPool = (size: number, role: 'text' | 'image') =>
+  const spawnPool = (size: number, role: 'text' | 'image' | 'both') =>
     Promise.all(
       Array.from(
         { length: size },
@@ -124,11 +125,17 @@ async function main() {
           }),
       ),
     );
-  const [textPool, imagePool] = await Promise.all([
-    spawnPool(cfg.TEXT_CONCURRENCY, 'text'),
-    spawnPool(IMAGES_PER_KIND[kind] ? cfg.IMAGE_CONCURRENCY : 0, 'image'),
-  ]);
-  const pools = { text: textPool, image: imagePool };
+  // As the service (EXTRACT_THREADS): shared, EXTRACT_JOB_THREADS threads of both roles, each taking
+  // TEXT_CONCURRENCY + IMAGE_CONCURRENCY jobs at once between them (a pool's entry per job slot);
+  // per-job, a thread per slot.
+  const shared = cfg.EXTRACT_THREADS === 'shared';
+  const imageSlots = IMAGES_PER_KIND[kind] ? cfg.IMAGE_CONCURRENCY : 0;
+  const jobThreads = shared ? await spawnPool(cfg.EXTRACT_JOB_THREADS, 'both') : [];
+  const slotsOf = (n: number, offset: number) => Array.from({ length: n }, (_, i) => jobThreads[(i + offset) % jobThreads.length]!);
+  const [textPool, imagePool] = shared
+    ? [slotsOf(cfg.TEXT_CONCURRENCY, 0), slotsOf(imageSlots, cfg.TEXT_CONCURRENCY)]
+    : await Promise.all([spawnPool(cfg.TEXT_CONCURRENCY, 'text'), spawnPool(imageSlots, 'image')]);
+  const pools: Record<string, Worker[]> = shared ? { jobs: jobThreads } : { text: textPool, image: imagePool };
   await snapshot('threads', host, pools);
 
   const jobsFor = (indices: number[], tag: string) => {
@@ -196,7 +203,7 @@ async function main() {
   const hostStats1 = await client?.stats();
   await snapshot('run', host, pools);
   client?.close();
-  await Promise.all([...textPool, ...imagePool].map((w) => w.terminate()));
+  await Promise.all([...new Set([...textPool, ...imagePool])].map((w) => w.terminate()));
   await host?.stop();
   await server?.close();
   if (ownPrefix) {
@@ -216,8 +223,10 @@ async function main() {
       peakRssMb: stat?.hwmMb ?? 0,
       failures: failures.length,
       firstFailure: failures[0],
-      textThreads: textPool.length,
-      imageThreads: imagePool.length,
+      jobs: cfg.EXTRACT_THREADS,
+      textThreads: shared ? 0 : textPool.length,
+      imageThreads: shared ? 0 : imagePool.length,
+      jobThreads: jobThreads.length,
       ortThreads: cfg.ORT_THREADS,
       ...(values.breakdown ? { breakdown } : {}),
       ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),

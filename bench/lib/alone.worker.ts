@@ -16,9 +16,10 @@ type Msg =
   { id: number; kind: 'text'; job: TextJobData } | { id: number; kind: 'image'; job: ImageJobData } | { id: number; kind: 'memory' };
 
 const cfg = loadConfig(AnalysisConfigSchema);
-const role = (workerData as { role: 'text' | 'image' }).role;
+const role = (workerData as { role: 'text' | 'image' | 'both' }).role;
 // As extract's processors (useModelHostFor's rule): with EXTRACT_MODEL_HOST on, an image thread's models run in the
-// process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too.
+// process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too; a shared thread ('both') keeps
+// the text encoders unless MODEL_HOST_TEXT.
 useModelHostFor(cfg, role);
 const extractor = createAnalysisExtractor(cfg, { role });
 parentPort!.on('message', (m: Msg) => {

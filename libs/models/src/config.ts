@@ -17,6 +17,16 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * without the host each thread holds its own models.
    */
   IMAGE_CONCURRENCY: intVar(2, 1),
+  /**
+   * How extract runs its jobs off the main thread. `shared` (the default): EXTRACT_JOB_THREADS threads
+   * take text and image jobs alike, several at once each (while one waits for the model host, another
+   * pre-processes): one V8 isolate and one copy of the vocabularies and text encoders for all of them.
+   * `per-job`: BullMQ's sandbox, a thread per concurrent job (TEXT_CONCURRENCY + IMAGE_CONCURRENCY
+   * isolates; a crash fails only its own job). docs/model-host.md, "Shared job threads".
+   */
+  EXTRACT_THREADS: z.enum(['shared', 'per-job']).default('shared'),
+  /** Threads of the shared arrangement (EXTRACT_THREADS=shared). */
+  EXTRACT_JOB_THREADS: intVar(1, 1),
   IMAGE_TIMEOUT_MS: intVar(10_000, 100),
   IMAGE_MAX_BYTES: intVar(15 * 1024 * 1024, 1024),
   IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),

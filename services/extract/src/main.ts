@@ -1,9 +1,10 @@
 /**
  * extract: consumes news.articles.v1 and adds one BullMQ flow per article (parent in `fuse`, children
- * in `extract-text` and `extract-image`), then runs the text and image workers. CPU-heavy processors
- * run in worker threads so they never stall job locks or this event loop.
+ * in `extract-text` and `extract-image`), then runs the text and image workers. The jobs run in worker
+ * threads (by default one shared job thread for both queues: EXTRACT_THREADS) so they never stall job
+ * locks or this event loop; the models run in the model host thread.
  */
-import { FlowProducer, MetricsTime, Queue, Worker } from 'bullmq';
+import { FlowProducer, MetricsTime, Queue, Worker, type Job, type Processor } from 'bullmq';
 import {
   ArticleEvent,
   QUEUES,
@@ -19,6 +20,7 @@ import {
 import { loadJointConfig } from '@newsfuse/models/joint/config';
 import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
+import { startJobThreads, threadJob } from '@newsfuse/pipeline/job-threads/pool';
 import { loadExtractConfig } from './config.ts';
 import { buildFlow } from './adapters/flow.ts';
 
@@ -46,33 +48,37 @@ async function main(): Promise<void> {
       })
     : undefined;
 
-  // Workers: sandboxed (worker threads) by default; the processors read their settings from env.
+  // Where jobs run (the processors read their settings from env): the shared job threads (default),
+  // BullMQ's sandbox (a thread per concurrent job), or this thread (EXTRACT_SANDBOX=false).
+  const arrangement = !cfg.EXTRACT_SANDBOX ? 'inline' : cfg.EXTRACT_THREADS;
+  const jobThreads =
+    arrangement === 'shared'
+      ? await startJobThreads({
+          entry: new URL('./processors/jobs.thread.ts', import.meta.url),
+          threads: cfg.EXTRACT_JOB_THREADS,
+          name: 'extract-jobs',
+          loader: cfg.THREAD_LOADER,
+          resourceLimits,
+          log: (msg, err) => logger.error({ err }, msg),
+        })
+      : undefined;
+  const processorFor = async (kind: 'text' | 'image'): Promise<string | Processor> => {
+    if (jobThreads) return (job: Job) => jobThreads.run(kind, threadJob(job));
+    if (arrangement === 'per-job') return processorPath(kind, cfg.THREAD_LOADER);
+    return kind === 'text' ? (await import('./processors/text.ts')).default : (await import('./processors/image.ts')).default;
+  };
   const workerOpts = {
     connection,
     prefix,
-    useWorkerThreads: true,
+    useWorkerThreads: arrangement === 'per-job',
     workerThreadsOptions: { resourceLimits },
     lockDuration: cfg.EXTRACT_JOB_LOCK_MS,
     stalledInterval: cfg.JOB_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
   };
-  const textWorker = new Worker(
-    QUEUES.text,
-    cfg.EXTRACT_SANDBOX ? await processorPath('text', cfg.THREAD_LOADER) : (await import('./processors/text.ts')).default,
-    {
-      ...workerOpts,
-      concurrency: cfg.TEXT_CONCURRENCY,
-    },
-  );
-  const imageWorker = new Worker(
-    QUEUES.image,
-    cfg.EXTRACT_SANDBOX ? await processorPath('image', cfg.THREAD_LOADER) : (await import('./processors/image.ts')).default,
-    {
-      ...workerOpts,
-      concurrency: cfg.IMAGE_CONCURRENCY,
-    },
-  );
+  const textWorker = new Worker(QUEUES.text, await processorFor('text'), { ...workerOpts, concurrency: cfg.TEXT_CONCURRENCY });
+  const imageWorker = new Worker(QUEUES.image, await processorFor('image'), { ...workerOpts, concurrency: cfg.IMAGE_CONCURRENCY });
   for (const w of [textWorker, imageWorker]) {
     deadLetterFinalFailures(w, deadLetters, logger);
     w.on('completed', () => metrics.messages.inc({ stage: w.name, outcome: 'ok' }));
@@ -123,12 +129,13 @@ async function main(): Promise<void> {
       imageWorker: () => imageWorker.isRunning(),
     },
   });
-  logger.info({ url: ops.url, sandbox: cfg.EXTRACT_SANDBOX, modelHost: modelHost?.options ?? 'off' }, 'extract ready');
+  logger.info({ url: ops.url, jobs: arrangement, modelHost: modelHost?.options ?? 'off' }, 'extract ready');
 
   // Stop intake first, then drain the workers, then close connections.
   lifecycle.onClose('consumer', () => consumer.disconnect());
   lifecycle.onClose('text worker', () => textWorker.close());
   lifecycle.onClose('image worker', () => imageWorker.close());
+  if (jobThreads) lifecycle.onClose('job threads', () => jobThreads.stop());
   if (modelHost) lifecycle.onClose('model host', () => modelHost.stop());
   lifecycle.onClose('sampling', stopSampling);
   lifecycle.onClose('queues', () => Promise.all([flows.close(), textQueue.close(), imageQueue.close(), fuseQueue.close()]));

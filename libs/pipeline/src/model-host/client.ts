@@ -10,7 +10,14 @@
 import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import { setSessionProvider, type ModelSession, type SessionProvider, type TensorArray, type TensorData } from '@newsfuse/models/ort';
+import {
+  openInProcessSession,
+  setSessionProvider,
+  type ModelSession,
+  type SessionProvider,
+  type TensorArray,
+  type TensorData,
+} from '@newsfuse/models/ort';
 import { LANE_SLOT, type Lane } from './lanes.ts';
 import {
   DEFAULT_HOST_NAME,
@@ -289,8 +296,25 @@ export function useModelHost(options: ModelHostClientOptions = {}): ModelHostCli
  */
 export function useModelHostFor(cfg: HostPlacement, role: 'text' | 'image' | 'both', options: ModelHostClientOptions = {}): boolean {
   const host = modelsInHost(cfg, role);
-  if (host) useModelHost({ gcMb: cfg.MODEL_HOST_GC_MB, ...options });
-  return host;
+  if (!host) return false;
+  const client = useModelHost({ gcMb: cfg.MODEL_HOST_GC_MB, ...options });
+  // A thread that runs text and image jobs (extract's shared job thread) keeps the text encoders as a text thread would.
+  if (role === 'both' && !cfg.MODEL_HOST_TEXT) setSessionProvider(fastLaneHere(client));
+  return true;
+}
+
+/**
+ * The fast lane's sessions (the sentence encoders and the Chinese sentiment graph: `lane: 'fast'`) in
+ * this thread, every other session in the host: what a text thread and an image thread do apart
+ * (MODEL_HOST_TEXT off), in one thread — and one copy of each encoder for both kinds of job.
+ */
+export function fastLaneHere(host: SessionProvider): SessionProvider {
+  return {
+    name: `${host.name}+fast-lane-in-thread`,
+    open: (path, o) => (o.lane === 'fast' ? openInProcessSession(path, o) : host.open(path, o)),
+    // the encoders' inputs are token ids (not allocFloat32's); float inputs go to the host's models
+    ...(host.allocFloat32 ? { allocFloat32: host.allocFloat32.bind(host) } : {}),
+  };
 }
 
 type HostPlacement = { EXTRACT_MODEL_HOST: boolean; MODEL_HOST_TEXT: boolean; MODEL_HOST_GC_MB?: number };

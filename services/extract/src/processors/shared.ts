@@ -13,6 +13,12 @@ import { loadExtractConfig } from '../config.ts';
 
 export type { Role };
 
+/** This attempt of a job, as the extractor's retry-aware steps want it (BullMQ job, sandboxed job or shared-thread job). */
+export const attemptOf = (job: { attemptsMade: number; opts: { attempts?: number | undefined } }) => ({
+  number: job.attemptsMade + 1,
+  of: job.opts.attempts ?? 1,
+});
+
 const extractors = new Map<Role, Extractor>();
 
 export function getExtractor(role: Role = 'both'): Extractor {
