@@ -95,11 +95,12 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   MODEL_HOST_MAX_BATCH: intVar(8, 1),
   /**
    * Run a full garbage collection in the host and in each job thread that uses it after this many MB of
-   * tensors have passed through it (0, the default: leave it to V8). Tensors travel outside V8's heap and
-   * V8 frees them only at a full collection, which it starts once ~64 MB have piled up per thread: a
-   * setting for a machine short of memory, at a CPU cost per image (docs/model-host.md, Memory).
+   * tensors have passed through it (0: leave it to V8). Tensors travel outside V8's heap and V8 frees
+   * them only at a full collection, which it starts late: a shared job thread (EXTRACT_THREADS=shared)
+   * piles up ~300 MB of them. Unset: 64 with shared job threads, 0 with a thread per job
+   * (tensorGcMb; docs/model-host.md, "Shared job threads").
    */
-  MODEL_HOST_GC_MB: intVar(0, 0),
+  MODEL_HOST_GC_MB: z.coerce.number().int().min(0).optional(),
   /**
    * onnxruntime's CPU memory arena in the host's sessions. On (the default): each session keeps the
    * largest activations it has needed and reuses them. Off: activations are allocated per run and freed
@@ -123,6 +124,14 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   JOINT_EMBEDDER_DIR: z.string().optional(),
 });
 export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
+
+/** MODEL_HOST_GC_MB when unset with shared job threads: the collection their tensors need (docs/model-host.md, "Shared job threads"). */
+export const SHARED_THREADS_GC_MB = 64;
+
+/** The tensor collection threshold in effect (MODEL_HOST_GC_MB, or its default for the job-thread arrangement). */
+export function tensorGcMb(cfg: { MODEL_HOST_GC_MB?: number | undefined; EXTRACT_THREADS?: 'shared' | 'per-job' | undefined }): number {
+  return cfg.MODEL_HOST_GC_MB ?? (cfg.EXTRACT_THREADS === 'shared' ? SHARED_THREADS_GC_MB : 0);
+}
 
 /**
  * Where the models library finds its files and how it runs them, in every process that loads a

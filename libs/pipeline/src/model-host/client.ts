@@ -7,6 +7,7 @@
  * with MODEL_HOST_FAILED (retriable: the job runs again) and the client re-opens its sessions on the
  * new host on next use. A request unanswered after `timeoutMs` fails the same way.
  */
+import { tensorGcMb } from '@newsfuse/models/config';
 import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
@@ -297,7 +298,7 @@ export function useModelHost(options: ModelHostClientOptions = {}): ModelHostCli
 export function useModelHostFor(cfg: HostPlacement, role: 'text' | 'image' | 'both', options: ModelHostClientOptions = {}): boolean {
   const host = modelsInHost(cfg, role);
   if (!host) return false;
-  const client = useModelHost({ gcMb: cfg.MODEL_HOST_GC_MB, ...options });
+  const client = useModelHost({ gcMb: tensorGcMb(cfg), ...options });
   // A thread that runs text and image jobs (extract's shared job thread) keeps the text encoders as a text thread would.
   if (role === 'both' && !cfg.MODEL_HOST_TEXT) setSessionProvider(fastLaneHere(client));
   return true;
@@ -317,7 +318,12 @@ export function fastLaneHere(host: SessionProvider): SessionProvider {
   };
 }
 
-type HostPlacement = { EXTRACT_MODEL_HOST: boolean; MODEL_HOST_TEXT: boolean; MODEL_HOST_GC_MB?: number };
+type HostPlacement = {
+  EXTRACT_MODEL_HOST: boolean;
+  MODEL_HOST_TEXT: boolean;
+  MODEL_HOST_GC_MB?: number | undefined;
+  EXTRACT_THREADS?: 'shared' | 'per-job';
+};
 
 /** Whether a job thread of this role sends its models to the host (useModelHostFor's rule, pure). */
 export function modelsInHost(cfg: HostPlacement, role: 'text' | 'image' | 'both'): boolean {

@@ -5,7 +5,7 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { AnalysisConfig } from '@newsfuse/models/config';
+import { tensorGcMb, type AnalysisConfig } from '@newsfuse/models/config';
 import { DEFAULT_HOST_NAME } from './protocol.ts';
 import type { ModelHostOptions } from './host.ts';
 import { DEFAULT_FAST_BURST } from './lanes.ts';
@@ -31,7 +31,7 @@ export function modelHostOptions(
     AnalysisConfig,
     'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
   > &
-    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST' | 'MODEL_HOST_FAST_THREADS'>>,
+    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'EXTRACT_THREADS' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST' | 'MODEL_HOST_FAST_THREADS'>>,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
   return {
@@ -41,7 +41,7 @@ export function modelHostOptions(
     queue: cfg.MODEL_HOST_QUEUE,
     batchMs: cfg.MODEL_HOST_BATCH_MS,
     maxBatch: cfg.MODEL_HOST_MAX_BATCH,
-    gcMb: cfg.MODEL_HOST_GC_MB ?? 0,
+    gcMb: tensorGcMb(cfg),
     arena: cfg.MODEL_HOST_ARENA ?? true,
     burst: cfg.MODEL_HOST_FAST_BURST ?? DEFAULT_FAST_BURST,
     fastThreads: cfg.MODEL_HOST_FAST_THREADS ?? 1,
