@@ -32,10 +32,10 @@
  *                                       which designs run side by side (default host,threads,tfjs):
  *                                       extract alone and end to end run once per variant —
  *                                       host: MODEL_ENGINE=onnx EXTRACT_MODEL_HOST=on (the default: one
- *                                       model host thread owns the image models' sessions; one shared job
- *                                       thread runs text and image jobs and keeps the text encoders);
- *                                       perjob: the host with a job thread per concurrent job (BullMQ's
- *                                       sandbox, EXTRACT_THREADS=per-job, as before 2026-12-03); fp32: the default with the OCR text
+ *                                       model host thread owns the image threads' sessions, each text
+ *                                       thread keeps its own; a thread per concurrent job); shared: one
+ *                                       shared job thread runs text and image jobs (EXTRACT_THREADS=shared;
+ *                                       shared2: two; sharednogc: without its tensor collection); fp32: the default with the OCR text
  *                                       detector's float graph (MODEL_PRECISION=fp32, not int8); hosttext: the host with the text models in
  *                                       it too (MODEL_HOST_TEXT=true); textthread: each text thread its own
  *                                       text models (MODEL_HOST_TEXT=false); hostinline: every model in the host
@@ -110,7 +110,7 @@ interface VariantEnv extends Record<string, string> {
   MODEL_HOST_TEXT: 'true' | 'false';
 }
 /** The default: image models in the host, each text thread its own small text models. */
-const HOST: VariantEnv = { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false', EXTRACT_THREADS: 'shared' };
+const HOST: VariantEnv = { MODEL_ENGINE: 'onnx', EXTRACT_MODEL_HOST: 'on', MODEL_HOST_TEXT: 'false', EXTRACT_THREADS: 'per-job' };
 /** onnx, host off: each job thread (BullMQ's sandbox, a thread per job) opens its own sessions, two image threads to use both cores (as this design ran). */
 const THREADS: VariantEnv = { ...HOST, EXTRACT_MODEL_HOST: 'off', IMAGE_CONCURRENCY: '2', EXTRACT_THREADS: 'per-job' };
 /** The designs compared in one run. */
@@ -132,8 +132,12 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   textthread: { ...HOST, MODEL_HOST_TEXT: 'false' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
-  /** The host with BullMQ's sandbox: a job thread per concurrent job (one text, two image threads), as before the shared job thread (EXTRACT_THREADS=per-job). */
-  perjob: { ...HOST, EXTRACT_THREADS: 'per-job' },
+  /** One shared job thread for text and image jobs instead of a thread per job (EXTRACT_THREADS=shared; its tensor collection, MODEL_HOST_GC_MB, defaults to 64). */
+  shared: { ...HOST, EXTRACT_THREADS: 'shared' },
+  /** The same with two shared job threads (EXTRACT_JOB_THREADS=2). */
+  shared2: { ...HOST, EXTRACT_THREADS: 'shared', EXTRACT_JOB_THREADS: '2' },
+  /** One shared job thread without the tensor collection (MODEL_HOST_GC_MB=0). */
+  sharednogc: { ...HOST, EXTRACT_THREADS: 'shared', MODEL_HOST_GC_MB: '0' },
   /** Every model in the host and no job threads: extract's processors run in its main thread (EXTRACT_SANDBOX=false). */
   hostinline: { ...HOST, MODEL_HOST_TEXT: 'true', EXTRACT_SANDBOX: 'false' },
   /** The default, but every service's main thread (and extract alone's) runs through tsx (`node --import tsx main.ts`), as before the services were bundled. */

@@ -1,9 +1,9 @@
 /**
  * CPU-heavy work must not stall BullMQ job locks or the event loop (issue "Models", item 7).
  *
- * The extract service runs its processors in worker threads: by default one shared job thread takes
- * every job (@newsfuse/pipeline/job-threads; EXTRACT_THREADS=shared), or BullMQ's sandbox gives each
- * concurrent job its own (EXTRACT_THREADS=per-job); either is compiled to JavaScript by
+ * The extract service runs its processors in worker threads: BullMQ's sandbox gives each concurrent
+ * job its own (EXTRACT_THREADS=per-job, the default), or shared job threads take every job
+ * (@newsfuse/pipeline/job-threads; EXTRACT_THREADS=shared); either is compiled to JavaScript by
  * @newsfuse/pipeline/thread-entry (services/extract/src/main.ts). This test runs both arrangements
  * against the real Redis (REDIS_URL, default 127.0.0.1:6379; unique prefix, removed afterwards)
  * with a processor that computes synchronously for twice the lock duration:

@@ -1,7 +1,7 @@
 /**
  * extract: consumes news.articles.v1 and adds one BullMQ flow per article (parent in `fuse`, children
  * in `extract-text` and `extract-image`), then runs the text and image workers. The jobs run in worker
- * threads (by default one shared job thread for both queues: EXTRACT_THREADS) so they never stall job
+ * threads (a thread per concurrent job, or shared job threads for both queues: EXTRACT_THREADS) so they never stall job
  * locks or this event loop; the models run in the model host thread.
  */
 import { FlowProducer, MetricsTime, Queue, Worker, type Job, type Processor } from 'bullmq';
@@ -48,8 +48,8 @@ async function main(): Promise<void> {
       })
     : undefined;
 
-  // Where jobs run (the processors read their settings from env): the shared job threads (default),
-  // BullMQ's sandbox (a thread per concurrent job), or this thread (EXTRACT_SANDBOX=false).
+  // Where jobs run (the processors read their settings from env): BullMQ's sandbox, a thread per
+  // concurrent job (the default); shared job threads (EXTRACT_THREADS=shared); or this thread (EXTRACT_SANDBOX=false).
   const arrangement = !cfg.EXTRACT_SANDBOX ? 'inline' : cfg.EXTRACT_THREADS;
   const jobThreads =
     arrangement === 'shared'

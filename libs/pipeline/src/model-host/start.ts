@@ -31,7 +31,12 @@ export function modelHostOptions(
     AnalysisConfig,
     'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
   > &
-    Partial<Pick<AnalysisConfig, 'MODEL_HOST_GC_MB' | 'EXTRACT_THREADS' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST' | 'MODEL_HOST_FAST_THREADS'>>,
+    Partial<
+      Pick<
+        AnalysisConfig,
+        'MODEL_HOST_GC_MB' | 'EXTRACT_THREADS' | 'MODEL_HOST_ARENA' | 'MODEL_HOST_FAST_BURST' | 'MODEL_HOST_FAST_THREADS'
+      >
+    >,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
   return {

@@ -1,5 +1,5 @@
 /**
- * Entry of extract's shared job threads (EXTRACT_THREADS=shared, the default; main.ts starts them with
+ * Entry of extract's shared job threads (EXTRACT_THREADS=shared; main.ts starts them with
  * @newsfuse/pipeline/job-threads/pool): text and image jobs alike, several at once, with one extractor
  * of both sides — one copy of the language models, vocabularies and text encoders for every job. The
  * image models run in the process's model host; the text encoders in this thread unless
