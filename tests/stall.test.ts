@@ -170,7 +170,7 @@ describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 1
     assert.ok(o.loop.p99 < 200, `event-loop delay p99 ${o.loop.p99} ms`);
   });
 
-  it("shared job thread (EXTRACT_THREADS=shared): two jobs at once in one thread, no stalled or failed job", async () => {
+  it('shared job thread (EXTRACT_THREADS=shared): two jobs at once in one thread, no stalled or failed job', async () => {
     const jobs = 3;
     // The thread burns one job at a time (synchronous work), so a job waits up to 2x the lock
     // duration in the thread; its lock is renewed by this thread all the while.
