@@ -139,6 +139,20 @@ async function scenario(opts: {
   }
 }
 
+/** Print an arrangement's outcome, and assert every job completed with no stall, failure or lost lock and a responsive event loop. */
+function assertNoStall(label: string, o: Outcome, jobs: number): void {
+  console.log(
+    `[stall] ${label}: ${o.completed.length}/${jobs} completed in ${o.wallMs} ms, stalled ${o.stalled.length}, failed ${o.failed.length}, ` +
+      `lock renewals failed ${o.lockRenewalFailed.length}, errors ${o.errors.length}; event-loop delay p50 ${o.loop.p50} ms, p99 ${o.loop.p99} ms, max ${o.loop.max} ms`,
+  );
+  assert.deepEqual(o.stalled, [], 'no stalled job');
+  assert.deepEqual(o.failed, [], 'no failed job');
+  assert.deepEqual(o.lockRenewalFailed, [], 'every lock renewed');
+  assert.deepEqual(o.errors, [], 'no worker error');
+  assert.equal(o.completed.length, jobs);
+  assert.ok(o.loop.p99 < 200, `event-loop delay p99 ${o.loop.p99} ms`);
+}
+
 describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 180_000 }, () => {
   before(async () => {
     const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
@@ -154,20 +168,11 @@ describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 1
   it('sandboxed (worker threads): no stalled or failed job, event loop stays responsive', async () => {
     const jobs = 3;
     const o = await scenario({ mode: 'sandboxed', jobs, timeoutMs: 40_000 });
-    console.log(
-      `[stall] sandboxed: ${o.completed.length}/${jobs} completed in ${o.wallMs} ms, stalled ${o.stalled.length}, failed ${o.failed.length}, ` +
-        `lock renewals failed ${o.lockRenewalFailed.length}, errors ${o.errors.length}; event-loop delay p50 ${o.loop.p50} ms, p99 ${o.loop.p99} ms, max ${o.loop.max} ms`,
-    );
-    assert.deepEqual(o.stalled, [], 'no stalled job');
-    assert.deepEqual(o.failed, [], 'no failed job');
-    assert.deepEqual(o.lockRenewalFailed, [], 'every lock renewed');
-    assert.deepEqual(o.errors, [], 'no worker error');
-    assert.equal(o.completed.length, jobs);
+    assertNoStall('sandboxed', o, jobs);
     for (const r of o.completed) {
       assert.notEqual(r.threadId, 0, 'ran off the main thread');
       assert.ok(r.ms >= BURN_MS, 'burned for 2× the lock duration');
     }
-    assert.ok(o.loop.p99 < 200, `event-loop delay p99 ${o.loop.p99} ms`);
   });
 
   it('shared job thread (EXTRACT_THREADS=shared): two jobs at once in one thread, no stalled or failed job', async () => {
@@ -175,18 +180,9 @@ describe('CPU-heavy processors vs BullMQ locks and the event loop', { timeout: 1
     // The thread burns one job at a time (synchronous work), so a job waits up to 2x the lock
     // duration in the thread; its lock is renewed by this thread all the while.
     const o = await scenario({ mode: 'shared', concurrency: 2, jobs, timeoutMs: 60_000 });
-    console.log(
-      `[stall] shared: ${o.completed.length}/${jobs} completed in ${o.wallMs} ms, stalled ${o.stalled.length}, failed ${o.failed.length}, ` +
-        `lock renewals failed ${o.lockRenewalFailed.length}, errors ${o.errors.length}; event-loop delay p50 ${o.loop.p50} ms, p99 ${o.loop.p99} ms, max ${o.loop.max} ms`,
-    );
-    assert.deepEqual(o.stalled, [], 'no stalled job');
-    assert.deepEqual(o.failed, [], 'no failed job');
-    assert.deepEqual(o.lockRenewalFailed, [], 'every lock renewed');
-    assert.deepEqual(o.errors, [], 'no worker error');
-    assert.equal(o.completed.length, jobs);
+    assertNoStall('shared', o, jobs);
     assert.equal(new Set(o.completed.map((r) => r.threadId)).size, 1, 'one thread ran them all');
     assert.notEqual(o.completed[0]!.threadId, 0, 'off the main thread');
-    assert.ok(o.loop.p99 < 200, `event-loop delay p99 ${o.loop.p99} ms`);
   });
 
   it('control (same processor in-process): the jobs stall and the event loop blocks', async () => {
