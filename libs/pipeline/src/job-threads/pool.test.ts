@@ -83,6 +83,21 @@ describe('shared job threads', () => {
     await assert.rejects(pool.run('wait', job({ ms: 1 })), (e: unknown) => e instanceof NewsFuseError && e.code === 'JOB_THREAD_FAILED');
   });
 
+  it('a thread that cannot start fails the start, and none is started again', async () => {
+    const logs: string[] = [];
+    await assert.rejects(
+      startJobThreads({
+        entry: new URL('./fixtures/broken.thread.ts', import.meta.url),
+        threads: 1,
+        log: (m) => logs.push(m),
+        restartDelayMs: 10,
+      }),
+      /this thread cannot start/,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!logs.some((l) => /starting a new one/.test(l)), logs.join('\n'));
+  });
+
   it('threadJob keeps what a processor reads of a BullMQ job', () => {
     const j = threadJob({ id: '7', name: 'x', data: { a: 1 }, attemptsMade: 2, opts: { attempts: 3 } });
     assert.deepEqual(j, { id: '7', name: 'x', data: { a: 1 }, attemptsMade: 2, opts: { attempts: 3 } });

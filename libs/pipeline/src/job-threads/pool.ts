@@ -134,8 +134,15 @@ export async function startJobThreads(options: JobThreadsOptions): Promise<JobTh
   };
 
   for (let i = 0; i < options.threads; i++) slots.push(spawn(i));
-  // A thread that cannot start (its module fails to load) fails here, at start, not on the first job.
-  await Promise.all(slots.map((s) => s.ready));
+  // A thread that cannot start (its module fails to load) fails here, at start, not on the first job,
+  // and no thread is started again behind the caller's back.
+  try {
+    await Promise.all(slots.map((s) => s.ready));
+  } catch (err) {
+    stopping = true;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    throw err;
+  }
 
   /**
    * The live thread with the fewest jobs in progress or on their way to it (one being started again
