@@ -18,7 +18,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { NewsFuseError } from '@newsfuse/shared/errors';
 import { threadEntry, type ThreadLoader } from '../thread-entry.ts';
-import type { ThreadMemory } from '../thread-memory.ts';
 import { deserializeError, type FromThread, type ThreadJob, type ToThread } from './protocol.ts';
 
 export interface JobThreadsOptions {
@@ -43,8 +42,6 @@ export interface JobThreads {
   inProgress(): number[];
   /** Times a thread was started (threads + restarts). */
   readonly starts: number;
-  /** Each thread's V8 heap and packages (the memory breakdown). */
-  memory(): Promise<ThreadMemory[]>;
   /** Let the threads finish their jobs and end (after the BullMQ workers have closed); terminate after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -184,21 +181,6 @@ export async function startJobThreads(options: JobThreadsOptions): Promise<JobTh
       });
     },
     inProgress: () => slots.map((s) => s.pending.size),
-    memory: () =>
-      Promise.all(
-        slots.map(
-          (s) =>
-            new Promise<ThreadMemory>((resolve) => {
-              const on = (m: FromThread) => {
-                if (m.type !== 'memory') return;
-                s.worker.off('message', on);
-                resolve(m.memory as ThreadMemory);
-              };
-              s.worker.on('message', on);
-              s.worker.postMessage({ type: 'memory' } satisfies ToThread);
-            }),
-        ),
-      ),
     async stop(graceMs = 30_000) {
       stopping = true;
       await Promise.all(

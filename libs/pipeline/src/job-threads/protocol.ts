@@ -26,13 +26,10 @@ export interface SerializedError {
   retriable?: boolean;
 }
 
-export type ToThread = { type: 'job'; id: number; kind: string; job: ThreadJob } | { type: 'stop' } | { type: 'memory' };
+export type ToThread = { type: 'job'; id: number; kind: string; job: ThreadJob } | { type: 'stop' };
 
 export type FromThread =
-  | { type: 'ready' }
-  | { type: 'done'; id: number; value: unknown }
-  | { type: 'failed'; id: number; error: SerializedError }
-  | { type: 'memory'; memory: unknown };
+  { type: 'ready' } | { type: 'done'; id: number; value: unknown } | { type: 'failed'; id: number; error: SerializedError };
 
 export function serializeError(err: unknown): SerializedError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };

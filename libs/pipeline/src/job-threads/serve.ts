@@ -5,7 +5,6 @@
  * main thread's BullMQ workers' concurrency. 'stop' ends the thread once no job is in progress.
  */
 import { parentPort } from 'node:worker_threads';
-import { threadMemory } from '../thread-memory.ts';
 import { serializeError, type FromThread, type ThreadProcessor, type ToThread } from './protocol.ts';
 
 export function serveJobs(processors: Record<string, ThreadProcessor>): void {
@@ -24,7 +23,6 @@ export function serveJobs(processors: Record<string, ThreadProcessor>): void {
       exitIfIdle();
       return;
     }
-    if (m.type === 'memory') return post({ type: 'memory', memory: threadMemory() });
     const processor = processors[m.kind];
     if (!processor) {
       post({ type: 'failed', id: m.id, error: { name: 'Error', message: `no processor for job kind "${m.kind}" in this thread` } });
