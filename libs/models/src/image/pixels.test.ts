@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IMAGENET_DEV, sharedMissing } from '@newsfuse/testkit/paths';
 import { mulberry32 } from '../math.ts';
-import { centerNetRows } from './detector-onnx.ts';
-import { cropAndResize, resizeBilinear, type Raster } from './pixels.ts';
+import { decodeImage } from './decode.ts';
+import { centerNetInput, centerNetRows } from './detector-onnx.ts';
+import { blazeFaceInput, expressionInputData } from './faces-onnx.ts';
+import { cropAndResize, resizeBilinear, rgbRaster, type Raster } from './pixels.ts';
 import { initTf, tf } from './tf.ts';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -112,6 +117,53 @@ test('resizeBilinear gives the bits of the direct four-corner formula (enlarging
     }
   }
 });
+
+test(
+  "the models' inputs from real photos: the direct formula's bits (RGB-byte kernels, a Buffer or a Uint8Array, a reused buffer)",
+  { skip: sharedMissing('the photos') },
+  async () => {
+    const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const dir = join(IMAGENET_DEV, 'images');
+    // every 25th photo: landscapes, portraits, and sizes that shrink (> 512 px) and enlarge
+    const files = readdirSync(dir)
+      .sort()
+      .filter((_, i) => i % 40 === 0);
+    const detBuf = new Float32Array(new SharedArrayBuffer(512 * 512 * 3 * 4)); // as a model host's, reused
+    const faceBuf = new Float32Array(256 * 256 * 3);
+    const sizes = new Set<string>();
+    for (const f of files) {
+      const img = await decodeImage(readFileSync(join(dir, f)));
+      sizes.add(img.width > 512 || img.height > 512 ? 'shrink' : 'enlarge');
+      const asArray = { ...img, data: new Uint8Array(img.data) };
+      for (const im of [img, asArray]) {
+        const src = rgbRaster(im);
+        assert.deepEqual(
+          bits(centerNetInput(im, 512, 'letterbox', 127, detBuf)),
+          bits(resizeBilinearDirect(src, 512, 512, { pad: 127 })),
+          f,
+        );
+        assert.deepEqual(bits(centerNetInput(im, 512, 'stretch', 127)), bits(resizeBilinearDirect(src, 512, 512)), f);
+        const face = resizeBilinearDirect(src, 256, 256).map((v) => v / 127.5 - 1);
+        assert.deepEqual(bits(blazeFaceInput(src, 256, faceBuf)), bits(face), f);
+      }
+      // the float path (a face crop /255 → 64²): the generic kernels
+      const crop = { x1: img.width * 0.3, y1: img.height * 0.2, x2: img.width * 0.7, y2: img.height * 0.7 };
+      const c = cropAndResize(
+        rgbRaster(img),
+        [crop.y1 / img.height, crop.x1 / img.width, crop.y2 / img.height, crop.x2 / img.width],
+        256,
+        256,
+      );
+      const small = resizeBilinearDirect({ ...c, data: c.data.map((v) => v / 255) }, 64, 64);
+      const grey = Float32Array.from(
+        { length: 64 * 64 },
+        (_, i) => (small[3 * i]! * 0.2989 + small[3 * i + 1]! * 0.587 + small[3 * i + 2]! * 0.114 - 0.5) * 2,
+      );
+      assert.deepEqual(bits(expressionInputData(rgbRaster(img), crop)), bits(grey), f);
+    }
+    assert.deepEqual([...sizes].sort(), ['enlarge', 'shrink'], 'both the enlarging and the shrinking path were compared');
+  },
+);
 
 test('centerNetRows: 3x3 peaks per class, best first, top-k, boxes = 4·(x, y) ∓ sizes', () => {
   const g = 4;

@@ -31,6 +31,12 @@ export const rgbRaster = (img: RgbImage): Raster => ({ data: img.data, width: im
  * output rows (enlarging) is interpolated once. `into` (outW·outH·channels values) receives the result
  * instead of a new array, e.g. a model host's shared memory (ort.ts allocFloat32), so no copy is made
  * to send it.
+ *
+ * The per-row work is in small kernels: ones of their own for 3-channel bytes (the models' inputs from
+ * an RgbImage), so that their element accesses see one array type — a single loop over bytes and
+ * floats (the expression model's crops) was polymorphic, and its rarely-run loop for the columns at
+ * the padding deoptimised it row after row — about a quarter of the CPU before for CenterNet's 512²
+ * input (bench/prep-steps.ts).
  */
 export function resizeBilinear(
   src: Raster,
@@ -65,7 +71,17 @@ export function resizeBilinear(
     if (x1 < w) both = x + 1;
     if (x0 < w) one = x + 1;
   }
+  const cols: Columns = { x0s, x1s, xl, both, one, pad };
+  // RGB bytes (every image's first resize) get kernels of their own, so that their element accesses
+  // see one array type only (a Buffer is viewed as a plain Uint8Array); anything else the generic ones.
+  const rgb8 = c === 3 && data instanceof Uint8Array;
+  const bytes = rgb8 ? (data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.length)) : undefined;
   const rowLen = outW * c;
+  /** Source row y interpolated along x into r (float64). */
+  const xRow = (y: number, r: Float64Array): void => {
+    if (bytes) xRowRgb8(bytes, y * w * 3, cols, r);
+    else xRowAny(data, y * w * c, c, cols, r);
+  };
   // A padding row interpolates to the padding value: pad + (pad − pad)·l = pad.
   const padRow = new Float64Array(rowLen).fill(pad);
   // The x-interpolated source rows, two kept (output rows walk the source rows upwards).
@@ -77,69 +93,150 @@ export function resizeBilinear(
     if (rowOf[0] === y) return rows[0]!;
     if (rowOf[1] === y) return rows[1]!;
     const slot = rows[0] === keep ? 1 : rows[1] === keep ? 0 : rowOf[0]! <= rowOf[1]! ? 0 : 1;
-    const r = rows[slot]!;
     rowOf[slot] = y;
-    const base = y * w * c;
-    let o = 0;
-    for (let x = 0; x < both; x++) {
-      const a = base + x0s[x]!;
-      const b = base + x1s[x]!;
-      const l = xl[x]!;
-      for (let k = 0; k < c; k++) {
-        const tl = data[a + k]!;
-        r[o++] = tl + (data[b + k]! - tl) * l;
-      }
-    }
-    for (let x = both; x < one; x++) {
-      const a = base + x0s[x]!;
-      const l = xl[x]!;
-      for (let k = 0; k < c; k++) {
-        const tl = data[a + k]!;
-        r[o++] = tl + (pad - tl) * l;
-      }
-    }
-    for (; o < rowLen; o++) r[o] = pad;
-    return r;
+    xRow(y, rows[slot]!);
+    return rows[slot]!;
   };
   for (let y = 0; y < outH; y++) {
     const f = y * sy;
     const y0 = Math.floor(f);
     const y1 = Math.min(vh - 1, Math.ceil(f));
     const yl = f - y0;
+    const o = y * rowLen;
     if (sy >= 1 && y1 < h) {
       // Shrinking: two source rows seldom serve two output rows, so interpolate straight into the
       // output (the same operations, no row kept).
-      const r0 = y0 * w * c;
-      const r1 = y1 * w * c;
-      let o = y * rowLen;
-      for (let x = 0; x < one; x++) {
-        const a = x0s[x]!;
-        const b = x1s[x]!;
-        const l = xl[x]!;
-        for (let k = 0; k < c; k++) {
-          const tl = data[r0 + a + k]!;
-          const bl = data[r1 + a + k]!;
-          const t = tl + ((x < both ? data[r0 + b + k]! : pad) - tl) * l;
-          const bt = bl + ((x < both ? data[r1 + b + k]! : pad) - bl) * l;
-          out[o++] = t + (bt - t) * yl;
-        }
-      }
-      out.fill(pad, o, (y + 1) * rowLen); // columns of padding only
+      if (bytes) shrinkRowRgb8(bytes, y0 * w * 3, y1 * w * 3, yl, cols, out, o);
+      else shrinkRowAny(data, y0 * w * c, y1 * w * c, yl, c, cols, out, o);
+      out.fill(pad, o + cols.one * c, o + rowLen); // columns of padding only
       continue;
     }
     const top = interpolated(y0);
     const bottom = interpolated(y1, top);
-    const o = y * rowLen;
     if (top === padRow && bottom === padRow) {
       out.fill(pad, o, o + rowLen); // pad + (pad − pad)·yl = pad: the letterbox's bottom band
       continue;
     }
-    for (let i = 0; i < rowLen; i++) {
-      const t = top[i]!;
-      out[o + i] = t + (bottom[i]! - t) * yl;
-    }
+    lerpRows(top, bottom, yl, out, o, rowLen);
   }
   return { data: out, width: outW, height: outH, channels: c };
+}
+
+/** resizeBilinear's column table: per output column the left and right source offsets and the lerp. */
+interface Columns {
+  x0s: Int32Array;
+  x1s: Int32Array;
+  xl: Float32Array;
+  both: number;
+  one: number;
+  pad: number;
+}
+
+// resizeBilinear's kernels. Each computes, per value, tl + (tr − tl)·xl along x (float64) and, for an
+// output value, t + (b − t)·yl of two such values, stored as float32: the direct formula's operations.
+// The *Rgb8 ones are the *Any ones for 3 channels of bytes, unrolled. Columns [both, one) (right of
+// the image's last pixel: tr is the padding) go through the same loop as the others: a loop of their
+// own, run for some images only, would be reached by optimised code without type feedback and
+// deoptimise it — again and again for a loop's on-stack-replaced code (seen with --trace-deopt).
+
+function xRowRgb8(d: Uint8Array, base: number, cols: Columns, r: Float64Array): void {
+  const { x0s, x1s, xl, both, one, pad } = cols;
+  let o = 0;
+  for (let x = 0; x < one; x++) {
+    const a = base + x0s[x]!;
+    const l = xl[x]!;
+    const t0 = d[a]!;
+    const t1 = d[a + 1]!;
+    const t2 = d[a + 2]!;
+    if (x < both) {
+      const b = base + x1s[x]!;
+      r[o] = t0 + (d[b]! - t0) * l;
+      r[o + 1] = t1 + (d[b + 1]! - t1) * l;
+      r[o + 2] = t2 + (d[b + 2]! - t2) * l;
+    } else {
+      r[o] = t0 + (pad - t0) * l;
+      r[o + 1] = t1 + (pad - t1) * l;
+      r[o + 2] = t2 + (pad - t2) * l;
+    }
+    o += 3;
+  }
+  r.fill(pad, o);
+}
+
+function xRowAny(d: Float32Array | Uint8Array, base: number, c: number, cols: Columns, r: Float64Array): void {
+  const { x0s, x1s, xl, both, one, pad } = cols;
+  let o = 0;
+  for (let x = 0; x < one; x++) {
+    const a = base + x0s[x]!;
+    const b = base + x1s[x]!;
+    const l = xl[x]!;
+    for (let k = 0; k < c; k++) {
+      const tl = d[a + k]!;
+      r[o++] = tl + ((x < both ? d[b + k]! : pad) - tl) * l;
+    }
+  }
+  r.fill(pad, o);
+}
+
+function shrinkRowRgb8(d: Uint8Array, r0: number, r1: number, yl: number, cols: Columns, out: Float32Array, o: number): void {
+  const { x0s, x1s, xl, both, one, pad } = cols;
+  for (let x = 0; x < one; x++) {
+    const a = x0s[x]!;
+    const l = xl[x]!;
+    const p0 = r0 + a;
+    const q0 = r1 + a;
+    const inside = x < both;
+    const p1 = r0 + x1s[x]!;
+    const q1 = r1 + x1s[x]!;
+    let t = d[p0]!;
+    let bt = d[q0]!;
+    t += ((inside ? d[p1]! : pad) - t) * l;
+    bt += ((inside ? d[q1]! : pad) - bt) * l;
+    out[o] = t + (bt - t) * yl;
+    t = d[p0 + 1]!;
+    bt = d[q0 + 1]!;
+    t += ((inside ? d[p1 + 1]! : pad) - t) * l;
+    bt += ((inside ? d[q1 + 1]! : pad) - bt) * l;
+    out[o + 1] = t + (bt - t) * yl;
+    t = d[p0 + 2]!;
+    bt = d[q0 + 2]!;
+    t += ((inside ? d[p1 + 2]! : pad) - t) * l;
+    bt += ((inside ? d[q1 + 2]! : pad) - bt) * l;
+    out[o + 2] = t + (bt - t) * yl;
+    o += 3;
+  }
+}
+
+function shrinkRowAny(
+  d: Float32Array | Uint8Array,
+  r0: number,
+  r1: number,
+  yl: number,
+  c: number,
+  cols: Columns,
+  out: Float32Array,
+  o: number,
+): void {
+  const { x0s, x1s, xl, both, one, pad } = cols;
+  for (let x = 0; x < one; x++) {
+    const a = x0s[x]!;
+    const b = x1s[x]!;
+    const l = xl[x]!;
+    for (let k = 0; k < c; k++) {
+      const tl = d[r0 + a + k]!;
+      const bl = d[r1 + a + k]!;
+      const t = tl + ((x < both ? d[r0 + b + k]! : pad) - tl) * l;
+      const bt = bl + ((x < both ? d[r1 + b + k]! : pad) - bl) * l;
+      out[o++] = t + (bt - t) * yl;
+    }
+  }
+}
+
+function lerpRows(top: Float64Array, bottom: Float64Array, yl: number, out: Float32Array, o: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const t = top[i]!;
+    out[o + i] = t + (bottom[i]! - t) * yl;
+  }
 }
 
 /**
