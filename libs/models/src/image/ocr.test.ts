@@ -1,8 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { decodeImage } from './decode.ts';
 import { cer, renderScene, TEST_SCENES, type SceneLine } from '@newsfuse/testkit/ocr-scenes';
-import { createOcr, ctcGreedyDecode, dbPostprocess, minAreaRect, ocrDetInput, type OcrEngine } from './ocr.ts';
+import { IMAGENET_DEV, sharedMissing } from '@newsfuse/testkit/paths';
+import { createOrtSession } from '../ort.ts';
+import { resolveModel } from '../registry.ts';
+import {
+  createOcr,
+  ctcGreedyDecode,
+  dbPostprocess,
+  growingInputBuffers,
+  minAreaRect,
+  ocrDetInput,
+  ocrDetSize,
+  type OcrEngine,
+} from './ocr.ts';
 
 async function render(lines: SceneLine[], w: number, h: number, bg?: string) {
   return decodeImage(await renderScene({ name: '', width: w, height: h, lines, ...(bg ? { background: bg } : {}) }));
@@ -27,6 +42,59 @@ test('text detector input: BGR planes, (v/255 − mean)/std of every pixel, stor
       const v = data[i * 3 + (2 - c)]!; // plane 0 <- B, 1 <- G, 2 <- R
       assert.equal(x[c * plane + i], Math.fround((v / 255 - mean[c]!) / std[c]!));
     }
+});
+
+test(
+  "text detector input from real photos: the per-pixel formula on sharp's resize, in a reused buffer",
+  { skip: sharedMissing('the photos') },
+  async () => {
+    const dir = join(IMAGENET_DEV, 'images');
+    const files = readdirSync(dir)
+      .sort()
+      .filter((_, i) => i % 50 === 0);
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    const buffers = growingInputBuffers();
+    let views = 0;
+    for (const f of files) {
+      const img = await decodeImage(readFileSync(join(dir, f)));
+      const { width: w, height: h } = ocrDetSize(img, 960);
+      const rgb = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .resize(w, h, { fit: 'fill', kernel: 'linear' })
+        .raw()
+        .toBuffer();
+      const plane = w * h;
+      const want = new Float32Array(3 * plane);
+      for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) want[c * plane + i] = (rgb[i * 3 + (2 - c)]! / 255 - mean[c]!) / std[c]!;
+      await buffers.lend(3 * plane, async (buf) => {
+        if (buf.buffer.byteLength > buf.byteLength) views++;
+        buf.fill(Number.NaN); // what an earlier image left must not show
+        const got = await ocrDetInput(img, 960, () => buf);
+        assert.deepEqual([got.width, got.height], [w, h]);
+        assert.equal(got.data, buf);
+        assert.deepEqual(new Uint32Array(got.data.buffer, 0, 3 * plane), new Uint32Array(want.buffer), f);
+      });
+    }
+    assert.ok(views > 0, 'some inputs were views of a longer buffer');
+  },
+);
+
+test('growingInputBuffers: exact lengths, one kept buffer grown to the longest, a buffer lent twice only after its return', async () => {
+  const b = growingInputBuffers();
+  const first = await b.lend(100, async (x) => x);
+  assert.equal(first.length, 100);
+  assert.equal(
+    await b.lend(60, async (x) => (assert.equal(x.length, 60), x.buffer)),
+    first.buffer,
+    'a shorter input: a view of the kept buffer',
+  );
+  const longer = await b.lend(200, async (x) => x);
+  assert.notEqual(longer.buffer, first.buffer);
+  assert.equal(await b.lend(150, async (x) => x.buffer), longer.buffer, 'the longer buffer replaced the shorter one');
+  await b.lend(10, async (x) => {
+    const inner = await b.lend(10, async (y) => y);
+    assert.notEqual(inner.buffer, x.buffer, 'not lent twice at once');
+  });
 });
 
 test('minAreaRect of an axis-aligned block of pixels and of a 30° bar', () => {
@@ -118,6 +186,21 @@ describe('PP-OCRv4 reads rendered text', () => {
     const got = await ocr.recognize(img);
     assert.equal(got.length, 2, JSON.stringify(got.map((l) => l.text)));
     got.forEach((l, i) => assert.ok(cer(lines[i]!.text, l.text) <= 0.05, `"${l.text}" vs "${lines[i]!.text}"`));
+  });
+
+  test('the detector reads only the view it is given: a view of a longer buffer gives the outputs of an exact array', async () => {
+    const det = await createOrtSession(await resolveModel('ppocr-v4-det-int8'), { threads: 1, shapes: 'variable' });
+    const [w, h] = [96, 64];
+    const n = 3 * w * h;
+    const rnd = (i: number) => (((i * 2654435761) >>> 0) % 1000) / 500 - 1;
+    const exact = Float32Array.from({ length: n }, (_, i) => rnd(i));
+    const long = new Float32Array(n + 5000).fill(7);
+    long.set(exact);
+    const run = async (data: Float32Array) =>
+      (await det.run({ [det.inputNames[0]!]: { type: 'float32', data, dims: [1, 3, h, w] } }))[det.outputNames[0]!]!.data as Float32Array;
+    const a = await run(exact);
+    const b = await run(new Float32Array(long.buffer, 0, n));
+    assert.deepEqual(new Uint32Array(b.buffer, b.byteOffset, b.length), new Uint32Array(a.buffer, a.byteOffset, a.length));
   });
 
   test('a blank image yields no lines', async () => {

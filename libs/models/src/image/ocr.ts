@@ -346,14 +346,32 @@ function sampleQuad(img: RgbImage, quad: Pt[], outW: number, outH: number): Floa
   return out;
 }
 
-/**
- * The text detector's input for an image: its longest side limited to `maxSide`, both sides rounded
- * to a multiple of 32, BGR planes normalised with ImageNet's mean and std (NCHW [1, 3, height, width]).
- */
-export async function ocrDetInput(img: RgbImage, maxSide: number): Promise<{ data: Float32Array; width: number; height: number }> {
+/** (v/255 − mean)/std for each 8-bit value v, per input plane (B, G, R), as float32: the values the per-pixel formula stores. */
+const detNorm = (mean: number, std: number) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / std);
+const DET_NORM_B = detNorm(0.485, 0.229);
+const DET_NORM_G = detNorm(0.456, 0.224);
+const DET_NORM_R = detNorm(0.406, 0.225);
+
+/** The text detector's input size for an image: its longest side limited to `maxSide`, both sides rounded to a multiple of 32. */
+export function ocrDetSize(img: { width: number; height: number }, maxSide: number): { width: number; height: number } {
   const ratio = Math.min(1, maxSide / Math.max(img.width, img.height));
-  const dw = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
-  const dh = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
+  return {
+    width: Math.max(32, Math.round((img.width * ratio) / 32) * 32),
+    height: Math.max(32, Math.round((img.height * ratio) / 32) * 32),
+  };
+}
+
+/**
+ * The text detector's input for an image: {@link ocrDetSize}, BGR planes normalised with ImageNet's
+ * mean and std (NCHW [1, 3, height, width]), in a buffer from `alloc` (3·width·height values;
+ * default {@link allocFloat32}).
+ */
+export async function ocrDetInput(
+  img: RgbImage,
+  maxSide: number,
+  alloc: (length: number) => Float32Array = allocFloat32,
+): Promise<{ data: Float32Array; width: number; height: number }> {
+  const { width: dw, height: dh } = ocrDetSize(img, maxSide);
   const rgb =
     dw === img.width && dh === img.height
       ? img.data
@@ -362,21 +380,52 @@ export async function ocrDetInput(img: RgbImage, maxSide: number): Promise<{ dat
           .raw()
           .toBuffer();
   const plane = dw * dh;
-  const x = allocFloat32(3 * plane);
-  // channel 0 <- B, 1 <- G, 2 <- R (PaddleOCR feeds cv2's BGR)
-  for (let i = 0, j = 0; i < plane; i++, j += 3) {
-    x[i] = DET_NORM_B[rgb[j + 2]!]!;
-    x[plane + i] = DET_NORM_G[rgb[j + 1]!]!;
-    x[2 * plane + i] = DET_NORM_R[rgb[j]!]!;
-  }
+  const x = alloc(3 * plane);
+  // a plain Uint8Array view (sharp gives a Buffer): the loop's reads see one array type
+  detPlanes(rgb.constructor === Uint8Array ? rgb : new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length), x, plane);
   return { data: x, width: dw, height: dh };
 }
 
-/** (v/255 − mean)/std for each 8-bit value v, per input plane (B, G, R), as float32: the values the per-pixel formula stores. */
-const detNorm = (mean: number, std: number) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / std);
-const DET_NORM_B = detNorm(0.485, 0.229);
-const DET_NORM_G = detNorm(0.456, 0.224);
-const DET_NORM_R = detNorm(0.406, 0.225);
+/** x's three planes ← the normalised B, G and R of `rgb`'s `plane` pixels (PaddleOCR feeds cv2's BGR). */
+function detPlanes(rgb: Uint8Array, x: Float32Array, plane: number): void {
+  const nb = DET_NORM_B;
+  const ng = DET_NORM_G;
+  const nr = DET_NORM_R;
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    x[i] = nb[rgb[j + 2]!]!;
+    x[plane + i] = ng[rgb[j + 1]!]!;
+    x[2 * plane + i] = nr[rgb[j]!]!;
+  }
+}
+
+/**
+ * Reusable input buffers for a model whose input length varies from image to image (the text
+ * detector's): `lend(length, use)` hands `use` a float32 array of exactly `length` values — a view at
+ * the start of a kept buffer (from {@link allocFloat32}: shared memory under a model host) when that one
+ * is long enough, else a new buffer that replaces it — and takes it back once `use` has settled
+ * (neither onnxruntime nor the model host keeps an input after its run). A fresh buffer per image
+ * cost more than filling it (its pages are faulted in and zeroed, and V8 frees it only at a full
+ * collection); the kept ones grow to the longest input seen, at most `keep` of them.
+ */
+export function growingInputBuffers(keep = 1): { lend<T>(length: number, use: (buf: Float32Array) => Promise<T>): Promise<T> } {
+  const free: Float32Array[] = [];
+  return {
+    async lend(length, use) {
+      const i = free.findIndex((b) => b.length >= length);
+      const buf = i >= 0 ? free.splice(i, 1)[0]! : allocFloat32(length);
+      try {
+        return await use(buf.length === length ? buf : new Float32Array(buf.buffer, buf.byteOffset, length));
+      } finally {
+        if (free.length < keep) free.push(buf);
+        else {
+          // keep the longest
+          const j = free.findIndex((b) => b.length < buf.length);
+          if (j >= 0) free[j] = buf;
+        }
+      }
+    },
+  };
+}
 
 export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const resolve = async (name: string) => (await import('../registry.ts')).resolveModel(name);
@@ -393,10 +442,15 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   ]);
   const dict = [...keys.replace(/\r/g, '').replace(/\n$/, '').split('\n'), ' '];
 
+  const detInputs = growingInputBuffers();
+
   async function detect(img: RgbImage): Promise<{ boxes: TextBox[]; sx: number; sy: number }> {
-    const { data: x, width: dw, height: dh } = await ocrDetInput(img, o.maxSide);
-    const feeds = { [det.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, dh, dw] } };
-    const out = (await det.run(feeds))[det.outputNames[0]!]!;
+    const { width: dw, height: dh } = ocrDetSize(img, o.maxSide);
+    const out = await detInputs.lend(3 * dw * dh, async (buf) => {
+      const { data: x } = await ocrDetInput(img, o.maxSide, () => buf);
+      const feeds = { [det.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, dh, dw] } };
+      return (await det.run(feeds))[det.outputNames[0]!]!;
+    });
     const [, , ph, pw] = out.dims as number[];
     const boxes = dbPostprocess(out.data as Float32Array, pw!, ph!, o);
     return { boxes, sx: img.width / pw!, sy: img.height / ph! };
