@@ -10,7 +10,8 @@
  * orders them; a first round warms up and is not counted. CPU is the process's (user + system, all
  * threads: onnxruntime's and libvips' included) around each call, so a model's row is its graph plus
  * its pre- and post-processing; the pre/post-processing rows (`… input`, `… rows`) are also given
- * alone. Prints one JSON line (ms per image per step).
+ * alone, the inputs into buffers kept from image to image as the engines keep them. Old and new
+ * implementations of the pre-processing steps side by side: bench/prep-steps.ts. Prints one JSON line (ms per image per step).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,9 +24,10 @@ import { createFaceAnalyzer } from '@newsfuse/models/image/faces';
 import { blazeFaceInput } from '@newsfuse/models/image/faces-onnx';
 import { hogFromRgb } from '@newsfuse/models/image/hog';
 import { nearDupHashes } from '@newsfuse/models/image/neardup';
-import { createOcr, ocrDetInput } from '@newsfuse/models/image/ocr';
+import { createOcr, growingInputBuffers, ocrDetInput, ocrDetSize } from '@newsfuse/models/image/ocr';
 import { perceptualHash } from '@newsfuse/models/image/phash';
 import { rgbRaster } from '@newsfuse/models/image/pixels';
+import { allocFloat32 } from '@newsfuse/models/ort';
 import { IMAGENET_DEV, sharedMissing } from '@newsfuse/testkit/paths';
 
 const { values } = parseArgs({
@@ -54,6 +56,10 @@ const ocr = await createOcr({ threads });
 const faces = await createFaceAnalyzer({ threads });
 // A heat map of the real graph's size (128² × 80 classes) for the post-processing row: the first photo's.
 const heat = { data: new Float32Array(0), wh: new Float32Array(0) };
+// The input rows fill buffers kept from image to image, as the engines do (ort.ts inputBuffers, ocr.ts growingInputBuffers).
+const detectorInput = allocFloat32(512 * 512 * 3);
+const facesInput = allocFloat32(256 * 256 * 3);
+const ocrInputs = growingInputBuffers();
 
 const cpuMs = () => {
   const c = process.cpuUsage();
@@ -76,7 +82,7 @@ for (let round = 0; round <= rounds; round++) {
     await timed('colour', () => colourStats(img));
     await timed('hog', () => hogFromRgb(img));
     await timed('detector', () => detector.detect(img));
-    await timed('detector input', () => centerNetInput(img, 512, 'letterbox', 127));
+    await timed('detector input', () => centerNetInput(img, 512, 'letterbox', 127, detectorInput));
     if (heat.data.length === 0) {
       // one synthetic map with a few peaks, the size the graph gives
       heat.data = Float32Array.from({ length: 128 * 128 * 80 }, (_, i) => (i % 997 === 0 ? 0.6 : (i % 13) / 100));
@@ -84,9 +90,10 @@ for (let round = 0; round <= rounds; round++) {
     }
     await timed('detector rows', () => centerNetRows(heat.data, heat.wh, 128, 80, 0.3));
     await timed('faces', () => faces.analyze(img));
-    await timed('faces input', () => blazeFaceInput(rgbRaster(img), 256));
+    await timed('faces input', () => blazeFaceInput(rgbRaster(img), 256, facesInput));
     await timed('ocr', () => ocr.recognize(img));
-    await timed('ocr input', () => ocrDetInput(img, 960));
+    const ocrSize = ocrDetSize(img, 960);
+    await timed('ocr input', () => ocrInputs.lend(3 * ocrSize.width * ocrSize.height, (buf) => ocrDetInput(img, 960, () => buf)));
   }
   if (round > 0) for (const [k, v] of Object.entries(acc)) total[k] = (total[k] ?? 0) + v / photos.length / rounds;
 }
