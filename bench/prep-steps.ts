@@ -14,7 +14,8 @@
  * --plain. A first round warms up and is not counted; the order old/new alternates from photo to photo.
  * CPU is the process's (user + system, all threads) around each call and a 2 ms pause after it, so
  * that what libvips' threads still do for a sharp call is counted with it and not with the next step;
- * `ocr input: sharp` is the resize alone (unchanged, the same call on both sides). Prints a table and one JSON line.
+ * `ocr input: sharp` is the resize alone (unchanged, the same call on both sides), `ocr planes` the
+ * rest (the normalisation into its buffer: ocrDetInput on photos already at the detector's size). Prints a table and one JSON line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,6 +93,17 @@ const sharpResize = async (img: RgbImage) => {
     .toBuffer();
   return new Float32Array(1);
 };
+// The photos at the OCR detector's input size (resized once here, as ocrDetInput resizes them): ocrDetInput
+// takes such a raster as it is, so `ocr planes` is the OCR input's own work without sharp's resize.
+const atOcrSize = new Map<RgbImage, RgbImage>();
+for (const img of photos) {
+  const { width, height } = ocrDetSize(img, 960);
+  const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  atOcrSize.set(img, { data, width, height });
+}
 const steps: Step[] = [
   {
     name: 'detector input',
@@ -110,6 +122,11 @@ const steps: Step[] = [
   },
   { name: 'ocr input', old: async (img) => (await ocrDetInputOld(img, 960)).data, new: ocrInput },
   { name: 'ocr input: sharp', old: sharpResize, new: sharpResize },
+  {
+    name: 'ocr planes',
+    old: async (img) => (await ocrDetInputOld(atOcrSize.get(img)!, 960)).data,
+    new: (img) => ocrInput(atOcrSize.get(img)!),
+  },
 ];
 
 const only = values.steps?.split(',');
@@ -117,11 +134,11 @@ if (only) steps.splice(0, steps.length, ...steps.filter((s) => only.includes(s.n
 const rounds = Number(values.rounds);
 const total: Record<string, { old: number; new: number }> = {};
 for (let round = 0; round <= rounds; round++) {
-  let k = 0;
-  for (const img of photos) {
-    for (const s of steps) {
+  for (const [p, img] of photos.entries()) {
+    for (const [j, s] of steps.entries()) {
       const t = (total[s.name] ??= { old: 0, new: 0 });
-      const order = (k++ + round) % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const);
+      // old first for half the photos of each step (and the other half next round)
+      const order = (p + j + round) % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const);
       const out: Partial<Record<'old' | 'new', Float32Array>> = {};
       for (const side of order) {
         await settle();
