@@ -67,6 +67,7 @@ import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
+import { hostShards } from '@newsfuse/pipeline/model-host/shards';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
@@ -120,8 +121,10 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostprev: { ...HOST, THREAD_YOUNG_GEN_MB: '32', NEWSFUSE_ORT_MEM_PATTERN: 'on' },
   /** The host with one image thread (less memory, the host idles while the thread prepares a photo). */
   host1: { ...HOST, IMAGE_CONCURRENCY: '1' },
-  /** The host with one intra-op thread per session (MODEL_HOST_THREADS=1; the default is the machine's cores). */
-  hostt1: { ...HOST, MODEL_HOST_THREADS: '1' },
+  /** The host as one thread with one intra-op thread per session (MODEL_HOST_SHARDS=1, MODEL_HOST_THREADS=1). */
+  hostt1: { ...HOST, MODEL_HOST_SHARDS: '1', MODEL_HOST_THREADS: '1' },
+  /** The host as one thread whose sessions use every core (MODEL_HOST_SHARDS=1: intra-op threads = cores), the default before the shards (2026-12-03). */
+  hostone: { ...HOST, MODEL_HOST_SHARDS: '1' },
   /** The host with two image threads, said explicitly (the default). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */
@@ -538,7 +541,8 @@ async function main() {
       TEXT_CONCURRENCY: extractCfg.TEXT_CONCURRENCY,
       IMAGE_CONCURRENCY: extractCfg.IMAGE_CONCURRENCY,
       ORT_THREADS: extractCfg.ORT_THREADS,
-      MODEL_HOST_THREADS: extractCfg.MODEL_HOST_THREADS ?? cpus().length,
+      MODEL_HOST_SHARDS: hostShards(extractCfg),
+      MODEL_HOST_THREADS: extractCfg.MODEL_HOST_THREADS ?? Math.max(1, Math.floor(cpus().length / hostShards(extractCfg))),
       MODEL_HOST_QUEUE: extractCfg.MODEL_HOST_QUEUE,
       KAFKA_PARTITIONS: 4,
     },

@@ -90,7 +90,7 @@ async function main() {
   const snapshot = async (phase: string, host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
     if (!values.breakdown) return;
     const threads: Record<string, ThreadMemory> = { main: threadMemory() };
-    if (host) threads.host = await host.memory();
+    if (host) for (const [i, m] of (await host.memory()).entries()) threads[i ? `host${i}` : 'host'] = m;
     for (const [role, pool] of Object.entries(pools))
       for (const [i, w] of pool.entries()) {
         const id = nextId++;
@@ -187,7 +187,7 @@ async function main() {
   const allTexts = zhTexts.length > 0 ? [...texts, ...zhTexts] : texts;
   await runAll(jobsFor(warmupIndices(allTexts, Math.max(cfg.TEXT_CONCURRENCY, cfg.IMAGE_CONCURRENCY) * 2, textOf), 'warm'));
   await snapshot('warm', host, pools);
-  const client = host ? connectModelHost({ name: host.options.name }) : undefined;
+  const client = host ? connectModelHost({ name: host.options.name, shards: host.options.shards ?? 1 }) : undefined;
   const hostStats0 = await client?.stats();
   const jobs = jobsFor(
     Array.from({ length: n }, (_, i) => 1000 + i),

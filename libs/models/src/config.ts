@@ -75,7 +75,17 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * articles/s with images (docs/model-host.md, "Text models in the host").
    */
   MODEL_HOST_TEXT: boolFlag.default(false),
-  /** The host's intra-op threads per session (the fast lane's: MODEL_HOST_FAST_THREADS). Default: the machine's cores. */
+  /**
+   * The host's threads ("shards", docs/model-host.md): each owns some of the sessions (the detector and
+   * faces; OCR and the text encoders; with 3, the text encoders alone) and runs one model at a time, so
+   * two shards run the detector and OCR of a photo at once, each on its own core. Default: 2 on a machine
+   * of 2 cores or more, else 1; at most 3 (one per group of sessions).
+   */
+  MODEL_HOST_SHARDS: z.coerce.number().int().min(1).max(3).optional(),
+  /**
+   * The host's intra-op threads per session (the fast lane's: MODEL_HOST_FAST_THREADS). Default: the
+   * machine's cores divided among the shards (1 with 2 shards on 2 cores).
+   */
   MODEL_HOST_THREADS: z.coerce.number().int().min(1).optional(),
   /** Let the host's idle intra-op threads spin (lower latency, burns CPU others could use). */
   MODEL_HOST_SPIN: boolFlag.default(false),

@@ -56,6 +56,14 @@ export interface OrtSessionOptions {
    * nothing. Default `normal`.
    */
   lane?: 'fast' | 'normal';
+  /**
+   * Which sessions a model host split over several threads (MODEL_HOST_SHARDS) keeps on one thread:
+   * sessions of different groups may run at the same time, each on its own core (docs/model-host.md,
+   * "Shards"). `ocr` for the text detector and recogniser (they run one after the other on a photo, while
+   * the detector and faces run); unset: `text` for the fast lane's sessions, else `vision`. In-process
+   * it changes nothing.
+   */
+  group?: string;
 }
 
 export interface ModelSession {
@@ -189,10 +197,11 @@ export function createOrtSession(path: string, options: OrtSessionOptions = {}):
   const batchable = options.batchable ?? false;
   const shapes = options.shapes ?? 'fixed';
   const lane = options.lane ?? 'normal';
+  const group = options.group ?? (lane === 'fast' ? 'text' : 'vision');
   const key = `${path}#${threads}#${spin}#${arena}#${shapes}`;
   let p = sessions.get(key);
   if (!p) {
-    p = provider.open(path, { threads, spin, arena, batchable, shapes, lane });
+    p = provider.open(path, { threads, spin, arena, batchable, shapes, lane, group });
     sessions.set(key, p);
     p.catch(() => sessions.delete(key));
   }

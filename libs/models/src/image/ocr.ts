@@ -436,8 +436,8 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const o = { ...DEFAULTS, ...options };
   const threads = options.threads ?? defaultOrtThreads();
   const [det, rec, keys] = await Promise.all([
-    createOrtSession(detPath, { threads, arena: o.detArena ?? true, shapes: 'variable' }),
-    createOrtSession(recPath, { threads, shapes: 'variable' }),
+    createOrtSession(detPath, { threads, arena: o.detArena ?? true, shapes: 'variable', group: 'ocr' }),
+    createOrtSession(recPath, { threads, shapes: 'variable', group: 'ocr' }),
     readFile(keysPath, 'utf8'),
   ]);
   const dict = [...keys.replace(/\r/g, '').replace(/\n$/, '').split('\n'), ' '];

@@ -20,6 +20,7 @@ import {
   type TensorData,
 } from '@newsfuse/models/ort';
 import { LANE_SLOT, type Lane } from './lanes.ts';
+import { hostShards, mergeStats, shardName, shardOf } from './shards.ts';
 import {
   DEFAULT_HOST_NAME,
   RUNS_PER_REQUEST,
@@ -43,6 +44,8 @@ export interface ModelHostClientOptions {
   timeoutMs?: number;
   /** Run a full garbage collection after this many MB of tensors sent and received (MODEL_HOST_GC_MB; 0: leave it to V8). */
   gcMb?: number;
+  /** The host's shards (MODEL_HOST_SHARDS, as the host was started with): each session goes to its group's (shards.ts). Default 1. */
+  shards?: number;
 }
 
 export interface ModelHostClient extends SessionProvider {
@@ -64,9 +67,27 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** A client of the host `options.name`: of its one thread, or of each of its shards, every session sent to its group's shard. */
 export function connectModelHost(options: ModelHostClientOptions = {}): ModelHostClient {
   const collector = tensorCollector(options.gcMb ?? 0);
   const name = options.name ?? DEFAULT_HOST_NAME;
+  const shards = Math.max(1, options.shards ?? 1);
+  if (shards === 1) return connectShard(name, options, collector);
+  const clients = Array.from({ length: shards }, (_, i) => connectShard(shardName(name, i), options, collector));
+  return {
+    name: `model-host:${name}×${shards}`,
+    allocFloat32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
+    open: (path, o) => clients[shardOf(o.group, shards)]!.open(path, o),
+    async stats() {
+      const all = await Promise.all(clients.map((c) => c.stats()));
+      return { ...mergeStats(all), waits: all.reduce((n, s) => n + s.waits, 0) };
+    },
+    close: () => clients.forEach((c) => c.close()),
+  };
+}
+
+/** A client of one host thread (one shard); the shards' clients share one tensor collector. */
+function connectShard(name: string, options: ModelHostClientOptions, collector: ReturnType<typeof tensorCollector>): ModelHostClient {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 60_000;
   const client = `${threadId}-${randomBytes(4).toString('hex')}`;
@@ -298,7 +319,7 @@ export function useModelHost(options: ModelHostClientOptions = {}): ModelHostCli
 export function useModelHostFor(cfg: HostPlacement, role: 'text' | 'image' | 'both', options: ModelHostClientOptions = {}): boolean {
   const host = modelsInHost(cfg, role);
   if (!host) return false;
-  const client = useModelHost({ gcMb: tensorGcMb(cfg), ...options });
+  const client = useModelHost({ gcMb: tensorGcMb(cfg), shards: hostShards(cfg), ...options });
   // A thread that runs text and image jobs (extract's shared job thread) keeps the text encoders as a text thread would.
   if (role === 'both' && !cfg.MODEL_HOST_TEXT) setSessionProvider(fastLaneHere(client));
   return true;
@@ -320,6 +341,7 @@ export function fastLaneHere(host: SessionProvider): SessionProvider {
 
 type HostPlacement = {
   EXTRACT_MODEL_HOST: boolean;
+  MODEL_HOST_SHARDS?: number | undefined;
   MODEL_HOST_TEXT: boolean;
   MODEL_HOST_GC_MB?: number | undefined;
   EXTRACT_THREADS?: 'shared' | 'per-job';

@@ -20,6 +20,7 @@ import { threadEntry } from '../thread-entry.ts';
 import { connectModelHost } from './client.ts';
 import { concat, split } from './host.ts';
 import { RUNS_PER_REQUEST, type HostStats } from './protocol.ts';
+import { shardName } from './shards.ts';
 
 const JOB = threadEntry(new URL('./fixtures/job.ts', import.meta.url));
 const skipWithoutShared = sharedMissing('the model-host test on a labelled photo');
@@ -29,8 +30,8 @@ interface Job {
   stop(): Promise<number>;
 }
 
-async function job(name: string): Promise<Job> {
-  const w = new Worker(await JOB, { workerData: { name } });
+async function job(name: string, shards = 1): Promise<Job> {
+  const w = new Worker(await JOB, { workerData: { name, shards } });
   await new Promise<void>((resolve, reject) => {
     w.once('error', reject);
     w.once('message', () => resolve());
@@ -169,12 +170,61 @@ describe('model host: two job threads, one host thread', () => {
 });
 
 test(
+  'a host of two shards (the default on 2 cores): the detector and faces on one thread, OCR and the text encoder on the other, the same outputs',
+  { skip: skipWithoutShared },
+  async () => {
+    const name = `nf-test-shards-${randomBytes(4).toString('hex')}`;
+    const options = modelHostOptions(
+      { MODEL_HOST_SHARDS: 2, MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false },
+      name,
+    );
+    assert.equal(options.shards, 2);
+    const host = await startModelHost(options);
+    const j = await job(name, 2);
+    const shard = [connectModelHost({ name: shardName(name, 0) }), connectModelHost({ name: shardName(name, 1) })];
+    try {
+      const bytes = new Uint8Array(await imagenetImage('n04493381_tub.JPEG'));
+      const [got, vectors] = await Promise.all([
+        j.call<Record<string, unknown>>({ op: 'analyze', bytes }),
+        j.call<number[][]>({ op: 'embed', texts: ['A bathtub in a tiled bathroom.', 'Shares fell sharply on Monday.'] }),
+      ]);
+      const ref = await (await createDefaultImageAnalyzer({ hog: false })).analyze(bytes);
+      assert.deepEqual(got, { objects: ref.objects, ocr: ref.ocr, faces: ref.faces, textView: ref.textView, errors: ref.errors });
+      const refVectors = await createEmbedder().embed(['A bathtub in a tiled bathroom.', 'Shares fell sharply on Monday.']);
+      vectors.forEach((v, i) => close(v, refVectors[i]!, 1e-5));
+
+      const [s0, s1] = await Promise.all(shard.map((c) => c.stats()));
+      const files = (s: HostStats) => s.sessions.map((k) => k.split('#')[0]!.split('/').pop()!).sort();
+      assert.deepEqual(files(s0!), ['blazeface.onnx', 'centernet.onnx', 'emotion.onnx'], 'shard 0: the detector and faces');
+      assert.ok(
+        files(s1!).some((f) => /PP-OCRv4_det/.test(f)) && files(s1!).some((f) => /PP-OCRv4_rec/.test(f)),
+        `shard 1: OCR (${files(s1!)})`,
+      );
+      assert.ok(
+        files(s1!).some((f) => /minilm/i.test(f)),
+        `and the text encoder (${files(s1!)})`,
+      );
+      assert.equal(s0!.threads, 1, 'one intra-op thread each (2 cores over 2 shards)');
+      const all = await j.call<HostStats & { shards: number }>({ op: 'stats' });
+      assert.equal(all.shards, 2);
+      assert.equal(all.runs, s0!.runs + s1!.runs, 'the client adds its shards up');
+      assert.equal((await host.memory()).length, 2);
+    } finally {
+      shard.forEach((c) => c.close());
+      await j.stop();
+      await host.stop();
+    }
+  },
+);
+
+test(
   'a host without the arena (MODEL_HOST_ARENA=false) gives the same analysis; the host reports its heap and packages',
   { skip: skipWithoutShared },
   async () => {
     const name = `nf-test-noarena-${randomBytes(4).toString('hex')}`;
     const options = modelHostOptions(
       {
+        MODEL_HOST_SHARDS: 1,
         MODEL_HOST_THREADS: 1,
         MODEL_HOST_QUEUE: 4,
         MODEL_HOST_BATCH_MS: 0,
@@ -199,7 +249,8 @@ test(
       assert.deepEqual(got, { objects: ref.objects, ocr: ref.ocr, faces: ref.faces, textView: ref.textView, errors: ref.errors });
       const stats = await j.call<HostStats>({ op: 'stats' });
       assert.equal(stats.arena, false);
-      const memory = await host.memory();
+      const [memory, ...more] = await host.memory();
+      assert.ok(memory && more.length === 0, 'one thread: one shard');
       assert.ok(memory.packages.includes('onnxruntime-node'), `the host loaded onnxruntime (${memory.packages.join(' ')})`);
       assert.ok(!memory.packages.includes('sharp'), 'and no image decoder: the job threads decode');
       assert.ok(memory.heapUsedMb > 0 && memory.heapTotalMb >= memory.heapUsedMb);
@@ -216,7 +267,15 @@ test('a host thread that ends is started again; the client opens its sessions on
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel('human-centernet-onnx');
-    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed', lane: 'normal' });
+    const s = await client.open(path, {
+      threads: 1,
+      spin: false,
+      arena: true,
+      batchable: false,
+      shapes: 'fixed',
+      lane: 'normal',
+      group: 'vision',
+    });
     const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
     assert.ok((await s.run({ [s.inputNames[0]!]: input }))[s.outputNames[0]!]);
     // a run in flight when the host ends: answered if the host had taken it (it drains before it exits),
@@ -256,7 +315,15 @@ test('a session that cannot be opened again on a new host gives its queue slot b
       ),
     ]);
   try {
-    const s = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed', lane: 'normal' });
+    const s = await client.open(path, {
+      threads: 1,
+      spin: false,
+      arena: true,
+      batchable: false,
+      shapes: 'fixed',
+      lane: 'normal',
+      group: 'vision',
+    });
     const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
     const feeds = { [s.inputNames[0]!]: input };
     assert.ok((await s.run(feeds))[s.outputNames[0]!]);
@@ -278,7 +345,15 @@ test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
   const client = connectModelHost({ name: `nf-test-nohost-${randomBytes(4).toString('hex')}`, connectTimeoutMs: 400 });
   try {
     await assert.rejects(
-      client.open('/nonexistent.onnx', { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed', lane: 'normal' }),
+      client.open('/nonexistent.onnx', {
+        threads: 1,
+        spin: false,
+        arena: true,
+        batchable: false,
+        shapes: 'fixed',
+        lane: 'normal',
+        group: 'vision',
+      }),
       (e: unknown) => {
         const err = e as { code?: string; retriable?: boolean };
         return err.code === 'MODEL_HOST_FAILED' && err.retriable === true;
@@ -308,7 +383,15 @@ test('runMany: the runs of one request give what each run gives alone; a long li
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel(MODEL_NAME);
-    const text = await client.open(path, { threads: 1, spin: false, arena: true, batchable: false, shapes: 'variable', lane: 'fast' });
+    const text = await client.open(path, {
+      threads: 1,
+      spin: false,
+      arena: true,
+      batchable: false,
+      shapes: 'variable',
+      lane: 'fast',
+      group: 'text',
+    });
     const feeds = Array.from({ length: RUNS_PER_REQUEST + 4 }, (_, i) => tokens(3 + (i % 9), i + 1));
     const before = await client.stats();
     const many = await text.runMany!(feeds);
@@ -339,6 +422,7 @@ test('the fast lane: text runs go before queued image runs, never preempting one
       batchable: false,
       shapes: 'fixed',
       lane: 'normal',
+      group: 'vision',
     });
     const text = await client.open(await resolveModel(MODEL_NAME), {
       threads: 1,
@@ -347,6 +431,7 @@ test('the fast lane: text runs go before queued image runs, never preempting one
       batchable: false,
       shapes: 'variable',
       lane: 'fast',
+      group: 'text',
     });
     // on shared memory, so posting copies nothing and the requests reach the host together
     const photo = new Float32Array(new SharedArrayBuffer(512 * 512 * 3 * 4));

@@ -36,8 +36,13 @@ import {
 } from './protocol.ts';
 
 export interface ModelHostOptions {
-  /** Channel name (one host per name per process). */
+  /** Channel name (one host per name per process; shard i of a split host serves on shardName(name, i)). */
   name: string;
+  /**
+   * Threads the host is split over (MODEL_HOST_SHARDS; default 1): start.ts starts one host thread per
+   * shard and clients send each session to its group's shard (shards.ts). One thread serves one shard.
+   */
+  shards?: number;
   /** Intra-op threads of every session. */
   threads: number;
   /** Let idle intra-op threads spin. Default false. */

@@ -1,12 +1,14 @@
 /**
- * Starting the model host from a process's main thread: one worker thread (host.ts) that every job
- * thread of the process reaches through client.ts. A host thread that dies is started again (its
- * callers' requests fail with MODEL_HOST_FAILED and are retried) until `stop()`.
+ * Starting the model host from a process's main thread: one worker thread (host.ts) per shard
+ * (shards.ts; MODEL_HOST_SHARDS) that every job thread of the process reaches through client.ts. A host
+ * thread that dies is started again (its callers' requests fail with MODEL_HOST_FAILED and are retried)
+ * until `stop()`; the other shards go on serving.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { tensorGcMb, type AnalysisConfig } from '@newsfuse/models/config';
 import { DEFAULT_HOST_NAME } from './protocol.ts';
+import { hostShards, shardName } from './shards.ts';
 import type { ModelHostOptions } from './host.ts';
 import { DEFAULT_FAST_BURST } from './lanes.ts';
 import { threadEntry, type ThreadLoader } from '../thread-entry.ts';
@@ -16,21 +18,22 @@ const ENTRY = new URL('./host.thread.ts', import.meta.url);
 
 export interface ModelHostHandle {
   readonly options: ModelHostOptions;
-  /** Times the host thread was started (1 + restarts). */
+  /** Times a host thread was started, less one per shard beyond the first (1 + restarts). */
   readonly starts: number;
-  /** End the host thread after its run in progress; the handle starts a new one, as after a crash (operations, tests). */
+  /** End the host threads after their runs in progress; the handle starts new ones, as after a crash (operations, tests). */
   restart(): Promise<void>;
   stop(): Promise<void>;
-  /** What the host thread holds: its V8 heap and loaded packages (the memory breakdown). */
-  memory(): Promise<ThreadMemory>;
+  /** What each host thread (shard) holds: its V8 heap and loaded packages (the memory breakdown). */
+  memory(): Promise<ThreadMemory[]>;
 }
 
-/** The host's settings from the analysis config (MODEL_HOST_*); threads default to the machine's cores. */
+/** The host's settings from the analysis config (MODEL_HOST_*); threads default to the machine's cores over the shards. */
 export function modelHostOptions(
   cfg: Pick<
     AnalysisConfig,
     'MODEL_HOST_THREADS' | 'MODEL_HOST_QUEUE' | 'MODEL_HOST_BATCH_MS' | 'MODEL_HOST_MAX_BATCH' | 'MODEL_HOST_SPIN'
   > &
+    Partial<Pick<AnalysisConfig, 'MODEL_HOST_SHARDS'>> &
     Partial<
       Pick<
         AnalysisConfig,
@@ -39,9 +42,11 @@ export function modelHostOptions(
     >,
   name = DEFAULT_HOST_NAME,
 ): ModelHostOptions {
+  const shards = hostShards(cfg);
   return {
     name,
-    threads: cfg.MODEL_HOST_THREADS ?? availableParallelism(),
+    shards,
+    threads: cfg.MODEL_HOST_THREADS ?? Math.max(1, Math.floor(availableParallelism() / shards)),
     spin: cfg.MODEL_HOST_SPIN,
     queue: cfg.MODEL_HOST_QUEUE,
     batchMs: cfg.MODEL_HOST_BATCH_MS,
@@ -67,22 +72,44 @@ export interface StartOptions {
   loader?: ThreadLoader;
 }
 
-/** Start the host thread (its entry compiled to JavaScript first: thread-entry.ts). */
-export async function startModelHost(
+/** Start the host's threads, one per shard (the entry compiled to JavaScript first: thread-entry.ts). */
+export async function startModelHost(options: ModelHostOptions, start: StartOptions = {}): Promise<ModelHostHandle> {
+  const entry = await threadEntry(ENTRY, start.loader);
+  const shards = Array.from({ length: Math.max(1, options.shards ?? 1) }, (_, i) =>
+    startShard(entry, { ...options, name: shardName(options.name, i) }, i, start),
+  );
+  return {
+    options,
+    get starts() {
+      return shards.reduce((n, s) => n + s.starts, 0) - (shards.length - 1);
+    },
+    restart: async () => void (await Promise.all(shards.map((s) => s.restart()))),
+    memory: () => Promise.all(shards.map((s) => s.memory())),
+    stop: async () => void (await Promise.all(shards.map((s) => s.stop()))),
+  };
+}
+
+/** One host thread, started again when it dies until stop(). */
+function startShard(
+  entry: string | URL,
   options: ModelHostOptions,
-  { log = () => undefined, resourceLimits, loader }: StartOptions = {},
-): Promise<ModelHostHandle> {
-  const entry = await threadEntry(ENTRY, loader);
+  shard: number,
+  { log = () => undefined, resourceLimits }: StartOptions,
+): { readonly starts: number; restart(): Promise<void>; stop(): Promise<void>; memory(): Promise<ThreadMemory> } {
   let worker: Worker;
   let stopping = false;
   let starts = 0;
   const spawn = () => {
     starts++;
-    worker = new Worker(entry, { workerData: options, name: 'model-host', ...(resourceLimits ? { resourceLimits } : {}) });
+    worker = new Worker(entry, {
+      workerData: options,
+      name: shard ? `model-host-${shard}` : 'model-host',
+      ...(resourceLimits ? { resourceLimits } : {}),
+    });
     worker.on('error', (err) => log('model host thread failed', err));
     worker.on('exit', (code) => {
       if (stopping) return;
-      log(`model host thread exited (${code}); starting a new one`);
+      log(`model host thread ${options.name} exited (${code}); starting a new one`);
       setTimeout(spawn, 250).unref();
     });
   };
@@ -98,7 +125,6 @@ export async function startModelHost(
     });
   spawn();
   return {
-    options,
     get starts() {
       return starts;
     },
