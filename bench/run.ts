@@ -125,6 +125,10 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostt1: { ...HOST, MODEL_HOST_SHARDS: '1', MODEL_HOST_THREADS: '1' },
   /** The host as one thread whose sessions use every core (MODEL_HOST_SHARDS=1: intra-op threads = cores), the default before the shards (2026-12-03). */
   hostone: { ...HOST, MODEL_HOST_SHARDS: '1' },
+  /** The host as one thread, intra-op threads = cores, and no collection of its tensors (MODEL_HOST_SHARDS=1 MODEL_HOST_GC_MB=0): the default before 2026-12-03 evening. */
+  hostprevday: { ...HOST, MODEL_HOST_SHARDS: '1', MODEL_HOST_GC_MB: '0' },
+  /** The shards without the host's own collection of its tensors (MODEL_HOST_GC_MB=0; default 32 in the host). */
+  hostnogc: { ...HOST, MODEL_HOST_GC_MB: '0' },
   /** The host with two image threads, said explicitly (the default). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */

@@ -109,8 +109,8 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * Run a full garbage collection in the host and in each job thread that uses it after this many MB of
    * tensors have passed through it (0: leave it to V8). Tensors travel outside V8's heap and V8 frees
    * them only at a full collection, which it starts late: a shared job thread (EXTRACT_THREADS=shared)
-   * piles up ~300 MB of them. Unset: 64 with shared job threads, 0 with a thread per job
-   * (tensorGcMb; docs/model-host.md, "Shared job threads").
+   * piles up ~300 MB of them. Unset: in the job threads 64 with shared job threads, 0 with a thread per
+   * job (tensorGcMb; docs/model-host.md, "Shared job threads"); in the host's threads 32 (hostGcMb).
    */
   MODEL_HOST_GC_MB: z.coerce.number().int().min(0).optional(),
   /**
@@ -140,7 +140,19 @@ export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
 /** MODEL_HOST_GC_MB when unset with shared job threads: the collection their tensors need (docs/model-host.md, "Shared job threads"). */
 export const SHARED_THREADS_GC_MB = 64;
 
-/** The tensor collection threshold in effect (MODEL_HOST_GC_MB, or its default for the job-thread arrangement). */
+/**
+ * MODEL_HOST_GC_MB when unset, in the model host's threads: their heaps are small (~12 MB), so a full
+ * collection costs little, and each shard otherwise piles up its inputs' copies and onnxruntime's outputs
+ * until V8's own late collection (docs/model-host.md, "Shards").
+ */
+export const HOST_GC_MB = 32;
+
+/** The model host's collection threshold (MODEL_HOST_GC_MB, default HOST_GC_MB). */
+export function hostGcMb(cfg: { MODEL_HOST_GC_MB?: number | undefined }): number {
+  return cfg.MODEL_HOST_GC_MB ?? HOST_GC_MB;
+}
+
+/** The job threads' tensor collection threshold (MODEL_HOST_GC_MB, or its default for the job-thread arrangement). */
 export function tensorGcMb(cfg: { MODEL_HOST_GC_MB?: number | undefined; EXTRACT_THREADS?: 'shared' | 'per-job' | undefined }): number {
   return cfg.MODEL_HOST_GC_MB ?? (cfg.EXTRACT_THREADS === 'shared' ? SHARED_THREADS_GC_MB : 0);
 }

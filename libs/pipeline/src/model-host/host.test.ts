@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { createEmbedder, MODEL_NAME } from '@newsfuse/models/text/embedder';
 import { createTextAnalyzer, type TextFeatures } from '@newsfuse/models/text/features';
 import { createMemoryDocFreq } from '@newsfuse/models/text/docfreq';
@@ -179,6 +180,10 @@ test(
       name,
     );
     assert.equal(options.shards, 2);
+    assert.equal(options.gcMb, 32, "the host's threads collect their tensors every 32 MB unless MODEL_HOST_GC_MB says otherwise");
+    const base = { MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false };
+    assert.equal(modelHostOptions({ ...base, MODEL_HOST_GC_MB: 0 }).gcMb, 0);
+    assert.equal(modelHostOptions({ ...base, MODEL_HOST_SHARDS: 1 }).threads, availableParallelism(), 'one shard: every core');
     const host = await startModelHost(options);
     const j = await job(name, 2);
     const shard = [connectModelHost({ name: shardName(name, 0) }), connectModelHost({ name: shardName(name, 1) })];
@@ -204,7 +209,7 @@ test(
         files(s1!).some((f) => /minilm/i.test(f)),
         `and the text encoder (${files(s1!)})`,
       );
-      assert.equal(s0!.threads, 1, 'one intra-op thread each (2 cores over 2 shards)');
+      assert.equal(s0!.threads, Math.max(1, Math.floor(availableParallelism() / 2)), 'the cores shared out among the shards');
       const all = await j.call<HostStats & { shards: number }>({ op: 'stats' });
       assert.equal(all.shards, 2);
       assert.equal(all.runs, s0!.runs + s1!.runs, 'the client adds its shards up');

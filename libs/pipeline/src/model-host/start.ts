@@ -6,7 +6,7 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { tensorGcMb, type AnalysisConfig } from '@newsfuse/models/config';
+import { hostGcMb, type AnalysisConfig } from '@newsfuse/models/config';
 import { DEFAULT_HOST_NAME } from './protocol.ts';
 import { hostShards, shardName } from './shards.ts';
 import type { ModelHostOptions } from './host.ts';
@@ -51,7 +51,7 @@ export function modelHostOptions(
     queue: cfg.MODEL_HOST_QUEUE,
     batchMs: cfg.MODEL_HOST_BATCH_MS,
     maxBatch: cfg.MODEL_HOST_MAX_BATCH,
-    gcMb: tensorGcMb(cfg),
+    gcMb: hostGcMb(cfg),
     arena: cfg.MODEL_HOST_ARENA ?? true,
     burst: cfg.MODEL_HOST_FAST_BURST ?? DEFAULT_FAST_BURST,
     fastThreads: cfg.MODEL_HOST_FAST_THREADS ?? 1,
