@@ -40,7 +40,7 @@ import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
-import { IMAGES_PER_KIND, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
+import { IMAGES_PER_KIND, benchCaption, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
 import { procStat } from './procs.ts';
 import { readFileSync } from 'node:fs';
 import { threadMemory, type ThreadMemory } from '@newsfuse/pipeline/thread-memory';
@@ -144,7 +144,22 @@ async function main() {
     for (const i of indices) {
       const t = textOf(i);
       const articleId = `${values.run}-${tag}-${i}`;
-      text.push({ kind: 'text', job: { articleId, version: 1, title: `${t.title} (${i})`, summary: t.summary, body: t.body } });
+      // the captions extract's flow gives the text job (services/extract adapters/flow.ts captionOf), as the pushed articles have them
+      const captions = Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => ({
+        index: k,
+        text: benchCaption(t, k)?.trim() ?? '',
+      })).filter((c) => c.text);
+      text.push({
+        kind: 'text',
+        job: {
+          articleId,
+          version: 1,
+          title: `${t.title} (${i})`,
+          summary: t.summary,
+          body: t.body,
+          ...(captions.length ? { captions: captions.map((c) => ({ ...c, source: 'caption' as const })) } : {}),
+        },
+      });
       for (let k = 0; k < IMAGES_PER_KIND[kind]; k++)
         image.push({ kind: 'image', job: { articleId, version: 1, index: k, url: `${photos}/p/${i * 3 + k}.jpg` } });
     }

@@ -126,7 +126,14 @@ export async function startPhotoServer(max = 120): Promise<PhotoServer> {
   };
 }
 
-/** The push-API body for article `i` of a run: a real text, `n` photos, a URL unique to the run. */
+/**
+ * The caption of photo `k` of an article of text `t`: the first photo has a line of the summary, as a
+ * news page's photo has its caption; the others none. The push body (`articleInput`) and extract's work
+ * alone (`bench/lib/alone.ts`) use the same, so both do the same caption work (the text job embeds the
+ * caption and up to 40 story sentences to find the best match: libs/stages/extract/src/captions.ts).
+ */
+export const benchCaption = (t: Text, k: number): string | undefined => (k === 0 ? t.summary.slice(0, 120) : undefined);
+
 /**
  * The articles a warm-up sends before anything is measured: the first `first` of them, and the first
  * article of every language the workload holds that those miss. A language's models load on its first
@@ -147,6 +154,7 @@ export function warmupIndices(texts: readonly Text[], first = 4, textOf: (i: num
 
 const languageOf = (t: Text) => resolveLanguage({ declared: t.language, title: t.title, text: t.body }).language ?? '-';
 
+/** The push-API body for article `i` of a run: a real text, `n` photos, a URL unique to the run. */
 export function articleInput(run: string, i: number, kind: Kind, texts: Text[], photos: PhotoServer) {
   const t = texts[i % texts.length]!;
   const n = IMAGES_PER_KIND[kind];
@@ -159,7 +167,7 @@ export function articleInput(run: string, i: number, kind: Kind, texts: Text[], 
     categories: [t.category],
     images: Array.from({ length: n }, (_, k) => ({
       url: `${photos.url}/p/${i * 3 + k}.jpg`,
-      caption: k === 0 ? t.summary.slice(0, 120) : undefined,
+      caption: benchCaption(t, k),
     })).map((img) => (img.caption ? img : { url: img.url })),
     source: { outlet: 'bench' },
   };
