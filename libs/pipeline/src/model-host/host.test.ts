@@ -56,6 +56,12 @@ async function job(name: string, shards = 1): Promise<Job> {
   };
 }
 
+/** A session's options as createOrtSession would hand them to the host client: a normal (image) or fast-lane (text) session. */
+const openOptions = (lane: 'normal' | 'fast') =>
+  lane === 'fast'
+    ? { threads: 1, spin: false, arena: true, batchable: false, shapes: 'variable' as const, lane, group: 'text' }
+    : { threads: 1, spin: false, arena: true, batchable: false, shapes: 'fixed' as const, lane, group: 'vision' };
+
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
   assert.equal(a.length, b.length);
   let max = 0;
@@ -272,15 +278,7 @@ test('a host thread that ends is started again; the client opens its sessions on
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel('human-centernet-onnx');
-    const s = await client.open(path, {
-      threads: 1,
-      spin: false,
-      arena: true,
-      batchable: false,
-      shapes: 'fixed',
-      lane: 'normal',
-      group: 'vision',
-    });
+    const s = await client.open(path, openOptions('normal'));
     const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
     assert.ok((await s.run({ [s.inputNames[0]!]: input }))[s.outputNames[0]!]);
     // a run in flight when the host ends: answered if the host had taken it (it drains before it exits),
@@ -320,15 +318,7 @@ test('a session that cannot be opened again on a new host gives its queue slot b
       ),
     ]);
   try {
-    const s = await client.open(path, {
-      threads: 1,
-      spin: false,
-      arena: true,
-      batchable: false,
-      shapes: 'fixed',
-      lane: 'normal',
-      group: 'vision',
-    });
+    const s = await client.open(path, openOptions('normal'));
     const input = { type: 'float32', data: new Float32Array(512 * 512 * 3), dims: [1, 512, 512, 3] };
     const feeds = { [s.inputNames[0]!]: input };
     assert.ok((await s.run(feeds))[s.outputNames[0]!]);
@@ -349,21 +339,10 @@ test('a session that cannot be opened again on a new host gives its queue slot b
 test('no host answering: MODEL_HOST_FAILED, retriable', async () => {
   const client = connectModelHost({ name: `nf-test-nohost-${randomBytes(4).toString('hex')}`, connectTimeoutMs: 400 });
   try {
-    await assert.rejects(
-      client.open('/nonexistent.onnx', {
-        threads: 1,
-        spin: false,
-        arena: true,
-        batchable: false,
-        shapes: 'fixed',
-        lane: 'normal',
-        group: 'vision',
-      }),
-      (e: unknown) => {
-        const err = e as { code?: string; retriable?: boolean };
-        return err.code === 'MODEL_HOST_FAILED' && err.retriable === true;
-      },
-    );
+    await assert.rejects(client.open('/nonexistent.onnx', openOptions('normal')), (e: unknown) => {
+      const err = e as { code?: string; retriable?: boolean };
+      return err.code === 'MODEL_HOST_FAILED' && err.retriable === true;
+    });
   } finally {
     client.close();
   }
@@ -388,15 +367,7 @@ test('runMany: the runs of one request give what each run gives alone; a long li
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
     const path = await resolveModel(MODEL_NAME);
-    const text = await client.open(path, {
-      threads: 1,
-      spin: false,
-      arena: true,
-      batchable: false,
-      shapes: 'variable',
-      lane: 'fast',
-      group: 'text',
-    });
+    const text = await client.open(path, openOptions('fast'));
     const feeds = Array.from({ length: RUNS_PER_REQUEST + 4 }, (_, i) => tokens(3 + (i % 9), i + 1));
     const before = await client.stats();
     const many = await text.runMany!(feeds);
@@ -420,24 +391,8 @@ test('the fast lane: text runs go before queued image runs, never preempting one
   const host = await startModelHost({ name, threads: 1, queue: 8, batchMs: 0, maxBatch: 1, burst: 2 });
   const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
   try {
-    const image = await client.open(await resolveModel('human-centernet-onnx'), {
-      threads: 1,
-      spin: false,
-      arena: true,
-      batchable: false,
-      shapes: 'fixed',
-      lane: 'normal',
-      group: 'vision',
-    });
-    const text = await client.open(await resolveModel(MODEL_NAME), {
-      threads: 1,
-      spin: false,
-      arena: true,
-      batchable: false,
-      shapes: 'variable',
-      lane: 'fast',
-      group: 'text',
-    });
+    const image = await client.open(await resolveModel('human-centernet-onnx'), openOptions('normal'));
+    const text = await client.open(await resolveModel(MODEL_NAME), openOptions('fast'));
     // on shared memory, so posting copies nothing and the requests reach the host together
     const photo = new Float32Array(new SharedArrayBuffer(512 * 512 * 3 * 4));
     const input = { [image.inputNames[0]!]: { type: 'float32', data: photo, dims: [1, 512, 512, 3] } };
