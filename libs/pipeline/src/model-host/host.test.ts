@@ -56,6 +56,9 @@ async function job(name: string, shards = 1): Promise<Job> {
   };
 }
 
+/** The host settings of the tests that start a host from AnalysisConfig values: a small queue, no batching. */
+const HOST_CFG = { MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false };
+
 /** A session's options as createOrtSession would hand them to the host client: a normal (image) or fast-lane (text) session. */
 const openOptions = (lane: 'normal' | 'fast') =>
   lane === 'fast'
@@ -181,15 +184,11 @@ test(
   { skip: skipWithoutShared },
   async () => {
     const name = `nf-test-shards-${randomBytes(4).toString('hex')}`;
-    const options = modelHostOptions(
-      { MODEL_HOST_SHARDS: 2, MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false },
-      name,
-    );
+    const options = modelHostOptions({ ...HOST_CFG, MODEL_HOST_SHARDS: 2 }, name);
     assert.equal(options.shards, 2);
     assert.equal(options.gcMb, 32, "the host's threads collect their tensors every 32 MB unless MODEL_HOST_GC_MB says otherwise");
-    const base = { MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false };
-    assert.equal(modelHostOptions({ ...base, MODEL_HOST_GC_MB: 0 }).gcMb, 0);
-    assert.equal(modelHostOptions({ ...base, MODEL_HOST_SHARDS: 1 }).threads, availableParallelism(), 'one shard: every core');
+    assert.equal(modelHostOptions({ ...HOST_CFG, MODEL_HOST_GC_MB: 0 }).gcMb, 0);
+    assert.equal(modelHostOptions({ ...HOST_CFG, MODEL_HOST_SHARDS: 1 }).threads, availableParallelism(), 'one shard: every core');
     const host = await startModelHost(options);
     const j = await job(name, 2);
     const shard = [connectModelHost({ name: shardName(name, 0) }), connectModelHost({ name: shardName(name, 1) })];
@@ -233,24 +232,9 @@ test(
   { skip: skipWithoutShared },
   async () => {
     const name = `nf-test-noarena-${randomBytes(4).toString('hex')}`;
-    const options = modelHostOptions(
-      {
-        MODEL_HOST_SHARDS: 1,
-        MODEL_HOST_THREADS: 1,
-        MODEL_HOST_QUEUE: 4,
-        MODEL_HOST_BATCH_MS: 0,
-        MODEL_HOST_MAX_BATCH: 1,
-        MODEL_HOST_SPIN: false,
-        MODEL_HOST_ARENA: false,
-      },
-      name,
-    );
+    const options = modelHostOptions({ ...HOST_CFG, MODEL_HOST_SHARDS: 1, MODEL_HOST_THREADS: 1, MODEL_HOST_ARENA: false }, name);
     assert.equal(options.arena, false);
-    assert.equal(
-      modelHostOptions({ MODEL_HOST_QUEUE: 4, MODEL_HOST_BATCH_MS: 0, MODEL_HOST_MAX_BATCH: 1, MODEL_HOST_SPIN: false }).arena,
-      true,
-      'on by default',
-    );
+    assert.equal(modelHostOptions(HOST_CFG).arena, true, 'on by default');
     const host = await startModelHost(options);
     const j = await job(name);
     try {
