@@ -27,9 +27,9 @@ import {
   clientChannel,
   errorToWire,
   fromWire,
+  newHostStats,
   toWire,
   type FromHost,
-  type HostStats,
   type OpenOptions,
   type ToHost,
   type WireTensor,
@@ -92,25 +92,13 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
   const sessions = new Map<string, Promise<Session>>();
   const burst = opts.burst ?? DEFAULT_FAST_BURST;
   const lanes = createLanes<Request>(burst);
-  const stats: HostStats = {
+  const stats = newHostStats({
     epoch,
     threads: opts.threads,
     fastThreads: opts.fastThreads ?? 1,
     arena: opts.arena ?? true,
-    requests: 0,
-    runs: 0,
-    batchedRuns: 0,
-    batchedRequests: 0,
-    maxQueued: 0,
-    maxQueuedFast: 0,
-    fastRequests: 0,
-    fastAhead: 0,
-    maxFastStreak: 0,
     burst,
-    sessions: [],
-    runMs: {},
-    runsBy: {},
-  };
+  });
   let running = false;
   let idle: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -101,6 +101,25 @@ export interface HostStats {
   runsBy: Record<string, number>;
 }
 
+/** A host's counters before its first request. */
+export function newHostStats(o: Pick<HostStats, 'epoch' | 'threads' | 'fastThreads' | 'arena' | 'burst'>): HostStats {
+  return {
+    ...o,
+    requests: 0,
+    runs: 0,
+    batchedRuns: 0,
+    batchedRequests: 0,
+    maxQueued: 0,
+    maxQueuedFast: 0,
+    fastRequests: 0,
+    fastAhead: 0,
+    maxFastStreak: 0,
+    sessions: [],
+    runMs: {},
+    runsBy: {},
+  };
+}
+
 type Ctor = { new (n: number | ArrayBufferLike): TensorArray; BYTES_PER_ELEMENT: number };
 const CTORS: Record<string, Ctor> = {
   float32: Float32Array as unknown as Ctor,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostShards, mergeStats, shardName, shardOf } from './shards.ts';
-import type { HostStats } from './protocol.ts';
+import { newHostStats, type HostStats } from './protocol.ts';
 
 test('each group has its shard: the detector and faces, OCR, the text encoders; fewer shards fold the last groups together', () => {
   assert.deepEqual(
@@ -30,23 +30,7 @@ test('shards default to 2 on 2 or more cores, 1 on one, and never more than the 
 
 test("the shards' stats add up: counters summed, maxima kept, per-model times joined", () => {
   const stats = (o: Partial<HostStats>): HostStats => ({
-    epoch: 'e',
-    threads: 1,
-    fastThreads: 1,
-    arena: true,
-    requests: 0,
-    runs: 0,
-    batchedRuns: 0,
-    batchedRequests: 0,
-    maxQueued: 0,
-    maxQueuedFast: 0,
-    fastRequests: 0,
-    fastAhead: 0,
-    maxFastStreak: 0,
-    burst: 4,
-    sessions: [],
-    runMs: {},
-    runsBy: {},
+    ...newHostStats({ epoch: 'e', threads: 1, fastThreads: 1, arena: true, burst: 4 }),
     ...o,
   });
   const m = mergeStats([
