@@ -67,7 +67,7 @@ import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/testkit/harness';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
-import { hostShards } from '@newsfuse/pipeline/model-host/shards';
+import { modelHostOptions } from '@newsfuse/pipeline/model-host/start';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
@@ -521,6 +521,7 @@ async function main() {
   const infra = await ensureInfra((m) => say(m));
   const redis = new Redis(infra.redisUrl);
   const extractCfg = loadExtractConfig({});
+  const hostSettings = modelHostOptions(extractCfg);
   const photos = await startPhotoServer();
   const { texts, source: textSource } = loadTexts();
   const ctx = { texts, photos };
@@ -545,8 +546,8 @@ async function main() {
       TEXT_CONCURRENCY: extractCfg.TEXT_CONCURRENCY,
       IMAGE_CONCURRENCY: extractCfg.IMAGE_CONCURRENCY,
       ORT_THREADS: extractCfg.ORT_THREADS,
-      MODEL_HOST_SHARDS: hostShards(extractCfg),
-      MODEL_HOST_THREADS: extractCfg.MODEL_HOST_THREADS ?? Math.max(1, Math.floor(cpus().length / hostShards(extractCfg))),
+      MODEL_HOST_SHARDS: hostSettings.shards ?? 1,
+      MODEL_HOST_THREADS: hostSettings.threads,
       MODEL_HOST_QUEUE: extractCfg.MODEL_HOST_QUEUE,
       KAFKA_PARTITIONS: 4,
     },

@@ -67,6 +67,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** A model input on shared memory: the host reads it without a copy being posted. */
+const allocShared = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
+
 /** A client of the host `options.name`: of its one thread, or of each of its shards, every session sent to its group's shard. */
 export function connectModelHost(options: ModelHostClientOptions = {}): ModelHostClient {
   const collector = tensorCollector(options.gcMb ?? 0);
@@ -76,7 +79,7 @@ export function connectModelHost(options: ModelHostClientOptions = {}): ModelHos
   const clients = Array.from({ length: shards }, (_, i) => connectShard(shardName(name, i), options, collector));
   return {
     name: `model-host:${name}×${shards}`,
-    allocFloat32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
+    allocFloat32: allocShared,
     open: (path, o) => clients[shardOf(o.group, shards)]!.open(path, o),
     async stats() {
       const all = await Promise.all(clients.map((c) => c.stats()));
@@ -226,7 +229,7 @@ function connectShard(name: string, options: ModelHostClientOptions, collector: 
 
   return {
     name: `model-host:${name}`,
-    allocFloat32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
+    allocFloat32: allocShared,
     async open(path, o): Promise<ModelSession> {
       const lane = o.lane;
       const options: OpenOptions = { arena: o.arena, batchable: o.batchable, shapes: o.shapes, lane };
