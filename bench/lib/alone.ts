@@ -145,10 +145,9 @@ async function main() {
       const t = textOf(i);
       const articleId = `${values.run}-${tag}-${i}`;
       // the captions extract's flow gives the text job (services/extract adapters/flow.ts captionOf), as the pushed articles have them
-      const captions = Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => ({
-        index: k,
-        text: benchCaption(t, k)?.trim() ?? '',
-      })).filter((c) => c.text);
+      const captions = Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => benchCaption(t, k)?.trim()).flatMap((text, index) =>
+        text ? [{ index, text, source: 'caption' as const }] : [],
+      );
       text.push({
         kind: 'text',
         job: {
@@ -157,7 +156,7 @@ async function main() {
           title: `${t.title} (${i})`,
           summary: t.summary,
           body: t.body,
-          ...(captions.length ? { captions: captions.map((c) => ({ ...c, source: 'caption' as const })) } : {}),
+          ...(captions.length ? { captions } : {}),
         },
       });
       for (let k = 0; k < IMAGES_PER_KIND[kind]; k++)
