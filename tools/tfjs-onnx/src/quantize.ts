@@ -21,7 +21,24 @@
  *
  * The output is deterministic: the same graph and ranges give the same bytes.
  */
-import { DataType, decodeModelBytes, encodeModelObject, node, tensor } from '@newsfuse/models/joint/onnx';
+import { DataType, node, tensor } from '@newsfuse/models/joint/onnx';
+import { fuseHardActivations } from './fuse.ts';
+import {
+  attr,
+  consumers,
+  floatValues,
+  isGraphOutput,
+  pruneInitializers,
+  readModel,
+  writeModel,
+  type Graph,
+  type Model,
+  type Node,
+  type Tensor,
+} from './graph.ts';
+
+// the model I/O other tools import from here
+export { floatValues, readModel, writeModel } from './graph.ts';
 
 /** Per-tensor activation range [min, max] from calibration. */
 export type Ranges = Record<string, [number, number]>;
@@ -37,65 +54,6 @@ export const QUANTIZER_VERSION = '2';
  */
 export const WEIGHT_MAX = 63;
 
-interface Tensor {
-  name: string;
-  dims?: number[];
-  data_type: number;
-  raw_data?: Uint8Array;
-  float_data?: number[];
-  int64_data?: number[];
-  int32_data?: number[];
-}
-interface Attr {
-  name: string;
-  type?: number;
-  f?: number;
-  i?: number;
-  t?: Tensor;
-  ints?: number[];
-  floats?: number[];
-}
-interface Node {
-  op_type: string;
-  input?: string[];
-  output?: string[];
-  name?: string;
-  attribute?: Attr[];
-  domain?: string;
-}
-interface Graph {
-  node?: Node[];
-  initializer?: Tensor[];
-  input?: { name: string }[];
-  output?: { name: string; type?: unknown }[];
-  value_info?: unknown[];
-}
-interface Model {
-  graph: Graph;
-  opset_import?: { domain?: string; version: number }[];
-  [k: string]: unknown;
-}
-
-export function readModel(bytes: Uint8Array): Model {
-  return decodeModelBytes(bytes) as unknown as Model;
-}
-
-export function writeModel(model: Model): Uint8Array {
-  return encodeModelObject(model as unknown as Record<string, unknown>);
-}
-
-/** A float tensor's values. */
-export function floatValues(t: Tensor): Float32Array {
-  if (t.data_type !== DataType.FLOAT) throw new Error(`${t.name}: not a float tensor`);
-  if (t.raw_data && t.raw_data.length) {
-    const copy = new Uint8Array(t.raw_data); // aligned copy
-    return new Float32Array(copy.buffer, 0, copy.length / 4);
-  }
-  return Float32Array.from(t.float_data ?? []);
-}
-
-const attr = (n: Node, name: string) => n.attribute?.find((a) => a.name === name);
-
 /** `Constant` nodes holding a tensor become initializers of the same name. */
 function foldConstants(g: Graph): void {
   const keep: Node[] = [];
@@ -106,22 +64,6 @@ function foldConstants(g: Graph): void {
     else keep.push(n);
   }
   g.node = keep;
-}
-
-function consumers(g: Graph): Map<string, Node[]> {
-  const m = new Map<string, Node[]>();
-  for (const n of g.node ?? [])
-    for (const i of n.input ?? []) {
-      if (!i) continue;
-      let l = m.get(i);
-      if (!l) m.set(i, (l = []));
-      if (!l.includes(n)) l.push(n);
-    }
-  return m;
-}
-
-function isGraphOutput(g: Graph, name: string): boolean {
-  return (g.output ?? []).some((o) => o.name === name);
 }
 
 /** Fold a BatchNormalization that is the only consumer of a Conv's output into the Conv. */
@@ -231,109 +173,6 @@ function foldConvAffine(g: Graph): number {
   return folded;
 }
 
-/** Initializers nothing reads any more. */
-function pruneInitializers(g: Graph): void {
-  const used = new Set<string>();
-  for (const n of g.node ?? []) for (const i of n.input ?? []) used.add(i);
-  for (const o of g.output ?? []) used.add(o.name);
-  g.initializer = (g.initializer ?? []).filter((t) => used.has(t.name));
-}
-
-/** The single value of a scalar (or one-element) float initializer, else undefined. */
-function scalarOf(inits: Map<string, Tensor>, name: string | undefined): number | undefined {
-  const t = name === undefined ? undefined : inits.get(name);
-  if (!t || t.data_type !== DataType.FLOAT) return undefined;
-  const v = floatValues(t);
-  return v.length === 1 ? v[0] : undefined;
-}
-
-/**
- * Scalars of the activation patterns match to 1e-3 relative: the TFJS CenterNet stores 1/6 as
- * 0.1666259765625 (a 16-bit weight), so its fused hard-swish differs from the graph's by 0.024 %,
- * a tenth of one uint8 step of the activation that follows.
- */
-const near = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) <= 1e-3 * Math.abs(b);
-
-/**
- * Hard-swish and hard-sigmoid spelt out in elementary ops become one HardSwish / HardSigmoid node
- * (fewer float passes between the int8 convolutions):
- *
- *   Clip(Add(x, 3), 0, 6) · (x / 6)   as Mul(Mul(x, 1/6), clip) or Div(Mul(x, clip), 6)  → HardSwish(x)
- *   Clip(Add(x, 3), 0, 6) · 1/6        as Mul(clip, 1/6) or Div(clip, 6)                    → HardSigmoid(x)
- *
- * Only where every intermediate value has that one reader and is no graph output.
- */
-function fuseHardActivations(g: Graph): { hardSwish: number; hardSigmoid: number } {
-  const inits = new Map((g.initializer ?? []).map((t) => [t.name, t]));
-  const cons = consumers(g);
-  const producer = new Map<string, Node>();
-  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
-  const only = (t: string): Node | undefined => {
-    const c = cons.get(t) ?? [];
-    return c.length === 1 && !isGraphOutput(g, t) ? c[0] : undefined;
-  };
-  /** x when n = op(x, c) (either order) with c the scalar `value` (or 1/value for Mul when `div` is meant). */
-  const withScalar = (n: Node, value: number): string | undefined => {
-    const [a, b] = n.input ?? [];
-    if (near(scalarOf(inits, b), value)) return a;
-    if (near(scalarOf(inits, a), value)) return b;
-    return undefined;
-  };
-  const drop = new Set<Node>();
-  const added: [Node, Node][] = []; // [anchor, replacement]
-  const counts = { hardSwish: 0, hardSigmoid: 0 };
-  for (const clip of g.node ?? []) {
-    if (clip.op_type !== 'Clip' || drop.has(clip)) continue;
-    if (!near(scalarOf(inits, clip.input![1]), 0) || !near(scalarOf(inits, clip.input![2]), 6)) continue;
-    const add = producer.get(clip.input![0]!);
-    if (!add || add.op_type !== 'Add' || only(add.output![0]!) !== clip) continue;
-    const x = withScalar(add, 3);
-    if (x === undefined) continue;
-    const c = clip.output![0]!;
-    const next = only(c);
-    if (!next) continue;
-    // hard-sigmoid: clip / 6
-    const sig =
-      (next.op_type === 'Mul' && withScalar(next, 1 / 6) === c) ||
-      (next.op_type === 'Div' && next.input![0] === c && near(scalarOf(inits, next.input![1]), 6));
-    if (sig) {
-      drop.add(add).add(clip).add(next);
-      added.push([
-        next,
-        node(
-          'HardSigmoid',
-          [x],
-          [next.output![0]!],
-          { alpha: { float: 1 / 6 }, beta: { float: 0.5 } },
-          `${next.output![0]}_HardSigmoid`,
-        ) as Node,
-      ]);
-      counts.hardSigmoid++;
-      continue;
-    }
-    if (next.op_type !== 'Mul') continue;
-    const other = next.input![0] === c ? next.input![1]! : next.input![0]!;
-    // Mul(Mul(x, 1/6), clip)
-    const pre = producer.get(other);
-    if (pre && pre.op_type === 'Mul' && withScalar(pre, 1 / 6) === x && only(other) === next) {
-      drop.add(add).add(clip).add(pre).add(next);
-      added.push([next, node('HardSwish', [x], [next.output![0]!], {}, `${next.output![0]}_HardSwish`) as Node]);
-      counts.hardSwish++;
-      continue;
-    }
-    // Div(Mul(x, clip), 6)
-    const div = other === x ? only(next.output![0]!) : undefined;
-    if (div && div.op_type === 'Div' && div.input![0] === next.output![0] && near(scalarOf(inits, div.input![1]), 6)) {
-      drop.add(add).add(clip).add(next).add(div);
-      added.push([div, node('HardSwish', [x], [div.output![0]!], {}, `${div.output![0]}_HardSwish`) as Node]);
-      counts.hardSwish++;
-    }
-  }
-  const replace = new Map(added);
-  g.node = (g.node ?? []).flatMap((n) => (replace.has(n) ? [replace.get(n)!] : drop.has(n) ? [] : [n]));
-  return counts;
-}
-
 /** ReduceMean over the spatial axes of a 4-D NCHW value (keepdims) is GlobalAveragePool. */
 function reduceMeanToPool(g: Graph): number {
   let n = 0;
@@ -359,14 +198,15 @@ export interface PrepareReport {
 /**
  * The graph after the rewrites that come before quantisation: constants folded, BatchNorm and
  * per-channel Mul/Add after a Conv folded into it,
- * hard-swish / hard-sigmoid as single ops, spatial ReduceMean as GlobalAveragePool. The rewritten
- * graph computes the same function (the unit test compares it with the original).
+ * hard-swish / hard-sigmoid as single ops (fuse.ts, approximate mode: a 1/6 stored as 0.1666259765625
+ * counts as 1/6), spatial ReduceMean as GlobalAveragePool. The rewritten graph computes the same
+ * function, up to that approximation (the unit test compares it with the original).
  */
 export function prepare(model: Model, report?: PrepareReport): Model {
   foldConstants(model.graph);
   const batchNorm = foldBatchNorm(model.graph);
   const affine = foldConvAffine(model.graph);
-  const { hardSwish, hardSigmoid } = fuseHardActivations(model.graph);
+  const { hardSwish, hardSigmoid } = fuseHardActivations(model.graph, { exact: false });
   const pools = reduceMeanToPool(model.graph);
   pruneInitializers(model.graph);
   // HardSwish needs opset 14, DequantizeLinear's axis 13
