@@ -11,6 +11,8 @@ import { initTf, tf } from '@newsfuse/models/image/tf';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { convertModel, UnsupportedOpError, type ModelJson, type TfNode } from './convert.ts';
 import { countFlops } from './flops.ts';
+import type { FuseReport } from './fuse.ts';
+import { readModel, type Model } from './graph.ts';
 import { decodeWeights, halfToFloat, transpose, type WeightSpec } from './weights.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -183,6 +185,24 @@ describe('converter: synthetic graph, every mapped op', () => {
     assert.equal(sha(a), sha(b));
     const full = convertModel(model, w, { outputs: ['probs', 'gap', 'out_map'] });
     assert.ok(a.length < full.length, 'cutting at gap drops the softmax branch');
+  });
+
+  test("the hard-swish x·relu6(x + 3)/3 becomes HardSwish·2 (opset 14); fuse: false keeps converter 1's graph", () => {
+    const { model, specs, buf } = syntheticGraph();
+    const outputs = ['probs', 'gap', 'out_map'];
+    const report = {} as FuseReport;
+    const fused = readModel(convertModel(model, decodeWeights(specs, buf), { outputs, report }));
+    const plain = readModel(convertModel(model, decodeWeights(specs, buf), { outputs, fuse: false }));
+    // the scale 6/3 = 2 stays a Mul: a Pad reads it
+    assert.deepEqual(report, { hardSwish: 1, hardSigmoid: 0, scales: 1, folded: 0, kept: 1 });
+    const ops = (m: Model) => (m.graph.node ?? []).map((n) => n.op_type);
+    assert.ok(ops(fused).includes('HardSwish') && !ops(fused).includes('Div'), ops(fused).join());
+    assert.ok(!ops(plain).includes('HardSwish') && ops(plain).includes('Div'), ops(plain).join());
+    assert.equal(ops(plain).length - ops(fused).length, 2, 'Add, Clip, Mul, Div → HardSwish, Mul');
+    assert.deepEqual(
+      [fused, plain].map((m) => m.opset_import![0]!.version),
+      [14, 13],
+    );
   });
 
   test('an unsupported op fails the conversion with its name', () => {

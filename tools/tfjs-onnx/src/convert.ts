@@ -14,14 +14,22 @@
  * Sigmoid, Tanh, Elu, Mean (ReduceMean), ResizeBilinear, ConcatV2, Pad/PadV2, Reshape, Softmax,
  * Identity. Anything else fails the conversion with the op's name.
  *
+ * Then hard-swish and hard-sigmoid, spelt out by TensorFlow as Add/Relu6/Mul, become HardSwish /
+ * HardSigmoid nodes, and the scale the graph's 16-bit 1/6 leaves (×0.999755859375) is folded into
+ * the weights of the Convs that follow (fuse.ts): the same function to float rounding, fewer passes
+ * over the activations (opset 14).
+ *
  * The output is deterministic: the same model.json and shards give the same bytes (names come from
  * the graph and a counter in traversal order; no timestamps), so the manifest can pin its sha256.
  */
 import { readFile } from 'node:fs/promises';
 import { encodeModel, node, tensor, valueInfo, type AttrValue, type NodeInit, type TensorInit } from '@newsfuse/models/joint/onnx';
+import { fuseActivations, type FuseReport } from './fuse.ts';
+import type { Graph } from './graph.ts';
 import { readWeights, transpose, type Const, type WeightGroup } from './weights.ts';
 
-export const CONVERTER_VERSION = '1';
+/** 2: hard-swish / hard-sigmoid fused exactly and their scale folded into the Convs (fuse.ts), opset 14. */
+export const CONVERTER_VERSION = '2';
 
 export interface TfAttr {
   b?: boolean;
@@ -54,6 +62,14 @@ export interface ConvertOptions {
   name?: string;
   /** Symbolic name of dynamic (-1) input dimensions. Default 'N'. */
   batchDim?: string;
+  /**
+   * Run the exact activation fusion pass (fuse.ts) on the converted graph. Default true. `false`
+   * writes the bytes converter 1 wrote (opset 13, hard-swish as Add/Clip/Mul, metadata "1"), the
+   * "before" side of bench/converter.ts.
+   */
+  fuse?: boolean;
+  /** Filled with what the fusion pass did. */
+  report?: FuseReport;
 }
 
 type Layout = 'native' | 'nchw';
@@ -413,12 +429,21 @@ export function convertModel(model: ModelJson, weights: Map<string, Const>, opti
   const c = new Converter(model, weights, { batchDim: options.batchDim ?? 'N' });
   const outs = options.outputs ?? sinks(model);
   const outputs = outs.map((o) => c.output(o, o.replace(/:0$/, '')));
+  let { nodes, inits } = c;
+  const fuse = options.fuse ?? true;
+  if (fuse) {
+    // the converter's nodes and initializers have the shapes of the decoded protobuf messages
+    const graph = { node: nodes, initializer: inits, input: c.inputs, output: outputs } as unknown as Graph;
+    const report = fuseActivations(graph);
+    if (options.report) Object.assign(options.report, report);
+    [nodes, inits] = [graph.node as unknown as NodeInit[], graph.initializer as unknown as TensorInit[]];
+  }
   return encodeModel(
-    { name: options.name ?? 'tfjs', nodes: c.nodes, initializers: c.inits, inputs: c.inputs, outputs },
+    { name: options.name ?? 'tfjs', nodes, initializers: inits, inputs: c.inputs, outputs },
     {
-      opset: 13,
+      opset: fuse ? 14 : 13,
       producer: 'newsfuse-tfjs-onnx',
-      metadata: { converter: `newsfuse tfjs-onnx ${CONVERTER_VERSION}`, outputs: outs.join(',') },
+      metadata: { converter: `newsfuse tfjs-onnx ${fuse ? CONVERTER_VERSION : '1'}`, outputs: outs.join(',') },
     },
   );
 }
