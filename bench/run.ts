@@ -127,6 +127,10 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostone: { ...HOST, MODEL_HOST_SHARDS: '1' },
   /** The host as one thread, intra-op threads = cores, and no collection of its tensors (MODEL_HOST_SHARDS=1 MODEL_HOST_GC_MB=0): the default before 2026-12-03 evening. */
   hostprevday: { ...HOST, MODEL_HOST_SHARDS: '1', MODEL_HOST_GC_MB: '0' },
+  /** The default comparing each image caption with the story's first 20 sentences instead of 40 (CAPTION_SENTENCES=20). */
+  captions20: { ...HOST, CAPTION_SENTENCES: '20' },
+  /** The default comparing each image caption with the story's first 40 sentences (CAPTION_SENTENCES=40, the default until 2026-12-04). */
+  captions40: { ...HOST, CAPTION_SENTENCES: '40' },
   /** The shards without the host's own collection of its tensors (MODEL_HOST_GC_MB=0; default 32 in the host). */
   hostnogc: { ...HOST, MODEL_HOST_GC_MB: '0' },
   /** The host with two image threads, said explicitly (the default). */

@@ -61,6 +61,7 @@ export async function newsFeatures(
     image: { model: 'none', analyze: () => Promise.reject(new Error('no images here')) },
     fetchImage: () => Promise.reject(new Error('no images here')),
     embedderFor: router.embedderFor,
+    ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
   });
   await mkdir(NEWS_CACHE, { recursive: true });
   const paired = pairedCaptions(set);
@@ -76,7 +77,9 @@ export async function newsFeatures(
       body: art.body,
       language: art.language,
     };
-    const path = join(NEWS_CACHE, `${sha256hex(`${router.text.model}\n${FEATURES_VERSION}\n${JSON.stringify({ job, captions })}`)}.json`);
+    const key = `${router.text.model}\n${FEATURES_VERSION}\n${JSON.stringify({ job, captions })}`;
+    // a setting other than the default is part of the key (the default keeps the key, and the cache, it had)
+    const path = join(NEWS_CACHE, `${sha256hex(cfg.CAPTION_SENTENCES ? `${key}\n${cfg.CAPTION_SENTENCES}` : key)}.json`);
     let f: TextFeatures | undefined;
     if (existsSync(path)) f = JSON.parse(await readFile(path, 'utf8')) as TextFeatures;
     const cached = f !== undefined;

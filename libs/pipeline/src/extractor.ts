@@ -46,5 +46,6 @@ export function createAnalysisExtractor(cfg: AnalysisConfig, opts: AnalysisExtra
     embedderFor: languages.embedderFor,
     textViewFor: languages.textViewFor,
     ...(joint ? { joint } : {}),
+    ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
   });
 }

@@ -54,6 +54,27 @@ test('text job: captions embedded by the article embedder, best sentence found; 
   assert.ok(t.numbers!.includes('2016') && t.numbers!.includes('month:nov'));
 });
 
+test('captionSentences: a caption is compared with that many story sentences only', async () => {
+  const extractor = createExtractor({
+    text,
+    image: { model: 'x', analyze: async () => ({}) as never },
+    fetchImage: async () => Buffer.from(''),
+    captionSentences: 1,
+  });
+  seen.length = 0;
+  const t = await extractor.text({
+    articleId: 'abcdef0123456789',
+    version: 1,
+    title: 'Barack Obama visits Lisbon',
+    body: 'The election was held on November 9, 2016 in Lisbon.\n\nA dog crossed the harbour bridge during the visit.',
+    captions: [{ index: 0, text: 'A dog on the bridge', source: 'caption' }],
+  });
+  // the caption and the first sentence: the dog sentence (the second) is not embedded, so not found
+  assert.deepEqual(seen[0]!.texts, ['A dog on the bridge', 'The election was held on November 9, 2016 in Lisbon.']);
+  assert.equal(t.captions![0]!.sentence, 0);
+  assert.ok(t.captions![0]!.sentenceCos! < 0.1);
+});
+
 test('no embedder: no caption records, entities still there', async () => {
   const { embedTexts: _drop, ...plain } = text;
   const extractor = createExtractor({

@@ -7,7 +7,11 @@
  */
 import { ENTITY_METHOD, cleanCaption, entitiesOf, entityKeys, numbersOf, type EntityMethod } from '@newsfuse/text/captions';
 
-/** Sentences of the article compared with each caption (the first ones: captions describe the top of a story). */
+/**
+ * Sentences of the article compared with each caption by default (the first ones: captions describe
+ * the top of a story). Each is one run of the sentence encoder: the setting `CAPTION_SENTENCES`
+ * (`ExtractorDeps.captionSentences`) trades them against the text job's CPU (docs/evaluation.md).
+ */
 export const CAPTION_SENTENCES = 40;
 
 export interface CaptionInput {
@@ -129,14 +133,19 @@ export function captionRecords(
 }
 
 /**
- * Embeds the captions (cleaned of credits) and the first sentences of `story`, and pairs them. `story`
- * is the body without the copies of every image's caption, also those beyond the ones embedded
- * (`storyText`, or `storyAndCopies(…).story`).
+ * Embeds the captions (cleaned of credits) and the first `maxSentences` sentences of `story`, and
+ * pairs them. `story` is the body without the copies of every image's caption, also those beyond the
+ * ones embedded (`storyText`, or `storyAndCopies(…).story`).
  */
-export async function embedCaptions(embed: EmbedTexts, story: string, captions: readonly CaptionInput[]): Promise<CaptionRecord[]> {
+export async function embedCaptions(
+  embed: EmbedTexts,
+  story: string,
+  captions: readonly CaptionInput[],
+  maxSentences = CAPTION_SENTENCES,
+): Promise<CaptionRecord[]> {
   const usable = captions.filter((c) => cleanCaption(c.text).length > 0);
   if (usable.length === 0) return [];
-  const sentences = sentencesOf(story);
+  const sentences = sentencesOf(story, maxSentences);
   const vectors = await embed([...usable.map((c) => cleanCaption(c.text)), ...sentences]);
   if (vectors.length !== usable.length + sentences.length) return []; // the language has no embedder
   return captionRecords(usable, vectors.slice(0, usable.length), vectors.slice(usable.length));

@@ -91,6 +91,8 @@ export interface ExtractorDeps {
    */
   textViewFor?: (language: string | undefined) => TextViewRenderer | undefined;
   joint?: JointEmbedderPort;
+  /** Story sentences each caption is compared with (captions.ts `CAPTION_SENTENCES` when absent). */
+  captionSentences?: number;
   now?: () => number;
 }
 
@@ -120,7 +122,7 @@ export function createExtractor(deps: ExtractorDeps) {
     const parts = storyAndCopies(body, job.captions ?? []);
     const captions =
       embedTexts && job.captions && job.captions.length > 0
-        ? await embedCaptions((texts) => embedTexts(texts, language), parts.story, job.captions.slice(0, 32))
+        ? await embedCaptions((texts) => embedTexts(texts, language), parts.story, job.captions.slice(0, 32), deps.captionSentences)
         : [];
     // the article's terms for lexical matching: the analyzer's own (a language with its term pipeline), else English stems
     const termLang = a.terms ? (termLanguage(language) ?? 'en') : 'en';
