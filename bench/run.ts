@@ -127,10 +127,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostone: { ...HOST, MODEL_HOST_SHARDS: '1' },
   /** The host as one thread, intra-op threads = cores, and no collection of its tensors (MODEL_HOST_SHARDS=1 MODEL_HOST_GC_MB=0): the default before 2026-12-03 evening. */
   hostprevday: { ...HOST, MODEL_HOST_SHARDS: '1', MODEL_HOST_GC_MB: '0' },
-  /** The default comparing each image caption with the story's first 20 sentences instead of 40 (CAPTION_SENTENCES=20). */
-  captions20: { ...HOST, CAPTION_SENTENCES: '20' },
-  /** The default comparing each image caption with the story's first 40 sentences (CAPTION_SENTENCES=40, the default until 2026-12-04). */
-  captions40: { ...HOST, CAPTION_SENTENCES: '40' },
+  /** The default, but each image caption compared with the story's first 40 sentences (CAPTION_CHOICE=first CAPTION_SENTENCES=40: the rule until 2026-12-04) instead of 12 chosen by shared words. */
+  captions40: { ...HOST, CAPTION_CHOICE: 'first', CAPTION_SENTENCES: '40' },
   /** The shards without the host's own collection of its tensors (MODEL_HOST_GC_MB=0; default 32 in the host). */
   hostnogc: { ...HOST, MODEL_HOST_GC_MB: '0' },
   /** The host with two image threads, said explicitly (the default). */

@@ -26,8 +26,9 @@ export const NEWS_CACHE = join(EVAL_CACHE, 'news');
  * Bumped when the text job's caption work changes (the cache key is the job's input, not its code):
  * 2 = a caption is no longer compared with its own copy in the body (extract's storySentences).
  * 3 = nor are its words, entities and numbers (extract's storyText: captionOnlyTerms, entities, numbers).
+ * 4 = a caption is compared with 12 sentences chosen by shared words, not the first 40 (captions.ts).
  */
-const FEATURES_VERSION = 3;
+const FEATURES_VERSION = 4;
 /** The text job embeds at most this many captions per article. */
 const JOB_CAPTIONS = 32;
 
@@ -62,7 +63,10 @@ export async function newsFeatures(
     fetchImage: () => Promise.reject(new Error('no images here')),
     embedderFor: router.embedderFor,
     ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
+    ...(cfg.CAPTION_CHOICE ? { captionChoice: cfg.CAPTION_CHOICE } : {}),
   });
+  // settings other than the defaults are part of the cache key (the defaults keep the key they had)
+  const settings = [cfg.CAPTION_SENTENCES, cfg.CAPTION_CHOICE].filter((x) => x !== undefined).join(' ');
   await mkdir(NEWS_CACHE, { recursive: true });
   const paired = pairedCaptions(set);
   const text: TextFeatures[] = [];
@@ -78,8 +82,7 @@ export async function newsFeatures(
       language: art.language,
     };
     const key = `${router.text.model}\n${FEATURES_VERSION}\n${JSON.stringify({ job, captions })}`;
-    // a setting other than the default is part of the key (the default keeps the key, and the cache, it had)
-    const path = join(NEWS_CACHE, `${sha256hex(cfg.CAPTION_SENTENCES ? `${key}\n${cfg.CAPTION_SENTENCES}` : key)}.json`);
+    const path = join(NEWS_CACHE, `${sha256hex(settings ? `${key}\n${settings}` : key)}.json`);
     let f: TextFeatures | undefined;
     if (existsSync(path)) f = JSON.parse(await readFile(path, 'utf8')) as TextFeatures;
     const cached = f !== undefined;

@@ -33,10 +33,13 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   IMAGE_MAX_BYTES: intVar(15 * 1024 * 1024, 1024),
   IMAGE_MAX_PIXELS: intVar(50_000_000, 10_000),
   /**
-   * Story sentences the text job compares each image caption with (the article's first ones; one run
-   * of the sentence encoder each). Default: libs/stages/extract/src/captions.ts `CAPTION_SENTENCES`.
+   * Story sentences the text job compares each image caption with (one run of the sentence encoder
+   * each) and which: `overlap` (the story's first 4 and those sharing the most words with the caption)
+   * or `first` (the first ones; with 40, the rule before 2026-12-04). Default: 12, `overlap`
+   * (libs/stages/extract/src/captions.ts `CAPTION_SENTENCES`).
    */
   CAPTION_SENTENCES: z.coerce.number().int().min(1).max(200).optional(),
+  CAPTION_CHOICE: z.enum(['overlap', 'first']).optional(),
   /** Image analysis depth: `basic` = decode, size, colour, hash; `full` adds the detector, OCR and faces. */
   IMAGE_ANALYSIS: z.enum(['basic', 'full']).default('full'),
   /**

@@ -47,5 +47,6 @@ export function createAnalysisExtractor(cfg: AnalysisConfig, opts: AnalysisExtra
     textViewFor: languages.textViewFor,
     ...(joint ? { joint } : {}),
     ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
+    ...(cfg.CAPTION_CHOICE ? { captionChoice: cfg.CAPTION_CHOICE } : {}),
   });
 }

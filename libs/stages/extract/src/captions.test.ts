@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createExtractor, type TextAnalyzerPort } from './extract.ts';
 import { stemsOf } from '@newsfuse/text/terms';
-import { captionRecords, sentencesOf, storySentences, storyText } from './captions.ts';
+import { captionRecords, chooseSentences, sentencesOf, storySentences, storyText } from './captions.ts';
 
 // a fake embedder of the article's language: a bag of three topic words
 const vec = (t: string) => [/dog/i.test(t) ? 1 : 0, /bridge/i.test(t) ? 1 : 0, /vote|election/i.test(t) ? 1 : 0.01];
@@ -54,25 +54,55 @@ test('text job: captions embedded by the article embedder, best sentence found; 
   assert.ok(t.numbers!.includes('2016') && t.numbers!.includes('month:nov'));
 });
 
-test('captionSentences: a caption is compared with that many story sentences only', async () => {
-  const extractor = createExtractor({
-    text,
-    image: { model: 'x', analyze: async () => ({}) as never },
-    fetchImage: async () => Buffer.from(''),
-    captionSentences: 1,
-  });
-  seen.length = 0;
-  const t = await extractor.text({
-    articleId: 'abcdef0123456789',
-    version: 1,
-    title: 'Barack Obama visits Lisbon',
-    body: 'The election was held on November 9, 2016 in Lisbon.\n\nA dog crossed the harbour bridge during the visit.',
-    captions: [{ index: 0, text: 'A dog on the bridge', source: 'caption' }],
-  });
-  // the caption and the first sentence: the dog sentence (the second) is not embedded, so not found
-  assert.deepEqual(seen[0]!.texts, ['A dog on the bridge', 'The election was held on November 9, 2016 in Lisbon.']);
-  assert.equal(t.captions![0]!.sentence, 0);
-  assert.ok(t.captions![0]!.sentenceCos! < 0.1);
+const story = [
+  'The minister opened the session in the capital on Monday morning.',
+  'Officials said the budget debate would last three days.',
+  'Opposition members walked out before the first vote.',
+  'Analysts expect the measure to pass next week.',
+  'The finance committee met late into the night.',
+  'Protesters gathered outside the parliament building.',
+  'A rescue dog crossed the old harbour bridge at dawn.',
+].join(' ');
+
+test('captionSentences and captionChoice: which story sentences a caption is compared with', async () => {
+  const run = async (opts: { captionSentences?: number; captionChoice?: 'first' | 'overlap' }) => {
+    seen.length = 0;
+    const t = await createExtractor({
+      text,
+      image: { model: 'x', analyze: async () => ({}) as never },
+      fetchImage: async () => Buffer.from(''),
+      ...opts,
+    }).text({
+      articleId: 'abcdef0123456789',
+      version: 1,
+      title: 'Parliament week',
+      body: story,
+      captions: [{ index: 0, text: 'A dog on the harbour bridge', source: 'caption' }],
+    });
+    return { embedded: seen[0]!.texts.length - 1, record: t.captions![0]! };
+  };
+  // overlap (the default): the first four and the one sharing words with the caption, found
+  const overlap = await run({ captionSentences: 5 });
+  assert.equal(overlap.embedded, 5);
+  assert.equal(overlap.record.sentence, 6);
+  assert.ok(overlap.record.sentenceCos! > 0.99);
+  // first: the first five, which miss it
+  const first = await run({ captionSentences: 5, captionChoice: 'first' });
+  assert.equal(first.embedded, 5);
+  assert.ok(first.record.sentenceCos! < 0.1);
+  // the default count (12) covers this story's seven sentences
+  assert.equal((await run({})).embedded, 7);
+});
+
+test('chooseSentences: the lead, then shared words, per caption; first', () => {
+  const sentences = story.split(/(?<=\.) /);
+  const stems = (t: string) => stemsOf(t);
+  const [dog, vote] = chooseSentences(sentences, ['A dog on the harbour bridge', 'The vote in parliament'], { max: 5, stems });
+  assert.deepEqual(dog, [0, 1, 2, 3, 6]);
+  assert.deepEqual(vote, [0, 1, 2, 3, 5], 'parliament (5) shares a word with the caption, the others none');
+  assert.deepEqual(chooseSentences(sentences, ['A dog'], { max: 5, stems, choice: 'first' }), [[0, 1, 2, 3, 4]]);
+  assert.deepEqual(chooseSentences(sentences, ['A dog'], { max: 5 }), [[0, 1, 2, 3, 4]], 'no stems: the first ones');
+  assert.deepEqual(chooseSentences(sentences.slice(0, 3), ['A dog'], { max: 5, stems }), [[0, 1, 2]]);
 });
 
 test('no embedder: no caption records, entities still there', async () => {

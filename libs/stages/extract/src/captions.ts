@@ -8,11 +8,30 @@
 import { ENTITY_METHOD, cleanCaption, entitiesOf, entityKeys, numbersOf, type EntityMethod } from '@newsfuse/text/captions';
 
 /**
- * Sentences of the article compared with each caption by default (the first ones: captions describe
- * the top of a story). Each is one run of the sentence encoder: the setting `CAPTION_SENTENCES`
- * (`ExtractorDeps.captionSentences`) trades them against the text job's CPU (docs/evaluation.md).
+ * Story sentences compared with each caption (`CAPTION_SENTENCES`; each is one run of the sentence
+ * encoder): the story's first `CAPTION_LEAD` (captions describe the top of a story) and those of its
+ * first `CAPTION_CANDIDATES` that share the most words with the caption (`chooseSentences`). Until
+ * 2026-12-04 the first 40 sentences (`CAPTION_CHOICE=first`, `CAPTION_SENTENCES=40`): the choice by
+ * shared words embeds 12 instead and ranks captions as well or better (docs/evaluation.md, "News
+ * captions").
  */
-export const CAPTION_SENTENCES = 40;
+export const CAPTION_SENTENCES = 12;
+/** Sentences of the story's start always compared with a caption (`overlap` choice). */
+export const CAPTION_LEAD = 4;
+/** Sentences of the story the `overlap` choice picks from. */
+export const CAPTION_CANDIDATES = 200;
+/** `overlap`: the lead and the sentences sharing the most words with the caption; `first`: the first ones. */
+export const CAPTION_CHOICES = ['overlap', 'first'] as const;
+export type CaptionChoice = (typeof CAPTION_CHOICES)[number];
+
+export interface CaptionSentenceOptions {
+  /** Sentences compared with each caption (default `CAPTION_SENTENCES`). */
+  max?: number;
+  /** Which ones (default `overlap`; `first` also when no `stems` is given). */
+  choice?: CaptionChoice;
+  /** A text's word stems in the article's language (what `overlap` counts). */
+  stems?: (text: string) => string[];
+}
 
 export interface CaptionInput {
   index: number;
@@ -133,22 +152,55 @@ export function captionRecords(
 }
 
 /**
- * Embeds the captions (cleaned of credits) and the first `maxSentences` sentences of `story`, and
- * pairs them. `story` is the body without the copies of every image's caption, also those beyond the
- * ones embedded (`storyText`, or `storyAndCopies(…).story`).
+ * For each caption, the indices (ascending) of the `sentences` compared with it: with `first`, the
+ * first `max`; with `overlap`, the first `CAPTION_LEAD` and then those sharing the most distinct stems
+ * with the caption (ties: the earlier sentence). A caption's choice depends on it and the story only,
+ * not on the other captions of the job.
+ */
+export function chooseSentences(sentences: readonly string[], captions: readonly string[], opts: CaptionSentenceOptions = {}): number[][] {
+  const max = opts.max ?? CAPTION_SENTENCES;
+  const first = Array.from({ length: Math.min(max, sentences.length) }, (_, i) => i);
+  const stems = opts.stems;
+  if ((opts.choice ?? 'overlap') === 'first' || !stems || sentences.length <= max) return captions.map(() => first);
+  const words = sentences.map((s) => new Set(stems(s)));
+  return captions.map((c) => {
+    const own = [...new Set(stems(c))];
+    return words
+      .map((w, i) => ({ i, shared: i < CAPTION_LEAD ? Infinity : own.filter((x) => w.has(x)).length }))
+      .sort((a, b) => b.shared - a.shared || a.i - b.i)
+      .slice(0, max)
+      .map((x) => x.i)
+      .sort((a, b) => a - b);
+  });
+}
+
+/**
+ * Embeds the captions (cleaned of credits) and the story sentences chosen for them
+ * (`chooseSentences`: each sentence once, whichever captions it was chosen for), and pairs each caption
+ * with its best. `story` is the body without the copies of every image's caption, also those beyond
+ * the ones embedded (`storyText`, or `storyAndCopies(…).story`).
  */
 export async function embedCaptions(
   embed: EmbedTexts,
   story: string,
   captions: readonly CaptionInput[],
-  maxSentences = CAPTION_SENTENCES,
+  opts: CaptionSentenceOptions = {},
 ): Promise<CaptionRecord[]> {
   const usable = captions.filter((c) => cleanCaption(c.text).length > 0);
   if (usable.length === 0) return [];
-  const sentences = sentencesOf(story, maxSentences);
-  const vectors = await embed([...usable.map((c) => cleanCaption(c.text)), ...sentences]);
-  if (vectors.length !== usable.length + sentences.length) return []; // the language has no embedder
-  return captionRecords(usable, vectors.slice(0, usable.length), vectors.slice(usable.length));
+  const texts = usable.map((c) => cleanCaption(c.text));
+  const overlap = (opts.choice ?? 'overlap') === 'overlap' && opts.stems !== undefined;
+  const sentences = sentencesOf(story, overlap ? CAPTION_CANDIDATES : (opts.max ?? CAPTION_SENTENCES));
+  const chosen = chooseSentences(sentences, texts, opts);
+  const embedded = [...new Set(chosen.flat())].sort((a, b) => a - b);
+  const vectors = await embed([...texts, ...embedded.map((i) => sentences[i]!)]);
+  if (vectors.length !== usable.length + embedded.length) return []; // the language has no embedder
+  const at = new Map(embedded.map((i, k) => [i, vectors[usable.length + k]!]));
+  return usable.map((c, k) => {
+    const own = chosen[k]!;
+    const [r] = captionRecords([c], [vectors[k]!], own.map((i) => at.get(i)!));
+    return r!.sentence === undefined ? r! : { ...r!, sentence: own[r!.sentence]! };
+  });
 }
 
 /** The article's entity keys and numbers (title + text), bounded like the event schema. */

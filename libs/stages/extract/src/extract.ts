@@ -7,7 +7,7 @@ import { NewsFuseError, toNewsFuseError } from '@newsfuse/shared/errors';
 import { CONFIDENT_OBJECT_SCORE, ImageFeatures, TextFeatures, decode, type ImageFeaturesOk } from '@newsfuse/shared/events';
 import { type ImageJobData, type TextJobData } from '@newsfuse/shared/jobs';
 import { stemsOf, termLanguage } from '@newsfuse/text/terms';
-import { captionComparands, embedCaptions, storyAndCopies } from './captions.ts';
+import { captionComparands, embedCaptions, storyAndCopies, type CaptionChoice } from './captions.ts';
 
 export interface TextAnalysis {
   /** ISO 639-1 code of the text (the language router's decision). */
@@ -91,8 +91,9 @@ export interface ExtractorDeps {
    */
   textViewFor?: (language: string | undefined) => TextViewRenderer | undefined;
   joint?: JointEmbedderPort;
-  /** Story sentences each caption is compared with (captions.ts `CAPTION_SENTENCES` when absent). */
+  /** Story sentences each caption is compared with and which (captions.ts `CAPTION_SENTENCES`, `overlap` when absent). */
   captionSentences?: number;
+  captionChoice?: CaptionChoice;
   now?: () => number;
 }
 
@@ -120,12 +121,16 @@ export function createExtractor(deps: ExtractorDeps) {
     // a caption is compared with the article without the captions' copies in it (captions.ts storyText):
     // the body is split once, for the best-sentence search and for the words, entities and numbers
     const parts = storyAndCopies(body, job.captions ?? []);
-    const captions =
-      embedTexts && job.captions && job.captions.length > 0
-        ? await embedCaptions((texts) => embedTexts(texts, language), parts.story, job.captions.slice(0, 32), deps.captionSentences)
-        : [];
     // the article's terms for lexical matching: the analyzer's own (a language with its term pipeline), else English stems
     const termLang = a.terms ? (termLanguage(language) ?? 'en') : 'en';
+    const captions =
+      embedTexts && job.captions && job.captions.length > 0
+        ? await embedCaptions((texts) => embedTexts(texts, language), parts.story, job.captions.slice(0, 32), {
+            ...(deps.captionSentences ? { max: deps.captionSentences } : {}),
+            ...(deps.captionChoice ? { choice: deps.captionChoice } : {}),
+            stems: (t) => stemsOf(t, { lang: termLang }),
+          })
+        : [];
     const terms = a.terms ?? stemsOf(`${job.title}\n${body}`);
     const { entities, numbers, captionOnlyTerms } = captionComparands({ title: job.title, terms, ...parts }, (t) =>
       stemsOf(t, { lang: termLang }),
