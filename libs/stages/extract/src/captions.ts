@@ -198,7 +198,11 @@ export async function embedCaptions(
   const at = new Map(embedded.map((i, k) => [i, vectors[usable.length + k]!]));
   return usable.map((c, k) => {
     const own = chosen[k]!;
-    const [r] = captionRecords([c], [vectors[k]!], own.map((i) => at.get(i)!));
+    const [r] = captionRecords(
+      [c],
+      [vectors[k]!],
+      own.map((i) => at.get(i)!),
+    );
     return r!.sentence === undefined ? r! : { ...r!, sentence: own[r!.sentence]! };
   });
 }
