@@ -27,6 +27,7 @@ import {
   clientChannel,
   errorToWire,
   fromWire,
+  inputCopies,
   newHostStats,
   toWire,
   type FromHost,
@@ -68,6 +69,8 @@ interface Session {
   path: string;
   model: ModelSession;
   batchable: boolean;
+  /** Its inputs' copies out of shared memory, into buffers kept from run to run (`inputCopies`). */
+  copyIn: ReturnType<typeof inputCopies>;
 }
 
 interface Request {
@@ -128,7 +131,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
         shapes: o.shapes,
       }).then((model) => {
         stats.sessions.push(key);
-        return { key, path, model, batchable: o.batchable };
+        return { key, path, model, batchable: o.batchable, copyIn: inputCopies() };
       });
       sessions.set(key, p);
       p.catch(() => sessions.delete(key));
@@ -256,7 +259,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
     const t0 = performance.now();
     try {
       const own: Record<string, ReturnType<typeof fromWire>> = {};
-      for (const [k, t] of Object.entries(feeds)) own[k] = fromWire(t);
+      for (const [k, t] of Object.entries(feeds)) own[k] = s.copyIn(k, t);
       return await s.model.run(own);
     } finally {
       stats.runs++;
