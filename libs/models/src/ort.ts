@@ -77,7 +77,26 @@ export interface ModelSession {
    * falls back to `run` in sequence.
    */
   runMany?(feeds: Record<string, TensorData>[]): Promise<Record<string, TensorData & { data: TensorArray }>[]>;
+  /**
+   * `run`, then `use` of its outputs, which are valid only until `use` settles: a model host then gets
+   * their shared memory back for this session's next runs instead of mapping fresh pages for every
+   * output (CenterNet's heatmap is 5 MB). Optional: {@link runWith} falls back to `run`.
+   */
+  runWith?<T>(
+    feeds: Record<string, TensorData>,
+    use: (outputs: Record<string, TensorData & { data: TensorArray }>) => Promise<T> | T,
+  ): Promise<T>;
   release(): Promise<void>;
+}
+
+/** `session.runWith(feeds, use)`, or `use` of `run`'s outputs where the session has no runWith. */
+export async function runWith<T>(
+  session: ModelSession,
+  feeds: Record<string, TensorData>,
+  use: (outputs: Record<string, TensorData & { data: TensorArray }>) => Promise<T> | T,
+): Promise<T> {
+  if (session.runWith) return session.runWith(feeds, use);
+  return use(await session.run(feeds));
 }
 
 /** `session.runMany(feeds)`, or its runs in sequence where the session has no runMany. */

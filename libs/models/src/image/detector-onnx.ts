@@ -84,7 +84,7 @@ export function centerNetInput(
 }
 
 export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions, 'engine'> = {}): Promise<ObjectDetector> {
-  const { inputBuffers, createOrtSession } = await import('../ort.ts');
+  const { inputBuffers, createOrtSession, runWith } = await import('../ort.ts');
   const modelPath = options.modelPath ?? (await (await import('../registry.ts')).resolveModel(CENTERNET_ONNX));
   const opts = { minScore: 0.3, iouThreshold: 0.5, maxObjects: 20, resize: 'letterbox' as const, padValue: 127, ...options };
   const session = await createOrtSession(modelPath, options.threads ? { threads: options.threads } : {});
@@ -97,19 +97,24 @@ export async function createCenterNetOnnxDetector(options: Omit<CenterNetOptions
     async detect(img: RgbImage): Promise<DetectedObject[]> {
       const side = Math.max(img.width, img.height);
       const cover: [number, number] = opts.resize === 'letterbox' ? [img.width / side, img.height / side] : [1, 1];
-      const out = await buffers.lend((buf) =>
-        session.run({
-          [session.inputNames[0]!]: {
-            type: 'float32',
-            data: centerNetInput(img, inputSize, opts.resize, opts.padValue, buf),
-            dims: [1, inputSize, inputSize, 3],
+      // the outputs are read here and nowhere after (runWith: a model host reuses their memory)
+      const rows = await buffers.lend((buf) =>
+        runWith(
+          session,
+          {
+            [session.inputNames[0]!]: {
+              type: 'float32',
+              data: centerNetInput(img, inputSize, opts.resize, opts.padValue, buf),
+              dims: [1, inputSize, inputSize, 3],
+            },
           },
-        }),
+          (out) => {
+            const heat = out[heatName]!;
+            const grid = heat.dims[1]!;
+            return centerNetRows(heat.data as Float32Array, out[whName]!.data as Float32Array, grid, heat.dims[3]!, opts.minScore);
+          },
+        ),
       );
-      const heat = out[heatName]!;
-      const wh = out[whName]!;
-      const grid = heat.dims[1]!;
-      const rows = centerNetRows(heat.data as Float32Array, wh.data as Float32Array, grid, heat.dims[3]!, opts.minScore);
       return decodeCenterNet(rows, inputSize, opts, cover);
     },
     dispose: () => undefined, // the session is the process's (ort.ts cache), shared with other users

@@ -19,7 +19,7 @@
  *    space probability in blank gaps (see ctcGreedyDecode).
  */
 import { readFile } from 'node:fs/promises';
-import { allocFloat32, createOrtSession, defaultOrtThreads } from '../ort.ts';
+import { allocFloat32, createOrtSession, defaultOrtThreads, runWith } from '../ort.ts';
 import sharp from 'sharp';
 import type { RgbImage } from './decode.ts';
 import type { Box } from './detector.ts';
@@ -446,14 +446,17 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
 
   async function detect(img: RgbImage): Promise<{ boxes: TextBox[]; sx: number; sy: number }> {
     const { width: dw, height: dh } = ocrDetSize(img, o.maxSide);
-    const out = await detInputs.lend(3 * dw * dh, async (buf) => {
+    return detInputs.lend(3 * dw * dh, async (buf) => {
       const { data: x } = await ocrDetInput(img, o.maxSide, () => buf);
       const feeds = { [det.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, dh, dw] } };
-      return (await det.run(feeds))[det.outputNames[0]!]!;
+      // the probability map is read here and nowhere after (runWith: a model host reuses its memory)
+      return runWith(det, feeds, (outputs) => {
+        const out = outputs[det.outputNames[0]!]!;
+        const [, , ph, pw] = out.dims as number[];
+        const boxes = dbPostprocess(out.data as Float32Array, pw!, ph!, o);
+        return { boxes, sx: img.width / pw!, sy: img.height / ph! };
+      });
     });
-    const [, , ph, pw] = out.dims as number[];
-    const boxes = dbPostprocess(out.data as Float32Array, pw!, ph!, o);
-    return { boxes, sx: img.width / pw!, sy: img.height / ph! };
   }
 
   async function recognizeQuad(img: RgbImage, quad: Pt[]): Promise<{ text: string; confidence: number }> {

@@ -68,6 +68,8 @@ interface Pending {
 }
 
 /** A model input on shared memory: the host reads it without a copy being posted. */
+/** Output buffers each session keeps per output name for `runWith` (two callers at once in a shared job thread). */
+const SPARE_OUTPUTS = 2;
 const allocShared = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
 
 /** A client of the host `options.name`: of its one thread, or of each of its shards, every session sent to its group's shard. */
@@ -270,15 +272,37 @@ function connectShard(name: string, options: ModelHostClientOptions, collector: 
         wire.forEach((w, i) => collector.note(tensorBytes(w) + tensorBytes(m.outputs[i]!)));
         return m.outputs.map(fromWires);
       };
+      /** One run; its outputs in `into` where they fit. */
+      const one = async (feeds: Record<string, TensorData>, into?: Record<string, SharedArrayBuffer>) => {
+        const wire = toWires(feeds);
+        const session = await slot();
+        const m = expect(await request({ t: 'run', id: nextId++, session, lane, feeds: wire, ...(into ? { into } : {}) }), 'result');
+        collector.note(tensorBytes(wire) + tensorBytes(m.outputs));
+        return fromWires(m.outputs);
+      };
+      /** Output memory given back by `runWith` callers, by output name, lent to the next runs. */
+      const spare = new Map<string, SharedArrayBuffer[]>();
       return {
         inputNames: opened.inputNames,
         outputNames: opened.outputNames,
-        async run(feeds: Record<string, TensorData>) {
-          const wire = toWires(feeds);
-          const session = await slot();
-          const m = expect(await request({ t: 'run', id: nextId++, session, lane, feeds: wire }), 'result');
-          collector.note(tensorBytes(wire) + tensorBytes(m.outputs));
-          return fromWires(m.outputs);
+        run: (feeds: Record<string, TensorData>) => one(feeds),
+        async runWith(feeds, use) {
+          const into: Record<string, SharedArrayBuffer> = {};
+          for (const name of opened.outputNames) {
+            const b = spare.get(name)?.pop();
+            if (b) into[name] = b;
+          }
+          // a failed request keeps what it was lent: a host that timed out might still write there
+          const outputs = await one(feeds, into);
+          try {
+            return await use(outputs);
+          } finally {
+            for (const [k, t] of Object.entries(outputs)) {
+              const list = spare.get(k) ?? [];
+              if (t.data.buffer instanceof SharedArrayBuffer && list.length < SPARE_OUTPUTS) list.push(t.data.buffer);
+              spare.set(k, list);
+            }
+          }
         },
         async runMany(feeds: Record<string, TensorData>[]) {
           // a long list as a few requests (each ≤ RUNS_PER_REQUEST runs), posted at once

@@ -370,6 +370,39 @@ test('runMany: the runs of one request give what each run gives alone; a long li
   }
 });
 
+test("runWith: a session's outputs go back into the memory of its earlier runWith outputs, which run's never are", async () => {
+  const name = `nf-test-runwith-${randomBytes(4).toString('hex')}`;
+  const host = await startModelHost({ name, threads: 1, queue: 4, batchMs: 0, maxBatch: 1 });
+  const client = connectModelHost({ name, connectTimeoutMs: 20_000 });
+  try {
+    const path = await resolveModel(MODEL_NAME);
+    const text = await client.open(path, openOptions('fast'));
+    const local = await createOrtSession(path, { threads: 1, shapes: 'variable' });
+    const expected = async (f: ReturnType<typeof tokens>) => Array.from((await local.run(f)).last_hidden_state!.data as Float32Array);
+    const [a, b, c] = [tokens(6, 1), tokens(6, 2), tokens(6, 3)];
+    // the test keeps what it must not, to see where the next outputs land
+    let first: Float32Array | undefined;
+    const ra = await text.runWith!(a, (o) => {
+      first = o.last_hidden_state!.data as Float32Array;
+      return Array.from(first);
+    });
+    assert.deepEqual(ra, await expected(a));
+    const plain = (await text.run(c)).last_hidden_state!.data as Float32Array;
+    const rb = await text.runWith!(b, (o) => Array.from(o.last_hidden_state!.data as Float32Array));
+    assert.deepEqual(rb, await expected(b), 'the outputs of the second run');
+    assert.deepEqual(Array.from(first!), rb, 'written where the first runWith had its outputs');
+    assert.deepEqual(Array.from(plain), await expected(c), "run's outputs are the caller's: not written over");
+    // a larger output than the memory kept: new memory, right values; two at once: each its own
+    const long = tokens(11, 4);
+    assert.deepEqual(await text.runWith!(long, (o) => Array.from(o.last_hidden_state!.data as Float32Array)), await expected(long));
+    const both = await Promise.all([a, b].map((f) => text.runWith!(f, (o) => Array.from(o.last_hidden_state!.data as Float32Array))));
+    assert.deepEqual(both, [await expected(a), await expected(b)]);
+  } finally {
+    client.close();
+    await host.stop();
+  }
+});
+
 test('the fast lane: text runs go before queued image runs, never preempting one, at most `burst` of them in a row', async () => {
   const name = `nf-test-lanes-${randomBytes(4).toString('hex')}`;
   const host = await startModelHost({ name, threads: 1, queue: 8, batchMs: 0, maxBatch: 1, burst: 2 });

@@ -81,6 +81,8 @@ interface Request {
   /** One run (`run`), or several back to back (`runs`: never batched with others). */
   feeds: Record<string, WireTensor>;
   runs?: Record<string, WireTensor>[];
+  /** The caller's shared memory for outputs (a `run` alone, not batched with others). */
+  into?: Record<string, SharedArrayBuffer>;
   at: number;
 }
 
@@ -165,7 +167,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
       void s.then((session) => {
         const r: Request =
           m.t === 'run'
-            ? { id: m.id, client, lane: m.lane, session, feeds: m.feeds, at: performance.now() }
+            ? { id: m.id, client, lane: m.lane, session, feeds: m.feeds, ...(m.into ? { into: m.into } : {}), at: performance.now() }
             : { id: m.id, client, lane: m.lane, session, feeds: m.runs[0] ?? {}, runs: m.runs, at: performance.now() };
         lanes.push(m.lane, r);
         const held = opts.queue - Atomics.load(slots, LANE_SLOT[m.lane]);
@@ -308,7 +310,7 @@ export function serveModels(opts: ModelHostOptions): { epoch: string; close(): v
       try {
         const out = await run(s, r.feeds);
         const outputs: Record<string, WireTensor> = {};
-        for (const [k, t] of Object.entries(out)) outputs[k] = toWire(t);
+        for (const [k, t] of Object.entries(out)) outputs[k] = toWire(t, r.into?.[k]);
         // the inputs' copies, and each output twice: onnxruntime's and its shared copy
         collector.note(tensorBytes(r.feeds) + 2 * tensorBytes(outputs));
         reply(r, { t: 'result', id: r.id, outputs });

@@ -56,7 +56,15 @@ export interface OpenOptions {
 export type ToHost =
   | { t: 'hello'; client: string }
   | { t: 'open'; id: number; path: string; options: OpenOptions }
-  | { t: 'run'; id: number; session: string; lane: Lane; feeds: Record<string, WireTensor> }
+  | {
+      t: 'run';
+      id: number;
+      session: string;
+      lane: Lane;
+      feeds: Record<string, WireTensor>;
+      /** Shared memory the caller lends for outputs of these names (`runWith`): written there when it fits. */
+      into?: Record<string, SharedArrayBuffer>;
+    }
   | { t: 'runs'; id: number; session: string; lane: Lane; runs: Record<string, WireTensor>[] }
   | { t: 'stats'; id: number };
 
@@ -134,12 +142,19 @@ function ctorOf(type: string): Ctor {
   return c;
 }
 
-/** The tensor on shared memory (as is when it already is; else one copy). */
-export function toWire(t: TensorData): WireTensor {
+/**
+ * The tensor on shared memory (as is when it already is; else one copy): into the start of `into` when
+ * that is large enough, else into a new SharedArrayBuffer.
+ */
+export function toWire(t: TensorData, into?: SharedArrayBuffer): WireTensor {
   const data = t.data as TensorArray;
   if (data.buffer instanceof SharedArrayBuffer) return { type: t.type, dims: [...t.dims], data };
   const C = ctorOf(t.type);
-  const out = new C(new SharedArrayBuffer(data.length * C.BYTES_PER_ELEMENT));
+  const bytes = data.length * C.BYTES_PER_ELEMENT;
+  const out =
+    into && into.byteLength >= bytes
+      ? new (C as unknown as typeof Float32Array)(into, 0, data.length)
+      : new C(new SharedArrayBuffer(bytes));
   (out as Float32Array).set(data as Float32Array);
   return { type: t.type, dims: [...t.dims], data: out };
 }
