@@ -17,6 +17,7 @@ import { sha256hex } from '@newsfuse/shared/hash';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createExtractor } from '@newsfuse/stage-extract/extract';
 import { createLanguageRouter, isSupported } from '@newsfuse/pipeline/languages';
+import { captionSettings } from '@newsfuse/pipeline/extractor';
 import type { FusionInput } from '@newsfuse/stage-fuse/strategies';
 import { EVAL_CACHE, writeJsonAtomic } from './data.ts';
 import { loadNewsSet, type NewsPair, type NewsSet } from './news.ts';
@@ -62,8 +63,7 @@ export async function newsFeatures(
     image: { model: 'none', analyze: () => Promise.reject(new Error('no images here')) },
     fetchImage: () => Promise.reject(new Error('no images here')),
     embedderFor: router.embedderFor,
-    ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
-    ...(cfg.CAPTION_CHOICE ? { captionChoice: cfg.CAPTION_CHOICE } : {}),
+    ...captionSettings(cfg),
   });
   // settings other than the defaults are part of the cache key (the defaults keep the key they had)
   const settings = [cfg.CAPTION_SENTENCES, cfg.CAPTION_CHOICE].filter((x) => x !== undefined).join(' ');

@@ -10,6 +10,7 @@ import { jointPortOf } from '@newsfuse/models/joint/adapter';
 import {
   createExtractor,
   type Extractor,
+  type ExtractorDeps,
   type Fetcher,
   type ImageAnalyzerPort,
   type TextAnalyzerPort,
@@ -31,6 +32,16 @@ export interface AnalysisExtractorOptions {
   fetchImage?: Fetcher;
 }
 
+/** The extractor's caption settings from the config (CAPTION_SENTENCES, CAPTION_CHOICE), those that are set. */
+export function captionSettings(
+  cfg: Pick<AnalysisConfig, 'CAPTION_SENTENCES' | 'CAPTION_CHOICE'>,
+): Pick<ExtractorDeps, 'captionSentences' | 'captionChoice'> {
+  return {
+    ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
+    ...(cfg.CAPTION_CHOICE ? { captionChoice: cfg.CAPTION_CHOICE } : {}),
+  };
+}
+
 export function createAnalysisExtractor(cfg: AnalysisConfig, opts: AnalysisExtractorOptions = {}): Extractor {
   const role = opts.role ?? 'both';
   // Each language's analyzer and embedder load on first use: a thread that never sees Chinese never loads its models.
@@ -46,7 +57,6 @@ export function createAnalysisExtractor(cfg: AnalysisConfig, opts: AnalysisExtra
     embedderFor: languages.embedderFor,
     textViewFor: languages.textViewFor,
     ...(joint ? { joint } : {}),
-    ...(cfg.CAPTION_SENTENCES ? { captionSentences: cfg.CAPTION_SENTENCES } : {}),
-    ...(cfg.CAPTION_CHOICE ? { captionChoice: cfg.CAPTION_CHOICE } : {}),
+    ...captionSettings(cfg),
   });
 }

@@ -189,8 +189,8 @@ export async function embedCaptions(
   const usable = captions.filter((c) => cleanCaption(c.text).length > 0);
   if (usable.length === 0) return [];
   const texts = usable.map((c) => cleanCaption(c.text));
-  const overlap = (opts.choice ?? 'overlap') === 'overlap' && opts.stems !== undefined;
-  const sentences = sentencesOf(story, overlap ? CAPTION_CANDIDATES : (opts.max ?? CAPTION_SENTENCES));
+  // the candidates; `chooseSentences` takes the first ones of them or those sharing words with a caption
+  const sentences = sentencesOf(story, Math.max(CAPTION_CANDIDATES, opts.max ?? CAPTION_SENTENCES));
   const chosen = chooseSentences(sentences, texts, opts);
   const embedded = [...new Set(chosen.flat())].sort((a, b) => a - b);
   const vectors = await embed([...texts, ...embedded.map((i) => sentences[i]!)]);
