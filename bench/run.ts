@@ -133,6 +133,12 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostnogc: { ...HOST, MODEL_HOST_GC_MB: '0' },
   /** The host with two image threads, said explicitly (the default). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
+  /** The host with three image threads (a third image job in flight while two wait for the host). */
+  host3: { ...HOST, IMAGE_CONCURRENCY: '3' },
+  /** Two text threads (TEXT_CONCURRENCY=2): a second text job runs while the first one's BullMQ round trips are in flight. */
+  text2: { ...HOST, TEXT_CONCURRENCY: '2' },
+  /** The default with the detector's input the full 512x512 letterbox (DETECTOR_INPUT=letterbox), as before 2026-12-04, instead of its covered corner ('fit'). */
+  detletterbox: { ...HOST, DETECTOR_INPUT: 'letterbox' },
   /** The default without the sentence embedders' cache of repeated chunks (NEWSFUSE_EMBED_CACHE=0, as before 2026-12-03). */
   hostnocache: { ...HOST, NEWSFUSE_EMBED_CACHE: '0' },
   /** Every model in the host, text too: one copy of each text model (with the fast lane and one request per text job's encoder runs since 2026-12-04). */

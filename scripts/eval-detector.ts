@@ -1,7 +1,7 @@
 /**
  * Detector recall on the shared labelled ImageNet photos whose class COCO-80 covers.
  *
- *   npx tsx scripts/eval-detector.ts [--min-score 0.3] [--resize letterbox|stretch] [--pad 0]
+ *   npx tsx scripts/eval-detector.ts [--min-score 0.3] [--resize fit|letterbox|stretch] [--pad 0]
  *                                    [--limit N] [--json out.json] [--verbose] [--model-path centernet.onnx]
  *
  * An image counts as found when the detector reports an accepted COCO label for its class
@@ -13,7 +13,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeImage } from '@newsfuse/models/image/decode';
-import { createCenterNetDetector, type DetectedObject } from '@newsfuse/models/image/detector';
+import { CENTERNET_RESIZES, createCenterNetDetector, type CenterNetResize, type DetectedObject } from '@newsfuse/models/image/detector';
 import { acceptedLabels, cocoTargetFor, type ClassGroup, type CocoTarget } from '../tools/relevance/imagenet-coco.ts';
 import { imagenetImage, imagenetLabels, sharedMissing } from '@newsfuse/testkit/paths';
 
@@ -25,7 +25,8 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     json: { type: 'string' },
     verbose: { type: 'boolean', default: false },
-    resize: { type: 'string', default: 'letterbox' },
+    /** fit (the default), letterbox or stretch (CenterNetOptions.resize). */
+    resize: { type: 'string', default: 'fit' },
     pad: { type: 'string', default: '127' },
     'model-path': { type: 'string' },
   },
@@ -33,6 +34,10 @@ const { values } = parseArgs({
 if (skipWithoutShared) {
   console.error(skipWithoutShared);
   process.exit(2);
+}
+function resizeOf(v: string): CenterNetResize {
+  if (!(CENTERNET_RESIZES as readonly string[]).includes(v)) throw new Error(`--resize: one of ${CENTERNET_RESIZES.join(', ')}`);
+  return v as CenterNetResize;
 }
 const minScore = Number(values['min-score']);
 const thresholds = [...new Set([0.2, 0.3, 0.4, 0.5, minScore])].sort();
@@ -54,7 +59,7 @@ for (const it of items) {
 const detector = await createCenterNetDetector({
   minScore: Math.min(...thresholds),
   maxObjects: 50,
-  resize: values.resize === 'stretch' ? 'stretch' : 'letterbox',
+  resize: resizeOf(values.resize),
   padValue: Number(values.pad),
   ...(values['model-path'] ? { modelPath: values['model-path'] } : {}),
 });

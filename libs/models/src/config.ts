@@ -56,6 +56,14 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    */
   MODEL_PRECISION: z.enum(MODEL_PRECISIONS).default('int8'),
   /**
+   * The CenterNet detector's input (engine onnx): `fit` (the default) — the photo at the 512x512
+   * letterbox's scale, the input only as large as the photo's scaled size rounded up to 32 px a side (a
+   * 4:3 photo 512x384: ~0.7x the detector's CPU, the same recall within the figures of docs/models.md,
+   * "The detector's input fitted"); `letterbox` — padded to 512x512, as before 2026-12-04 and as the
+   * tfjs engine always does. `-fit` in the image model's name tells the records apart.
+   */
+  DETECTOR_INPUT: z.enum(['fit', 'letterbox']).default('fit'),
+  /**
    * Lowest detector score reported in ImageFeatures.objects (full analysis). Low-score detections carry
    * much of the detector's recall, and fuse weighs each by its score; the text view and its embedding
    * keep the objects scored ≥ CONFIDENT_OBJECT_SCORE (0.3) only. docs/evaluation.md measures the floor.

@@ -73,13 +73,15 @@ type FullAnalyzerConfig = Pick<
   AnalysisConfig,
   'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_OBJECT_MIN_SCORE' | 'IMAGE_MAX_OBJECTS' | 'MODEL_ENGINE'
 > &
-  Partial<Pick<AnalysisConfig, 'MODEL_PRECISION'>>;
+  Partial<Pick<AnalysisConfig, 'MODEL_PRECISION' | 'DETECTOR_INPUT'>>;
 
 /**
  * Decode + descriptors + the models: COCO objects (CenterNet), OCR (PP-OCRv4), faces with expressions,
  * the detector and face models on MODEL_ENGINE (onnx by default; `@tfjs` ends the model name otherwise),
  * the OCR text detector at MODEL_PRECISION (int8 by default, `ppocr-v4-int8` in the model name, so records
- * of the float graph, before issue 16's int8 work or with MODEL_PRECISION=fp32, keep the name they had).
+ * of the float graph, before issue 16's int8 work or with MODEL_PRECISION=fp32, keep the name they had),
+ * the detector's input at DETECTOR_INPUT (`fit` by default on onnx: `centernet-fit` in the model name;
+ * letterboxed records keep `centernet`).
  * Objects are reported down to IMAGE_OBJECT_MIN_SCORE (at most IMAGE_MAX_OBJECTS, each with its
  * score); the text view names only those scored ≥ CONFIDENT_OBJECT_SCORE, so the text-view embedding
  * does not depend on the low floor. Models are loaded once per process or worker thread, on first use.
@@ -89,12 +91,14 @@ export function createFullImageAnalyzer(cfg: FullAnalyzerConfig): ImageAnalyzerP
   let analyzer: Promise<ImageAnalyzer> | undefined;
   const precision = cfg.MODEL_PRECISION ?? 'int8';
   const int8 = precision === 'int8';
+  // the tfjs graph's input is always the 512x512 letterbox
+  const fit = cfg.MODEL_ENGINE === 'onnx' && (cfg.DETECTOR_INPUT ?? 'fit') === 'fit';
   return {
-    model: `centernet(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4${int8 ? '-int8' : ''}+blazeface-emotion${cfg.MODEL_ENGINE === 'onnx' ? '' : `@${cfg.MODEL_ENGINE}`}`,
+    model: `centernet${fit ? '-fit' : ''}(objects>=${cfg.IMAGE_OBJECT_MIN_SCORE},max${cfg.IMAGE_MAX_OBJECTS},view>=${CONFIDENT_OBJECT_SCORE})+ppocr-v4${int8 ? '-int8' : ''}+blazeface-emotion${cfg.MODEL_ENGINE === 'onnx' ? '' : `@${cfg.MODEL_ENGINE}`}`,
     async analyze(bytes, { caption }) {
       analyzer ??= createDefaultImageAnalyzer({
         decode: { maxBytes: cfg.IMAGE_MAX_BYTES, maxInputPixels: cfg.IMAGE_MAX_PIXELS },
-        detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS },
+        detector: { minScore: cfg.IMAGE_OBJECT_MIN_SCORE, maxObjects: cfg.IMAGE_MAX_OBJECTS, resize: fit ? 'fit' : 'letterbox' },
         textViewMinScore: CONFIDENT_OBJECT_SCORE,
         // the HOG summary is not part of this port's result (nothing downstream reads it): not computed
         hog: false,

@@ -205,6 +205,67 @@ describe('converter: synthetic graph, every mapped op', () => {
     );
   });
 
+  test('spatialDims: any input size; a ×2 upsampling by scales; at the declared size the fixed graph bit for bit', async () => {
+    await initTf();
+    // conv stride 2 → squeeze-excite (a mean over H, W) → Keras' UpSampling2D ×2 (its size folded into a constant)
+    const graphAt = (h: number, w: number) => {
+      const g = syntheticGraph();
+      const half = [Math.ceil(h / 2), Math.ceil(w / 2)];
+      const nodes = g.model.modelTopology.node;
+      nodes.find((n) => n.name === 'x')!.attr!.shape = { shape: { dim: [1, h, w, 3].map((d) => ({ size: String(d) })) } };
+      nodes.push(
+        { name: 'size2', op: 'Const', attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32' } } } },
+        { name: 'seUp', op: 'ResizeBilinear', input: ['se', 'size2'], attr: { T: { type: 'DT_FLOAT' }, align_corners: { b: false } } },
+        { name: 'out_up', op: 'Identity', input: ['seUp'], attr: { T: { type: 'DT_FLOAT' } } },
+      );
+      const specs = [...g.specs, { name: 'size2', shape: [2], dtype: 'int32' as const }];
+      const size = Buffer.alloc(8);
+      size.writeInt32LE(2 * half[0]!, 0);
+      size.writeInt32LE(2 * half[1]!, 4);
+      g.model.modelTopology.node = nodes;
+      g.model.weightsManifest = [{ paths: ['w.bin'], weights: specs }];
+      return { model: g.model, specs, buf: Buffer.concat([g.buf, size]) };
+    };
+    const outputs = ['out_up', 'm'];
+    const declared = graphAt(10, 12);
+    const fixed = convertModel(declared.model, decodeWeights(declared.specs, declared.buf), { outputs });
+    const spatial = convertModel(declared.model, decodeWeights(declared.specs, declared.buf), { outputs, spatialDims: ['H', 'W'] });
+    const input = readModel(spatial).graph.input![0] as unknown as { type: { tensor_type: { shape: { dim: object[] } } } };
+    assert.deepEqual(input.type.tensor_type.shape.dim, [{ dim_value: 1 }, { dim_param: 'H' }, { dim_param: 'W' }, { dim_value: 3 }]);
+    const ops = (b: Uint8Array) => (readModel(b).graph.node ?? []).map((n) => n.op_type);
+    assert.ok(ops(fixed).includes('Shape') && !ops(spatial).includes('Shape'), 'the size from Shape + constant → scales');
+    const run = async (onnx: Uint8Array, h: number, w: number, data: Float32Array) =>
+      (await (await ort.InferenceSession.create(onnx)).run({ x: new ort.Tensor('float32', data, [1, h, w, 3]) })) as Record<string, ort.Tensor>;
+    const rnd = mulberry32(5);
+    const at = (h: number, w: number) => Float32Array.from({ length: h * w * 3 }, () => rnd() * 2 - 1);
+    const x0 = at(10, 12);
+    const [a, b] = [await run(fixed, 10, 12, x0), await run(spatial, 10, 12, x0)];
+    for (const o of outputs) assert.deepEqual([...(b[o]!.data as Float32Array)], [...(a[o]!.data as Float32Array)], `${o} at the declared size`);
+    // another size: what tfjs gives for the graph declared at that size
+    const other = graphAt(14, 20);
+    const graph = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: { ...other.model.modelTopology, versions: { producer: 1 } },
+        weightSpecs: other.specs,
+        weightData: other.buf.buffer.slice(other.buf.byteOffset, other.buf.byteOffset + other.buf.byteLength),
+        format: 'graph-model',
+      }),
+    );
+    const x1 = at(14, 20);
+    const xt = tf.tensor4d(x1, [1, 14, 20, 3]);
+    const expected = graph.execute(xt, outputs) as tf.Tensor[];
+    const got = await run(spatial, 14, 20, x1);
+    for (const [i, o] of outputs.entries()) {
+      assert.deepEqual([...got[o]!.dims], expected[i]!.shape, `${o} shape at 14×20`);
+      const ev = expected[i]!.dataSync();
+      const gv = got[o]!.data as Float32Array;
+      let max = 0;
+      for (let k = 0; k < ev.length; k++) max = Math.max(max, Math.abs(ev[k]! - gv[k]!));
+      assert.ok(max < 1e-5, `${o} at 14×20: max |diff| ${max}`);
+    }
+    tf.dispose([xt, ...expected]);
+  });
+
   test('an unsupported op fails the conversion with its name', () => {
     const { model, specs, buf } = syntheticGraph();
     model.modelTopology.node.push({ name: 'weird', op: 'Erf', input: ['gap'], attr: {} });

@@ -24,6 +24,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { encodeModel, node, tensor, valueInfo, type AttrValue, type NodeInit, type TensorInit } from '@newsfuse/models/joint/onnx';
+import { countFlops } from './flops.ts';
 import { fuseActivations, type FuseReport } from './fuse.ts';
 import type { Graph } from './graph.ts';
 import { readWeights, transpose, type Const, type WeightGroup } from './weights.ts';
@@ -70,6 +71,14 @@ export interface ConvertOptions {
   fuse?: boolean;
   /** Filled with what the fusion pass did. */
   report?: FuseReport;
+  /**
+   * Symbolic names for the input's height and width (NHWC dimensions 1 and 2): the graph then takes
+   * any size, not only the declared one. A ResizeBilinear to a constant size becomes a Resize by the
+   * scales that size has at the declared input shape (Keras' UpSampling2D, whose output size TFJS
+   * folded into a constant); every other converted op is size-agnostic. At the declared size the
+   * graph computes what the fixed one does (convert.test.ts). Default: the declared sizes.
+   */
+  spatialDims?: [string, string];
 }
 
 type Layout = 'native' | 'nchw';
@@ -109,7 +118,10 @@ class Converter {
   constructor(
     model: ModelJson,
     private readonly weights: Map<string, Const>,
-    private readonly opts: Required<Pick<ConvertOptions, 'batchDim'>>,
+    private readonly opts: Required<Pick<ConvertOptions, 'batchDim'>> & {
+      /** With spatialDims: the input's symbolic H/W names and each node's static shape at the declared input. */
+      spatial?: { dims: [string, string]; shapes: ReadonlyMap<string, number[]> };
+    },
   ) {
     this.byName = new Map(model.modelTopology.node.map((n) => [n.name, n]));
   }
@@ -202,11 +214,13 @@ class Converter {
     switch (n.op) {
       case 'Placeholder': {
         const dims = (a.shape?.shape?.dim ?? []).map((d) => Number(d.size ?? -1));
+        const spatial = this.opts.spatial?.dims;
+        if (spatial && dims.length !== 4) throw new Error(`${n.name}: spatialDims needs an NHWC input, not rank ${dims.length}`);
         this.inputs.push(
           valueInfo(
             n.name,
             'FLOAT',
-            dims.map((d) => (d < 0 ? this.opts.batchDim : d)),
+            dims.map((d, i) => (spatial && (i === 1 || i === 2) ? spatial[i - 1]! : d < 0 ? this.opts.batchDim : d)),
           ),
         );
         return this.set(n, { name: n.name, layout: 'native', rank: dims.length });
@@ -283,6 +297,16 @@ class Converter {
       case 'ResizeBilinear': {
         const x = this.toLayout(this.val(ins[0]!), 'nchw');
         const hw = this.needConst(ins[1]!, n.name).data;
+        const mode = a.align_corners?.b ? 'align_corners' : a.half_pixel_centers?.b ? 'half_pixel' : 'asymmetric';
+        const spatial = this.opts.spatial;
+        if (spatial) {
+          // the size as a factor of the input's size at the declared shape (same output there)
+          const inShape = spatial.shapes.get(parseRef(ins[0]!)![0]);
+          if (!inShape || inShape.length !== 4) throw new Error(`${n.name}: no static input shape for a size-agnostic resize`);
+          const scales = this.init(`${n.name}_scales`, 'FLOAT', [4], [1, 1, hw[0]! / inShape[1]!, hw[1]! / inShape[2]!]);
+          const out = this.emit('Resize', [x.name, '', scales], n.name, { mode: 'linear', coordinate_transformation_mode: mode });
+          return this.set(n, { name: out, layout: 'nchw', rank: 4 });
+        }
         const shape = this.emit('Shape', [x.name], `${n.name}_shape`);
         const nc = this.emit(
           'Slice',
@@ -290,7 +314,6 @@ class Converter {
           `${n.name}_nc`,
         );
         const sizes = this.emit('Concat', [nc, this.init(`${n.name}_hw`, 'INT64', [2], [hw[0]!, hw[1]!])], `${n.name}_sizes`, { axis: 0 });
-        const mode = a.align_corners?.b ? 'align_corners' : a.half_pixel_centers?.b ? 'half_pixel' : 'asymmetric';
         const out = this.emit('Resize', [x.name, '', '', sizes], n.name, { mode: 'linear', coordinate_transformation_mode: mode });
         return this.set(n, { name: out, layout: 'nchw', rank: 4 });
       }
@@ -426,8 +449,9 @@ function sinks(model: ModelJson): string[] {
 /** Convert a parsed model.json with its decoded weights. */
 export function convertModel(model: ModelJson, weights: Map<string, Const>, options: ConvertOptions = {}): Uint8Array {
   if (model.format && model.format !== 'graph-model') throw new Error(`not a TFJS graph model (format ${model.format})`);
-  const c = new Converter(model, weights, { batchDim: options.batchDim ?? 'N' });
   const outs = options.outputs ?? sinks(model);
+  const spatial = options.spatialDims ? { dims: options.spatialDims, shapes: countFlops(model, weights, outs).shapes } : undefined;
+  const c = new Converter(model, weights, { batchDim: options.batchDim ?? 'N', ...(spatial ? { spatial } : {}) });
   const outputs = outs.map((o) => c.output(o, o.replace(/:0$/, '')));
   let { nodes, inits } = c;
   const fuse = options.fuse ?? true;

@@ -15,6 +15,8 @@ export interface FlopCount {
   conv: number;
   /** Output shapes of the requested outputs. */
   outputs: number[][];
+  /** Every counted node's static output shape (NHWC, as TFJS declares it), by node name. */
+  shapes: ReadonlyMap<string, number[]>;
 }
 
 const ints = (a: TfAttr | undefined) => (a?.list?.i ?? []).map(Number);
@@ -164,7 +166,7 @@ export function countFlops(model: ModelJson, weights: Map<string, Const>, output
     return out;
   };
   const outShapes = outputs.map((o) => shapeOf(o));
-  return { total, conv, outputs: outShapes };
+  return { total, conv, outputs: outShapes, shapes };
 }
 
 /** countFlops for a model.json on disk (weights read from its shards for the constant shapes/values). */

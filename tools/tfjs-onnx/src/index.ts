@@ -23,7 +23,14 @@ export const tfjsOnnx: Converter = async (sourceFile, source, entry) => {
   const outputs = source.options?.outputs;
   if (outputs !== undefined && !(Array.isArray(outputs) && outputs.every((o) => typeof o === 'string')))
     throw new Error(`${entry.name}: source.options.outputs must be a list of graph node names`);
-  return convertTfjsFile(sourceFile, { name: entry.name, ...(outputs ? { outputs: outputs as string[] } : {}) });
+  const spatialDims = source.options?.spatialDims;
+  if (spatialDims !== undefined && !(Array.isArray(spatialDims) && spatialDims.length === 2 && spatialDims.every((d) => typeof d === 'string')))
+    throw new Error(`${entry.name}: source.options.spatialDims must be two symbolic dimension names`);
+  return convertTfjsFile(sourceFile, {
+    name: entry.name,
+    ...(outputs ? { outputs: outputs as string[] } : {}),
+    ...(spatialDims ? { spatialDims: spatialDims as [string, string] } : {}),
+  });
 };
 
 /** The calibration file scripts/calibrate-int8.ts writes. */

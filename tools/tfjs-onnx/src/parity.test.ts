@@ -154,7 +154,8 @@ describe('onnx and tfjs engines give the same objects and faces', { skip: skipWi
   let faces: FaceAnalyzer[];
   before(async () => {
     detectors = await Promise.all(
-      (['onnx', 'tfjs'] as const).map((engine) => createCenterNetDetector({ engine, minScore: 0.05, maxObjects: 50 })),
+      // the same input for both: the 512x512 letterbox (onnx's default 'fit' input is its covered corner only)
+      (['onnx', 'tfjs'] as const).map((engine) => createCenterNetDetector({ engine, minScore: 0.05, maxObjects: 50, resize: 'letterbox' })),
     );
     faces = await Promise.all((['onnx', 'tfjs'] as const).map((engine) => createFaceAnalyzer({ engine })));
   });

@@ -47,14 +47,20 @@ export interface CenterNetOptions {
   /** At most this many objects, best first. Default 20. */
   maxObjects?: number;
   /**
-   * 'letterbox' (default): keep the aspect, pad the short side (bottom/right) with `padValue`;
-   * 'stretch' (the reference's way): resize to 512x512 ignoring aspect. Letterboxing raised recall
-   * on the shared photos from 57% to 70% at score 0.3 (docs/models.md).
+   * 'fit' (default, engine 'onnx'): keep the aspect at the letterbox's scale, but the input only as large as
+   * the image's scaled size rounded up to the network's stride (32) on each axis — a 4:3 photo is
+   * 512x384, not 512x512 with a quarter of padding (docs/models.md, "The detector's input fitted");
+   * 'letterbox' (the tfjs engine's default, and 'fit' there): keep the aspect, pad the short side
+   * (bottom/right) with `padValue` to 512x512; 'stretch' (the reference's way): resize to 512x512
+   * ignoring aspect. Letterboxing raised recall on the shared photos from 57% to 70% at score 0.3.
    */
-  resize?: 'stretch' | 'letterbox';
+  resize?: CenterNetResize;
   /** Padding value 0..255 for letterboxing. Default 127 (mid grey). */
   padValue?: number;
 }
+
+export type CenterNetResize = 'fit' | 'letterbox' | 'stretch';
+export const CENTERNET_RESIZES: readonly CenterNetResize[] = ['fit', 'letterbox', 'stretch'];
 
 export function iou(a: Box, b: Box): number {
   const x1 = Math.max(a[0], b[0]);
@@ -117,6 +123,8 @@ export async function createCenterNetTfjsDetector(options: Omit<CenterNetOptions
   const { loadGraphModelFile, rgbTensor, tf } = await import('./tf.ts');
   const modelPath = options.modelPath ?? (await (await import('../registry.ts')).resolveModel('human-centernet'));
   const opts = { minScore: 0.3, iouThreshold: 0.5, maxObjects: 20, resize: 'letterbox', padValue: 127, ...options };
+  // the TFJS graph has fixed 512x512 sizes inside: 'fit' is the letterbox there
+  if (opts.resize === 'fit') opts.resize = 'letterbox';
   const model: GraphModel = await loadGraphModelFile(modelPath);
   const shape = model.inputs[0]?.shape;
   const inputSize = shape && shape[1] && shape[1] > 0 ? shape[1] : 512;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { IMAGENET_DEV, sharedMissing } from '@newsfuse/testkit/paths';
 import { mulberry32 } from '../math.ts';
 import { decodeImage } from './decode.ts';
-import { centerNetInput, centerNetRows } from './detector-onnx.ts';
+import { centerNetInput, centerNetInputSize, centerNetRows } from './detector-onnx.ts';
 import { blazeFaceInput, expressionInputData } from './faces-onnx.ts';
 import { cropAndResize, resizeBilinear, rgbRaster, type Raster } from './pixels.ts';
 import { initTf, tf } from './tf.ts';
@@ -188,4 +188,45 @@ test('centerNetRows: 3x3 peaks per class, best first, top-k, boxes = 4·(x, y) �
     ],
   );
   assert.equal(centerNetRows(heat, wh, g, classes, 0.2, 2).length, 12);
+});
+
+test("centerNetInput 'fit': the letterbox's covered corner, sides rounded up to 32, bit for bit the letterbox's values", () => {
+  const rnd = mulberry32(3);
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const cases: [number, number, [number, number]][] = [
+    [500, 375, [384, 512]], // 4:3: the letterbox's 128 padding rows dropped
+    [375, 500, [512, 384]], // portrait
+    [1600, 900, [288, 512]], // 16:9, shrinking
+    [300, 300, [512, 512]], // square: the letterbox itself
+    [1000, 40, [32, 512]], // a strip: at least one stride
+    [333, 500, [512, 352]], // 341 columns → 352
+  ];
+  for (const [width, height, size] of cases) {
+    const img = { width, height, data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(rnd() * 256)) };
+    assert.deepEqual(centerNetInputSize(img, 512, 'fit'), size, `${width}x${height}`);
+    assert.deepEqual(centerNetInputSize(img, 512, 'letterbox'), [512, 512]);
+    const [h, w] = size;
+    const fit = centerNetInput(img, 512, 'fit', 127);
+    const box = centerNetInput(img, 512, 'letterbox', 127);
+    assert.equal(fit.length, h * w * 3);
+    const corner = new Float32Array(h * w * 3);
+    for (let y = 0; y < h; y++) corner.set(box.subarray(y * 512 * 3, y * 512 * 3 + w * 3), y * w * 3);
+    assert.deepEqual(bits(fit), bits(corner), `${width}x${height}`);
+    // into a larger kept buffer's view, as the detector lends it
+    const into = new Float32Array(512 * 512 * 3).subarray(0, h * w * 3);
+    assert.deepEqual(bits(centerNetInput(img, 512, 'fit', 127, into)), bits(corner));
+  }
+});
+
+test('centerNetRows on a non-square grid [gh, gw]: peaks and boxes where a square grid of gw would put them', () => {
+  const [gh, gw, classes] = [2, 5, 1];
+  const heat = new Float32Array(gh * gw * classes);
+  const wh = new Float32Array(gh * gw * 4);
+  heat[1 * gw + 4] = 0.8; // (x 4, y 1): the last column of the second row
+  heat[0 * gw + 1] = 0.5;
+  wh.set([1, 1, 1, 1], (1 * gw + 4) * 4);
+  const rows = centerNetRows(heat, wh, [gh, gw], classes, 0.2);
+  assert.deepEqual([...rows.slice(0, 6)], [16 - 1, 4 - 1, 16 + 1, 4 + 1, Math.fround(0.8), 0]);
+  assert.deepEqual([...rows.slice(6, 8)], [4, 0]);
+  assert.equal(rows.length, 12);
 });

@@ -22,6 +22,9 @@ export const rgbRaster = (img: RgbImage): Raster => ({ data: img.data, width: im
  * `tf.image.resizeBilinear(x, [outH, outW])` with align_corners = half_pixel_centers = false, into
  * a float32 raster. With `square`, the source is first padded (bottom/right) to a square of its
  * longer side with the value `square.pad` — tf.pad then resize, without building the padded copy.
+ * With `square.side` too, the padded square is resized to side × side and the result is the top-left
+ * outW × outH of that (outW, outH ≤ side), computed alone: the same values, bit for bit, as cropping
+ * the full resize, for a model that takes an input of any size (the detector's `'fit'` input).
  *
  * Separable, with the arithmetic of the direct formula kept: each source row used is interpolated
  * along x once, in float64 (left + (right − left)·xLerp, xLerp a float32 as tfjs has it), and each
@@ -42,18 +45,21 @@ export function resizeBilinear(
   src: Raster,
   outW: number,
   outH: number,
-  square?: { pad: number },
+  square?: { pad: number; side?: number },
   into?: Float32Array,
 ): Raster & { data: Float32Array } {
   const { width: w, height: h, channels: c, data } = src;
   const vw = square ? Math.max(w, h) : w;
   const vh = square ? Math.max(w, h) : h;
   const pad = square?.pad ?? 0;
+  const side = square?.side;
+  if (side !== undefined && (outW > side || outH > side))
+    throw new RangeError(`resizeBilinear: a ${outW}x${outH} corner of a ${side}x${side} resize`);
   if (into && into.length !== outW * outH * c)
     throw new RangeError(`resizeBilinear: into holds ${into.length} values, not ${outW * outH * c}`);
   const out = into ?? new Float32Array(outW * outH * c);
-  const sy = vh / outH;
-  const sx = vw / outW;
+  const sy = vh / (side ?? outH);
+  const sx = vw / (side ?? outW);
   // Column sources (offsets of the left and right pixel in a row) and lerps. The sources grow with x:
   // columns [0, both) read two image pixels, [both, one) an image pixel and the padding, the rest only padding.
   const x0s = new Int32Array(outW);
