@@ -27,34 +27,13 @@ import { encodeModel, node, tensor, valueInfo, type AttrValue, type NodeInit, ty
 import { countFlops } from './flops.ts';
 import { fuseActivations, type FuseReport } from './fuse.ts';
 import type { Graph } from './graph.ts';
-import { readWeights, transpose, type Const, type WeightGroup } from './weights.ts';
+import type { ModelJson, TfAttr, TfNode } from './model-json.ts';
+import { readWeights, transpose, type Const } from './weights.ts';
 
 /** 2: hard-swish / hard-sigmoid fused exactly and their scale folded into the Convs (fuse.ts), opset 14. */
 export const CONVERTER_VERSION = '2';
 
-export interface TfAttr {
-  b?: boolean;
-  tensor?: unknown;
-  i?: string | number;
-  f?: number;
-  s?: string;
-  type?: string;
-  list?: { i?: (string | number)[]; s?: string[]; f?: number[] };
-  shape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
-}
-
-export interface TfNode {
-  name: string;
-  op: string;
-  input?: string[];
-  attr?: Record<string, TfAttr | undefined>;
-}
-
-export interface ModelJson {
-  format?: string;
-  modelTopology: { node: TfNode[] };
-  weightsManifest: WeightGroup[];
-}
+export type { ModelJson, TfAttr, TfNode } from './model-json.ts';
 
 export interface ConvertOptions {
   /** Graph nodes to expose as outputs (in this order). Default: the nodes nothing else consumes. */

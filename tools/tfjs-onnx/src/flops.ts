@@ -6,7 +6,7 @@
  * input element. Shape-only ops (Reshape, Concat, Pad, Identity) cost nothing. Only the nodes the
  * given outputs depend on are counted, as in the converter.
  */
-import type { ModelJson, TfAttr, TfNode } from './convert.ts';
+import type { ModelJson, TfAttr, TfNode } from './model-json.ts';
 import type { Const } from './weights.ts';
 
 export interface FlopCount {
