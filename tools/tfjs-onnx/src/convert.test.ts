@@ -235,12 +235,16 @@ describe('converter: synthetic graph, every mapped op', () => {
     const ops = (b: Uint8Array) => (readModel(b).graph.node ?? []).map((n) => n.op_type);
     assert.ok(ops(fixed).includes('Shape') && !ops(spatial).includes('Shape'), 'the size from Shape + constant → scales');
     const run = async (onnx: Uint8Array, h: number, w: number, data: Float32Array) =>
-      (await (await ort.InferenceSession.create(onnx)).run({ x: new ort.Tensor('float32', data, [1, h, w, 3]) })) as Record<string, ort.Tensor>;
+      (await (await ort.InferenceSession.create(onnx)).run({ x: new ort.Tensor('float32', data, [1, h, w, 3]) })) as Record<
+        string,
+        ort.Tensor
+      >;
     const rnd = mulberry32(5);
     const at = (h: number, w: number) => Float32Array.from({ length: h * w * 3 }, () => rnd() * 2 - 1);
     const x0 = at(10, 12);
     const [a, b] = [await run(fixed, 10, 12, x0), await run(spatial, 10, 12, x0)];
-    for (const o of outputs) assert.deepEqual([...(b[o]!.data as Float32Array)], [...(a[o]!.data as Float32Array)], `${o} at the declared size`);
+    for (const o of outputs)
+      assert.deepEqual([...(b[o]!.data as Float32Array)], [...(a[o]!.data as Float32Array)], `${o} at the declared size`);
     // another size: what tfjs gives for the graph declared at that size
     const other = graphAt(14, 20);
     const graph = await loadGraphModel(

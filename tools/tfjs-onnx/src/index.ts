@@ -24,7 +24,10 @@ export const tfjsOnnx: Converter = async (sourceFile, source, entry) => {
   if (outputs !== undefined && !(Array.isArray(outputs) && outputs.every((o) => typeof o === 'string')))
     throw new Error(`${entry.name}: source.options.outputs must be a list of graph node names`);
   const spatialDims = source.options?.spatialDims;
-  if (spatialDims !== undefined && !(Array.isArray(spatialDims) && spatialDims.length === 2 && spatialDims.every((d) => typeof d === 'string')))
+  if (
+    spatialDims !== undefined &&
+    !(Array.isArray(spatialDims) && spatialDims.length === 2 && spatialDims.every((d) => typeof d === 'string'))
+  )
     throw new Error(`${entry.name}: source.options.spatialDims must be two symbolic dimension names`);
   return convertTfjsFile(sourceFile, {
     name: entry.name,
