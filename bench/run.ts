@@ -46,7 +46,10 @@
  *                                       changed back as it was (tsx in each process and thread, 32 MB young
  *                                       generations, a memory pattern per shape); hosttsx: the default
  *                                       with tsx in each thread; maintsx: the default with each service's
- *                                       main thread through tsx (SERVICE_LOADER=tsx) instead of bundled.
+ *                                       main thread through tsx (SERVICE_LOADER=tsx) instead of bundled;
+ *                                       detletterbox: the detector's input the full 512x512 letterbox
+ *                                       (DETECTOR_INPUT=letterbox); host3 / text2: a third image / a second
+ *                                       text thread.
  *                                       Per model: onnx vs tfjs (bench/models-image.ts)
  *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
