@@ -50,9 +50,9 @@ export interface CenterNetOptions {
    * 'fit' (default, engine 'onnx'): keep the aspect at the letterbox's scale, but the input only as large as
    * the image's scaled size rounded up to the network's stride (32) on each axis — a 4:3 photo is
    * 512x384, not 512x512 with a quarter of padding (docs/models.md, "The detector's input fitted");
-   * 'letterbox' (the tfjs engine's default, and 'fit' there): keep the aspect, pad the short side
-   * (bottom/right) with `padValue` to 512x512; 'stretch' (the reference's way): resize to 512x512
-   * ignoring aspect. Letterboxing raised recall on the shared photos from 57% to 70% at score 0.3.
+   * 'letterbox' (what the tfjs engine always does: its graph is fixed at 512x512): keep the aspect, pad
+   * the short side (bottom/right) with `padValue` to 512x512; 'stretch' (the reference's way): resize
+   * to 512x512 ignoring aspect. Letterboxing raised recall on the shared photos from 57% to 70% at score 0.3.
    */
   resize?: CenterNetResize;
   /** Padding value 0..255 for letterboxing. Default 127 (mid grey). */
