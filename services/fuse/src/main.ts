@@ -17,17 +17,21 @@ import {
   runMain,
   sampleQueueDepth,
   startOpsServer,
+  warmUp,
   type FuseJobData,
 } from '@newsfuse/shared';
 import { loadFuseConfig } from './config.ts';
 import { loadStrategies } from './adapters/weights.ts';
 import { fuse, joinChildren } from '@newsfuse/stage-fuse/fuse';
+import { fuseWarmUp } from '@newsfuse/stage-fuse/warm';
 import type { StrategyName } from '@newsfuse/stage-fuse/strategies';
 
 async function main(): Promise<void> {
   const cfg = loadFuseConfig();
   const strategies = loadStrategies();
   const { logger, metrics, lifecycle, topics, producer, deadLetters } = await bootStage('fuse', cfg);
+  // what the first articles would otherwise wait for, built before the worker takes any
+  logger.info({ ms: warmUp(fuseWarmUp()) }, 'warmed up: object lexicon, segmenter, tagger');
 
   const { connection, prefix } = bullConnection(cfg);
   // A publish that fails because Kafka is down (still failing after the producer's retries) is not the

@@ -13,11 +13,13 @@ import {
   runConsumer,
   runMain,
   startOpsServer,
+  warmUp,
 } from '@newsfuse/shared';
 import { loadScoreConfig, recycledOptionsOf } from './config.ts';
 import { storyOptionsOf } from '@newsfuse/stage-score/config';
 import { defaultScoreOptions, languageOutcomeOf, score } from '@newsfuse/stage-score/score';
 import { loadCalibration } from './adapters/weights.ts';
+import { scoreWarmUp } from '@newsfuse/stage-score/warm';
 import { storyInputOf } from '@newsfuse/stage-score/stories';
 import { createRedisStories } from './adapters/stories-redis.ts';
 import { contextOf, hashedImages } from '@newsfuse/stage-score/recycled';
@@ -26,6 +28,8 @@ import { createRedisRecycled } from './adapters/recycled-redis.ts';
 async function main(): Promise<void> {
   const cfg = loadScoreConfig();
   const { logger, metrics, lifecycle, topics, producer, deadLetters, consumer: consumerFor } = await bootStage('score', cfg);
+  // what the first articles would otherwise wait for, built before the consumer takes any
+  logger.info({ ms: warmUp(scoreWarmUp()) }, 'warmed up: object lexicon, segmenter');
 
   const redis = createRedis(cfg);
   const groupId = `${cfg.NEWSFUSE_PREFIX}-score`;
