@@ -54,10 +54,23 @@ test('config: MODEL_PRECISION int8 by default, fp32 selectable; the int8 text de
     (e: unknown) => e instanceof ConfigError && e.message.includes('MODEL_PRECISION'),
   );
   const model = (env: Record<string, string>) => createImageAnalyzerPort(loadExtractConfig({ IMAGE_ANALYSIS: 'full', ...env })).model;
-  assert.match(model({}), /^centernet\(.*\+ppocr-v4-int8\+blazeface-emotion$/);
-  assert.match(model({ MODEL_PRECISION: 'fp32' }), /^centernet\(.*\+ppocr-v4\+blazeface-emotion$/);
+  assert.match(model({}), /^centernet-fit\(.*\+ppocr-v4-int8\+blazeface-emotion$/);
+  assert.match(model({ MODEL_PRECISION: 'fp32' }), /^centernet-fit\(.*\+ppocr-v4\+blazeface-emotion$/);
   // the text detector runs on onnx with either engine
   assert.match(model({ MODEL_ENGINE: 'tfjs' }), /^centernet\(.*\+ppocr-v4-int8\+blazeface-emotion@tfjs$/);
+});
+
+test("config: DETECTOR_INPUT fit by default, letterbox selectable; 'fit' named in the port (onnx only: tfjs always letterboxes)", () => {
+  assert.equal(loadExtractConfig({}).DETECTOR_INPUT, 'fit');
+  assert.equal(loadExtractConfig({ DETECTOR_INPUT: 'letterbox' }).DETECTOR_INPUT, 'letterbox');
+  assert.throws(
+    () => loadExtractConfig({ DETECTOR_INPUT: 'stretch' }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('DETECTOR_INPUT'),
+  );
+  const model = (env: Record<string, string>) => createImageAnalyzerPort(loadExtractConfig({ IMAGE_ANALYSIS: 'full', ...env })).model;
+  assert.match(model({}), /^centernet-fit\(/);
+  assert.match(model({ DETECTOR_INPUT: 'letterbox' }), /^centernet\(/);
+  assert.match(model({ MODEL_ENGINE: 'tfjs', DETECTOR_INPUT: 'fit' }), /^centernet\(/);
 });
 
 // A real photo and the real models (detector, OCR, faces): a hen, which CenterNet sees as a bird.
