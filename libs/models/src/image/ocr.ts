@@ -443,6 +443,8 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   const dict = [...keys.replace(/\r/g, '').replace(/\n$/, '').split('\n'), ' '];
 
   const detInputs = growingInputBuffers();
+  // a text line's strip (3 x 48 x ≥ 320 floats), one run at a time per line
+  const recInputs = growingInputBuffers();
 
   async function detect(img: RgbImage): Promise<{ boxes: TextBox[]; sx: number; sy: number }> {
     const { width: dw, height: dh } = ocrDetSize(img, o.maxSide);
@@ -474,17 +476,19 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
     const W = Math.max(320, contentW);
     const strip = sampleQuad(img, q, contentW, H);
     const plane = W * H;
-    const x = allocFloat32(3 * plane); // zero padding = mid grey after normalisation
-    for (let v = 0; v < H; v++) {
-      for (let u = 0; u < contentW; u++) {
-        const s = (v * contentW + u) * 3;
-        const d = v * W + u;
-        x[d] = (strip[s + 2]! / 255 - 0.5) / 0.5;
-        x[plane + d] = (strip[s + 1]! / 255 - 0.5) / 0.5;
-        x[2 * plane + d] = (strip[s]! / 255 - 0.5) / 0.5;
+    const out = await recInputs.lend(3 * plane, async (x) => {
+      x.fill(0); // zero padding = mid grey after normalisation
+      for (let v = 0; v < H; v++) {
+        for (let u = 0; u < contentW; u++) {
+          const s = (v * contentW + u) * 3;
+          const d = v * W + u;
+          x[d] = (strip[s + 2]! / 255 - 0.5) / 0.5;
+          x[plane + d] = (strip[s + 1]! / 255 - 0.5) / 0.5;
+          x[2 * plane + d] = (strip[s]! / 255 - 0.5) / 0.5;
+        }
       }
-    }
-    const out = (await rec.run({ [rec.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, H, W] } }))[rec.outputNames[0]!]!;
+      return (await rec.run({ [rec.inputNames[0]!]: { type: 'float32', data: x, dims: [1, 3, H, W] } }))[rec.outputNames[0]!]!;
+    });
     const [, T, C] = out.dims as number[];
     const res = ctcGreedyDecode(
       out.data as Float32Array,
