@@ -222,6 +222,14 @@ void describe('createTextAnalyzer', () => {
     assert.deepEqual(emb.seen, []);
   });
 
+  void test("a language the caller decided is taken as it is, not detected again (the pipeline's router decides it)", async () => {
+    const a = createTextAnalyzer({ embedder: fakeEmbedder(), docFreq: createMemoryDocFreq() });
+    // an English text: detection would say 'en'
+    assert.equal((await a.analyze(ARTICLE)).language, 'en');
+    assert.equal((await a.analyze({ ...ARTICLE, language: 'pt' })).language, 'pt');
+    assert.equal((await a.analyze({ ...ARTICLE, language: null })).language, 'en');
+  });
+
   void test('language detection', () => {
     assert.equal(detectLanguage('Die Regierung hat am Dienstag neue Maßnahmen gegen die Inflation angekündigt.'), 'de');
     assert.equal(detectLanguage('Le gouvernement a annoncé mardi de nouvelles mesures contre l’inflation.'), 'fr');

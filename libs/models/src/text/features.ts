@@ -73,6 +73,12 @@ export interface ArticleText {
   body?: string | null;
   /** Optional explicit lead / standfirst; otherwise the first body sentences are used. */
   lead?: string | null;
+  /**
+   * The article's language when the caller has decided it (the pipeline's language router does, and
+   * the flow before it): taken as it is. Otherwise detected from title + body ({@link detectLanguage};
+   * for Latin text that loads tinyld's n-gram tables, ~45 MB of the thread's memory, and costs CPU per article).
+   */
+  language?: string | null;
 }
 
 export interface Keyword {
@@ -436,7 +442,7 @@ export function createTextAnalyzer(deps: {
       });
 
       const out: TextFeatures = {
-        language: detectLanguage([title, body].filter(Boolean).join('. '), o.languageSampleChars),
+        language: input.language || detectLanguage([title, body].filter(Boolean).join('. '), o.languageSampleChars),
         tokens: t.words.length + b.words.length,
         sentences: bodySentences.length + (title ? 1 : 0),
         keywords,
