@@ -33,6 +33,7 @@ import { Redis } from 'ioredis';
 import type { ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
+import { resolveLanguage } from '@newsfuse/text/language';
 import { modelHostOptions, startModelHost, threadResourceLimits, type ModelHostHandle } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
@@ -148,19 +149,36 @@ async function main() {
       const captions = Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => benchCaption(t, k)?.trim()).flatMap((text, index) =>
         text ? [{ index, text, source: 'caption' as const }] : [],
       );
+      const title = `${t.title} (${i})`;
+      // the language as extract's flow decides it in the main thread (services/extract adapters/flow.ts), carried by the job
+      const { language } = resolveLanguage({ declared: t.language, title, text: [t.summary, t.body].filter(Boolean).join('\n\n') });
       text.push({
         kind: 'text',
         job: {
           articleId,
           version: 1,
-          title: `${t.title} (${i})`,
+          title,
           summary: t.summary,
           body: t.body,
+          language,
           ...(captions.length ? { captions } : {}),
         },
       });
-      for (let k = 0; k < IMAGES_PER_KIND[kind]; k++)
-        image.push({ kind: 'image', job: { articleId, version: 1, index: k, url: `${photos}/p/${i * 3 + k}.jpg` } });
+      // the image jobs carry what the flow gives them: the photo's caption and the article's language
+      for (let k = 0; k < IMAGES_PER_KIND[kind]; k++) {
+        const caption = captions.find((c) => c.index === k);
+        image.push({
+          kind: 'image',
+          job: {
+            articleId,
+            version: 1,
+            index: k,
+            url: `${photos}/p/${i * 3 + k}.jpg`,
+            ...(caption ? { caption: caption.text, captionSource: caption.source } : {}),
+            language,
+          },
+        });
+      }
     }
     return { text, image };
   };
