@@ -16,7 +16,7 @@
  *
  * Prints a table and writes bench/results/ocr-gate.json.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +25,8 @@ import { decodeImage, type RgbImage } from '@newsfuse/models/image/decode';
 import { createOcr, ocrDetInput } from '@newsfuse/models/image/ocr';
 import { createOrtSession } from '@newsfuse/models/ort';
 import { resolveModel } from '@newsfuse/models/registry';
-import { photoScenes, renderScene, TEST_SCENES } from '@newsfuse/testkit/ocr-scenes';
-import { IMAGENET_DEV, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
+import { renderedScenes, TEST_SCENES } from '@newsfuse/testkit/ocr-scenes';
+import { imagenetFiles, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
 
 const { values } = parseArgs({
   options: {
@@ -46,14 +46,8 @@ async function main() {
   const missing = sharedMissing('the OCR gate measurement (ImageNet dev photos)');
   if (missing) throw new Error(missing);
   const load0 = loadavg()[0]!;
-  const files = readdirSync(join(IMAGENET_DEV, 'images'))
-    .filter((f) => /\.jpe?g$/i.test(f))
-    .sort()
-    .slice(0, Number(values.photos));
-  const inputs: Buffer[] = [];
-  for (const s of TEST_SCENES) inputs.push(await renderScene(s));
-  for (const [i, s] of photoScenes(Number(values.scenes)).entries())
-    inputs.push(await renderScene(s, await imagenetImage(files[(i * 7) % files.length]!)));
+  const files = imagenetFiles(Number(values.photos));
+  const inputs = (await renderedScenes(files, Number(values.scenes))).map((s) => s.bytes);
   for (const f of files) inputs.push(await imagenetImage(f));
 
   const ocr = await createOcr({ threads: 1 });

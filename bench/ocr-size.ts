@@ -21,7 +21,7 @@
  * Prints a table and writes bench/results/ocr-size.json; docs/ocr-size.md cites a run.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,8 @@ import { parseArgs } from 'node:util';
 import { createOcr } from '@newsfuse/models/image/ocr';
 import type { ModelPrecision } from '@newsfuse/models/image/engine';
 import { decodeImage } from '@newsfuse/models/image/decode';
-import { IMAGENET_DEV, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
-import { cer, photoScenes, renderScene, TEST_SCENES, type Scene } from '@newsfuse/testkit/ocr-scenes';
+import { imagenetFiles, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
+import { cer, renderedScenes, TEST_SCENES } from '@newsfuse/testkit/ocr-scenes';
 import { procStat } from './lib/procs.ts';
 
 const { values } = parseArgs({
@@ -73,20 +73,9 @@ interface ChildResult {
   peakRssMb: number;
 }
 
-function photoFiles(n: number): string[] {
-  return readdirSync(join(IMAGENET_DEV, 'images'))
-    .filter((f) => /\.jpe?g$/i.test(f))
-    .sort()
-    .slice(0, n);
-}
-
 async function child({ maxSide, arena, precision }: Setting): Promise<ChildResult> {
-  const files = photoFiles(Number(values.photos));
-  const scenes: { scene: Scene; bytes: Buffer }[] = [];
-  for (const s of TEST_SCENES) scenes.push({ scene: s, bytes: await renderScene(s) });
-  const ps = photoScenes(Number(values.scenes));
-  for (const [i, s] of ps.entries())
-    scenes.push({ scene: s, bytes: await renderScene(s, await imagenetImage(files[(i * 7) % files.length]!)) });
+  const files = imagenetFiles(Number(values.photos));
+  const scenes = await renderedScenes(files, Number(values.scenes));
   const photos = await Promise.all(files.map((f) => imagenetImage(f)));
   const ocr = await createOcr({ maxSide, detArena: arena, threads: Number(values.threads), precision });
   await ocr.recognize(await decodeImage(scenes[0]!.bytes)); // warm-up

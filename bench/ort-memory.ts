@@ -19,8 +19,6 @@
  * Prints one JSON line: per model the MB added by opening it and by its runs (peak growth), runs and CPU
  * ms per run (process CPU: every intra-op thread), and the process's peak RSS and CPU ms per photo.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -28,7 +26,7 @@ import { setSessionProvider, loadOrt, type ModelSession, type TensorArray, type 
 import { modelEnv } from '@newsfuse/models/config';
 import { createDefaultImageAnalyzer } from '@newsfuse/models/image/features';
 import { getEmbedder } from '@newsfuse/models/text/embedder';
-import { IMAGENET_DEV, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
+import { imagenetFiles, imagenetImage, sharedMissing } from '@newsfuse/testkit/paths';
 
 const { values } = parseArgs({
   options: {
@@ -148,9 +146,7 @@ async function open(path: string, o: { arena: boolean; shapes: 'fixed' | 'variab
 async function main() {
   const missing = sharedMissing('ImageNet dev photos');
   if (missing) throw new Error(missing);
-  const files = readdirSync(join(IMAGENET_DEV, 'images'))
-    .filter((f) => /\.jpe?g$/i.test(f))
-    .sort();
+  const files = imagenetFiles();
   const n = Number(values.photos);
   const step = Math.max(1, Math.floor(files.length / n));
   const photos = files.filter((_, i) => i % step === 0).slice(0, n);

@@ -4,6 +4,7 @@
  * plain background or over a real photo, and the character error rate against the reference.
  */
 import sharp from 'sharp';
+import { imagenetImage } from './paths.ts';
 
 export interface SceneLine {
   text: string;
@@ -117,4 +118,16 @@ export function photoScenes(n: number): Scene[] {
       { text: CREDITS[i % CREDITS.length]!, x: 1100, y: 1040, size: 20, fill: '#ffffff', band: true },
     ],
   }));
+}
+
+/**
+ * The OCR measurement's scenes, rendered: the test scenes, then `photoScenes(count)` each on the
+ * ImageNet dev photo `files[(i * 7) % files.length]` (bench/ocr-size.ts, bench/ocr-gate.ts).
+ */
+export async function renderedScenes(files: readonly string[], count: number): Promise<{ scene: Scene; bytes: Buffer }[]> {
+  const out: { scene: Scene; bytes: Buffer }[] = [];
+  for (const s of TEST_SCENES) out.push({ scene: s, bytes: await renderScene(s) });
+  for (const [i, s] of photoScenes(count).entries())
+    out.push({ scene: s, bytes: await renderScene(s, await imagenetImage(files[(i * 7) % files.length]!)) });
+  return out;
 }

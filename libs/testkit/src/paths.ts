@@ -4,7 +4,7 @@
  * path). Libraries that need a path of their own (the model registry's manifest and cache, the weights
  * directory) keep it; nothing else defines the root or the shared-data folder.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,4 +42,12 @@ export async function imagenetLabels(): Promise<ImagenetLabel[]> {
 
 export function imagenetImage(file: string): Promise<Buffer> {
   return readFile(join(IMAGENET_DEV, 'images', file));
+}
+
+/** The ImageNet dev photos' file names (JPEGs, sorted), the first `limit` of them when given. */
+export function imagenetFiles(limit?: number): string[] {
+  const files = readdirSync(join(IMAGENET_DEV, 'images'))
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort();
+  return limit === undefined ? files : files.slice(0, limit);
 }
