@@ -77,7 +77,7 @@ export interface ArticleText {
    * The article's language when the caller has decided it (the pipeline's language router does, and
    * the flow before it): taken as it is. Otherwise detected from title + body ({@link detectLanguage};
    * for Latin text that loads tinyld's n-gram tables into the thread — ~25 MB of extract's text thread's
-   * heap — and runs them, ~1 CPU ms per article).
+   * heap — and runs them, 1–2 CPU ms per article warm: bench/language-detect.ts).
    */
   language?: string | null;
 }
