@@ -7,7 +7,7 @@
  *   normalise   NFKC, HTML tags dropped and the common entities decoded, typographic quotes →
  *               ASCII, zero-width/control characters removed, whitespace collapsed. Case and
  *               punctuation are kept (VADER uses both).
- *   sentences   natural.SentenceTokenizer with a curated abbreviation list. The headline is one
+ *   sentences   natural's SentenceTokenizer (its placeholders put back in one pass: @newsfuse/text/sentences) with a curated abbreviation list. The headline is one
  *               sentence of its own.
  *   terms       @newsfuse/text/terms (natural.AggressiveTokenizer on the lower-cased text,
  *               stopwords + a few newswire verbs dropped, tokens of < 2 characters or all digits
@@ -51,7 +51,8 @@
  */
 import { createRequire } from 'node:module';
 import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
-import { RegexpTokenizer, SentenceTokenizer, createSentimentAnalyzer, stopwords, type SentimentAnalyzer } from '@newsfuse/text/natural';
+import { RegexpTokenizer, createSentimentAnalyzer, stopwords, type SentimentAnalyzer } from '@newsfuse/text/natural';
+import { LinearSentenceTokenizer } from '@newsfuse/text/sentences';
 import { wordsAndStems, type Term } from '@newsfuse/text/terms';
 import { resolveLanguage } from '@newsfuse/text/language';
 import { withCode } from '@newsfuse/shared/errors';
@@ -184,7 +185,7 @@ export function normalizeText(text: string): string {
 
 // Matched case-insensitively *without* word boundaries by natural, so only abbreviations that
 // rarely end an ordinary word are listed ("St.", "No.", "Sen." would break "first.", "piano.", "chosen.").
-const ABBREVIATIONS = [
+export const SENTENCE_ABBREVIATIONS = [
   'Mr.',
   'Mrs.',
   'Ms.',
@@ -211,7 +212,8 @@ const ABBREVIATIONS = [
   'etc.',
   'approx.',
 ];
-const sentenceTokenizer = new SentenceTokenizer(ABBREVIATIONS);
+// natural's SentenceTokenizer, its placeholders put back in one pass per sentence (the same sentences: @newsfuse/text/sentences)
+const sentenceTokenizer = new LinearSentenceTokenizer(SENTENCE_ABBREVIATIONS);
 
 export function splitSentences(text: string): string[] {
   if (!text.trim()) return [];

@@ -1,0 +1,61 @@
+/**
+ * natural's SentenceTokenizer with its placeholders put back in one pass per sentence.
+ *
+ * natural (8.x, tokenizers/sentence_tokenizer.js) hides abbreviations, URIs, numbers and sentence
+ * delimiters behind `{{KIND_n}}` placeholders, splits on the delimiters' placeholders, and then puts
+ * every placeholder back into every sentence by building one RegExp per placeholder of the whole text
+ * and running it over the sentence (`revertReplacements`, `revertDelimiters`): a text of n sentences
+ * with m placeholders compiles n·m regular expressions. On a news article (a few hundred sentences and
+ * numbers) that was the text job's largest piece of JavaScript after the sentiment models
+ * (`npx tsx bench/sentences.ts` has the figures).
+ *
+ * Here each sentence's placeholders are looked up in the same maps by one global RegExp, so the output is
+ * the same sentences: a placeholder is only ever replaced by the text it stood for, and neither pass
+ * re-reads what it inserted (natural's pass over later placeholders could only find one inside an
+ * inserted text if the article itself contained `{{`). natural's own passes run instead when the text
+ * holds `{{`, or when a hidden piece holds `$` (natural passes the piece as a replacement string, in
+ * which `$&` and its kin are patterns) — so the result is natural's for every input, which
+ * sentences.test.ts checks on the shared corpora and on the cases above.
+ */
+import { SentenceTokenizer } from './natural.ts';
+
+/** The placeholders natural makes for abbreviations, URIs and numbers, and for sentence delimiters. */
+const REPLACEMENT = /\{\{(?:ABBREV|URI|NUMBER)_\d+\}\}/g;
+const DELIMITER = /\{\{DELIM_\d+\}\}/g;
+
+/** What the subclass reads of natural's tokenizer (its fields are not in natural's typings). */
+interface NaturalInternals {
+  replacementMap: Map<string, string>;
+  delimiterMap: Map<string, string>;
+  revertReplacements(text: string): string;
+  revertDelimiters(text: string): string;
+}
+
+const Base = SentenceTokenizer as unknown as new (abbreviations: string[]) => InstanceType<typeof SentenceTokenizer> & NaturalInternals;
+
+export class LinearSentenceTokenizer extends Base {
+  /** Whether this text's placeholders can be put back in one pass (decided at its first sentence). */
+  #onePass: boolean | undefined;
+  #hasBraces = false;
+
+  override tokenize(text: string): string[] {
+    this.#hasBraces = text.includes('{{');
+    this.#onePass = undefined;
+    return super.tokenize(text);
+  }
+
+  #canOnePass(): boolean {
+    this.#onePass ??= !this.#hasBraces && ![...this.replacementMap.values()].some((v) => v.includes('$'));
+    return this.#onePass;
+  }
+
+  override revertReplacements(text: string): string {
+    if (!this.#canOnePass()) return super.revertReplacements(text);
+    return text.replace(REPLACEMENT, (p) => this.replacementMap.get(p) ?? p);
+  }
+
+  override revertDelimiters(text: string): string {
+    if (!this.#canOnePass()) return super.revertDelimiters(text);
+    return text.replace(DELIMITER, (p) => this.delimiterMap.get(p) ?? p);
+  }
+}
