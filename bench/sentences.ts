@@ -11,8 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { SentenceTokenizer } from '@newsfuse/text/natural';
-import { LinearSentenceTokenizer } from '@newsfuse/text/sentences';
-import { SENTENCE_ABBREVIATIONS, normalizeText } from '@newsfuse/models/text/features';
+import { LinearSentenceTokenizer, SENTENCE_ABBREVIATIONS } from '@newsfuse/text/sentences';
+import { normalizeText } from '@newsfuse/models/text/features';
 import { loadVaderData, skipWithoutShared } from '../tools/sentiment/sentiment-data.ts';
 import { loadTexts } from './lib/workload.ts';
 import { table } from './lib/report.ts';

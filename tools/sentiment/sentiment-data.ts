@@ -16,21 +16,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadManifest } from '@newsfuse/models/registry';
-import { REPO_ROOT, sharedData, sharedMissing } from '@newsfuse/testkit/paths';
+import { REPO_ROOT, sharedMissing } from '@newsfuse/testkit/paths';
+import { VADER_DIR, VADER_SETS, parseVaderLines, type VaderSetName } from '@newsfuse/testkit/vader';
 import { EMBEDDING_DIM, MODEL_NAME, type Embedder } from '@newsfuse/models/text/embedder';
 import { normalizeText, sentenceSentiment } from '@newsfuse/models/text/features';
 
-export const VADER_DIR = sharedData('sentiment', 'vader');
+export { VADER_DIR, VADER_SETS, type VaderSetName } from '@newsfuse/testkit/vader';
 
 /** A reason to skip when ../shared is missing, else false (node:test's `skip` option). */
 export const skipWithoutShared = sharedMissing('the sentiment data');
-
-export const VADER_SETS = [
-  { name: 'tweets', file: 'tweets_GroundTruth.txt', title: 'tweets' },
-  { name: 'movies', file: 'movieReviewSnippets_GroundTruth.txt', title: 'movie-review snippets' },
-  { name: 'amazon', file: 'amazonReviewSnippets_GroundTruth.txt', title: 'Amazon review snippets' },
-] as const;
-export type VaderSetName = (typeof VADER_SETS)[number]['name'];
 
 export interface RatedItem {
   set: VaderSetName;
@@ -41,19 +35,9 @@ export interface RatedItem {
   text: string;
 }
 
-/** Parses one ground-truth file: `id <TAB> mean rating <TAB> text` per line. */
+/** Parses one ground-truth file (`parseVaderLines`: `id <TAB> mean rating <TAB> text` per line), each text normalised. */
 export function parseVaderFile(set: VaderSetName, content: string): RatedItem[] {
-  const out: RatedItem[] = [];
-  for (const line of content.split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const t1 = line.indexOf('\t');
-    const t2 = line.indexOf('\t', t1 + 1);
-    if (t1 < 0 || t2 < 0) throw new Error(`${set}: malformed line: ${line.slice(0, 80)}`);
-    const rating = Number(line.slice(t1 + 1, t2));
-    if (!Number.isFinite(rating)) throw new Error(`${set}: bad rating in: ${line.slice(0, 80)}`);
-    out.push({ set, id: line.slice(0, t1), rating, text: normalizeText(line.slice(t2 + 1)) });
-  }
-  return out;
+  return parseVaderLines(set, content).map(({ id, rating, text }) => ({ set, id, rating, text: normalizeText(text) }));
 }
 
 /** All three sets, in VADER_SETS order. */

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeHTML } from 'entities';
 import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
+import { vaderTexts } from '@newsfuse/testkit/vader';
 import { SentenceTokenizer } from './natural.ts';
-import { LinearSentenceTokenizer } from './sentences.ts';
+import { LinearSentenceTokenizer, SENTENCE_ABBREVIATIONS } from './sentences.ts';
 
-// the abbreviation list of the text analyzer (libs/models/src/text/features.ts) and a shorter one
-const ABBREVIATIONS = ['Mr.', 'Mrs.', 'Dr.', 'U.S.', 'U.K.', 'Inc.', 'Co.', 'e.g.', 'i.e.', 'vs.', 'etc.', 'approx.'];
-
-function assertSameAsNatural(texts: readonly string[], abbreviations = ABBREVIATIONS): number {
+function assertSameAsNatural(texts: readonly string[], abbreviations: string[] = SENTENCE_ABBREVIATIONS): number {
   const natural = new SentenceTokenizer(abbreviations);
   const linear = new LinearSentenceTokenizer(abbreviations);
   let sentences = 0;
@@ -92,20 +90,12 @@ const textOf = (markup: string) =>
     .trim()
     .slice(0, 20_000); // as the bench's articles (natural's own passes are quadratic: a whole feed would take minutes)
 
-test('the same sentences as natural on the shared corpora: news pages, feeds, rated sentences', (t) => {
+test('the same sentences as natural on the shared corpora: news pages, feeds, rated sentences', async (t) => {
   const missing = sharedMissing('the Readability pages, the feed corpora and the VADER sentences');
   if (missing) return t.skip(missing);
   const pages = filesUnder(sharedData('articles', 'readability'), (n) => n === 'expected.html').map((f) => textOf(readFileSync(f, 'utf8')));
   const feeds = filesUnder(sharedData('feeds'), (n) => /\.(xml|rss|atom)$/i.test(n)).map((f) => textOf(readFileSync(f, 'utf8')));
-  const vaderDir = sharedData('sentiment', 'vader');
-  const rated = existsSync(vaderDir)
-    ? filesUnder(vaderDir, (n) => n.endsWith('_GroundTruth.txt')).flatMap((f) =>
-        readFileSync(f, 'utf8')
-          .split('\n')
-          .map((line) => line.split('\t')[2] ?? '')
-          .filter(Boolean),
-      )
-    : [];
+  const rated = await vaderTexts();
   assert.ok(pages.length >= 30, `${pages.length} Readability pages`);
   assert.ok(feeds.length >= 20, `${feeds.length} feeds`);
   const sentences = assertSameAsNatural([...pages, ...feeds, ...rated]);

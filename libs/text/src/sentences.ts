@@ -31,21 +31,49 @@ interface NaturalInternals {
   revertDelimiters(text: string): string;
 }
 
+// Matched case-insensitively *without* word boundaries by natural, so only abbreviations that
+// rarely end an ordinary word are listed ("St.", "No.", "Sen." would break "first.", "piano.", "chosen.").
+export const SENTENCE_ABBREVIATIONS = [
+  'Mr.',
+  'Mrs.',
+  'Ms.',
+  'Dr.',
+  'Prof.',
+  'Jr.',
+  'Sr.',
+  'Gov.',
+  'Lt.',
+  'Col.',
+  'Capt.',
+  'Sgt.',
+  'U.S.',
+  'U.K.',
+  'U.N.',
+  'E.U.',
+  'Inc.',
+  'Corp.',
+  'Ltd.',
+  'Co.',
+  'e.g.',
+  'i.e.',
+  'vs.',
+  'etc.',
+  'approx.',
+];
+
 const Base = SentenceTokenizer as unknown as new (abbreviations: string[]) => InstanceType<typeof SentenceTokenizer> & NaturalInternals;
 
 export class LinearSentenceTokenizer extends Base {
-  /** Whether this text's placeholders can be put back in one pass (decided at its first sentence). */
+  /** Whether this text's placeholders can be put back in one pass: false for a text holding `{{`, else decided at its first sentence. */
   #onePass: boolean | undefined;
-  #hasBraces = false;
 
   override tokenize(text: string): string[] {
-    this.#hasBraces = text.includes('{{');
-    this.#onePass = undefined;
+    this.#onePass = text.includes('{{') ? false : undefined;
     return super.tokenize(text);
   }
 
   #canOnePass(): boolean {
-    this.#onePass ??= !this.#hasBraces && ![...this.replacementMap.values()].some((v) => v.includes('$'));
+    this.#onePass ??= ![...this.replacementMap.values()].some((v) => v.includes('$'));
     return this.#onePass;
   }
 

@@ -52,7 +52,7 @@
 import { createRequire } from 'node:module';
 import { afinn165FinancialMarketNews } from 'afinn-165-financialmarketnews';
 import { RegexpTokenizer, createSentimentAnalyzer, stopwords, type SentimentAnalyzer } from '@newsfuse/text/natural';
-import { LinearSentenceTokenizer } from '@newsfuse/text/sentences';
+import { LinearSentenceTokenizer, SENTENCE_ABBREVIATIONS } from '@newsfuse/text/sentences';
 import { wordsAndStems, type Term } from '@newsfuse/text/terms';
 import { resolveLanguage } from '@newsfuse/text/language';
 import { withCode } from '@newsfuse/shared/errors';
@@ -183,35 +183,6 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-// Matched case-insensitively *without* word boundaries by natural, so only abbreviations that
-// rarely end an ordinary word are listed ("St.", "No.", "Sen." would break "first.", "piano.", "chosen.").
-export const SENTENCE_ABBREVIATIONS = [
-  'Mr.',
-  'Mrs.',
-  'Ms.',
-  'Dr.',
-  'Prof.',
-  'Jr.',
-  'Sr.',
-  'Gov.',
-  'Lt.',
-  'Col.',
-  'Capt.',
-  'Sgt.',
-  'U.S.',
-  'U.K.',
-  'U.N.',
-  'E.U.',
-  'Inc.',
-  'Corp.',
-  'Ltd.',
-  'Co.',
-  'e.g.',
-  'i.e.',
-  'vs.',
-  'etc.',
-  'approx.',
-];
 // natural's SentenceTokenizer, its placeholders put back in one pass per sentence (the same sentences: @newsfuse/text/sentences)
 const sentenceTokenizer = new LinearSentenceTokenizer(SENTENCE_ABBREVIATIONS);
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
+import { sharedMissing } from '@newsfuse/testkit/paths';
+import { vaderTexts } from '@newsfuse/testkit/vader';
 import { normalizeText, sentenceSentiment, splitSentences } from './features.ts';
 import { fastVaderStatus, installFastVader, originalWordsAndEmoticons, wordsAndEmoticons } from './vader-fast.ts';
 
@@ -139,16 +138,10 @@ describe('vader-fast', () => {
     { skip: sharedMissing('the VADER ground-truth sentences') },
     async () => {
       const texts = new Set<string>();
-      for (const file of ['tweets_GroundTruth.txt', 'movieReviewSnippets_GroundTruth.txt', 'amazonReviewSnippets_GroundTruth.txt']) {
-        const content = await readFile(join(sharedData('sentiment', 'vader'), file), 'utf8');
-        for (const line of content.split(/\r?\n/)) {
-          const t2 = line.indexOf('\t', line.indexOf('\t') + 1);
-          if (t2 < 0) continue;
-          const raw = line.slice(t2 + 1);
-          const normalised = normalizeText(raw);
-          texts.add(raw).add(normalised);
-          for (const s of splitSentences(normalised)) texts.add(s);
-        }
+      for (const raw of await vaderTexts()) {
+        const normalised = normalizeText(raw);
+        texts.add(raw).add(normalised);
+        for (const s of splitSentences(normalised)) texts.add(s);
       }
       assert.ok(texts.size > 18_000, `${texts.size} texts`);
       const stripped = assertSame([...texts]);
