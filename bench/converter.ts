@@ -31,6 +31,7 @@ import { convertTfjsFile } from '../tools/tfjs-onnx/src/convert.ts';
 import { fuseHardActivations, type FuseReport } from '../tools/tfjs-onnx/src/fuse.ts';
 import { pruneInitializers, readModel, writeModel } from '../tools/tfjs-onnx/src/graph.ts';
 import { QUANTISED_GRAPHS, type Feed } from '../tools/tfjs-onnx/src/inputs.ts';
+import { median } from './lib/procs.ts';
 
 /** How a photo becomes each converted model's input (the runtime's preprocessing). */
 const INPUTS: Record<string, (img: RgbImage) => Promise<Feed>> = {
@@ -76,10 +77,6 @@ async function cpuMs(session: ModelSession, feed: Feed) {
   return { ms: (c.user + c.system) / 1000, out };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /**

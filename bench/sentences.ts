@@ -16,6 +16,7 @@ import { normalizeText } from '@newsfuse/models/text/features';
 import { loadVaderData, skipWithoutShared } from '../tools/sentiment/sentiment-data.ts';
 import { loadTexts } from './lib/workload.ts';
 import { table } from './lib/report.ts';
+import { median } from './lib/procs.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -40,7 +41,6 @@ const cpuMs = () => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const rows: string[][] = [];
 const summary: Record<string, Record<Name, number>> = {};

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { threadCacheDir, threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
+import { median } from './lib/procs.ts';
 
 const SERVICES = ['ingest', 'extract', 'fuse', 'score', 'dashboard'];
 const benchName = (service: string) => `bench-${service}-main`;
@@ -40,11 +41,6 @@ function once(service: string): number {
   if (r.status !== 0) throw new Error(`child for ${service} failed: ${r.stderr}`);
   return Number(r.stdout.trim().split('\n').pop());
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const { values } = parseArgs({
   options: {

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { splitSentences } from '@newsfuse/models/text/features';
 import { fastVaderStatus, installFastVader } from '@newsfuse/models/text/vader-fast';
 import { loadVaderData, skipWithoutShared } from '../tools/sentiment/sentiment-data.ts';
+import { median } from './lib/procs.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -51,10 +52,6 @@ installFastVader(lib);
 let differing = 0;
 for (let i = 0; i < sentences.length; i++) if (!Object.is(compounds.original[i], compounds.fast[i])) differing++;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const header = ['tokeniser', 'ms / 1000 sentences (median)', 'range'];
 const rows = MODES.map((m) => [
   m === 'original' ? 'original (get_words_plus_punc)' : 'fast (vader-fast.ts)',
