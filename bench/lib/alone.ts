@@ -30,10 +30,10 @@
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import type { ImageJobData, TextJobData } from '@newsfuse/shared';
+import type { ArticleEvent, ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
-import { resolveLanguage } from '@newsfuse/text/language';
+import { articleJobs } from '@newsfuse/stage-extract/jobs';
 import { modelHostOptions, startModelHost, threadResourceLimits, type ModelHostHandle } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
@@ -144,41 +144,30 @@ async function main() {
     const image: Job[] = [];
     for (const i of indices) {
       const t = textOf(i);
-      const articleId = `${values.run}-${tag}-${i}`;
-      // the captions extract's flow gives the text job (services/extract adapters/flow.ts captionOf), as the pushed articles have them
-      const captions = Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => benchCaption(t, k)?.trim()).flatMap((text, index) =>
-        text ? [{ index, text, source: 'caption' as const }] : [],
-      );
-      const title = `${t.title} (${i})`;
-      // the language as extract's flow decides it in the main thread (services/extract adapters/flow.ts), carried by the job
-      const { language } = resolveLanguage({ declared: t.language, title, text: [t.summary, t.body].filter(Boolean).join('\n\n') });
-      text.push({
-        kind: 'text',
-        job: {
-          articleId,
-          version: 1,
-          title,
-          summary: t.summary,
-          body: t.body,
-          language,
-          ...(captions.length ? { captions } : {}),
-        },
-      });
-      // the image jobs carry what the flow gives them: the photo's caption and the article's language
-      for (let k = 0; k < IMAGES_PER_KIND[kind]; k++) {
-        const caption = captions.find((c) => c.index === k);
-        image.push({
-          kind: 'image',
-          job: {
-            articleId,
-            version: 1,
-            index: k,
-            url: `${photos}/p/${i * 3 + k}.jpg`,
-            ...(caption ? { caption: caption.text, captionSource: caption.source } : {}),
-            language,
-          },
-        });
-      }
+      // the article as ingest would publish it (the push body of bench/lib/workload.ts articleInput), and
+      // its jobs' data as extract's flow makes it (@newsfuse/stage-extract/jobs: the language, the captions)
+      const event: ArticleEvent = {
+        schemaVersion: 1,
+        articleId: `${values.run}-${tag}-${i}`,
+        version: 1,
+        source: { kind: 'push', outlet: 'bench' },
+        url: `https://bench.example/${values.run}/${kind}/${i}`,
+        title: `${t.title} (${i})`,
+        summary: t.summary,
+        body: t.body,
+        ...(t.language ? { language: t.language } : {}),
+        publishedAt: '2026-01-01T00:00:00Z',
+        fetchedAt: '2026-01-01T00:00:00Z',
+        images: Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => {
+          const caption = benchCaption(t, k);
+          return { url: `${photos}/p/${i * 3 + k}.jpg`, ...(caption ? { caption } : {}) };
+        }),
+        categories: [t.category],
+        authors: [],
+      };
+      const jobs = articleJobs(event);
+      text.push({ kind: 'text', job: jobs.text });
+      for (const job of jobs.images) image.push({ kind: 'image', job });
     }
     return { text, image };
   };

@@ -1,8 +1,26 @@
 /**
- * Feature events for unit tests of fuse and score: a well-formed TextFeatures / ImageFeatures (status
- * ok) with neutral defaults, and the test's own fields on top.
+ * Events for unit tests: an ArticleEvent as ingest publishes it, and for fuse and score a well-formed
+ * TextFeatures / ImageFeatures (status ok), each with neutral defaults and the test's own fields on top.
  */
-import type { ImageFeatures, TextFeatures } from '@newsfuse/shared';
+import type { ArticleEvent, ImageFeatures, TextFeatures } from '@newsfuse/shared';
+
+/** A pushed article with a title and nothing else unless given. */
+export function articleEvent(over: Partial<ArticleEvent> = {}): ArticleEvent {
+  return {
+    schemaVersion: 1,
+    articleId: 'a1b2c3d4e5f6',
+    version: 1,
+    source: { kind: 'push' },
+    url: 'https://example.org/a',
+    title: 'Title',
+    publishedAt: '2026-01-01T00:00:00Z',
+    fetchedAt: '2026-01-01T00:00:01Z',
+    images: [],
+    categories: [],
+    authors: [],
+    ...over,
+  };
+}
 
 type OkText = Extract<TextFeatures, { status: 'ok' }>;
 type OkImage = Extract<ImageFeatures, { status: 'ok' }>;

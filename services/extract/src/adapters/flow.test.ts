@@ -1,25 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFlow, captionOf, jobIdFor } from './flow.ts';
-import type { ArticleEvent } from '@newsfuse/shared';
+import { buildFlow, jobIdFor } from './flow.ts';
+import { articleEvent } from '@newsfuse/testkit/features';
 
-const article: ArticleEvent = {
-  schemaVersion: 1,
-  articleId: 'a1b2c3d4e5f6',
+const article = articleEvent({
   version: 2,
-  source: { kind: 'push' },
-  url: 'https://example.org/a',
-  title: 'Title',
   summary: 'Summary',
-  publishedAt: '2026-01-01T00:00:00Z',
-  fetchedAt: '2026-01-01T00:00:01Z',
   images: [
     { url: 'https://example.org/1.jpg', caption: 'A dog', alt: 'A dog' },
     { url: 'https://example.org/2.jpg', alt: 'A cat' },
   ],
-  categories: [],
-  authors: [],
-};
+});
 const opts = { attempts: 3, backoffMs: 100, keepCompletedSeconds: 60, keepFailedSeconds: 60 };
 
 test('flow: one parent, a text child and one child per image, with deterministic job IDs', () => {
@@ -47,10 +38,4 @@ test('flow: the language is decided once and every job carries it (the declared 
 test('flow: a text-only article has just the text child', () => {
   const flow = buildFlow({ ...article, images: [] }, 'nf:bull', opts, 'x');
   assert.equal(flow.children?.length, 1);
-});
-
-test('captionOf takes the caption, else the alt text, and says which', () => {
-  assert.deepEqual(captionOf({ url: 'https://e/x', caption: 'A dog', alt: 'on grass' }), { text: 'A dog', source: 'caption' });
-  assert.deepEqual(captionOf({ url: 'https://e/x', caption: '  ', alt: ' A dog on grass ' }), { text: 'A dog on grass', source: 'alt' });
-  assert.equal(captionOf({ url: 'https://e/x' }), undefined);
 });
