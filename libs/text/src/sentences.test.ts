@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { decodeHTML } from 'entities';
 import { sharedData, sharedMissing } from '@newsfuse/testkit/paths';
@@ -75,14 +75,12 @@ test('the same sentences as natural on random mixes of words, numbers, URLs and 
   assertSameAsNatural(texts);
 });
 
-/** Every file under `dir` (recursively) whose name passes `keep`. */
-function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return filesUnder(path, keep);
-    return keep(name) ? [path] : [];
-  });
-}
+/** Every file under `dir` (recursively) whose name passes `keep`, in a stable order. */
+const filesUnder = (dir: string, keep: (name: string) => boolean): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((rel) => keep(basename(rel)))
+    .sort()
+    .map((rel) => join(dir, rel));
 
 const textOf = (markup: string) =>
   decodeHTML(markup.replace(/<[^>]*>/g, ' '))
