@@ -26,6 +26,9 @@
  * `threads` (the job threads started: their imports), `warm` (after the warm-up: every model loaded and
  * run), `run` (after the measured run) — each with the process's resident memory (anonymous and
  * file-backed, and its peak so far) and each thread's V8 heap, external memory and loaded packages.
+ *
+ * --threads-cpu: the line gets `threadsCpuMsPerArticle`, the measured run's CPU per article by thread (main,
+ * host, text0, image0, …, then libvips' workers, V8's and Node's helpers, the native pools: cpuByRole).
  */
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
@@ -42,7 +45,7 @@ import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
 import { IMAGES_PER_KIND, benchCaption, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
-import { procStat } from './procs.ts';
+import { procStat, threadCpu } from './procs.ts';
 import { readFileSync } from 'node:fs';
 import { threadMemory, type ThreadMemory } from '@newsfuse/pipeline/thread-memory';
 import type { LanguageCounts } from './report.ts';
@@ -55,6 +58,7 @@ const { values } = parseArgs({
     run: { type: 'string', default: 'alone' },
     languages: { type: 'string', default: 'en' },
     breakdown: { type: 'boolean', default: false },
+    'threads-cpu': { type: 'boolean', default: false },
   },
 });
 const LANGUAGE_MIXES = ['en', 'en,zh'];
@@ -88,8 +92,8 @@ async function main() {
   const entry = await threadEntry(new URL('./alone.worker.ts', import.meta.url), cfg.THREAD_LOADER);
   const breakdown: Array<{ phase: string } & ReturnType<typeof residentMb> & { threads: Record<string, ThreadMemory> }> = [];
   /** The breakdown's entry for `phase`: resident memory and what each thread started so far holds. */
-  const snapshot = async (phase: string, host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
-    if (!values.breakdown) return;
+  /** What each thread started so far holds (its heap, its packages, its OS thread id), by role. */
+  const threadsNow = async (host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
     const threads: Record<string, ThreadMemory> = { main: threadMemory() };
     if (host) for (const [i, m] of (await host.memory()).entries()) threads[i ? `host${i}` : 'host'] = m;
     for (const [role, pool] of Object.entries(pools))
@@ -105,9 +109,14 @@ async function main() {
           w.postMessage({ id, kind: 'memory' });
         });
       }
-    breakdown.push({ phase, ...residentMb(), threads });
+    return threads;
+  };
+  const snapshot = async (phase: string, host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
+    if (values.breakdown) breakdown.push({ phase, ...residentMb(), threads: await threadsNow(host, pools) });
   };
   let nextId = 0;
+  // --threads-cpu: the threads there before any worker (the main thread, and V8's and Node's own helpers)
+  const startThreads = new Set(threadCpu().keys());
   await snapshot('process');
   const resourceLimits = threadResourceLimits(cfg);
   const host = cfg.EXTRACT_MODEL_HOST
@@ -214,12 +223,15 @@ async function main() {
     Array.from({ length: n }, (_, i) => 1000 + i),
     'run',
   );
+  const roles = values['threads-cpu'] ? await threadsNow(host, pools) : {};
+  const threads0 = threadCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   counting = true;
   await runAll(jobs);
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const threadsCpu = values['threads-cpu'] ? cpuByRole(roles, startThreads, threads0, threadCpu(), n) : undefined;
   const stat = procStat(process.pid);
   const hostStats1 = await client?.stats();
   await snapshot('run', host, pools);
@@ -250,9 +262,40 @@ async function main() {
       jobThreads: jobThreads.length,
       ortThreads: cfg.ORT_THREADS,
       ...(values.breakdown ? { breakdown } : {}),
+      ...(threadsCpu ? { threadsCpuMsPerArticle: threadsCpu } : {}),
       ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),
     }) + '\n',
   );
+}
+
+/**
+ * --threads-cpu: the measured run's CPU per article, ms, by thread: the threads whose role is known
+ * (main, the host's shards, each job thread: they report their OS thread id), then the rest by kind —
+ * libvips' workers (by name), the threads there before any worker started (V8's garbage collection and
+ * compiler helpers, Node's own), and the threads started since (libuv's pool, which runs sharp's
+ * decoding; onnxruntime's intra-op pools when a session has more than one thread).
+ */
+function cpuByRole(
+  roles: Record<string, ThreadMemory>,
+  startThreads: Set<number>,
+  before: ReturnType<typeof threadCpu>,
+  after: ReturnType<typeof threadCpu>,
+  articles: number,
+): Record<string, number> {
+  const roleOf = new Map(Object.entries(roles).flatMap(([role, m]) => (m.tid === undefined ? [] : [[m.tid, role] as const])));
+  const out: Record<string, number> = {};
+  for (const [tid, { name, cpuMs }] of after) {
+    const label =
+      roleOf.get(tid) ??
+      (name.startsWith('libvips')
+        ? 'libvips workers'
+        : startThreads.has(tid)
+          ? "V8's and Node's helpers (GC, compiler)"
+          : 'native pools (libuv, onnxruntime)');
+    out[label] = (out[label] ?? 0) + (cpuMs - (before.get(tid)?.cpuMs ?? 0)) / articles;
+  }
+  out.total = Object.values(out).reduce((a, b) => a + b, 0);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 }
 
 /** What the host did during the measured run: requests, runs, batches, wall ms per run per model file. */

@@ -3,7 +3,7 @@
  * sampled while a run goes. Peak RSS is the kernel's high-water mark (VmHWM), so a short spike between
  * two samples still counts.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS = 100; // USER_HZ on Linux
 
@@ -25,6 +25,29 @@ export function procStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Every thread of process `pid` now: its name (comm) and its time on a CPU so far, ms
+ * (/proc/<pid>/task/<tid>/schedstat, nanoseconds; a thread that has ended is not listed).
+ */
+export function threadCpu(pid = process.pid): Map<number, { name: string; cpuMs: number }> {
+  const out = new Map<number, { name: string; cpuMs: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids)
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(Number(tid), { name, cpuMs: ns / 1e6 });
+    } catch {
+      // ended while listed
+    }
+  return out;
 }
 
 /** CPU seconds of every process in `pids`, keyed like the input. */

@@ -3,6 +3,7 @@
  * docs/model-host.md, Memory): its V8 heap, the memory outside the heap its isolate accounts for
  * (ArrayBuffers, SharedArrayBuffers, native objects), and the packages it has loaded.
  */
+import { readlinkSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { createRequire } from 'node:module';
 
@@ -15,6 +16,8 @@ export interface ThreadMemory {
   arrayBuffersMb: number;
   /** npm packages this thread has loaded through CommonJS (an ES module package is not listed), sorted. */
   packages: string[];
+  /** The operating system's id of this thread (Linux: /proc/thread-self), to find its CPU time in /proc. */
+  tid?: number;
 }
 
 const MB = 1024 * 1024;
@@ -26,6 +29,16 @@ export function packageOf(file: string): string | undefined {
   if (i < 0) return undefined;
   const parts = file.slice(i + '/node_modules/'.length).split('/');
   return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+/** The calling thread's id in the operating system (Linux), else undefined. */
+export function osThreadId(): number | undefined {
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+    return Number.isInteger(tid) ? tid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function threadMemory(): ThreadMemory {
@@ -42,5 +55,6 @@ export function threadMemory(): ThreadMemory {
     externalMb: m.external / MB,
     arrayBuffersMb: m.arrayBuffers / MB,
     packages: [...packages].sort(),
+    ...(osThreadId() === undefined ? {} : { tid: osThreadId() }),
   };
 }
