@@ -132,8 +132,10 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostprevday: { ...HOST, MODEL_HOST_SHARDS: '1', MODEL_HOST_GC_MB: '0' },
   /** The default, but each image caption compared with the story's first 40 sentences (CAPTION_CHOICE=first CAPTION_SENTENCES=40: the rule until 2026-12-04) instead of 12 chosen by shared words. */
   captions40: { ...HOST, CAPTION_CHOICE: 'first', CAPTION_SENTENCES: '40' },
-  /** The shards without the host's own collection of its tensors (MODEL_HOST_GC_MB=0; default 32 in the host). */
+  /** The shards without the host's own collection of its tensors (MODEL_HOST_GC_MB=0), said explicitly: the default since 2026-12-04 evening. */
   hostnogc: { ...HOST, MODEL_HOST_GC_MB: '0' },
+  /** Each host thread runs a full collection every 32 MB of tensors (MODEL_HOST_GC_MB=32): the default from 2026-12-03 evening to 2026-12-04 evening. */
+  hostgc32: { ...HOST, MODEL_HOST_GC_MB: '32' },
   /** The host with two image threads, said explicitly (the default). */
   host2: { ...HOST, IMAGE_CONCURRENCY: '2' },
   /** The host with three image threads (a third image job in flight while two wait for the host). */
@@ -150,12 +152,12 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   textthread: { ...HOST, MODEL_HOST_TEXT: 'false' },
   /** The default, but each worker thread registers tsx and compiles its own TypeScript (before the threads' entries were bundled). */
   hosttsx: { ...HOST, THREAD_LOADER: 'tsx' },
-  /** One shared job thread for text and image jobs instead of a thread per job (EXTRACT_THREADS=shared; its tensor collection, MODEL_HOST_GC_MB, defaults to 64). */
+  /** One shared job thread for text and image jobs instead of a thread per job (EXTRACT_THREADS=shared; its tensor collection, JOB_THREAD_GC_MB, defaults to 64). */
   shared: { ...HOST, EXTRACT_THREADS: 'shared' },
   /** The same with two shared job threads (EXTRACT_JOB_THREADS=2). */
   shared2: { ...HOST, EXTRACT_THREADS: 'shared', EXTRACT_JOB_THREADS: '2' },
-  /** One shared job thread without the tensor collection (MODEL_HOST_GC_MB=0). */
-  sharednogc: { ...HOST, EXTRACT_THREADS: 'shared', MODEL_HOST_GC_MB: '0' },
+  /** One shared job thread without the tensor collection (JOB_THREAD_GC_MB=0). */
+  sharednogc: { ...HOST, EXTRACT_THREADS: 'shared', JOB_THREAD_GC_MB: '0' },
   /** Every model in the host and no job threads: extract's processors run in its main thread (EXTRACT_SANDBOX=false). */
   hostinline: { ...HOST, MODEL_HOST_TEXT: 'true', EXTRACT_SANDBOX: 'false' },
   /** The default, but every service's main thread (and extract alone's) runs through tsx (`node --import tsx main.ts`), as before the services were bundled. */
@@ -164,8 +166,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   hostarena2: { ...HOST, MALLOC_ARENA_MAX: '2' },
   /** The default with glibc's own number of malloc arenas (8 per core: each thread's freed native memory stays in its own), as before the launchers set 2. */
   hostarenas: { ...HOST, MALLOC_ARENA_MAX: String(8 * cpus().length) },
-  /** The default with a full garbage collection after every 16 MB of tensors through the host or a job thread (MODEL_HOST_GC_MB). */
-  hostgc: { ...HOST, MODEL_HOST_GC_MB: '16' },
+  /** The default with a full garbage collection after every 16 MB of tensors through the host or a job thread (MODEL_HOST_GC_MB, JOB_THREAD_GC_MB). */
+  hostgc: { ...HOST, MODEL_HOST_GC_MB: '16', JOB_THREAD_GC_MB: '16' },
   /** The default with onnxruntime's CPU arena off in every session of the host (MODEL_HOST_ARENA=false). */
   hostnoarena: { ...HOST, MODEL_HOST_ARENA: 'false' },
   /** The default with Chinese sentiment from the head alone, without the fine-tuned branch's sentiment graph (NEWSFUSE_ZH_FINETUNED=false). */

@@ -22,7 +22,7 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * per concurrent job (TEXT_CONCURRENCY + IMAGE_CONCURRENCY V8 isolates; a crash fails only its own
    * job). `shared`: EXTRACT_JOB_THREADS threads take text and image jobs alike, several at once each
    * (while one waits for the model host, another pre-processes): one isolate and one copy of the
-   * vocabularies and text encoders for all of them, with a tensor collection (MODEL_HOST_GC_MB 64). The
+   * vocabularies and text encoders for all of them, with a tensor collection (JOB_THREAD_GC_MB 64). The
    * extract service peaks ~19 % lower and its end-to-end articles/s is ~0.85x: one thread does every
    * job's JavaScript (docs/model-host.md, "Shared job threads").
    */
@@ -122,13 +122,19 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
   /** … and at most this many requests per batch (1: no batching). */
   MODEL_HOST_MAX_BATCH: intVar(8, 1),
   /**
-   * Run a full garbage collection in the host and in each job thread that uses it after this many MB of
-   * tensors have passed through it (0: leave it to V8). Tensors travel outside V8's heap and V8 frees
-   * them only at a full collection, which it starts late: a shared job thread (EXTRACT_THREADS=shared)
-   * piles up ~300 MB of them. Unset: in the job threads 64 with shared job threads, 0 with a thread per
-   * job (tensorGcMb; docs/model-host.md, "Shared job threads"); in the host's threads 32 (hostGcMb).
+   * Run a full garbage collection in each of the model host's threads after this many MB of tensors have
+   * passed through it (0: leave it to V8, the default). Tensors travel outside V8's heap and V8 frees them
+   * late, so this lowers extract's peak (~50–70 MB), but each forced collection of a host thread costs
+   * far more than its small heap suggests: at 32 MB (the default until 2026-12-04) extract spent 1.2× the
+   * CPU per article (docs/model-host.md, "The host's collection").
    */
   MODEL_HOST_GC_MB: z.coerce.number().int().min(0).optional(),
+  /**
+   * The same collection in each job thread that uses the host, after this many MB of tensors sent and
+   * received. Unset: 64 with shared job threads (EXTRACT_THREADS=shared: one thread piles up ~300 MB of
+   * them otherwise), 0 with a thread per job (tensorGcMb; docs/model-host.md, "Shared job threads").
+   */
+  JOB_THREAD_GC_MB: z.coerce.number().int().min(0).optional(),
   /**
    * onnxruntime's CPU memory arena in the host's sessions. On (the default): each session keeps the
    * largest activations it has needed and reuses them. Off: activations are allocated per run and freed
@@ -153,24 +159,23 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
 });
 export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
 
-/** MODEL_HOST_GC_MB when unset with shared job threads: the collection their tensors need (docs/model-host.md, "Shared job threads"). */
+/** JOB_THREAD_GC_MB when unset with shared job threads: the collection their tensors need (docs/model-host.md, "Shared job threads"). */
 export const SHARED_THREADS_GC_MB = 64;
 
 /**
- * MODEL_HOST_GC_MB when unset, in the model host's threads: their heaps are small (~12 MB), so a full
- * collection costs little, and each shard otherwise piles up its inputs' copies and onnxruntime's outputs
- * until V8's own late collection (docs/model-host.md, "Shards").
+ * MODEL_HOST_GC_MB when unset: no forced collection in the model host's threads. 32 until 2026-12-04:
+ * it saved ~50–70 MB of extract's peak at 1.2× its CPU per article (docs/model-host.md, "The host's collection").
  */
-export const HOST_GC_MB = 32;
+export const HOST_GC_MB = 0;
 
 /** The model host's collection threshold (MODEL_HOST_GC_MB, default HOST_GC_MB). */
 export function hostGcMb(cfg: { MODEL_HOST_GC_MB?: number | undefined }): number {
   return cfg.MODEL_HOST_GC_MB ?? HOST_GC_MB;
 }
 
-/** The job threads' tensor collection threshold (MODEL_HOST_GC_MB, or its default for the job-thread arrangement). */
-export function tensorGcMb(cfg: { MODEL_HOST_GC_MB?: number | undefined; EXTRACT_THREADS?: 'shared' | 'per-job' | undefined }): number {
-  return cfg.MODEL_HOST_GC_MB ?? (cfg.EXTRACT_THREADS === 'shared' ? SHARED_THREADS_GC_MB : 0);
+/** The job threads' tensor collection threshold (JOB_THREAD_GC_MB, or its default for the job-thread arrangement). */
+export function tensorGcMb(cfg: { JOB_THREAD_GC_MB?: number | undefined; EXTRACT_THREADS?: 'shared' | 'per-job' | undefined }): number {
+  return cfg.JOB_THREAD_GC_MB ?? (cfg.EXTRACT_THREADS === 'shared' ? SHARED_THREADS_GC_MB : 0);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AnalysisConfigSchema } from '@newsfuse/models/config';
+import { AnalysisConfigSchema, hostGcMb, tensorGcMb } from '@newsfuse/models/config';
 import { modelsInHost } from './client.ts';
 
 test('placement: image threads use the host, text threads keep their own models unless MODEL_HOST_TEXT is on', () => {
@@ -14,4 +14,15 @@ test('placement: image threads use the host, text threads keep their own models 
   for (const role of ['text', 'image', 'both'] as const) {
     assert.equal(modelsInHost(cfg({ EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'true' }), role), false);
   }
+});
+
+test("tensor collections: the host's threads leave them to V8 by default, job threads collect only when shared, and each has its own setting", () => {
+  const cfg = (env: Record<string, string>) => AnalysisConfigSchema.parse(env);
+  assert.equal(hostGcMb(cfg({})), 0);
+  assert.equal(tensorGcMb(cfg({})), 0, 'a thread per job');
+  assert.equal(tensorGcMb(cfg({ EXTRACT_THREADS: 'shared' })), 64, 'one thread piles up every job’s tensors');
+  assert.equal(hostGcMb(cfg({ MODEL_HOST_GC_MB: '32' })), 32);
+  assert.equal(tensorGcMb(cfg({ MODEL_HOST_GC_MB: '32' })), 0, "the host's setting leaves the job threads alone");
+  assert.equal(tensorGcMb(cfg({ EXTRACT_THREADS: 'shared', JOB_THREAD_GC_MB: '0' })), 0);
+  assert.equal(hostGcMb(cfg({ JOB_THREAD_GC_MB: '16' })), 0, "the job threads' setting leaves the host alone");
 });

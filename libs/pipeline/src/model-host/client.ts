@@ -42,7 +42,7 @@ export interface ModelHostClientOptions {
   connectTimeoutMs?: number;
   /** Fail a request the host has not answered after this long, ms. Default 120 000. */
   timeoutMs?: number;
-  /** Run a full garbage collection after this many MB of tensors sent and received (MODEL_HOST_GC_MB; 0: leave it to V8). */
+  /** Run a full garbage collection after this many MB of tensors sent and received (JOB_THREAD_GC_MB; 0: leave it to V8). */
   gcMb?: number;
   /** The host's shards (MODEL_HOST_SHARDS, as the host was started with): each session goes to its group's (shards.ts). Default 1. */
   shards?: number;
@@ -370,7 +370,7 @@ type HostPlacement = {
   EXTRACT_MODEL_HOST: boolean;
   MODEL_HOST_SHARDS?: number | undefined;
   MODEL_HOST_TEXT: boolean;
-  MODEL_HOST_GC_MB?: number | undefined;
+  JOB_THREAD_GC_MB?: number | undefined;
   EXTRACT_THREADS?: 'shared' | 'per-job';
 };
 

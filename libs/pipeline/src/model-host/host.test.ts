@@ -186,8 +186,8 @@ test(
     const name = `nf-test-shards-${randomBytes(4).toString('hex')}`;
     const options = modelHostOptions({ ...HOST_CFG, MODEL_HOST_SHARDS: 2 }, name);
     assert.equal(options.shards, 2);
-    assert.equal(options.gcMb, 32, "the host's threads collect their tensors every 32 MB unless MODEL_HOST_GC_MB says otherwise");
-    assert.equal(modelHostOptions({ ...HOST_CFG, MODEL_HOST_GC_MB: 0 }).gcMb, 0);
+    assert.equal(options.gcMb, 0, "the host's threads leave their tensors to V8 unless MODEL_HOST_GC_MB says otherwise");
+    assert.equal(modelHostOptions({ ...HOST_CFG, MODEL_HOST_GC_MB: 32 }).gcMb, 32);
     assert.equal(modelHostOptions({ ...HOST_CFG, MODEL_HOST_SHARDS: 1 }).threads, availableParallelism(), 'one shard: every core');
     const host = await startModelHost(options);
     const j = await job(name, 2);
