@@ -125,8 +125,8 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * Run a full garbage collection in each of the model host's threads after this many MB of tensors have
    * passed through it (0: leave it to V8, the default). Tensors travel outside V8's heap and V8 frees them
    * late, so this lowers extract's peak (~50–70 MB), but each forced collection of a host thread costs
-   * far more than its small heap suggests: at 32 MB (the default until 2026-12-04) extract spent 1.2× the
-   * CPU per article (docs/model-host.md, "The host's collection").
+   * more than its small heap suggests: at 32 MB (the default until 2026-12-04) extract spent 1.03–1.26×
+   * the CPU per article, more the busier the machine (docs/model-host.md, "The host's collection").
    */
   MODEL_HOST_GC_MB: z.coerce.number().int().min(0).optional(),
   /**
@@ -164,7 +164,7 @@ export const SHARED_THREADS_GC_MB = 64;
 
 /**
  * MODEL_HOST_GC_MB when unset: no forced collection in the model host's threads. 32 until 2026-12-04:
- * it saved ~50–70 MB of extract's peak at 1.2× its CPU per article (docs/model-host.md, "The host's collection").
+ * it saved ~50–70 MB of extract's peak at 1.03–1.26× its CPU per article (docs/model-host.md, "The host's collection").
  */
 export const HOST_GC_MB = 0;
 

@@ -49,12 +49,13 @@ export function threadMemory(): ThreadMemory {
     const p = packageOf(file);
     if (p) packages.add(p);
   }
+  const tid = osThreadId();
   return {
     heapUsedMb: h.used_heap_size / MB,
     heapTotalMb: h.total_heap_size / MB,
     externalMb: m.external / MB,
     arrayBuffersMb: m.arrayBuffers / MB,
     packages: [...packages].sort(),
-    ...(osThreadId() === undefined ? {} : { tid: osThreadId() }),
+    ...(tid === undefined ? {} : { tid }),
   };
 }
