@@ -37,6 +37,7 @@ import type { ArticleEvent, ImageJobData, TextJobData } from '@newsfuse/shared';
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { articleJobs } from '@newsfuse/stage-extract/jobs';
+import { ArticleInput, candidateFromInput } from '@newsfuse/stage-ingest/article';
 import { modelHostOptions, startModelHost, threadResourceLimits, type ModelHostHandle } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
@@ -44,7 +45,7 @@ import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
-import { IMAGES_PER_KIND, benchCaption, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
+import { IMAGES_PER_KIND, articleInputOf, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
 import { procStat, threadCpu } from './procs.ts';
 import { readFileSync } from 'node:fs';
 import { threadMemory, type ThreadMemory } from '@newsfuse/pipeline/thread-memory';
@@ -62,6 +63,8 @@ const { values } = parseArgs({
   },
 });
 const LANGUAGE_MIXES = ['en', 'en,zh'];
+/** publishedAt and fetchedAt of the bench's articles (the jobs do not read them). */
+const BENCH_DATE = '2026-01-01T00:00:00.000Z';
 if (!LANGUAGE_MIXES.includes(values.languages)) throw new Error(`--languages: one of ${LANGUAGE_MIXES.join(' | ')}`);
 
 type Job = { kind: 'text'; job: TextJobData } | { kind: 'image'; job: ImageJobData };
@@ -91,7 +94,6 @@ async function main() {
   const photos = values.photos ?? server!.url;
   const entry = await threadEntry(new URL('./alone.worker.ts', import.meta.url), cfg.THREAD_LOADER);
   const breakdown: Array<{ phase: string } & ReturnType<typeof residentMb> & { threads: Record<string, ThreadMemory> }> = [];
-  /** The breakdown's entry for `phase`: resident memory and what each thread started so far holds. */
   /** What each thread started so far holds (its heap, its packages, its OS thread id), by role. */
   const threadsNow = async (host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
     const threads: Record<string, ThreadMemory> = { main: threadMemory() };
@@ -111,6 +113,7 @@ async function main() {
       }
     return threads;
   };
+  /** The breakdown's entry for `phase`: resident memory and what each thread started so far holds. */
   const snapshot = async (phase: string, host?: ModelHostHandle, pools: Record<string, Worker[]> = {}) => {
     if (values.breakdown) breakdown.push({ phase, ...residentMb(), threads: await threadsNow(host, pools) });
   };
@@ -153,26 +156,16 @@ async function main() {
     const image: Job[] = [];
     for (const i of indices) {
       const t = textOf(i);
-      // the article as ingest would publish it (the push body of bench/lib/workload.ts articleInput), and
+      // the article as ingest publishes the pushed one (the e2e runs' push body, ingest's own candidate), and
       // its jobs' data as extract's flow makes it (@newsfuse/stage-extract/jobs: the language, the captions)
+      const pushed = candidateFromInput(ArticleInput.parse(articleInputOf(values.run, i, kind, t, photos)), 'push');
       const event: ArticleEvent = {
+        ...pushed,
         schemaVersion: 1,
         articleId: `${values.run}-${tag}-${i}`,
         version: 1,
-        source: { kind: 'push', outlet: 'bench' },
-        url: `https://bench.example/${values.run}/${kind}/${i}`,
-        title: `${t.title} (${i})`,
-        summary: t.summary,
-        body: t.body,
-        ...(t.language ? { language: t.language } : {}),
-        publishedAt: '2026-01-01T00:00:00Z',
-        fetchedAt: '2026-01-01T00:00:00Z',
-        images: Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => {
-          const caption = benchCaption(t, k);
-          return { url: `${photos}/p/${i * 3 + k}.jpg`, ...(caption ? { caption } : {}) };
-        }),
-        categories: [t.category],
-        authors: [],
+        publishedAt: BENCH_DATE,
+        fetchedAt: BENCH_DATE,
       };
       const jobs = articleJobs(event);
       text.push({ kind: 'text', job: jobs.text });
@@ -272,8 +265,9 @@ async function main() {
  * --threads-cpu: the measured run's CPU per article, ms, by thread: the threads whose role is known
  * (main, the host's shards, each job thread: they report their OS thread id), then the rest by kind —
  * libvips' workers (by name), the threads there before any worker started (V8's garbage collection and
- * compiler helpers, Node's own), and the threads started since (libuv's pool, which runs sharp's
- * decoding; onnxruntime's intra-op pools when a session has more than one thread).
+ * compiler helpers, Node's own, and libuv's pool, which runs sharp's decoding: the module loader starts
+ * it), and the native threads started since (onnxruntime's intra-op pools when a session has more than
+ * one thread).
  */
 function cpuByRole(
   roles: Record<string, ThreadMemory>,
@@ -290,8 +284,8 @@ function cpuByRole(
       (name.startsWith('libvips')
         ? 'libvips workers'
         : startThreads.has(tid)
-          ? "V8's and Node's helpers (GC, compiler)"
-          : 'native pools (libuv, onnxruntime)');
+          ? "V8's and Node's helpers (GC, compiler, libuv's pool)"
+          : 'native pools started later (onnxruntime)');
     out[label] = (out[label] ?? 0) + (cpuMs - (before.get(tid)?.cpuMs ?? 0)) / articles;
   }
   out.total = Object.values(out).reduce((a, b) => a + b, 0);

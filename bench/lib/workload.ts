@@ -156,8 +156,11 @@ const languageOf = (t: Text) => resolveLanguage({ declared: t.language, title: t
 
 /** The push-API body for article `i` of a run: a real text, `n` photos, a URL unique to the run. */
 export function articleInput(run: string, i: number, kind: Kind, texts: Text[], photos: PhotoServer) {
-  const t = texts[i % texts.length]!;
-  const n = IMAGES_PER_KIND[kind];
+  return articleInputOf(run, i, kind, texts[i % texts.length]!, photos.url);
+}
+
+/** The push-API body for article `i` of a run with text `t`, its photos served at `photosUrl` (extract alone uses it too). */
+export function articleInputOf(run: string, i: number, kind: Kind, t: Text, photosUrl: string) {
   return {
     url: `https://bench.example/${run}/${kind}/${i}`,
     title: `${t.title} (${i})`,
@@ -165,8 +168,8 @@ export function articleInput(run: string, i: number, kind: Kind, texts: Text[], 
     body: t.body,
     ...(t.language ? { language: t.language } : {}),
     categories: [t.category],
-    images: Array.from({ length: n }, (_, k) => ({
-      url: `${photos.url}/p/${i * 3 + k}.jpg`,
+    images: Array.from({ length: IMAGES_PER_KIND[kind] }, (_, k) => ({
+      url: `${photosUrl}/p/${i * 3 + k}.jpg`,
       caption: benchCaption(t, k),
     })).map((img) => (img.caption ? img : { url: img.url })),
     source: { outlet: 'bench' },
