@@ -51,6 +51,10 @@
  *                                       (DETECTOR_INPUT=letterbox); host3 / text2: a third image / a second
  *                                       text thread.
  *                                       Per model: onnx vs tfjs (bench/models-image.ts)
+ *   npm run bench -- --rounds 3          extract alone in rounds (default 3): every design runs every mix
+ *                                       once a round, the designs' order reversed each round; its figures
+ *                                       are the medians, the image ratios the median of each round's own
+ *                                       (bench/lib/rounds.ts); --rounds 1 is one run per design
  *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
@@ -88,6 +92,7 @@ import {
 } from './lib/workload.ts';
 import { cpuOf, percentile, procStat, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
+import { medianOfRounds, roundOrder, type AloneRound } from './lib/rounds.ts';
 import { writeReport, type AloneResult, type BenchResult, type E2eRow, type StartupRow } from './lib/report.ts';
 import type { ImageModelRow, MatmulPeak } from './models-image.ts';
 import { MODEL_ENGINES, type ModelEngine } from '@newsfuse/models/image/engine';
@@ -101,6 +106,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     report: { type: 'string' },
     variants: { type: 'string', default: 'host,threads,tfjs' },
+    /** Extract alone in this many rounds, the designs' order reversed each round; each figure the median (bench/lib/rounds.ts). */
+    rounds: { type: 'string', default: '3' },
     /** The flag before the model host: onnx vs tfjs with per-thread sessions (= --variants threads,tfjs). */
     engine: { type: 'string' },
   },
@@ -198,6 +205,8 @@ const MODEL_ENGINE_LIST = [...new Set(ENGINES.map((v) => VARIANT_ENV[v]!.MODEL_E
 );
 const kinds = values.kinds.split(',').filter((k): k is Kind => (KINDS as string[]).includes(k));
 const skip = new Set(values.skip.split(',').filter(Boolean));
+const ROUNDS = Number(values.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds: a whole number ≥ 1');
 const scale = values.quick ? 0.25 : 1;
 /** Articles per mix at the maximum rate; half rate sends half as many, paced. */
 const SIZES: Record<Kind, number> = { text: 400, img1: 60, img3: 24 };
@@ -580,13 +589,22 @@ async function main() {
       eng.imageModels = image.rows;
       eng.peak = image.peak;
     }
-    if (!skip.has('alone'))
-      for (const engine of ENGINES) {
-        const rows: BenchResult['alone'] = {};
-        for (const k of kinds) rows[k] = await alone(k, photos, run, engine);
-        eng.alone[engine] = rows;
-        if (engine === ENGINES[0]) result.alone = rows;
+    if (!skip.has('alone')) {
+      const rounds: AloneRound<AloneResult>[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        if (ROUNDS > 1) say(`extract work alone: round ${i + 1} of ${ROUNDS}`);
+        const round: AloneRound<AloneResult> = {};
+        for (const engine of roundOrder(ENGINES, i)) {
+          const rows: BenchResult['alone'] = {};
+          for (const k of kinds) rows[k] = await alone(k, photos, run, engine);
+          round[engine] = rows;
+        }
+        rounds.push(round);
       }
+      eng.alone = medianOfRounds(rounds);
+      if (ROUNDS > 1) eng.aloneRounds = rounds;
+      result.alone = eng.alone[ENGINES[0]!] ?? {};
+    }
     if (!skip.has('languages'))
       // every variant, the first one's run in the report's main row (its English-only run is in `alone`)
       for (const engine of ENGINES) {

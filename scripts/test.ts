@@ -28,7 +28,7 @@ const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore', tim
 async function main(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
   const args = process.argv.slice(2).filter((a) => a !== '--unit');
-  const dirs = unitOnly ? ['libs', 'services', 'tools', 'scripts'] : ['libs', 'services', 'tools', 'scripts', 'tests'];
+  const dirs = unitOnly ? ['libs', 'services', 'tools', 'scripts', 'bench'] : ['libs', 'services', 'tools', 'scripts', 'bench', 'tests'];
   const files = args.length > 0 ? args : dirs.flatMap((d) => findTests(join(REPO_ROOT, d))).sort();
   ensureModels();
   // Unit tests need no broker; with a Docker engine and no explicit env, testcontainers provides them.

@@ -12,6 +12,8 @@ import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { KINDS, KIND_LABEL, type Kind } from './workload.ts';
 import type { FlowRaw, KafkaRaw } from './transport.ts';
 import type { ImageModelRow, MatmulPeak } from '../models-image.ts';
+import { median } from './procs.ts';
+import { imageCpuMs, imagesPerS as imagesPerSOf, roundRatios, type AloneRound } from './rounds.ts';
 
 export interface E2eRow {
   kind: Kind;
@@ -77,7 +79,10 @@ export interface BenchResult {
     variants?: Record<string, Record<string, string>>;
     imageModels: ImageModelRow[];
     peak?: MatmulPeak;
-    alone: Record<string, Partial<Record<Kind, AloneResult>>>;
+    /** Per design and mix: extract alone, the median over `aloneRounds` when there are several. */
+    alone: AloneRound<AloneResult>;
+    /** `--rounds N` > 1: each round's runs, the designs' order reversed every round (bench/lib/rounds.ts). */
+    aloneRounds?: AloneRound<AloneResult>[];
     e2e: Record<string, E2eRow[]>;
     peakRssMb: Record<string, Record<string, number>>;
     /** Per design, per service: start-up to ready (runs before 2026-12-03 have none). */
@@ -329,13 +334,16 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
 /** The issue's targets, as same-run ratios of the first design (the new default) to the others. */
 function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
   const [now, ...others] = e.list;
-  // CPU per image from extract alone: (3-image article − 1-image article) / 2 (the text side cancels)
-  const perImage = (x: string) => {
-    const a1 = e.alone[x]?.img1;
-    const a3 = e.alone[x]?.img3;
-    return a1 && a3 ? ((a3.cpuSPerArticle - a1.cpuSPerArticle) / 2) * 1000 : undefined;
+  const rounds = e.aloneRounds ?? [];
+  // CPU per image from extract alone: (3-image article − 1-image article) / 2 (the text side cancels); over
+  // several rounds the median of each round's figure (its two runs minutes apart, under the same load)
+  const overRounds = (measure: (round: AloneRound, x: string) => number | undefined) => (x: string) => {
+    if (rounds.length < 2) return measure(e.alone, x);
+    const each = rounds.map((round) => measure(round, x)).filter((v): v is number => v !== undefined);
+    return each.length ? median(each) : undefined;
   };
-  const imagesPerS = (x: string) => (e.alone[x]?.img3 ? e.alone[x]!.img3!.articlesPerS * 3 : undefined);
+  const perImage = overRounds(imageCpuMs);
+  const imagesPerS = overRounds(imagesPerSOf);
   const e2e1 = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? f(a / b, 2) : '–');
   const rows = [now!, ...others].map((x) => [
@@ -346,9 +354,15 @@ function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): 
     f(e2e1(x), 2),
     e.peakRssMb[x]?.extract !== undefined ? `${f(e.peakRssMb[x]!.extract, 0)} MB` : '–',
   ]);
+  // over rounds: the median of the per-round ratios, each round's after it
+  const roundsRatio = (o: string, measure: (round: AloneRound, x: string) => number | undefined) => {
+    if (rounds.length < 2) return `${ratio(measure(e.alone, now!), measure(e.alone, o))}×`;
+    const r = roundRatios(rounds, now!, o, measure);
+    return `${f(r.median, 2)}× (rounds: ${r.ratios.map((x) => `${f(x, 2)}×`).join(', ')})`;
+  };
   const lines = others.map(
     (o) =>
-      `${now} vs ${o}: image CPU ${ratio(perImage(now!), perImage(o))}×, images/s ${ratio(imagesPerS(now!), imagesPerS(o))}×, ` +
+      `${now} vs ${o}: image CPU ${roundsRatio(o, imageCpuMs)}, images/s ${roundsRatio(o, imagesPerSOf)}, ` +
       `end-to-end 1-image articles/s ${ratio(e2e1(now!), e2e1(o))}×`,
   );
   return [
@@ -363,7 +377,10 @@ function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): 
       ],
       rows,
     ),
-    `Same-run ratios (targets: image CPU ≤ 0.4× the tfjs path's, images/s ≥ 2.5×, end-to-end 1-image ≥ 2× today's path, extract peak RSS ≤ 600 MB): ${lines.join('; ')}. ` +
+    (rounds.length > 1
+      ? `Extract alone ran in ${rounds.length} rounds, the designs' order reversed every round (\`--rounds\`); its figures here and above are medians, the image ratios the median of the rounds' own. `
+      : '') +
+      `Same-run ratios (targets: image CPU ≤ 0.4× the tfjs path's, images/s ≥ 2.5×, end-to-end 1-image ≥ 2× today's path, extract peak RSS ≤ 600 MB): ${lines.join('; ')}. ` +
       `Load average at the start of the run: ${f(r.machine.loadAtStart, 2)}${r.machine.loadAtEnd !== undefined ? `, at the end: ${f(r.machine.loadAtEnd, 2)}` : ''} on ${r.machine.cores} cores.`,
   ].join('\n\n');
 }
