@@ -54,7 +54,10 @@
  *   npm run bench -- --rounds 3          extract alone in rounds (default 3): every design runs every mix
  *                                       once a round, the designs' order reversed each round; its figures
  *                                       are the medians, the image ratios the median of each round's own
- *                                       (bench/lib/rounds.ts); --rounds 1 is one run per design
+ *                                       (bench/lib/rounds.ts); --rounds 1 is one run per design. With
+ *                                       two designs or more, end to end adds as many rounds of the
+ *                                       1-image mix at the maximum rate (every design's pipeline up,
+ *                                       fed in turn), the target's ratio their median
  *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
@@ -525,6 +528,35 @@ async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kin
   return rows;
 }
 
+/**
+ * The end-to-end target's mix (1-image articles at the maximum rate) in rounds: one pipeline per design,
+ * all of them up at once and fed one at a time, the designs' order reversed every round; a warm-up
+ * through each first. One end-to-end run per design is ~15 s while the machine's load moves by the
+ * minute; in rounds each design's runs fall at the same times on average (bench/lib/rounds.ts).
+ */
+async function e2eRounds(brokers: string, redisUrl: string, run: string, ctx: { texts: Text[]; photos: PhotoServer }) {
+  const pipes: Record<string, Pipeline> = {};
+  const rounds: Array<Record<string, E2eRow>> = [];
+  try {
+    for (const engine of ENGINES) {
+      pipes[engine] = await startPipeline(brokers, redisUrl, `${run}r${engine}`, 1, engine);
+      await stream(pipes[engine], ctx, 'img1', warmupIndices(ctx.texts));
+    }
+    for (let i = 0; i < ROUNDS; i++) {
+      const round: Record<string, E2eRow> = {};
+      for (const engine of roundOrder(ENGINES, i)) {
+        say(`end to end, round ${i + 1} of ${ROUNDS}: 1 image at the maximum rate, ${sizeOf('img1')} articles, variant ${engine}`);
+        round[engine] = await stream(pipes[engine]!, ctx, 'img1', sizeOf('img1'));
+        say(`  → ${round[engine].articlesPerS.toFixed(2)} articles/s`);
+      }
+      rounds.push(round);
+    }
+  } finally {
+    for (const p of Object.values(pipes)) await p.stop();
+  }
+  return rounds;
+}
+
 async function redisMemory(redis: Redis, prefix: string) {
   let cursor = '0';
   let keys = 0;
@@ -684,6 +716,8 @@ async function main() {
         usedMemoryAfterMb: Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1e6,
       };
     }
+    if (!skip.has('e2e') && ROUNDS > 1 && ENGINES.length > 1 && kinds.includes('img1'))
+      eng.e2eRounds = await e2eRounds(infra.brokers, infra.redisUrl, run, ctx);
     if (!skip.has('scaling')) {
       const run2 = `${run}x2`;
       const p = await startPipeline(infra.brokers, infra.redisUrl, run2, 2);
@@ -704,7 +738,7 @@ async function main() {
     }
   } finally {
     await photos.close();
-    for (const prefix of [run, `${run}x2`, `${run}-alone`, ...ENGINES.map((e) => `${run}${e}`)]) {
+    for (const prefix of [run, `${run}x2`, `${run}-alone`, ...ENGINES.flatMap((e) => [`${run}${e}`, `${run}r${e}`])]) {
       const keys = await redis.keys(`${prefix}:*`);
       for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
     }

@@ -77,11 +77,11 @@ export function imagesPerS(round: AloneRound, design: string): number | undefine
  * `measure(design) ÷ measure(other)` in each round where both have it (the two runs of a round are
  * minutes apart, under the same load), and the median of those ratios.
  */
-export function roundRatios(
-  rounds: readonly AloneRound[],
+export function roundRatios<R>(
+  rounds: readonly R[],
   design: string,
   other: string,
-  measure: (round: AloneRound, design: string) => number | undefined,
+  measure: (round: R, design: string) => number | undefined,
 ): { ratios: number[]; median: number | undefined } {
   const ratios = rounds.flatMap((r) => {
     const a = measure(r, design);
