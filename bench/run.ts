@@ -184,6 +184,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   zhhead: { ...HOST, NEWSFUSE_ZH_FINETUNED: 'false' },
   /** The default with the OCR text detector's float graph instead of its int8 one (MODEL_PRECISION=fp32). */
   fp32: { ...HOST, MODEL_PRECISION: 'fp32' },
+  /** The default, but extract's intake counts the waiting jobs before every article (QUEUE_COUNT_MS=0: two Redis round trips each, as before 2026-12-04 night). */
+  roomcount0: { ...HOST, QUEUE_COUNT_MS: '0' },
   threads: THREADS,
   /** The old path: the detector and face models on tfjs, the float text detector. */
   tfjs: { ...THREADS, MODEL_ENGINE: 'tfjs', MODEL_PRECISION: 'fp32' },

@@ -20,6 +20,12 @@ export const ExtractConfigSchema = BaseConfigSchema.extend(AnalysisConfigSchema.
   KEEP_FAILED_SECONDS: intVar(7 * 24 * 3600, 10),
   /** Kafka intake pauses while more than this many extract jobs wait (backpressure). */
   QUEUE_HIGH_WATER: intVar(2000, 1),
+  /**
+   * How old the intake's count of waiting jobs may be before it counts again (ms); in between it adds up
+   * the jobs it let in (@newsfuse/stage-extract/room). 0: count before every article (two Redis round
+   * trips each), as before 2026-12-04 night.
+   */
+  QUEUE_COUNT_MS: intVar(200, 0),
 });
 export type ExtractConfig = z.infer<typeof ExtractConfigSchema>;
 export const loadExtractConfig = (env?: Record<string, string | undefined>) =>

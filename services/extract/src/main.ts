@@ -21,6 +21,7 @@ import { loadJointConfig } from '@newsfuse/models/joint/config';
 import { modelHostOptions, startModelHost, threadResourceLimits } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
 import { startJobThreads, threadJob } from '@newsfuse/pipeline/job-threads/pool';
+import { createRoomGate } from '@newsfuse/stage-extract/room';
 import { loadExtractConfig } from './config.ts';
 import { buildFlow } from './adapters/flow.ts';
 
@@ -93,14 +94,17 @@ async function main(): Promise<void> {
     keepCompletedSeconds: cfg.KEEP_COMPLETED_SECONDS,
     keepFailedSeconds: cfg.KEEP_FAILED_SECONDS,
   };
-  const waitForRoom = async (heartbeat: () => Promise<void>) => {
-    for (;;) {
-      const waiting = (await textQueue.getWaitingCount()) + (await imageQueue.getWaitingCount());
-      if (waiting < cfg.QUEUE_HIGH_WATER || lifecycle.closing) return;
-      await heartbeat();
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  // Back-pressure: intake pauses while the text and image queues hold QUEUE_HIGH_WATER jobs, counted at
+  // most every QUEUE_COUNT_MS (the gate adds up what it let through in between: @newsfuse/stage-extract/room).
+  const room = createRoomGate({
+    highWater: cfg.QUEUE_HIGH_WATER,
+    maxAgeMs: cfg.QUEUE_COUNT_MS,
+    pollMs: 250,
+    count: async () => {
+      const [text, image] = await Promise.all([textQueue.getWaitingCount(), imageQueue.getWaitingCount()]);
+      return text + image;
+    },
+  });
 
   await runConsumer({
     consumer,
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
     deadLetters,
     async handle(message, { heartbeat }) {
       const article = decode(ArticleEvent, message.value);
-      await waitForRoom(heartbeat);
+      await room.wait(1 + article.images.length, heartbeat, () => lifecycle.closing);
       await flows.add(buildFlow(article, prefix, flowOptions, new Date().toISOString()));
       logger.debug({ articleId: article.articleId, version: article.version, images: article.images.length }, 'flow added');
     },
