@@ -12,8 +12,7 @@ import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { KINDS, KIND_LABEL, type Kind } from './workload.ts';
 import type { FlowRaw, KafkaRaw } from './transport.ts';
 import type { ImageModelRow, MatmulPeak } from '../models-image.ts';
-import { median } from './procs.ts';
-import { imageCpuMs, imagesPerS as imagesPerSOf, roundRatios, type AloneRound } from './rounds.ts';
+import { imageCpuMs, imagesPerS as imagesPerSOf, medianOver, roundRatios, type AloneRound } from './rounds.ts';
 
 export interface E2eRow {
   kind: Kind;
@@ -336,28 +335,24 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
 /** The issue's targets, as same-run ratios of the first design (the new default) to the others. */
 function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
   const [now, ...others] = e.list;
+  // Extract alone: its rounds, or the one run as a single round. CPU per image is (3-image article −
+  // 1-image article) / 2 (the text side cancels); each figure the median of the rounds' own (a round's runs
+  // are minutes apart, under the same load), each ratio the median of the rounds' ratios.
   const rounds = e.aloneRounds ?? [];
-  // CPU per image from extract alone: (3-image article − 1-image article) / 2 (the text side cancels); over
-  // several rounds the median of each round's figure (its two runs minutes apart, under the same load)
-  const overRounds = (measure: (round: AloneRound, x: string) => number | undefined) => (x: string) => {
-    if (rounds.length < 2) return measure(e.alone, x);
-    const each = rounds.map((round) => measure(round, x)).filter((v): v is number => v !== undefined);
-    return each.length ? median(each) : undefined;
-  };
-  const perImage = overRounds(imageCpuMs);
-  const imagesPerS = overRounds(imagesPerSOf);
-  const single = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
+  const alone = rounds.length > 1 ? rounds : [e.alone];
+  const perImage = (x: string) => medianOver(alone, imageCpuMs, x);
+  const imagesPerS = (x: string) => medianOver(alone, imagesPerSOf, x);
+  // End to end, 1-image articles at the maximum rate: the rounds when there are some, else the mixes' run.
   const e2eRounds = e.e2eRounds ?? [];
-  // over rounds: the median of each design's rounds (the table) and of the rounds' ratios (the targets)
-  const e2e1 = (x: string) => {
-    const each = e2eRounds.map((round) => round[x]?.articlesPerS).filter((v): v is number => v !== undefined);
-    return each.length > 1 ? median(each) : single(x);
-  };
+  const e2eRate = (round: Record<string, E2eRow>, x: string) => round[x]?.articlesPerS;
+  const single = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
+  const e2e1 = (x: string) => (e2eRounds.length > 1 ? medianOver(e2eRounds, e2eRate, x) : single(x));
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? f(a / b, 2) : '–');
-  const e2eRatio = (o: string) => {
-    const r = roundRatios(e2eRounds, now!, o, (round, x) => round[x]?.articlesPerS);
-    if (r.ratios.length < 2) return `${ratio(single(now!), single(o))}×`;
-    return `${f(r.median, 2)}× (rounds: ${r.ratios.map((x) => `${f(x, 2)}×`).join(', ')}; the mixes' run above: ${ratio(single(now!), single(o))}×)`;
+  /** now ÷ `o` over rounds: the median ratio, and each round's (and `also`) after it when there are several. */
+  const overRounds = <R>(rs: readonly R[], o: string, measure: (round: R, x: string) => number | undefined, also?: string) => {
+    const r = roundRatios(rs, now!, o, measure);
+    if (r.ratios.length < 2) return `${f(r.median, 2)}×`;
+    return `${f(r.median, 2)}× (rounds: ${r.ratios.map((x) => `${f(x, 2)}×`).join(', ')}${also ? `; ${also}` : ''})`;
   };
   const rows = [now!, ...others].map((x) => [
     x,
@@ -367,17 +362,11 @@ function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): 
     f(e2e1(x), 2),
     e.peakRssMb[x]?.extract !== undefined ? `${f(e.peakRssMb[x]!.extract, 0)} MB` : '–',
   ]);
-  // over rounds: the median of the per-round ratios, each round's after it
-  const roundsRatio = (o: string, measure: (round: AloneRound, x: string) => number | undefined) => {
-    if (rounds.length < 2) return `${ratio(measure(e.alone, now!), measure(e.alone, o))}×`;
-    const r = roundRatios(rounds, now!, o, measure);
-    return `${f(r.median, 2)}× (rounds: ${r.ratios.map((x) => `${f(x, 2)}×`).join(', ')})`;
-  };
-  const lines = others.map(
-    (o) =>
-      `${now} vs ${o}: image CPU ${roundsRatio(o, imageCpuMs)}, images/s ${roundsRatio(o, imagesPerSOf)}, ` +
-      `end-to-end 1-image articles/s ${e2eRatio(o)}`,
-  );
+  const lines = others.map((o) => {
+    const oneRun = `${ratio(single(now!), single(o))}×`;
+    const e2e = e2eRounds.length > 1 ? overRounds(e2eRounds, o, e2eRate, `the mixes' run above: ${oneRun}`) : oneRun;
+    return `${now} vs ${o}: image CPU ${overRounds(alone, o, imageCpuMs)}, images/s ${overRounds(alone, o, imagesPerSOf)}, end-to-end 1-image articles/s ${e2e}`;
+  });
   return [
     table(
       [

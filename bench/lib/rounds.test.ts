@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AloneResult } from './report.ts';
-import { imageCpuMs, imagesPerS, medianOfRounds, medianRun, roundOrder, roundRatios, type AloneRound as Round } from './rounds.ts';
+import {
+  imageCpuMs,
+  imagesPerS,
+  medianOfRounds,
+  medianOver,
+  medianRun,
+  roundOrder,
+  roundRatios,
+  type AloneRound as Round,
+} from './rounds.ts';
 
 type AloneRound = Round<AloneResult>;
 
@@ -65,4 +74,12 @@ test('roundRatios: a ratio per round where both designs have the measure, and th
   assert.ok(Math.abs(cpu.ratios[1]! - 150 / 250) < 1e-9);
   assert.ok(Math.abs(cpu.median! - (0.4 + 0.6) / 2) < 1e-9);
   assert.deepEqual(roundRatios(rounds, 'host', 'none', imagesPerS), { ratios: [], median: undefined });
+});
+
+test('medianOver: the median of a measure over the rounds that have it', () => {
+  const rounds: AloneRound[] = [{ host: { img1: run(0.2, 9) } }, { host: { img1: run(0.2, 12) } }, { tfjs: { img1: run(0.4, 5) } }];
+  const rate = (r: AloneRound, d: string) => r[d]?.img1?.articlesPerS;
+  assert.equal(medianOver(rounds, rate, 'host'), 10.5);
+  assert.equal(medianOver(rounds, rate, 'tfjs'), 5);
+  assert.equal(medianOver(rounds, rate, 'none'), undefined);
 });

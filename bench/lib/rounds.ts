@@ -73,6 +73,16 @@ export function imagesPerS(round: AloneRound, design: string): number | undefine
   return a3 ? a3.articlesPerS * 3 : undefined;
 }
 
+/** The median of `measure(round, design)` over the rounds that have it (undefined if none does). */
+export function medianOver<R>(
+  rounds: readonly R[],
+  measure: (round: R, design: string) => number | undefined,
+  design: string,
+): number | undefined {
+  const each = rounds.map((r) => measure(r, design)).filter((v): v is number => v !== undefined);
+  return each.length ? median(each) : undefined;
+}
+
 /**
  * `measure(design) ÷ measure(other)` in each round where both have it (the two runs of a round are
  * minutes apart, under the same load), and the median of those ratios.

@@ -130,7 +130,7 @@ export async function startPhotoServer(max = 120): Promise<PhotoServer> {
  * The caption of photo `k` of an article of text `t`: the first photo has a line of the summary, as a
  * news page's photo has its caption; the others none. The push body (`articleInput`) and extract's work
  * alone (`bench/lib/alone.ts`) use the same, so both do the same caption work (the text job embeds the
- * caption and up to 40 story sentences to find the best match: libs/stages/extract/src/captions.ts).
+ * caption and the story sentences CAPTION_SENTENCES chooses (12) to find the best match: libs/stages/extract/src/captions.ts).
  */
 export const benchCaption = (t: Text, k: number): string | undefined => (k === 0 ? t.summary.slice(0, 120) : undefined);
 
