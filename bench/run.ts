@@ -93,7 +93,7 @@ import {
   type PhotoServer,
   type Text,
 } from './lib/workload.ts';
-import { cpuOf, percentile, procStat, watchMemory } from './lib/procs.ts';
+import { cpuOf, machineCpu, percentile, procStat, threadCpu, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
 import { medianOfRounds, roundOrder, type AloneRound } from './lib/rounds.ts';
 import { writeReport, type AloneResult, type BenchResult, type E2eRow, type StartupRow } from './lib/report.ts';
@@ -458,6 +458,10 @@ async function stream(
   const tag = uniqueId(`${kind}-`);
   const sentAt = new Map<string, number>();
   const cpu0 = cpuOf({ ...p.pids(), ...p.infra });
+  const [driver0, machine0] = [process.cpuUsage(), machineCpu()];
+  // extract's main thread (its tid is the pid): the Kafka intake, BullMQ's flows and workers, the Redis client
+  const xpid = p.pids().extract;
+  const main0 = xpid ? threadCpu(xpid).get(xpid)?.cpuMs : undefined;
   const t0 = Date.now();
   if (rate === undefined) {
     let next = 0;
@@ -489,6 +493,8 @@ async function stream(
     200,
   );
   const cpu1 = cpuOf({ ...p.pids(), ...p.infra });
+  const [driver1, machine1] = [process.cpuUsage(driver0), machineCpu()];
+  const main1 = xpid ? threadCpu(xpid).get(xpid)?.cpuMs : undefined;
   const lat = [...sentAt].map(([id, at]) => p.scored.get(id)! - at).sort((a, b) => a - b);
   const first = Math.min(...sentAt.values());
   const last = Math.max(...[...sentAt.keys()].map((id) => p.scored.get(id)!));
@@ -506,6 +512,9 @@ async function stream(
     p99Ms: percentile(lat, 99),
     maxMs: lat[lat.length - 1]!,
     cpuSPerArticle: cpuPerArticle,
+    driverCpuSPerArticle: (driver1.user + driver1.system) / 1e6 / n,
+    extractMainCpuSPerArticle: main0 !== undefined && main1 !== undefined ? (main1 - main0) / 1000 / n : undefined,
+    machineBusy: (machine1.busyS - machine0.busyS) / (machine1.totalS - machine0.totalS),
   };
 }
 

@@ -50,6 +50,17 @@ export function threadCpu(pid = process.pid): Map<number, { name: string; cpuMs:
   return out;
 }
 
+/**
+ * The whole machine's CPU so far (/proc/stat, first line): seconds busy (everything but idle and iowait)
+ * and in total, summed over the cores — whoever spent it, this benchmark and other tenants included.
+ */
+export function machineCpu(): { busyS: number; totalS: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busyS: (total - f[3]! - f[4]!) / TICKS, totalS: total / TICKS };
+}
+
 /** CPU seconds of every process in `pids`, keyed like the input. */
 export function cpuOf(pids: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStat(pid)?.cpuS ?? 0]));
