@@ -159,8 +159,22 @@ export function articleInput(run: string, i: number, kind: Kind, texts: Text[], 
   return articleInputOf(run, i, kind, texts[i % texts.length]!, photos.url);
 }
 
-/** The push-API body for article `i` of a run with text `t`, its photos served at `photosUrl` (extract alone uses it too). */
-export function articleInputOf(run: string, i: number, kind: Kind, t: Text, photosUrl: string) {
+/**
+ * Text `t` made article `i`'s own. The workload cycles through a few dozen pages, and a page sent again
+ * repeats every sentence: the sentence embedders' chunk cache (NEWSFUSE_EMBED_CACHE) answers those
+ * without running the model, which made most of a long text-only run cheaper than a feed of distinct
+ * stories (before 2026-12-05). Every sentence of the summary and body now carries the article's number
+ * (`[i]` at the start and after each sentence's end), so no sentence repeats across articles, while
+ * repeats within one article — the lead in the body, a caption taken from the summary — still do.
+ */
+export function distinctText(t: Text, i: number): Text {
+  const mark = (s: string) => `[${i}] ${s.replace(/([.!?])\s+/g, `$1 [${i}] `).replace(/([。！？])(?=\S)/gu, `$1[${i}]`)}`;
+  return { ...t, summary: mark(t.summary), body: mark(t.body) };
+}
+
+/** The push-API body for article `i` of a run with text `t` (distinctText), its photos served at `photosUrl` (extract alone uses it too). */
+export function articleInputOf(run: string, i: number, kind: Kind, page: Text, photosUrl: string) {
+  const t = distinctText(page, i);
   return {
     url: `https://bench.example/${run}/${kind}/${i}`,
     title: `${t.title} (${i})`,
