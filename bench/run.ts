@@ -521,11 +521,16 @@ async function stream(
   };
 }
 
-async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kinds: Kind[], half: boolean) {
-  const rows: E2eRow[] = [];
+/** A pipeline's warm-up before anything is measured: 1-image articles, the first 4 and the first of each other language. */
+async function warmUp(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }) {
   const warm = warmupIndices(ctx.texts);
   say(`warm-up: ${warm.length} articles with one image (the first 4, and the first of each other language)`);
   await stream(p, ctx, 'img1', warm);
+}
+
+async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kinds: Kind[], half: boolean) {
+  const rows: E2eRow[] = [];
+  await warmUp(p, ctx);
   for (const kind of kinds) {
     say(`${p.extracts.length} extract: ${KIND_LABEL[kind]} at the maximum rate, ${sizeOf(kind)} articles`);
     const max = await stream(p, ctx, kind, sizeOf(kind));
@@ -554,7 +559,7 @@ async function e2eRounds(brokers: string, redisUrl: string, run: string, ctx: { 
   try {
     for (const engine of ENGINES) {
       pipes[engine] = await startPipeline(brokers, redisUrl, `${run}r${engine}`, 1, engine);
-      await stream(pipes[engine], ctx, 'img1', warmupIndices(ctx.texts));
+      await warmUp(pipes[engine], ctx);
       // and one unmeasured round: after the ten warm-up articles alone the first round was each design's slowest
       say(`end to end, an unmeasured round: 1 image at the maximum rate, ${sizeOf('img1')} articles, variant ${engine}`);
       await stream(pipes[engine], ctx, 'img1', sizeOf('img1'));
