@@ -40,7 +40,7 @@ import { articleJobs } from '@newsfuse/stage-extract/jobs';
 import { ArticleInput, candidateFromInput } from '@newsfuse/stage-ingest/article';
 import { modelHostOptions, startModelHost, threadResourceLimits, type ModelHostHandle } from '@newsfuse/pipeline/model-host/start';
 import { threadEntry } from '@newsfuse/pipeline/thread-entry';
-import { connectModelHost } from '@newsfuse/pipeline/model-host/client';
+import { connectModelHost, encoderThreads } from '@newsfuse/pipeline/model-host/client';
 import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
@@ -253,7 +253,7 @@ async function main() {
       textThreads: shared ? 0 : textPool.length,
       imageThreads: shared ? 0 : imagePool.length,
       jobThreads: jobThreads.length,
-      ortThreads: cfg.ORT_THREADS,
+      ortThreads: encoderThreads(cfg, 'text'),
       ...(values.breakdown ? { breakdown } : {}),
       ...(threadsCpu ? { threadsCpuMsPerArticle: threadsCpu } : {}),
       ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),

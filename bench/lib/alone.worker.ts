@@ -9,7 +9,7 @@ import type { ImageJobData, TextJobData } from '@newsfuse/shared/jobs';
 import { loadConfig } from '@newsfuse/shared/config';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { createAnalysisExtractor } from '@newsfuse/pipeline/extractor';
-import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
+import { encoderThreads, useModelHostFor } from '@newsfuse/pipeline/model-host/client';
 import { threadMemory } from '@newsfuse/pipeline/thread-memory';
 
 type Msg =
@@ -21,7 +21,7 @@ const role = (workerData as { role: 'text' | 'image' | 'both' }).role;
 // process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too; a shared thread ('both') keeps
 // the text encoders unless MODEL_HOST_TEXT.
 useModelHostFor(cfg, role);
-const extractor = createAnalysisExtractor(cfg, { role });
+const extractor = createAnalysisExtractor({ ...cfg, ORT_THREADS: encoderThreads(cfg, role) }, { role });
 parentPort!.on('message', (m: Msg) => {
   // the memory breakdown (alone.ts --breakdown): this thread's heap and packages
   if (m.kind === 'memory') return parentPort!.postMessage({ id: m.id, ok: true, memory: threadMemory() });

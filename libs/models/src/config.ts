@@ -92,6 +92,14 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    */
   MODEL_HOST_TEXT: boolFlag.default(false),
   /**
+   * Intra-op threads of a text thread's own encoder sessions (MiniLM, bge-small-zh, the Chinese sentiment
+   * graph) when the model host is on and MODEL_HOST_TEXT off. A text job runs its encoders one sentence
+   * after another, so one thread of them bounds the text-only mix while the other core idles; two halve
+   * a run's wall time for ~1.15x its CPU. Default: 2 on a machine of 2 cores or more, else 1
+   * (docs/model-host.md, "The text thread's encoders on two cores"). Without the host, ORT_THREADS.
+   */
+  TEXT_ORT_THREADS: z.coerce.number().int().min(1).optional(),
+  /**
    * The host's threads ("shards", docs/model-host.md): each owns some of the sessions (the detector and
    * faces; OCR and the text encoders; with 3, the text encoders alone) and runs one model at a time, so
    * two shards run the detector and OCR of a photo at once, each on its own core. Default: 2 on a machine

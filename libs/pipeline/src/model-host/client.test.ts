@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisConfigSchema, hostGcMb, tensorGcMb } from '@newsfuse/models/config';
-import { modelsInHost } from './client.ts';
+import { encoderThreads, modelsInHost } from './client.ts';
 
 test('placement: image threads use the host, text threads keep their own models unless MODEL_HOST_TEXT is on', () => {
   const cfg = (env: Record<string, string>) => AnalysisConfigSchema.parse(env);
@@ -14,6 +14,20 @@ test('placement: image threads use the host, text threads keep their own models 
   for (const role of ['text', 'image', 'both'] as const) {
     assert.equal(modelsInHost(cfg({ EXTRACT_MODEL_HOST: 'off', MODEL_HOST_TEXT: 'true' }), role), false);
   }
+});
+
+test("a text thread's own encoders: two intra-op threads where there are two cores, ORT_THREADS wherever the host is not the design", () => {
+  const cfg = (env: Record<string, string>) => AnalysisConfigSchema.parse(env);
+  assert.equal(encoderThreads(cfg({}), 'text', 2), 2);
+  assert.equal(encoderThreads(cfg({}), 'both', 2), 2, 'a shared job thread keeps the encoders too');
+  assert.equal(encoderThreads(cfg({}), 'text', 1), 1, 'one core: nothing to split over');
+  assert.equal(encoderThreads(cfg({}), 'text', 16), 2);
+  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '1' }), 'text', 2), 1);
+  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '3', ORT_THREADS: '1' }), 'text', 2), 3, 'the setting wins');
+  assert.equal(encoderThreads(cfg({ ORT_THREADS: '1' }), 'image', 2), 1, "an image thread's models are the host's");
+  assert.equal(encoderThreads(cfg({ MODEL_HOST_TEXT: 'true' }), 'text', 2), 1, "with MODEL_HOST_TEXT the encoders are the host's");
+  assert.equal(encoderThreads(cfg({ EXTRACT_MODEL_HOST: 'off', TEXT_ORT_THREADS: '2' }), 'text', 2), 1, 'the old design: ORT_THREADS');
+  assert.equal(encoderThreads(cfg({ EXTRACT_MODEL_HOST: 'off', ORT_THREADS: '2' }), 'text', 2), 2);
 });
 
 test("tensor collections: the host's threads leave them to V8 by default, job threads collect only when shared, and each has its own setting", () => {

@@ -11,6 +11,7 @@ import { tensorGcMb } from '@newsfuse/models/config';
 import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import {
   openInProcessSession,
   setSessionProvider,
@@ -373,6 +374,21 @@ type HostPlacement = {
   JOB_THREAD_GC_MB?: number | undefined;
   EXTRACT_THREADS?: 'shared' | 'per-job';
 };
+
+/**
+ * Intra-op threads for the sessions a job thread of this role opens itself: with the host on and
+ * MODEL_HOST_TEXT off, a text (or shared) thread's encoders get TEXT_ORT_THREADS (default 2 where there
+ * are 2 cores: a text job runs them one sentence after another and would otherwise leave a core idle on
+ * text-only traffic); everything else keeps ORT_THREADS (the design without the host, the CLI).
+ */
+export function encoderThreads(
+  cfg: HostPlacement & { ORT_THREADS: number; TEXT_ORT_THREADS?: number | undefined },
+  role: 'text' | 'image' | 'both',
+  cores = availableParallelism(),
+): number {
+  if (!cfg.EXTRACT_MODEL_HOST || cfg.MODEL_HOST_TEXT || role === 'image') return cfg.ORT_THREADS;
+  return cfg.TEXT_ORT_THREADS ?? Math.max(1, Math.min(2, cores));
+}
 
 /** Whether a job thread of this role sends its models to the host (useModelHostFor's rule, pure). */
 export function modelsInHost(cfg: HostPlacement, role: 'text' | 'image' | 'both'): boolean {

@@ -7,7 +7,7 @@
  */
 import { lazyDocFreq } from '@newsfuse/models/text/docfreq';
 import { createAnalysisExtractor, type Role } from '@newsfuse/pipeline/extractor';
-import { useModelHostFor } from '@newsfuse/pipeline/model-host/client';
+import { encoderThreads, useModelHostFor } from '@newsfuse/pipeline/model-host/client';
 import type { Extractor } from '@newsfuse/stage-extract/extract';
 import { loadExtractConfig } from '../config.ts';
 
@@ -37,7 +37,7 @@ export function getExtractor(role: Role = 'both'): Extractor {
         ]);
         return createRedisDocFreq(createRedis(cfg), { prefix: key(cfg, language === 'en' ? 'df' : `df:${language}`) });
       });
-    extractor = createAnalysisExtractor(cfg, { role, docFreq });
+    extractor = createAnalysisExtractor({ ...cfg, ORT_THREADS: encoderThreads(cfg, role) }, { role, docFreq });
     extractors.set(role, extractor);
   }
   return extractor;
