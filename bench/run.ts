@@ -50,7 +50,9 @@
  *                                       detletterbox: the detector's input the full 512x512 letterbox
  *                                       (DETECTOR_INPUT=letterbox); host3 / text2: a third image / a second
  *                                       text thread; hosttext2: two text jobs at once, the text models in
- *                                       the host (MODEL_HOST_TEXT=true TEXT_CONCURRENCY=2).
+ *                                       the host (MODEL_HOST_TEXT=true TEXT_CONCURRENCY=2); textort1: the
+ *                                       text thread's encoders on one intra-op thread (TEXT_ORT_THREADS=1,
+ *                                       the default before 2026-12-05).
  *                                       Per model: onnx vs tfjs (bench/models-image.ts)
  *   npm run bench -- --rounds 3          extract alone in rounds (default 3): every design runs every mix
  *                                       once a round, the designs' order reversed each round; its figures
@@ -58,7 +60,8 @@
  *                                       (bench/lib/rounds.ts); --rounds 1 is one run per design. With
  *                                       two designs or more, end to end adds as many rounds of the
  *                                       1-image mix at the maximum rate (every design's pipeline up,
- *                                       fed in turn), the target's ratio their median
+ *                                       fed in turn), the target's ratio their median;
+ *                                       --round-kinds img1,text adds the text-only mix to those rounds
  *   npm run bench -- --engine both       the flag before the model host: --variants threads,tfjs
  *   npm run bench -- --kinds text --skip models,transport,scaling --profile --no-docs
  *                                       one mix; every service writes a CPU profile (--cpu-prof, all
@@ -79,6 +82,7 @@ import { startService, uniqueId, waitFor, type ServiceHandle } from '@newsfuse/t
 import { BaseConfigSchema, loadConfig } from '@newsfuse/shared';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
 import { modelHostOptions } from '@newsfuse/pipeline/model-host/start';
+import { encoderThreads } from '@newsfuse/pipeline/model-host/client';
 
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
@@ -94,7 +98,7 @@ import {
   type PhotoServer,
   type Text,
 } from './lib/workload.ts';
-import { cpuOf, machineCpu, percentile, procStat, threadCpu, watchMemory } from './lib/procs.ts';
+import { cpuOf, cpuSimd, machineCpu, percentile, procStat, threadCpu, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
 import { medianOfRounds, roundOrder, type AloneRound } from './lib/rounds.ts';
 import { writeReport, type AloneResult, type BenchResult, type E2eRow, type StartupRow } from './lib/report.ts';
@@ -112,6 +116,7 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'host,threads,tfjs' },
     /** Extract alone in this many rounds, the designs' order reversed each round; each figure the median (bench/lib/rounds.ts). */
     rounds: { type: 'string', default: '3' },
+    'round-kinds': { type: 'string', default: 'img1' },
     /** The flag before the model host: onnx vs tfjs with per-thread sessions (= --variants threads,tfjs). */
     engine: { type: 'string' },
   },
@@ -153,6 +158,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   host3: { ...HOST, IMAGE_CONCURRENCY: '3' },
   /** Two text threads (TEXT_CONCURRENCY=2): a second text job runs while the first one's BullMQ round trips are in flight. */
   text2: { ...HOST, TEXT_CONCURRENCY: '2' },
+  /** The text thread's encoders on one intra-op thread (TEXT_ORT_THREADS=1): the default until 2026-12-05, when two became the default on 2 cores. */
+  textort1: { ...HOST, TEXT_ORT_THREADS: '1' },
   /** Two text jobs at once with the text models in the host (MODEL_HOST_TEXT=true TEXT_CONCURRENCY=2): the text threads hold no models, so the second costs no second copy. */
   hosttext2: { ...HOST, MODEL_HOST_TEXT: 'true', TEXT_CONCURRENCY: '2' },
   /** The default with the detector's input the full 512x512 letterbox (DETECTOR_INPUT=letterbox), as before 2026-12-04, instead of its covered corner ('fit'). */
@@ -214,6 +221,9 @@ const MODEL_ENGINE_LIST = [...new Set(ENGINES.map((v) => VARIANT_ENV[v]!.MODEL_E
 const kinds = values.kinds.split(',').filter((k): k is Kind => (KINDS as string[]).includes(k));
 const skip = new Set(values.skip.split(',').filter(Boolean));
 const ROUNDS = Number(values.rounds);
+/** The mixes run end to end in rounds (with two designs or more): the target's 1-image mix unless `--round-kinds` says. */
+const ROUND_KINDS = values['round-kinds'].split(',').filter(Boolean) as Kind[];
+if (ROUND_KINDS.some((k) => !KINDS.includes(k))) throw new Error(`--round-kinds: some of ${KINDS.join(', ')}`);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds: a whole number ≥ 1');
 const scale = values.quick ? 0.25 : 1;
 /** Articles per mix at the maximum rate; half rate sends half as many, paced. */
@@ -548,31 +558,37 @@ async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kin
 }
 
 /**
- * The end-to-end target's mix (1-image articles at the maximum rate) in rounds: one pipeline per design,
- * all of them up at once and fed one at a time, the designs' order reversed every round; a warm-up
- * and one unmeasured round through each first. One end-to-end run per design is ~15 s while the machine's load moves by the
- * minute; in rounds each design's runs fall at the same times on average (bench/lib/rounds.ts).
+ * Mixes at the maximum rate in rounds (`--round-kinds`, default the end-to-end target's mix, 1-image
+ * articles): one pipeline per design, all of them up at once and fed one at a time, every mix in each
+ * round, the designs' order reversed every round; a warm-up and one unmeasured run of each mix through
+ * each first. One end-to-end run per design is ~15–40 s while the machine's load moves by the minute; in
+ * rounds each design's runs fall at the same times on average (bench/lib/rounds.ts).
  */
-async function e2eRounds(brokers: string, redisUrl: string, run: string, ctx: { texts: Text[]; photos: PhotoServer }) {
+async function e2eRounds(brokers: string, redisUrl: string, run: string, ctx: { texts: Text[]; photos: PhotoServer }, kinds: Kind[]) {
   const pipes: Record<string, Pipeline> = {};
-  const rounds: Array<Record<string, E2eRow>> = [];
+  const rounds: Partial<Record<Kind, Array<Record<string, E2eRow>>>> = {};
   try {
     for (const engine of ENGINES) {
       pipes[engine] = await startPipeline(brokers, redisUrl, `${run}r${engine}`, 1, engine);
       await warmUp(pipes[engine], ctx);
-      // and one unmeasured round: after the ten warm-up articles alone the first round was each design's slowest
-      say(`end to end, an unmeasured round: 1 image at the maximum rate, ${sizeOf('img1')} articles, variant ${engine}`);
-      await stream(pipes[engine], ctx, 'img1', sizeOf('img1'));
-    }
-    for (let i = 0; i < ROUNDS; i++) {
-      const round: Record<string, E2eRow> = {};
-      for (const engine of roundOrder(ENGINES, i)) {
-        say(`end to end, round ${i + 1} of ${ROUNDS}: 1 image at the maximum rate, ${sizeOf('img1')} articles, variant ${engine}`);
-        round[engine] = await stream(pipes[engine]!, ctx, 'img1', sizeOf('img1'));
-        say(`  → ${round[engine].articlesPerS.toFixed(2)} articles/s`);
+      // and one unmeasured run of each mix: after the ten warm-up articles alone the first round was each design's slowest
+      for (const kind of kinds) {
+        say(`end to end, an unmeasured round: ${KIND_LABEL[kind]} at the maximum rate, ${sizeOf(kind)} articles, variant ${engine}`);
+        await stream(pipes[engine], ctx, kind, sizeOf(kind));
       }
-      rounds.push(round);
     }
+    for (let i = 0; i < ROUNDS; i++)
+      for (const kind of kinds) {
+        const round: Record<string, E2eRow> = {};
+        for (const engine of roundOrder(ENGINES, i)) {
+          say(
+            `end to end, round ${i + 1} of ${ROUNDS}: ${KIND_LABEL[kind]} at the maximum rate, ${sizeOf(kind)} articles, variant ${engine}`,
+          );
+          round[engine] = await stream(pipes[engine]!, ctx, kind, sizeOf(kind));
+          say(`  → ${round[engine].articlesPerS.toFixed(2)} articles/s`);
+        }
+        (rounds[kind] ??= []).push(round);
+      }
   } finally {
     for (const p of Object.values(pipes)) await p.stop();
   }
@@ -608,6 +624,7 @@ async function main() {
     machine: {
       cores: cpus().length,
       cpu: cpus()[0]?.model ?? '?',
+      simd: cpuSimd(),
       memGb: totalmem() / 2 ** 30,
       node: process.version,
       loadAtStart: loadavg()[0]!,
@@ -622,6 +639,7 @@ async function main() {
       TEXT_CONCURRENCY: extractCfg.TEXT_CONCURRENCY,
       IMAGE_CONCURRENCY: extractCfg.IMAGE_CONCURRENCY,
       ORT_THREADS: extractCfg.ORT_THREADS,
+      TEXT_ORT_THREADS: encoderThreads(extractCfg, 'text'),
       MODEL_HOST_SHARDS: hostSettings.shards ?? 1,
       MODEL_HOST_THREADS: hostSettings.threads,
       MODEL_HOST_QUEUE: extractCfg.MODEL_HOST_QUEUE,
@@ -738,8 +756,13 @@ async function main() {
         usedMemoryAfterMb: Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1e6,
       };
     }
-    if (!skip.has('e2e') && ROUNDS > 1 && ENGINES.length > 1 && kinds.includes('img1'))
-      eng.e2eRounds = await e2eRounds(infra.brokers, infra.redisUrl, run, ctx);
+    const roundKinds = ROUND_KINDS.filter((k) => kinds.includes(k));
+    if (!skip.has('e2e') && ROUNDS > 1 && ENGINES.length > 1 && roundKinds.length) {
+      const byKind = await e2eRounds(infra.brokers, infra.redisUrl, run, ctx, roundKinds);
+      if (byKind.img1) eng.e2eRounds = byKind.img1;
+      const others = Object.fromEntries(Object.entries(byKind).filter(([k]) => k !== 'img1'));
+      if (Object.keys(others).length) eng.e2eRoundsOther = others;
+    }
     if (!skip.has('scaling')) {
       const run2 = `${run}x2`;
       const p = await startPipeline(infra.brokers, infra.redisUrl, run2, 2);

@@ -61,6 +61,31 @@ export function machineCpu(): { busyS: number; totalS: number } {
   return { busyS: (total - f[3]! - f[4]!) / TICKS, totalS: total / TICKS };
 }
 
+/**
+ * The vector instructions of this CPU that onnxruntime's kernels choose between (from the `flags` line of
+ * /proc/cpuinfo): AVX-512 and VNNI (int8 dot products in one instruction, AVX-512 or AVX encoded) change
+ * what a model run costs several-fold — MiniLM's int8 runs took ~4x the CPU on an AVX2-only EPYC of what
+ * they took on one with AVX-512 VNNI — so a figure is only comparable with figures from the same set.
+ */
+export function cpuSimd(cpuinfo?: string): string {
+  let text = cpuinfo;
+  if (text === undefined)
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return '?';
+    }
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
+  if (flags.size <= 1) return '?';
+  const has = (...names: string[]) => names.some((n) => flags.has(n));
+  const parts = [
+    has('avx512f') ? 'AVX-512' : has('avx2') ? 'AVX2' : has('avx') ? 'AVX' : 'SSE',
+    has('avx512_vnni', 'avx_vnni') ? 'VNNI' : 'no VNNI',
+  ];
+  if (has('amx_int8')) parts.push('AMX');
+  return parts.join(', ');
+}
+
 /** CPU seconds of every process in `pids`, keyed like the input. */
 export function cpuOf(pids: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStat(pid)?.cpuS ?? 0]));

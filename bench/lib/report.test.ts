@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { machineCpu } from './procs.ts';
-import { sharedCpuLimit, type BenchResult, type E2eRow } from './report.ts';
+import { cpuSimd, machineCpu } from './procs.ts';
+import { renderTargets, sharedCpuLimit, type BenchResult, type E2eRow } from './report.ts';
 
 const row = (extra: Partial<E2eRow> = {}): E2eRow => ({
   kind: 'text',
@@ -48,4 +48,51 @@ test('machineCpu: busy within total, both growing while a core spins', () => {
   assert.ok(b.totalS > a.totalS, 'the clock moved');
   assert.ok(b.busyS - a.busyS >= 0.05, `150 ms of spinning counted as busy (${(b.busyS - a.busyS).toFixed(2)} s)`);
   assert.ok(b.busyS - a.busyS <= b.totalS - a.totalS);
+});
+
+test('cpuSimd: the vector instruction sets that decide a model run’s cost, from /proc/cpuinfo', () => {
+  const info = (flags: string) => `processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse sse2 ${flags}\n\nprocessor\t: 1\n`;
+  assert.equal(cpuSimd(info('avx avx2 fma')), 'AVX2, no VNNI');
+  assert.equal(cpuSimd(info('avx avx2 avx512f avx512bw avx512_vnni')), 'AVX-512, VNNI');
+  assert.equal(cpuSimd(info('avx avx2 avx_vnni')), 'AVX2, VNNI');
+  assert.equal(cpuSimd(info('avx avx2 avx512f amx_int8 avx512_vnni')), 'AVX-512, VNNI, AMX');
+  assert.equal(cpuSimd('model name : something\n'), '?');
+  assert.match(cpuSimd(), /^(\?$|(SSE|AVX|AVX2|AVX-512), )/, 'this machine’s own line reads');
+});
+
+test('renderTargets: the text-only mix run end to end in rounds gets its own same-run ratio, the median of the rounds’', () => {
+  const aloneRun = (articlesPerS: number, cpuSPerArticle: number) => ({
+    articlesPerS,
+    cpuSPerArticle,
+    peakRssMb: 900,
+    failures: 0,
+    wallS: 10,
+  });
+  const rate = (kind: 'text' | 'img1', a: number, b: number) => ({
+    a: row({ kind, articlesPerS: a }),
+    b: row({ kind, articlesPerS: b }),
+  });
+  const engines = {
+    list: ['a', 'b'],
+    variants: {},
+    imageModels: [],
+    alone: { a: { img1: aloneRun(10, 0.1), img3: aloneRun(4, 0.3) }, b: { img1: aloneRun(10, 0.1), img3: aloneRun(4, 0.3) } },
+    e2e: { a: [row({ kind: 'img1', articlesPerS: 5 })], b: [row({ kind: 'img1', articlesPerS: 5 })] },
+    e2eRounds: [rate('img1', 5, 5), rate('img1', 5, 5)],
+    e2eRoundsOther: { text: [rate('text', 12, 10), rate('text', 11, 10), rate('text', 13, 10)] },
+    peakRssMb: { a: { extract: 900 }, b: { extract: 1000 } },
+  } as unknown as NonNullable<BenchResult['engines']>;
+  const out = renderTargets({ machine: { cores: 2, loadAtStart: 1 } } as unknown as BenchResult, engines);
+  assert.match(
+    out,
+    /a vs b: .*end-to-end 1-image articles\/s 1\.00× .*end-to-end text-only articles\/s 1\.20× \(rounds: 1\.20×, 1\.10×, 1\.30×\)/,
+  );
+  assert.match(out, /End to end, 1-image articles and text-only articles at the maximum rate ran in 3 more rounds/);
+  // without those rounds the paragraph says nothing of text-only
+  const plain = renderTargets({ machine: { cores: 2, loadAtStart: 1 } } as unknown as BenchResult, {
+    ...engines,
+    e2eRoundsOther: undefined,
+  });
+  assert.doesNotMatch(plain, /text-only/);
+  assert.match(plain, /End to end, 1-image articles at the maximum rate ran in 2 more rounds/);
 });

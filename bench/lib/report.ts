@@ -68,7 +68,7 @@ export interface AloneResult {
 export interface BenchResult {
   at: string;
   command: string;
-  machine: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number; loadAtEnd?: number };
+  machine: { cores: number; cpu: string; simd?: string; memGb: number; node: string; loadAtStart: number; loadAtEnd?: number };
   workload: { texts: string; photos: string; meanPhotoKb: number; sizes: Record<string, number> };
   settings: Record<string, number>;
   models: Array<{ model: string; threads: string; perS: number; unit: string; loadMs: number; peakRssMb: number }>;
@@ -98,6 +98,8 @@ export interface BenchResult {
     e2e: Record<string, E2eRow[]>;
     /** `--rounds N` > 1: 1-image articles at the maximum rate, each design's pipeline fed in turn, the order reversed every round. */
     e2eRounds?: Array<Record<string, E2eRow>>;
+    /** `--round-kinds` beyond 1 image (e.g. text-only): the same rounds for those mixes (runs before 2026-12-05 have none). */
+    e2eRoundsOther?: Partial<Record<Kind, Array<Record<string, E2eRow>>>>;
     peakRssMb: Record<string, Record<string, number>>;
     /** Per design, per service: start-up to ready (runs before 2026-12-03 have none). */
     startup?: Record<string, Record<string, StartupRow>>;
@@ -347,7 +349,7 @@ export function renderEngines(r: BenchResult, e: NonNullable<BenchResult['engine
 }
 
 /** The issue's targets, as same-run ratios of the first design (the new default) to the others. */
-function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
+export function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): string {
   const [now, ...others] = e.list;
   // Extract alone: its rounds, or the one run as a single round. CPU per image is (3-image article −
   // 1-image article) / 2 (the text side cancels); each figure the median of the rounds' own (a round's runs
@@ -361,6 +363,13 @@ function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): 
   const e2eRate = (round: Record<string, E2eRow>, x: string) => round[x]?.articlesPerS;
   const single = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
   const e2e1 = (x: string) => (e2eRounds.length > 1 ? medianOver(e2eRounds, e2eRate, x) : single(x));
+  const mixName = (k: Kind) => (k === 'text' ? 'text-only' : `${k.slice(3)}-image`);
+  // every mix run end to end in rounds (1 image, and what `--round-kinds` added)
+  const roundMixes = [
+    ...(e2eRounds.length > 1 ? (['img1'] as Kind[]) : []),
+    ...(Object.entries(e.e2eRoundsOther ?? {}) as [Kind, unknown[]][]).filter(([, rs]) => rs.length > 1).map(([k]) => k),
+  ];
+  const roundCount = Math.max(e2eRounds.length, ...Object.values(e.e2eRoundsOther ?? {}).map((rs) => rs?.length ?? 0));
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? f(a / b, 2) : '–');
   /** now ÷ `o` over rounds: the median ratio, and each round's (and `also`) after it when there are several. */
   const overRounds = <R>(rs: readonly R[], o: string, measure: (round: R, x: string) => number | undefined, also?: string) => {
@@ -379,7 +388,11 @@ function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): 
   const lines = others.map((o) => {
     const oneRun = `${ratio(single(now!), single(o))}×`;
     const e2e = e2eRounds.length > 1 ? overRounds(e2eRounds, o, e2eRate, `the mixes' run above: ${oneRun}`) : oneRun;
-    return `${now} vs ${o}: image CPU ${overRounds(alone, o, imageCpuMs)}, images/s ${overRounds(alone, o, imagesPerSOf)}, end-to-end 1-image articles/s ${e2e}`;
+    const more = Object.entries(e.e2eRoundsOther ?? {})
+      .filter(([, rs]) => rs.length > 1)
+      .map(([k, rs]) => `, end-to-end ${mixName(k as Kind)} articles/s ${overRounds(rs, o, e2eRate)}`)
+      .join('');
+    return `${now} vs ${o}: image CPU ${overRounds(alone, o, imageCpuMs)}, images/s ${overRounds(alone, o, imagesPerSOf)}, end-to-end 1-image articles/s ${e2e}${more}`;
   });
   return [
     table(
@@ -396,8 +409,8 @@ function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engines']>): 
     (rounds.length > 1
       ? `Extract alone ran in ${rounds.length} rounds, the designs' order reversed every round (\`--rounds\`); its figures here and above are medians, the image ratios the median of the rounds' own. `
       : '') +
-      (e2eRounds.length > 1
-        ? `End to end, 1-image articles at the maximum rate ran in ${e2eRounds.length} more rounds (every design's pipeline up, fed in turn, the order reversed every round): the table's rate is each design's median, the ratio the median of the rounds'. `
+      (roundMixes.length
+        ? `End to end, ${roundMixes.map((k) => `${mixName(k)} articles`).join(' and ')} at the maximum rate ran in ${roundCount} more rounds (every design's pipeline up, fed in turn, the order reversed every round): the table's rate is each design's median, the ratio the median of the rounds'. `
         : '') +
       `Same-run ratios (targets: image CPU ≤ 0.4× the tfjs path's, images/s ≥ 2.5×, end-to-end 1-image ≥ 2× today's path, extract peak RSS ≤ 600 MB): ${lines.join('; ')}. ` +
       `Load average at the start of the run: ${f(r.machine.loadAtStart, 2)}${r.machine.loadAtEnd !== undefined ? `, at the end: ${f(r.machine.loadAtEnd, 2)}` : ''} on ${r.machine.cores} cores.`,
@@ -684,14 +697,14 @@ export async function writeReport(r: BenchResult, opts: { file: string; docs: bo
 How close the pipeline runs to this machine's limit. Generated by \`${r.command}\` (bench/run.ts) from
 \`${relative(REPO_ROOT, opts.file)}\`; the tables and the chart are rewritten on every run, the notes at the end are not.
 
-- Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${f(r.machine.memGb, 0)} GiB, Node ${r.machine.node}; load average at the start ${f(r.machine.loadAtStart, 2)}.
+- Machine: ${r.machine.cores} cores (${r.machine.cpu}${r.machine.simd ? `; ${r.machine.simd}` : ''}), ${f(r.machine.memGb, 0)} GiB, Node ${r.machine.node}; load average at the start ${f(r.machine.loadAtStart, 2)}.
 - Run at ${r.at}. Real broker and Redis; ingest, extract, fuse, score and the dashboard as separate processes; articles pushed
   through ingest's \`POST /articles\`. Latency: push request sent → the scored event's broker timestamp.
 - Workload: ${r.workload.texts}; ${r.workload.photos} (mean ${f(r.workload.meanPhotoKb, 0)} kB), served from loopback.
   Articles per mix at the maximum rate: ${Object.entries(r.workload.sizes)
     .map(([k, n]) => `${KIND_LABEL[k as Kind]} ${n}`)
     .join(', ')}; half rate sends half as many, paced at half the measured maximum.
-- Settings: TEXT_CONCURRENCY=${s.TEXT_CONCURRENCY}, IMAGE_CONCURRENCY=${s.IMAGE_CONCURRENCY}, ORT_THREADS=${s.ORT_THREADS}, ${s.KAFKA_PARTITIONS} partitions; everything else the defaults.
+- Settings: TEXT_CONCURRENCY=${s.TEXT_CONCURRENCY}, IMAGE_CONCURRENCY=${s.IMAGE_CONCURRENCY}, ORT_THREADS=${s.ORT_THREADS}${s.TEXT_ORT_THREADS !== undefined ? `, TEXT_ORT_THREADS=${s.TEXT_ORT_THREADS}` : ''}, ${s.KAFKA_PARTITIONS} partitions; everything else the defaults.
 - Targets: end-to-end ≥ 80 % of the limit (goal 90 %), p95 ≤ 2 s at half rate, peak RSS ≤ 400 MB per service.
 
 ![throughput and latency](benchmarks.svg)
