@@ -50,9 +50,8 @@
  *                                       detletterbox: the detector's input the full 512x512 letterbox
  *                                       (DETECTOR_INPUT=letterbox); host3 / text2: a third image / a second
  *                                       text thread; hosttext2: two text jobs at once, the text models in
- *                                       the host (MODEL_HOST_TEXT=true TEXT_CONCURRENCY=2); textort1: the
- *                                       text thread's encoders on one intra-op thread (TEXT_ORT_THREADS=1,
- *                                       the default before 2026-12-05).
+ *                                       the host (MODEL_HOST_TEXT=true TEXT_CONCURRENCY=2); textort2: the
+ *                                       text thread's encoders on two intra-op threads (TEXT_ORT_THREADS=2).
  *                                       Per model: onnx vs tfjs (bench/models-image.ts)
  *   npm run bench -- --rounds 3          extract alone in rounds (default 3): every design runs every mix
  *                                       once a round, the designs' order reversed each round; its figures
@@ -158,8 +157,8 @@ const VARIANT_ENV: Record<string, VariantEnv> = {
   host3: { ...HOST, IMAGE_CONCURRENCY: '3' },
   /** Two text threads (TEXT_CONCURRENCY=2): a second text job runs while the first one's BullMQ round trips are in flight. */
   text2: { ...HOST, TEXT_CONCURRENCY: '2' },
-  /** The text thread's encoders on one intra-op thread (TEXT_ORT_THREADS=1): the default until 2026-12-05, when two became the default on 2 cores. */
-  textort1: { ...HOST, TEXT_ORT_THREADS: '1' },
+  /** The text thread's encoders on two intra-op threads (TEXT_ORT_THREADS=2; the default is one): docs/model-host.md, "The text thread's encoders on two cores". */
+  textort2: { ...HOST, TEXT_ORT_THREADS: '2' },
   /** Two text jobs at once with the text models in the host (MODEL_HOST_TEXT=true TEXT_CONCURRENCY=2): the text threads hold no models, so the second costs no second copy. */
   hosttext2: { ...HOST, MODEL_HOST_TEXT: 'true', TEXT_CONCURRENCY: '2' },
   /** The default with the detector's input the full 512x512 letterbox (DETECTOR_INPUT=letterbox), as before 2026-12-04, instead of its covered corner ('fit'). */

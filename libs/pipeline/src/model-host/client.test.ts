@@ -16,18 +16,21 @@ test('placement: image threads use the host, text threads keep their own models 
   }
 });
 
-test("a text thread's own encoders: two intra-op threads where there are two cores, ORT_THREADS wherever the host is not the design", () => {
+test("a text thread's own encoders: TEXT_ORT_THREADS when set, else ORT_THREADS; the host's models and the old design keep ORT_THREADS", () => {
   const cfg = (env: Record<string, string>) => AnalysisConfigSchema.parse(env);
-  assert.equal(encoderThreads(cfg({}), 'text', 2), 2);
-  assert.equal(encoderThreads(cfg({}), 'both', 2), 2, 'a shared job thread keeps the encoders too');
-  assert.equal(encoderThreads(cfg({}), 'text', 1), 1, 'one core: nothing to split over');
-  assert.equal(encoderThreads(cfg({}), 'text', 16), 2);
-  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '1' }), 'text', 2), 1);
-  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '3', ORT_THREADS: '1' }), 'text', 2), 3, 'the setting wins');
-  assert.equal(encoderThreads(cfg({ ORT_THREADS: '1' }), 'image', 2), 1, "an image thread's models are the host's");
-  assert.equal(encoderThreads(cfg({ MODEL_HOST_TEXT: 'true' }), 'text', 2), 1, "with MODEL_HOST_TEXT the encoders are the host's");
-  assert.equal(encoderThreads(cfg({ EXTRACT_MODEL_HOST: 'off', TEXT_ORT_THREADS: '2' }), 'text', 2), 1, 'the old design: ORT_THREADS');
-  assert.equal(encoderThreads(cfg({ EXTRACT_MODEL_HOST: 'off', ORT_THREADS: '2' }), 'text', 2), 2);
+  assert.equal(encoderThreads(cfg({}), 'text'), 1, 'the default: one');
+  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '2' }), 'text'), 2);
+  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '2' }), 'both'), 2, 'a shared job thread keeps the encoders too');
+  assert.equal(encoderThreads(cfg({ ORT_THREADS: '2' }), 'text'), 2, 'unset: ORT_THREADS, as before the setting');
+  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '3', ORT_THREADS: '1' }), 'text'), 3, 'the setting wins');
+  assert.equal(encoderThreads(cfg({ TEXT_ORT_THREADS: '2' }), 'image'), 1, "an image thread's models are the host's");
+  assert.equal(
+    encoderThreads(cfg({ TEXT_ORT_THREADS: '2', MODEL_HOST_TEXT: 'true' }), 'text'),
+    1,
+    "with MODEL_HOST_TEXT the encoders are the host's",
+  );
+  assert.equal(encoderThreads(cfg({ EXTRACT_MODEL_HOST: 'off', TEXT_ORT_THREADS: '2' }), 'text'), 1, 'the old design: ORT_THREADS');
+  assert.equal(encoderThreads(cfg({ EXTRACT_MODEL_HOST: 'off', ORT_THREADS: '2' }), 'text'), 2);
 });
 
 test("tensor collections: the host's threads leave them to V8 by default, job threads collect only when shared, and each has its own setting", () => {

@@ -11,7 +11,6 @@ import { tensorGcMb } from '@newsfuse/models/config';
 import { tensorBytes, tensorCollector } from './collect.ts';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import {
   openInProcessSession,
   setSessionProvider,
@@ -377,17 +376,17 @@ type HostPlacement = {
 
 /**
  * Intra-op threads for the sessions a job thread of this role opens itself: with the host on and
- * MODEL_HOST_TEXT off, a text (or shared) thread's encoders get TEXT_ORT_THREADS (default 2 where there
- * are 2 cores: a text job runs them one sentence after another and would otherwise leave a core idle on
- * text-only traffic); everything else keeps ORT_THREADS (the design without the host, the CLI).
+ * MODEL_HOST_TEXT off, a text (or shared) thread's encoders get TEXT_ORT_THREADS when it is set (2 lets a
+ * text job's sentences use the core the text-only mix leaves idle, at some cost to the image mixes:
+ * docs/model-host.md, "The text thread's encoders on two cores"); everything else, and the default,
+ * ORT_THREADS (1).
  */
 export function encoderThreads(
   cfg: HostPlacement & { ORT_THREADS: number; TEXT_ORT_THREADS?: number | undefined },
   role: 'text' | 'image' | 'both',
-  cores = availableParallelism(),
 ): number {
   if (!cfg.EXTRACT_MODEL_HOST || cfg.MODEL_HOST_TEXT || role === 'image') return cfg.ORT_THREADS;
-  return cfg.TEXT_ORT_THREADS ?? Math.max(1, Math.min(2, cores));
+  return cfg.TEXT_ORT_THREADS ?? cfg.ORT_THREADS;
 }
 
 /** Whether a job thread of this role sends its models to the host (useModelHostFor's rule, pure). */
