@@ -95,7 +95,7 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * Intra-op threads of a text thread's own encoder sessions (MiniLM, bge-small-zh, the Chinese sentiment
    * graph) when the model host is on and MODEL_HOST_TEXT off. Unset: ORT_THREADS (1). A text job runs its
    * encoders one sentence after another, so on text-only traffic one thread bounds the mix while the other
-   * core idles; 2 gave text-only articles +6–9 % end to end (+27–45 % extract alone) but 1-image articles
+   * core idles; 2 gave text-only articles +6–9 % end to end (+27–55 % extract alone) but 1-image articles
    * −4–7 % on 2 cores, so it is a setting for text-heavy feeds, not the default (docs/model-host.md,
    * "The text thread's encoders on two cores").
    */
