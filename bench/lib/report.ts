@@ -364,12 +364,10 @@ export function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engine
   const single = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
   const e2e1 = (x: string) => (e2eRounds.length > 1 ? medianOver(e2eRounds, e2eRate, x) : single(x));
   const mixName = (k: Kind) => (k === 'text' ? 'text-only' : `${k.slice(3)}-image`);
-  // every mix run end to end in rounds (1 image, and what `--round-kinds` added)
-  const roundMixes = [
-    ...(e2eRounds.length > 1 ? (['img1'] as Kind[]) : []),
-    ...(Object.entries(e.e2eRoundsOther ?? {}) as [Kind, unknown[]][]).filter(([, rs]) => rs.length > 1).map(([k]) => k),
-  ];
-  const roundCount = Math.max(e2eRounds.length, ...Object.values(e.e2eRoundsOther ?? {}).map((rs) => rs?.length ?? 0));
+  // the other mixes run end to end in rounds (`--round-kinds`), then every mix that was (1 image first)
+  const otherRounds = (Object.entries(e.e2eRoundsOther ?? {}) as [Kind, Array<Record<string, E2eRow>>][]).filter(([, rs]) => rs.length > 1);
+  const roundMixes: Kind[] = [...(e2eRounds.length > 1 ? (['img1'] as Kind[]) : []), ...otherRounds.map(([k]) => k)];
+  const roundCount = Math.max(e2eRounds.length, ...otherRounds.map(([, rs]) => rs.length));
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? f(a / b, 2) : '–');
   /** now ÷ `o` over rounds: the median ratio, and each round's (and `also`) after it when there are several. */
   const overRounds = <R>(rs: readonly R[], o: string, measure: (round: R, x: string) => number | undefined, also?: string) => {
@@ -388,10 +386,7 @@ export function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engine
   const lines = others.map((o) => {
     const oneRun = `${ratio(single(now!), single(o))}×`;
     const e2e = e2eRounds.length > 1 ? overRounds(e2eRounds, o, e2eRate, `the mixes' run above: ${oneRun}`) : oneRun;
-    const more = Object.entries(e.e2eRoundsOther ?? {})
-      .filter(([, rs]) => rs.length > 1)
-      .map(([k, rs]) => `, end-to-end ${mixName(k as Kind)} articles/s ${overRounds(rs, o, e2eRate)}`)
-      .join('');
+    const more = otherRounds.map(([k, rs]) => `, end-to-end ${mixName(k)} articles/s ${overRounds(rs, o, e2eRate)}`).join('');
     return `${now} vs ${o}: image CPU ${overRounds(alone, o, imageCpuMs)}, images/s ${overRounds(alone, o, imagesPerSOf)}, end-to-end 1-image articles/s ${e2e}${more}`;
   });
   return [
