@@ -8,8 +8,7 @@ import type { ImageJobData, TextJobData } from '@newsfuse/shared/jobs';
 // the config module only, as extract's processors import it (the package's index brings Kafka, Fastify, Redis)
 import { loadConfig } from '@newsfuse/shared/config';
 import { AnalysisConfigSchema } from '@newsfuse/models/config';
-import { createAnalysisExtractor } from '@newsfuse/pipeline/extractor';
-import { encoderThreads, useModelHostFor } from '@newsfuse/pipeline/model-host/client';
+import { createJobThreadExtractor } from '@newsfuse/pipeline/job-extractor';
 import { threadMemory } from '@newsfuse/pipeline/thread-memory';
 
 type Msg =
@@ -17,11 +16,10 @@ type Msg =
 
 const cfg = loadConfig(AnalysisConfigSchema);
 const role = (workerData as { role: 'text' | 'image' | 'both' }).role;
-// As extract's processors (useModelHostFor's rule): with EXTRACT_MODEL_HOST on, an image thread's models run in the
-// process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too; a shared thread ('both') keeps
-// the text encoders unless MODEL_HOST_TEXT.
-useModelHostFor(cfg, role);
-const extractor = createAnalysisExtractor({ ...cfg, ORT_THREADS: encoderThreads(cfg, role) }, { role });
+// As extract's processors (createJobThreadExtractor, useModelHostFor's rule): with EXTRACT_MODEL_HOST on, an image
+// thread's models run in the process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too; a
+// shared thread ('both') keeps the text encoders unless MODEL_HOST_TEXT.
+const extractor = createJobThreadExtractor(cfg, role);
 parentPort!.on('message', (m: Msg) => {
   // the memory breakdown (alone.ts --breakdown): this thread's heap and packages
   if (m.kind === 'memory') return parentPort!.postMessage({ id: m.id, ok: true, memory: threadMemory() });

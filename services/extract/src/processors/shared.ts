@@ -3,11 +3,11 @@
  * once; the text side counts document frequencies in Redis, shared by every worker. With
  * EXTRACT_MODEL_HOST on (the default) an image thread holds no model: its sessions run in the process's
  * model host (main.ts starts it) and the thread only pre- and post-processes; a text thread keeps its
- * own small text models unless MODEL_HOST_TEXT is on (useModelHostFor).
+ * own small text models unless MODEL_HOST_TEXT is on (createJobThreadExtractor, useModelHostFor's rule).
  */
 import { lazyDocFreq } from '@newsfuse/models/text/docfreq';
-import { createAnalysisExtractor, type Role } from '@newsfuse/pipeline/extractor';
-import { encoderThreads, useModelHostFor } from '@newsfuse/pipeline/model-host/client';
+import type { Role } from '@newsfuse/pipeline/extractor';
+import { createJobThreadExtractor } from '@newsfuse/pipeline/job-extractor';
 import type { Extractor } from '@newsfuse/stage-extract/extract';
 import { loadExtractConfig } from '../config.ts';
 
@@ -25,7 +25,6 @@ export function getExtractor(role: Role = 'both'): Extractor {
   let extractor = extractors.get(role);
   if (!extractor) {
     const cfg = loadExtractConfig();
-    useModelHostFor(cfg, role);
     // English keeps the table every article used before languages were routed; another language has its own.
     // Made on first use, with its Redis client: an image thread asks its language for the embedder only
     // and never opens a connection (nor loads ioredis).
@@ -37,7 +36,7 @@ export function getExtractor(role: Role = 'both'): Extractor {
         ]);
         return createRedisDocFreq(createRedis(cfg), { prefix: key(cfg, language === 'en' ? 'df' : `df:${language}`) });
       });
-    extractor = createAnalysisExtractor({ ...cfg, ORT_THREADS: encoderThreads(cfg, role) }, { role, docFreq });
+    extractor = createJobThreadExtractor(cfg, role, { docFreq });
     extractors.set(role, extractor);
   }
   return extractor;
