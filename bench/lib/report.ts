@@ -9,7 +9,7 @@ import * as prettier from 'prettier';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
-import { KINDS, KIND_LABEL, type Kind } from './workload.ts';
+import { KINDS, KIND_ADJECTIVE, KIND_LABEL, type Kind } from './workload.ts';
 import type { FlowRaw, KafkaRaw } from './transport.ts';
 import type { ImageModelRow, MatmulPeak } from '../models-image.ts';
 import { imageCpuMs, imagesPerS as imagesPerSOf, medianOver, roundRatios, type AloneRound } from './rounds.ts';
@@ -363,7 +363,6 @@ export function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engine
   const e2eRate = (round: Record<string, E2eRow>, x: string) => round[x]?.articlesPerS;
   const single = (x: string) => e.e2e[x]?.find((row) => row.kind === 'img1' && row.mode === 'max')?.articlesPerS;
   const e2e1 = (x: string) => (e2eRounds.length > 1 ? medianOver(e2eRounds, e2eRate, x) : single(x));
-  const mixName = (k: Kind) => (k === 'text' ? 'text-only' : `${k.slice(3)}-image`);
   // the other mixes run end to end in rounds (`--round-kinds`), then every mix that was (1 image first)
   const otherRounds = (Object.entries(e.e2eRoundsOther ?? {}) as [Kind, Array<Record<string, E2eRow>>][]).filter(([, rs]) => rs.length > 1);
   const roundMixes: Kind[] = [...(e2eRounds.length > 1 ? (['img1'] as Kind[]) : []), ...otherRounds.map(([k]) => k)];
@@ -386,7 +385,7 @@ export function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engine
   const lines = others.map((o) => {
     const oneRun = `${ratio(single(now!), single(o))}×`;
     const e2e = e2eRounds.length > 1 ? overRounds(e2eRounds, o, e2eRate, `the mixes' run above: ${oneRun}`) : oneRun;
-    const more = otherRounds.map(([k, rs]) => `, end-to-end ${mixName(k)} articles/s ${overRounds(rs, o, e2eRate)}`).join('');
+    const more = otherRounds.map(([k, rs]) => `, end-to-end ${KIND_ADJECTIVE[k]} articles/s ${overRounds(rs, o, e2eRate)}`).join('');
     return `${now} vs ${o}: image CPU ${overRounds(alone, o, imageCpuMs)}, images/s ${overRounds(alone, o, imagesPerSOf)}, end-to-end 1-image articles/s ${e2e}${more}`;
   });
   return [
@@ -405,7 +404,7 @@ export function renderTargets(r: BenchResult, e: NonNullable<BenchResult['engine
       ? `Extract alone ran in ${rounds.length} rounds, the designs' order reversed every round (\`--rounds\`); its figures here and above are medians, the image ratios the median of the rounds' own. `
       : '') +
       (roundMixes.length
-        ? `End to end, ${roundMixes.map((k) => `${mixName(k)} articles`).join(' and ')} at the maximum rate ran in ${roundCount} more rounds (every design's pipeline up, fed in turn, the order reversed every round): the table's rate is each design's median, the ratio the median of the rounds'. `
+        ? `End to end, ${roundMixes.map((k) => `${KIND_ADJECTIVE[k]} articles`).join(' and ')} at the maximum rate ran in ${roundCount} more rounds (every design's pipeline up, fed in turn, the order reversed every round): the table's rate is each design's median, the ratio the median of the rounds'. `
         : '') +
       `Same-run ratios (targets: image CPU ≤ 0.4× the tfjs path's, images/s ≥ 2.5×, end-to-end 1-image ≥ 2× today's path, extract peak RSS ≤ 600 MB): ${lines.join('; ')}. ` +
       `Load average at the start of the run: ${f(r.machine.loadAtStart, 2)}${r.machine.loadAtEnd !== undefined ? `, at the end: ${f(r.machine.loadAtEnd, 2)}` : ''} on ${r.machine.cores} cores.`,

@@ -27,6 +27,8 @@ export type Kind = 'text' | 'img1' | 'img3';
 export const KINDS: Kind[] = ['text', 'img1', 'img3'];
 export const IMAGES_PER_KIND: Record<Kind, number> = { text: 0, img1: 1, img3: 3 };
 export const KIND_LABEL: Record<Kind, string> = { text: 'text-only', img1: '1 image', img3: '3 images' };
+/** The same, before a noun ("1-image articles"). */
+export const KIND_ADJECTIVE: Record<Kind, string> = { text: 'text-only', img1: '1-image', img3: '3-image' };
 
 export function loadTexts(): { texts: Text[]; source: string } {
   if (existsSync(PAGES)) {
