@@ -16,9 +16,7 @@ type Msg =
 
 const cfg = loadConfig(AnalysisConfigSchema);
 const role = (workerData as { role: 'text' | 'image' | 'both' }).role;
-// As extract's processors (createJobThreadExtractor, useModelHostFor's rule): with EXTRACT_MODEL_HOST on, an image
-// thread's models run in the process's host (alone.ts starts it); a text thread's only with MODEL_HOST_TEXT on too; a
-// shared thread ('both') keeps the text encoders unless MODEL_HOST_TEXT.
+// Built as extract's processors build theirs; the models it sends to a host go to the one alone.ts starts.
 const extractor = createJobThreadExtractor(cfg, role);
 parentPort!.on('message', (m: Msg) => {
   // the memory breakdown (alone.ts --breakdown): this thread's heap and packages

@@ -377,9 +377,9 @@ type HostPlacement = {
 /**
  * Intra-op threads for the sessions a job thread of this role opens itself: with the host on and
  * MODEL_HOST_TEXT off, a text (or shared) thread's encoders get TEXT_ORT_THREADS when it is set (2 lets a
- * text job's sentences use the core the text-only mix leaves idle, at some cost to the image mixes:
- * docs/model-host.md, "The text thread's encoders on two cores"); everything else, and the default,
- * ORT_THREADS (1).
+ * text job's sentences use the core the text-only mix leaves idle on CPUs without VNNI, at some cost to the
+ * image mixes; with VNNI it is slower: docs/model-host.md, "The text thread's encoders on two cores");
+ * everything else, and the default, ORT_THREADS (1).
  */
 export function encoderThreads(
   cfg: HostPlacement & { ORT_THREADS: number; TEXT_ORT_THREADS?: number | undefined },
