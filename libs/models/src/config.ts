@@ -98,7 +98,7 @@ export const AnalysisConfigSchema = FetchPolicyConfigSchema.extend({
    * core idles; 2 gave text-only articles +6–9 % end to end (+27–55 % extract alone) but 1-image articles
    * −4–7 % on 2 cores (a CPU without VNNI, where the int8 encoders are slow), so it is a setting for
    * text-heavy feeds there, not the default; with VNNI a run is ~4 ms and two threads were slower even for
-   * text-only (0.83–0.87× extract alone) (docs/model-host.md, "The text thread's encoders on two cores").
+   * text-only (0.95× extract alone's articles/s, ~1.3× its CPU) (docs/model-host.md, "The text thread's encoders on two cores").
    */
   TEXT_ORT_THREADS: z.coerce.number().int().min(1).optional(),
   /**
