@@ -73,7 +73,9 @@ async function compiledThreadEntry() {
   mkdirSync(dir, { recursive: true });
   for (const old of readdirSync(dir)) {
     const p = join(dir, old);
-    if (now.getTime() - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true });
+    // another service starting at the same time may rename or remove an entry between readdir and stat
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st && now.getTime() - st.mtimeMs > 86_400_000) rmSync(p, { force: true });
   }
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, code);

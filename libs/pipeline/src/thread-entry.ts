@@ -166,8 +166,9 @@ async function pruneOld(name: string): Promise<void> {
   if (!existsSync(root)) return;
   for (const d of await readdir(root)) {
     if (!d.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(d.slice(name.length + 1))) continue;
-    const { mtimeMs } = await stat(join(root, d));
-    if (Date.now() - mtimeMs > DAY_MS) await rm(join(root, d), { recursive: true, force: true });
+    // another process pruning at the same time may have removed it since readdir
+    const st = await stat(join(root, d)).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > DAY_MS) await rm(join(root, d), { recursive: true, force: true });
   }
 }
 
