@@ -97,7 +97,7 @@ import {
   type PhotoServer,
   type Text,
 } from './lib/workload.ts';
-import { cpuOf, cpuSimd, machineCpu, percentile, procStat, threadCpu, watchMemory } from './lib/procs.ts';
+import { brokerThreads, busiestThreads, cpuOf, cpuSimd, machineCpu, percentile, procStat, threadCpu, watchMemory } from './lib/procs.ts';
 import { bullFlowRaw, kafkaRaw } from './lib/transport.ts';
 import { medianOfRounds, roundOrder, type AloneRound } from './lib/rounds.ts';
 import { writeReport, type AloneResult, type BenchResult, type E2eRow, type StartupRow } from './lib/report.ts';
@@ -311,7 +311,7 @@ async function alone(kind: Kind, photos: PhotoServer, run: string, engine: strin
   // through tsx when the variant says SERVICE_LOADER=tsx.
   const launch = serviceArgs(join(REPO_ROOT, 'bench/lib/alone.ts'), serviceLoaderOf({ ...process.env, ...variant }));
   const out = await runChild(
-    ['--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run, '--languages', languages],
+    ['--kind', kind, '--articles', String(Math.round(n)), '--photos', photos.url, '--run', run, '--languages', languages, '--threads-cpu'],
     {
       // launched as the service is (MALLOC_ARENA_MAX), unless this environment or the variant says otherwise
       ...launchDefaults(process.env),
@@ -322,7 +322,11 @@ async function alone(kind: Kind, photos: PhotoServer, run: string, engine: strin
     },
     launch,
   );
-  return JSON.parse(out.trim().split('\n').pop()!) as AloneResult;
+  const result = JSON.parse(out.trim().split('\n').pop()!) as AloneResult;
+  say(
+    `  → ${result.articlesPerS.toFixed(2)} articles/s, ${(result.cpuSPerArticle * 1000).toFixed(1)} CPU ms per article; by thread: CPU ${JSON.stringify(result.threadsCpuMsPerArticle)}, run queue ${JSON.stringify(result.threadsQueuedMsPerArticle)}`,
+  );
+  return result;
 }
 
 interface Pipeline {
@@ -473,7 +477,9 @@ async function stream(
   const [driver0, machine0] = [process.cpuUsage(), machineCpu()];
   // extract's main thread (its tid is the pid): the Kafka intake, BullMQ's flows and workers, the Redis client
   const xpid = p.pids().extract;
-  const main0 = xpid ? threadCpu(xpid).get(xpid)?.cpuMs : undefined;
+  const threads0 = xpid ? threadCpu(xpid) : undefined;
+  const broker0 = p.infra.kafka ? threadCpu(p.infra.kafka) : undefined;
+  const main0 = threads0?.get(xpid!)?.cpuMs;
   const t0 = Date.now();
   if (rate === undefined) {
     let next = 0;
@@ -506,7 +512,9 @@ async function stream(
   );
   const cpu1 = cpuOf({ ...p.pids(), ...p.infra });
   const [driver1, machine1] = [process.cpuUsage(driver0), machineCpu()];
-  const main1 = xpid ? threadCpu(xpid).get(xpid)?.cpuMs : undefined;
+  const threads1 = xpid ? threadCpu(xpid) : undefined;
+  const broker1 = p.infra.kafka ? threadCpu(p.infra.kafka) : undefined;
+  const main1 = threads1?.get(xpid!)?.cpuMs;
   const lat = [...sentAt].map(([id, at]) => p.scored.get(id)! - at).sort((a, b) => a - b);
   const first = Math.min(...sentAt.values());
   const last = Math.max(...[...sentAt.keys()].map((id) => p.scored.get(id)!));
@@ -526,6 +534,8 @@ async function stream(
     cpuSPerArticle: cpuPerArticle,
     driverCpuSPerArticle: (driver1.user + driver1.system) / 1e6 / n,
     extractMainCpuSPerArticle: main0 !== undefined && main1 !== undefined ? (main1 - main0) / 1000 / n : undefined,
+    ...(broker0 && broker1 ? { brokerCpuMsPerArticle: brokerThreads(broker0, broker1, n) } : {}),
+    ...(threads0 && threads1 ? { extractThreads: { ...busiestThreads(threads0, threads1, xpid!, n), wallMs: (Date.now() - t0) / n } } : {}),
     machineBusy: (machine1.busyS - machine0.busyS) / (machine1.totalS - machine0.totalS),
   };
 }
@@ -543,7 +553,9 @@ async function e2e(p: Pipeline, ctx: { texts: Text[]; photos: PhotoServer }, kin
   for (const kind of kinds) {
     say(`${p.extracts.length} extract: ${KIND_LABEL[kind]} at the maximum rate, ${sizeOf(kind)} articles`);
     const max = await stream(p, ctx, kind, sizeOf(kind));
-    say(`  → ${max.articlesPerS.toFixed(2)} articles/s, p95 ${max.p95Ms.toFixed(0)} ms`);
+    say(
+      `  → ${max.articlesPerS.toFixed(2)} articles/s, p95 ${max.p95Ms.toFixed(0)} ms; extract's threads, ms per article of ${max.extractThreads?.wallMs.toFixed(1)} wall: CPU ${JSON.stringify(max.extractThreads?.cpu)}, run queue ${JSON.stringify(max.extractThreads?.queued)}; the broker, CPU ms per article: ${JSON.stringify(max.brokerCpuMsPerArticle)}`,
+    );
     rows.push(max);
     if (!half) continue;
     const rate = max.articlesPerS / 2;

@@ -28,7 +28,8 @@
  * file-backed, and its peak so far) and each thread's V8 heap, external memory and loaded packages.
  *
  * --threads-cpu: the line gets `threadsCpuMsPerArticle`, the measured run's CPU per article by thread (main,
- * host, text0, image0, …, then libvips' workers, V8's and Node's helpers, the native pools: cpuByRole).
+ * host, text0, image0, …, then libvips' workers, V8's and Node's helpers, the native pools: cpuByRole),
+ * and `threadsQueuedMsPerArticle`, the same threads' time runnable but waiting for a CPU.
  */
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
@@ -224,7 +225,9 @@ async function main() {
   await runAll(jobs);
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const threadsCpu = values['threads-cpu'] ? cpuByRole(roles, startThreads, threads0, threadCpu(), n) : undefined;
+  const threads1 = threadCpu();
+  const threadsCpu = values['threads-cpu'] ? cpuByRole(roles, startThreads, threads0, threads1, n) : undefined;
+  const threadsQueued = values['threads-cpu'] ? cpuByRole(roles, startThreads, threads0, threads1, n, 'waitMs') : undefined;
   const stat = procStat(process.pid);
   const hostStats1 = await client?.stats();
   await snapshot('run', host, pools);
@@ -255,7 +258,7 @@ async function main() {
       jobThreads: jobThreads.length,
       ortThreads: encoderThreads(cfg, 'text'),
       ...(values.breakdown ? { breakdown } : {}),
-      ...(threadsCpu ? { threadsCpuMsPerArticle: threadsCpu } : {}),
+      ...(threadsCpu ? { threadsCpuMsPerArticle: threadsCpu, threadsQueuedMsPerArticle: threadsQueued } : {}),
       ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),
     }) + '\n',
   );
@@ -275,10 +278,12 @@ function cpuByRole(
   before: ReturnType<typeof threadCpu>,
   after: ReturnType<typeof threadCpu>,
   articles: number,
+  field: 'cpuMs' | 'waitMs' = 'cpuMs',
 ): Record<string, number> {
   const roleOf = new Map(Object.entries(roles).flatMap(([role, m]) => (m.tid === undefined ? [] : [[m.tid, role] as const])));
   const out: Record<string, number> = {};
-  for (const [tid, { name, cpuMs }] of after) {
+  for (const [tid, t] of after) {
+    const name = t.name;
     const label =
       roleOf.get(tid) ??
       (name.startsWith('libvips')
@@ -286,7 +291,7 @@ function cpuByRole(
         : startThreads.has(tid)
           ? "V8's and Node's helpers (GC, compiler, libuv's pool)"
           : 'native pools started later (onnxruntime)');
-    out[label] = (out[label] ?? 0) + (cpuMs - (before.get(tid)?.cpuMs ?? 0)) / articles;
+    out[label] = (out[label] ?? 0) + (t[field] - (before.get(tid)?.[field] ?? 0)) / articles;
   }
   out.total = Object.values(out).reduce((a, b) => a + b, 0);
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10]));

@@ -40,6 +40,18 @@ export interface E2eRow {
    * threads' (the work alone measures) and V8's and Node's helpers. Absent in runs before 2026-12-05.
    */
   extractMainCpuSPerArticle?: number;
+  /**
+   * The one extract process's threads, ms per article, the busiest first (`main`, `#1`, `#2`, …, `others`:
+   * bench/run.ts busiestThreads): on a CPU and waiting for one, beside the run's wall time per article
+   * (from the first push to the last scored). Absent in runs before 2026-12-05 08:00 UTC.
+   */
+  extractThreads?: { cpu: Record<string, number>; queued: Record<string, number>; wallMs: number };
+  /**
+   * The Kafka broker's CPU ms per article by what its threads do (bench/run.ts brokerThreadKind: the JIT
+   * compilers, request handling, the group coordinator, garbage collection, the rest), when it runs on this
+   * machine. Absent in runs before 2026-12-05 08:00 UTC.
+   */
+  brokerCpuMsPerArticle?: Record<string, number>;
 }
 
 /** Text jobs of a measured run per language the router chose, with the embedding dimension seen. */
@@ -63,6 +75,10 @@ export interface AloneResult {
     maxQueued: number;
     perModel: Record<string, { runs: number; msPerRun: number }>;
   };
+  /** The measured run's CPU per article by thread (bench/lib/alone.ts --threads-cpu); absent in runs before 2026-12-05 08:00 UTC. */
+  threadsCpuMsPerArticle?: Record<string, number>;
+  /** The same threads' time runnable but waiting for a CPU, ms per article (the run queue). */
+  threadsQueuedMsPerArticle?: Record<string, number>;
 }
 
 export interface BenchResult {
