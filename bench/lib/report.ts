@@ -572,6 +572,56 @@ export function renderTables(r: BenchResult): string {
     );
   }
 
+  // Where extract's wall time and the broker's CPU go (runs from 2026-12-05 08:00 UTC on).
+  const waitRows = KINDS.flatMap((k) => {
+    const max = e2e1(k, 'max', 1);
+    const x = max?.extractThreads;
+    if (!max || !x) return [];
+    const b = max.brokerCpuMsPerArticle ?? {};
+    const others = Object.entries(x.cpu)
+      .filter(([t]) => t !== 'main' && t !== '#1')
+      .reduce((sum, [, v]) => sum + v, 0);
+    const top = x.cpu['#1'] ?? 0;
+    const topQueued = x.queued['#1'] ?? 0;
+    const broker = (kind: string) => b[kind] ?? 0;
+    return [
+      [
+        KIND_LABEL[k],
+        `${f(x.wallMs, 1)} ms`,
+        `${f(x.cpu.main ?? 0, 1)} / ${f(x.queued.main ?? 0, 1)} ms`,
+        `${f(top, 1)} / ${f(topQueued, 1)} / ${f(Math.max(0, x.wallMs - top - topQueued), 1)} ms`,
+        `${f(others, 1)} ms`,
+        max.brokerCpuMsPerArticle
+          ? `${f(broker('JIT compilers'), 1)} / ${f(broker('requests (network and handler threads)'), 1)} / ${f(
+              broker('group coordinator (offset commits, heartbeats)'),
+              1,
+            )} / ${f(broker('garbage collection') + broker('other (raft, metadata, timers, VM)'), 1)} ms`
+          : '–',
+      ],
+    ];
+  });
+  if (waitRows.length) {
+    parts.push(
+      "Where the time goes at the maximum rate, ms per article (/proc/<pid>/task/*/schedstat): the run's wall time per article; " +
+        "extract's main thread and its busiest other thread (text-only: the text job thread; with images one of the model host's or " +
+        'an image thread), on a CPU and waiting in the run queue for one (and, for the busiest, the rest of the wall time: asleep, ' +
+        "waiting for Redis, BullMQ, the model host or work); extract's other threads; the Kafka broker's CPU by what its threads do:",
+    );
+    parts.push(
+      table(
+        [
+          'articles',
+          'wall',
+          'extract main: CPU / queued',
+          'busiest other thread: CPU / queued / asleep',
+          "extract's other threads: CPU",
+          'broker: JIT compilers / requests / group coordinator / GC and the rest',
+        ],
+        waitRows,
+      ),
+    );
+  }
+
   const scaling = (['text', 'img1'] as Kind[]).flatMap((k) => {
     const one = e2e1(k, 'max', 1);
     const two = e2e1(k, 'max', 2);
