@@ -283,10 +283,9 @@ function cpuByRole(
   const roleOf = new Map(Object.entries(roles).flatMap(([role, m]) => (m.tid === undefined ? [] : [[m.tid, role] as const])));
   const out: Record<string, number> = {};
   for (const [tid, t] of after) {
-    const name = t.name;
     const label =
       roleOf.get(tid) ??
-      (name.startsWith('libvips')
+      (t.name.startsWith('libvips')
         ? 'libvips workers'
         : startThreads.has(tid)
           ? "V8's and Node's helpers (GC, compiler, libuv's pool)"

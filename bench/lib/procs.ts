@@ -86,13 +86,22 @@ export function busiestThreads(
   return { cpu, queued };
 }
 
+/** What the Kafka broker's JVM threads do, as {@link brokerThreadKind} names it. */
+export const BROKER_KINDS = {
+  jit: 'JIT compilers',
+  requests: 'requests (network and handler threads)',
+  coordinator: 'group coordinator (offset commits, heartbeats)',
+  gc: 'garbage collection',
+  other: 'other (raft, metadata, timers, VM)',
+} as const;
+
 /** What a thread of the Kafka broker's JVM does, from its name (comm, 15 characters: "C2 CompilerThre"). */
 export function brokerThreadKind(name: string): string {
-  if (/^C[12] Compiler/.test(name)) return 'JIT compilers';
-  if (name.startsWith('data-plane-kafk')) return 'requests (network and handler threads)';
-  if (name.startsWith('group-coordinat')) return 'group coordinator (offset commits, heartbeats)';
-  if (/^(GC Thread|G1 )/.test(name)) return 'garbage collection';
-  return 'other (raft, metadata, timers, VM)';
+  if (/^C[12] Compiler/.test(name)) return BROKER_KINDS.jit;
+  if (name.startsWith('data-plane-kafk')) return BROKER_KINDS.requests;
+  if (name.startsWith('group-coordinat')) return BROKER_KINDS.coordinator;
+  if (/^(GC Thread|G1 )/.test(name)) return BROKER_KINDS.gc;
+  return BROKER_KINDS.other;
 }
 
 /** The Kafka broker's CPU over a run by what its threads do ({@link brokerThreadKind}), ms per article. */

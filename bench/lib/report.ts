@@ -11,6 +11,7 @@ import * as vl from 'vega-lite';
 import { REPO_ROOT } from '@newsfuse/testkit/paths';
 import { KINDS, KIND_ADJECTIVE, KIND_LABEL, type Kind } from './workload.ts';
 import type { FlowRaw, KafkaRaw } from './transport.ts';
+import { BROKER_KINDS } from './procs.ts';
 import type { ImageModelRow, MatmulPeak } from '../models-image.ts';
 import { imageCpuMs, imagesPerS as imagesPerSOf, medianOver, roundRatios, type AloneRound } from './rounds.ts';
 
@@ -42,12 +43,12 @@ export interface E2eRow {
   extractMainCpuSPerArticle?: number;
   /**
    * The one extract process's threads, ms per article, the busiest first (`main`, `#1`, `#2`, …, `others`:
-   * bench/run.ts busiestThreads): on a CPU and waiting for one, beside the run's wall time per article
+   * bench/lib/procs.ts busiestThreads): on a CPU and waiting for one, beside the run's wall time per article
    * (from the first push to the last scored). Absent in runs before 2026-12-05 08:00 UTC.
    */
   extractThreads?: { cpu: Record<string, number>; queued: Record<string, number>; wallMs: number };
   /**
-   * The Kafka broker's CPU ms per article by what its threads do (bench/run.ts brokerThreadKind: the JIT
+   * The Kafka broker's CPU ms per article by what its threads do (bench/lib/procs.ts brokerThreadKind: the JIT
    * compilers, request handling, the group coordinator, garbage collection, the rest), when it runs on this
    * machine. Absent in runs before 2026-12-05 08:00 UTC.
    */
@@ -592,10 +593,7 @@ export function renderTables(r: BenchResult): string {
         `${f(top, 1)} / ${f(topQueued, 1)} / ${f(Math.max(0, x.wallMs - top - topQueued), 1)} ms`,
         `${f(others, 1)} ms`,
         max.brokerCpuMsPerArticle
-          ? `${f(broker('JIT compilers'), 1)} / ${f(broker('requests (network and handler threads)'), 1)} / ${f(
-              broker('group coordinator (offset commits, heartbeats)'),
-              1,
-            )} / ${f(broker('garbage collection') + broker('other (raft, metadata, timers, VM)'), 1)} ms`
+          ? `${[broker(BROKER_KINDS.jit), broker(BROKER_KINDS.requests), broker(BROKER_KINDS.coordinator), broker(BROKER_KINDS.gc) + broker(BROKER_KINDS.other)].map((ms) => f(ms, 1)).join(' / ')} ms`
           : '–',
       ],
     ];
