@@ -21,6 +21,7 @@ import { resolveModel } from '@newsfuse/models/registry';
 import { imagenetImage, imagenetLabels, sharedMissing, REPO_ROOT } from '@newsfuse/testkit/paths';
 import { QUANTISED_GRAPHS, type Feed } from '../tools/tfjs-onnx/src/inputs.ts';
 import { quantizeModel } from '../tools/tfjs-onnx/src/quantize.ts';
+import { sha256hex } from '@newsfuse/shared/hash';
 
 const { values } = parseArgs({
   options: {
@@ -55,9 +56,16 @@ try {
     if (!graph) throw new Error(`--model: one of ${Object.keys(QUANTISED_GRAPHS).join(', ')}, all`);
     const fp32Path = await resolveModel(graph.fp32);
     const ranges = JSON.parse(await readFile(values.ranges ?? join(REPO_ROOT, 'models', 'int8', `${name}.ranges.json`), 'utf8')) as {
+      sha256?: string;
       ranges: Record<string, [number, number]>;
     };
-    const { bytes, report } = quantizeModel(await readFile(fp32Path), ranges.ranges);
+    const fp32Bytes = await readFile(fp32Path);
+    // ranges are keyed by tensor name: made on another graph, they quantise only the names that still match
+    if (ranges.sha256 && ranges.sha256 !== sha256hex(fp32Bytes))
+      console.warn(
+        `${name}: the ranges were calibrated on another graph (sha256 ${ranges.sha256.slice(0, 16)}); recalibrate: npx tsx scripts/calibrate-int8.ts --model ${name}`,
+      );
+    const { bytes, report } = quantizeModel(fp32Bytes, ranges.ranges);
     const int8Path = join(work, `${name}.int8.onnx`);
     await writeFile(int8Path, bytes);
     const fp32 = await openInProcessSession(fp32Path, { threads: 1, shapes: 'variable' });
