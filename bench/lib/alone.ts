@@ -28,7 +28,7 @@
  * file-backed, and its peak so far) and each thread's V8 heap, external memory and loaded packages.
  *
  * --threads-cpu: the line gets `threadsCpuMsPerArticle`, the measured run's CPU per article by thread (main,
- * host, text0, image0, …, then libvips' workers, V8's and Node's helpers, the native pools: cpuByRole),
+ * host, text0, image0, …, then libvips' workers, V8's and Node's helpers, the native pools: byRole),
  * and `threadsQueuedMsPerArticle`, the same threads' time runnable but waiting for a CPU.
  */
 import { Worker } from 'node:worker_threads';
@@ -47,7 +47,7 @@ import type { HostStats } from '@newsfuse/pipeline/model-host/protocol';
 const loadExtractConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(BaseConfigSchema.extend(AnalysisConfigSchema.shape), env);
 import { IMAGES_PER_KIND, articleInputOf, loadTexts, loadZhTexts, startPhotoServer, warmupIndices, type Kind } from './workload.ts';
-import { procStat, threadCpu } from './procs.ts';
+import { procStat, roundMs, sumThreads, threadCpu, threadsSpent, type ThreadSpent } from './procs.ts';
 import { readFileSync } from 'node:fs';
 import { threadMemory, type ThreadMemory } from '@newsfuse/pipeline/thread-memory';
 import type { LanguageCounts } from './report.ts';
@@ -218,16 +218,14 @@ async function main() {
     'run',
   );
   const roles = values['threads-cpu'] ? await threadsNow(host, pools) : {};
-  const threads0 = threadCpu();
+  const threads0 = values['threads-cpu'] ? threadCpu() : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   counting = true;
   await runAll(jobs);
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const threads1 = threadCpu();
-  const threadsCpu = values['threads-cpu'] ? cpuByRole(roles, startThreads, threads0, threads1, n) : undefined;
-  const threadsQueued = values['threads-cpu'] ? cpuByRole(roles, startThreads, threads0, threads1, n, 'waitMs') : undefined;
+  const threads = threads0 ? byRole(roles, startThreads, threadsSpent(threads0, threadCpu(), n)) : undefined;
   const stat = procStat(process.pid);
   const hostStats1 = await client?.stats();
   await snapshot('run', host, pools);
@@ -258,42 +256,38 @@ async function main() {
       jobThreads: jobThreads.length,
       ortThreads: encoderThreads(cfg, 'text'),
       ...(values.breakdown ? { breakdown } : {}),
-      ...(threadsCpu ? { threadsCpuMsPerArticle: threadsCpu, threadsQueuedMsPerArticle: threadsQueued } : {}),
+      ...(threads ? { threadsCpuMsPerArticle: threads.cpu, threadsQueuedMsPerArticle: threads.queued } : {}),
       ...(host && hostStats0 && hostStats1 ? { modelHost: { threads: host.options.threads, ...hostDelta(hostStats0, hostStats1) } } : {}),
     }) + '\n',
   );
 }
 
 /**
- * --threads-cpu: the measured run's CPU per article, ms, by thread: the threads whose role is known
- * (main, the host's shards, each job thread: they report their OS thread id), then the rest by kind —
- * libvips' workers (by name), the threads there before any worker started (V8's garbage collection and
- * compiler helpers, Node's own, and libuv's pool, which runs sharp's decoding: the module loader starts
- * it), and the native threads started since (onnxruntime's intra-op pools when a session has more than
- * one thread).
+ * --threads-cpu: the measured run's CPU and run-queue time per article, ms, by thread: the threads whose
+ * role is known (main, the host's shards, each job thread: they report their OS thread id), then the rest
+ * by kind — libvips' workers (by name), the threads there before any worker started (V8's garbage
+ * collection and compiler helpers, Node's own, and libuv's pool, which runs sharp's decoding: the module
+ * loader starts it), and the native threads started since (onnxruntime's intra-op pools when a session has
+ * more than one thread); each with a total.
  */
-function cpuByRole(
+function byRole(
   roles: Record<string, ThreadMemory>,
   startThreads: Set<number>,
-  before: ReturnType<typeof threadCpu>,
-  after: ReturnType<typeof threadCpu>,
-  articles: number,
-  field: 'cpuMs' | 'waitMs' = 'cpuMs',
-): Record<string, number> {
+  spent: ThreadSpent[],
+): { cpu: Record<string, number>; queued: Record<string, number> } {
   const roleOf = new Map(Object.entries(roles).flatMap(([role, m]) => (m.tid === undefined ? [] : [[m.tid, role] as const])));
-  const out: Record<string, number> = {};
-  for (const [tid, t] of after) {
-    const label =
-      roleOf.get(tid) ??
+  const sums = sumThreads(
+    spent,
+    (t) =>
+      roleOf.get(t.tid) ??
       (t.name.startsWith('libvips')
         ? 'libvips workers'
-        : startThreads.has(tid)
+        : startThreads.has(t.tid)
           ? "V8's and Node's helpers (GC, compiler, libuv's pool)"
-          : 'native pools started later (onnxruntime)');
-    out[label] = (out[label] ?? 0) + (t[field] - (before.get(tid)?.[field] ?? 0)) / articles;
-  }
-  out.total = Object.values(out).reduce((a, b) => a + b, 0);
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+          : 'native pools started later (onnxruntime)'),
+  );
+  const withTotal = (r: Record<string, number>) => roundMs({ ...r, total: Object.values(r).reduce((a, b) => a + b, 0) });
+  return { cpu: withTotal(sums.cpu), queued: withTotal(sums.queued) };
 }
 
 /** What the host did during the measured run: requests, runs, batches, wall ms per run per model file. */

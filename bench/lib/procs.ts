@@ -54,6 +54,41 @@ export function threadCpu(pid = process.pid): ThreadTimes {
   return out;
 }
 
+/** One thread's time over a run, ms per article: on a CPU and runnable but waiting for one. */
+export interface ThreadSpent {
+  tid: number;
+  name: string;
+  cpu: number;
+  queued: number;
+}
+
+/** Every thread of `after` over the run since `before`, ms per article (a thread started during the run counts from zero). */
+export function threadsSpent(before: ThreadTimes, after: ThreadTimes, articles: number): ThreadSpent[] {
+  return [...after].map(([tid, t]) => {
+    const b = before.get(tid);
+    return { tid, name: t.name, cpu: (t.cpuMs - (b?.cpuMs ?? 0)) / articles, queued: (t.waitMs - (b?.waitMs ?? 0)) / articles };
+  });
+}
+
+/** Threads' time summed by the label `labelOf` gives each (unrounded), on a CPU and in the run queue. */
+export function sumThreads(
+  spent: ThreadSpent[],
+  labelOf: (t: ThreadSpent) => string,
+): { cpu: Record<string, number>; queued: Record<string, number> } {
+  const cpu: Record<string, number> = {};
+  const queued: Record<string, number> = {};
+  for (const t of spent) {
+    const label = labelOf(t);
+    cpu[label] = (cpu[label] ?? 0) + t.cpu;
+    queued[label] = (queued[label] ?? 0) + t.queued;
+  }
+  return { cpu, queued };
+}
+
+/** Ms rounded to 0.1, each value of a record. */
+export const roundMs = (r: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+
 /**
  * The one extract process's threads over a run, ms per article, the busiest first: `main` (its tid is the
  * pid), then each other thread by its rank of CPU (`#1`, `#2`, …: Node names them all "node", so the job
@@ -67,10 +102,7 @@ export function busiestThreads(
   pid: number,
   articles: number,
 ): { cpu: Record<string, number>; queued: Record<string, number> } {
-  const spent = [...after].map(([tid, t]) => {
-    const b = before.get(tid);
-    return { tid, cpu: (t.cpuMs - (b?.cpuMs ?? 0)) / articles, queued: (t.waitMs - (b?.waitMs ?? 0)) / articles };
-  });
+  const spent = threadsSpent(before, after, articles);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   const cpu: Record<string, number> = {};
   const queued: Record<string, number> = {};
@@ -106,12 +138,7 @@ export function brokerThreadKind(name: string): string {
 
 /** The Kafka broker's CPU over a run by what its threads do ({@link brokerThreadKind}), ms per article. */
 export function brokerThreads(before: ThreadTimes, after: ThreadTimes, articles: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [tid, t] of after) {
-    const kind = brokerThreadKind(t.name);
-    out[kind] = (out[kind] ?? 0) + (t.cpuMs - (before.get(tid)?.cpuMs ?? 0)) / articles;
-  }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+  return roundMs(sumThreads(threadsSpent(before, after, articles), (t) => brokerThreadKind(t.name)).cpu);
 }
 
 /**
